@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-architecture ops table.
+ *
+ * Everything in arch/<arch>/ is a pure function of instruction bytes and
+ * register values: no ptrace, no sockets, no globals that change. The core
+ * picks a table by the target's ELF e_machine (as elfutils' ebl backends
+ * are picked), so every build carries all four architectures and their
+ * unit tests run on any host.
+ *
+ * Data flow for one probe point:
+ *   install:  up_arch.decode()   bytes -> struct up_insn (simulate|xol|refuse)
+ *             up_arch.xol_build() for XOL insns -> slot code written once
+ *   each hit: up_arch.simulate() or  xol_enter() ... [xol_leave() at trap]
+ */
+#ifndef UPTRACE_ARCH_H
+#define UPTRACE_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "uptrace/regs.h"
+
+/* What the core does with a displaced instruction at each hit. */
+enum up_insn_action {
+	UP_INSN_REFUSE = 0,	/* unsafe: refuse to probe, insn->why says why */
+	UP_INSN_SIMULATE,	/* arch->simulate() computes its whole effect */
+	UP_INSN_XOL,		/* run a copy in an XOL slot (arch->xol_build) */
+};
+
+#define UP_INSN_MAX_LEN 16
+#define UP_INSN_TEXT_LEN 64
+
+/*
+ * One decoded instruction at a probe point. Filled by arch->decode(); the
+ * core treats priv[] as opaque and only copies the struct around.
+ */
+struct up_insn {
+	uint64_t addr;			/* where it lives in the target */
+	uint8_t bytes[UP_INSN_MAX_LEN];	/* original bytes (what the bp replaces) */
+	uint8_t len;			/* its length in bytes */
+	uint8_t action;			/* enum up_insn_action */
+	uint16_t op;			/* arch-private class of instruction */
+	char text[UP_INSN_TEXT_LEN];	/* disassembly, "call *0x2f0e(%rip)" */
+	char why[UP_INSN_TEXT_LEN];	/* with UP_INSN_REFUSE: the reason */
+	int64_t priv[8];		/* arch-private decoded operands */
+};
+
+/*
+ * Target memory as the arch code sees it while simulating: the core passes
+ * callbacks so arch/ stays free of I/O. Both return 0 or a negative errno.
+ */
+struct up_mem {
+	void *ctx;
+	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+	int (*write)(void *ctx, uint64_t addr, const void *buf, size_t len);
+};
+
+/* How the thread leaves an XOL slot. */
+enum up_xol_exit {
+	UP_XOL_EXIT_JUMP = 1,	/* the slot jumps back to insn->addr + len: one stop per hit */
+	UP_XOL_EXIT_TRAP,	/* the slot ends in a breakpoint at trap_offset: xol_leave() runs */
+};
+
+#define UP_XOL_SLOT_SIZE 64
+
+/* The code of one XOL slot, built once when the probe point is armed. */
+struct up_xol {
+	uint8_t code[UP_XOL_SLOT_SIZE];	/* bytes to write at the slot address */
+	uint16_t len;			/* how many of them */
+	uint8_t exit;			/* enum up_xol_exit */
+	uint16_t trap_offset;		/* with UP_XOL_EXIT_TRAP: offset of the breakpoint */
+	int64_t priv[4];		/* arch-private fixup data for enter/leave */
+};
+
+/* Per-thread state carried from xol_enter() to xol_leave() (two-stop slots). */
+struct up_xol_state {
+	uint64_t saved[2];
+};
+
+/* One register in the GDB remote protocol's 'g' packet, in packet order. */
+struct up_gdb_reg {
+	int16_t index;		/* into struct up_regs.r[], or -1: skip these bytes */
+	uint8_t size;		/* bytes in the packet (little-endian) */
+};
+
+struct up_arch {
+	const char *name;		/* "x86_64", "aarch64", "riscv64", "loongarch64" */
+	uint16_t e_machine;		/* EM_X86_64, EM_AARCH64, EM_RISCV, EM_LOONGARCH */
+	const char *qemu_name;		/* qemu-user binary suffix: "aarch64" ... */
+	const char *gdb_arch;		/* GDB's name in target.xml: "i386:x86-64", "aarch64" ... */
+
+	/* Breakpoint. bp_len bytes of bp[]; see also breakpoint() below. */
+	uint8_t bp[4];
+	uint8_t bp_len;
+	uint8_t bp_pc_adjust;		/* PC after the trap minus the bp address (x86: 1) */
+	uint8_t insn_align;		/* 1 x86, 2 riscv with RVC, 4 otherwise */
+	uint8_t max_insn_len;		/* longest instruction: bytes decode() wants */
+
+	/* Registers: up_regs index of each role; -1 where there is none. */
+	uint16_t nregs;			/* indexes 0..nregs-1 of up_regs.r are used */
+	int16_t pc_reg, sp_reg, ra_reg, retval_reg;
+	int16_t arg_regs[8];		/* integer argument registers, in order */
+	uint8_t n_arg_regs;
+	uint8_t stack_arg_offset;	/* at entry, $argN past the registers is at sp + this + 8*k */
+	const char *const *reg_names;	/* nregs names, "rax"; for %REG and messages */
+
+	/* GDB remote 'g' packet layout (qemu-user's and gdbserver's). */
+	const struct up_gdb_reg *gdb_regs;
+	uint16_t n_gdb_regs;
+
+	/* Remote system calls (mmap of the XOL page, mprotect under qemu). */
+	uint8_t syscall_insn[4];	/* syscall / svc #0 / ecall / syscall 0 */
+	uint8_t syscall_len;
+	int16_t syscall_nr_reg;		/* register holding the number */
+	int16_t syscall_arg_regs[6];
+	int16_t syscall_ret_reg;
+	int16_t syscall_restart_reg;	/* x86 orig_rax: set to -1 so no restart; else -1 */
+	int16_t nr_mmap, nr_mprotect, nr_munmap;
+
+	/*
+	 * Breakpoint bytes for a target whose ELF header has e_flags (riscv:
+	 * c.ebreak only where RVC is present). Returns the length. Default:
+	 * bp/bp_len.
+	 */
+	unsigned (*breakpoint)(uint32_t e_flags, uint8_t out[4]);
+
+	/*
+	 * Decode the instruction at addr from avail bytes and decide how a hit
+	 * completes it. Always fills insn->len, ->text and ->action (REFUSE with
+	 * ->why when unsafe or undecodable). Returns 0, or -EINVAL when the
+	 * bytes are not an instruction at all (insn->why says so).
+	 */
+	int (*decode)(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
+
+	/*
+	 * Apply the whole effect of a UP_INSN_SIMULATE instruction to regs
+	 * (PC included) and, through mem, to memory. 0 or a negative errno;
+	 * on error regs are unchanged.
+	 */
+	int (*simulate)(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
+
+	/*
+	 * Build the slot code for a UP_INSN_XOL instruction that will live at
+	 * slot_addr. Prefer UP_XOL_EXIT_JUMP (jump back to addr + len) when the
+	 * encoding can reach; else end in a breakpoint. -ERANGE when neither
+	 * can be done from this slot address (the core tries another page).
+	 */
+	int (*xol_build)(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
+
+	/* Point the thread into the slot; save what xol_leave needs. Default: PC = slot. */
+	void (*xol_enter)(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
+			  struct up_regs *regs, struct up_xol_state *state);
+
+	/*
+	 * At a UP_XOL_EXIT_TRAP slot's trailing breakpoint: set PC after the
+	 * original instruction and undo the slot's side effects (scratch
+	 * register, pushed return address). Default: PC = addr + len.
+	 */
+	int (*xol_leave)(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
+			 struct up_regs *regs, const struct up_mem *mem,
+			 const struct up_xol_state *state);
+
+	/* At a function's first instruction: read / replace its return address. */
+	int (*return_address_get)(const struct up_regs *regs, const struct up_mem *mem,
+				  uint64_t *ret);
+	int (*return_address_set)(struct up_regs *regs, const struct up_mem *mem, uint64_t ret);
+
+	/* Register index for a name (%rax, %x0, %a0, %sp, %pc), or -1. Default: reg_names. */
+	int (*reg_lookup)(const char *name);
+
+	/* up_regs index of a DWARF register number (DW_OP_regN), or -1. */
+	int (*dwarf_reg)(unsigned dwarf_regno);
+};
+
+/* The ops table for an ELF e_machine, defaults filled in; NULL if unknown. */
+const struct up_arch *up_arch_by_machine(unsigned e_machine);
+/* By name ("x86_64", "aarch64", "riscv64", "loongarch64"); NULL if unknown. */
+const struct up_arch *up_arch_by_name(const char *name);
+/* The host's own architecture. */
+const struct up_arch *up_arch_host(void);
+
+/* Per-arch tables, each in arch/<arch>/ (used by arch/arch.c only). */
+extern const struct up_arch up_arch_x86_64;
+extern const struct up_arch up_arch_aarch64;
+extern const struct up_arch up_arch_riscv64;
+extern const struct up_arch up_arch_loongarch64;
+
+#endif

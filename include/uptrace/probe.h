@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a probe is once its spec is parsed (cli) and resolved (sym): shared
+ * by the core, which runs it, and the output, which prints its events.
+ *
+ * An argument is a small fetch program, evaluated at each hit without
+ * allocation: start from a base (register, ABI argument, return value),
+ * then apply up to UP_FETCH_MAX_OPS of "add immediate" / "load N bytes".
+ * "n" in a register is {REG rdi}; "req->len" is {ARG 1, ADD 8, LOAD 4}.
+ */
+#ifndef UPTRACE_PROBE_H
+#define UPTRACE_PROBE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define UP_MAX_ARGS 8
+#define UP_FETCH_MAX_OPS 6
+#define UP_NAME_MAX 64
+#define UP_KEY_MAX 192
+#define UP_STR_MAX 64		/* bytes of a string argument shown */
+#define UP_STACK_MAX 16		/* frames with --stack */
+#define UP_HIST_BUCKETS 64
+
+enum up_fetch_base {
+	UP_FETCH_REG = 1,	/* reg: an up_regs index */
+	UP_FETCH_ARG,		/* argn (from 1): ABI integer argument at function entry */
+	UP_FETCH_RETVAL,	/* the return value register (return probes) */
+	UP_FETCH_CONST,		/* imm */
+	UP_FETCH_TID,		/* the thread id */
+	UP_FETCH_COMM,		/* the thread's name (a string) */
+};
+
+enum up_fetch_opcode {
+	UP_FOP_ADD = 1,		/* value += imm */
+	UP_FOP_LOAD,		/* value = *(uintN_t *)value, N = size bytes */
+};
+
+struct up_fetch_op {
+	uint8_t op;
+	uint8_t size;
+	int64_t imm;
+};
+
+struct up_fetch {
+	uint8_t base;		/* enum up_fetch_base */
+	int16_t reg;
+	uint16_t argn;
+	int64_t imm;
+	uint8_t nops;
+	struct up_fetch_op ops[UP_FETCH_MAX_OPS];
+};
+
+enum up_type_kind {
+	UP_TYPE_SIGNED = 1,	/* s8..s64 */
+	UP_TYPE_UNSIGNED,	/* u8..u64 */
+	UP_TYPE_HEX,		/* x8..x64 */
+	UP_TYPE_STRING,		/* value is a pointer to a NUL-terminated string */
+	UP_TYPE_PTR,		/* shown as 0x... */
+	UP_TYPE_CHAR,		/* a C char: shown as a number and the character */
+	UP_TYPE_BOOL,
+};
+
+struct up_type {
+	uint8_t kind;		/* enum up_type_kind */
+	uint8_t size;		/* 1, 2, 4, 8 */
+};
+
+struct up_arg {
+	char name[UP_NAME_MAX];	/* as printed: "n", "arg1", "r" */
+	struct up_fetch fetch;
+	struct up_type type;
+};
+
+/* One resolved probe: a function (or address) in one module. */
+struct up_probe {
+	char key[UP_KEY_MAX];		/* canonical: [MODULE-BASENAME:]FUNC[+0xOFF][%return] */
+	char func[UP_NAME_MAX * 2];	/* function name ("" for a bare address) */
+	char module[4096];		/* path of the module */
+	uint64_t offset;		/* bytes from the function's start */
+	uint64_t addr;			/* run-time address of the probed instruction */
+	bool is_return;
+	unsigned nargs;
+	struct up_arg args[UP_MAX_ARGS];
+
+	/* Filled while tracing. */
+	uint64_t hits;
+	uint64_t hist[UP_HIST_BUCKETS];	/* log2 buckets of durations in ns (return probes) */
+};
+
+/* One event, filled by the core at a hit and handed to the output. */
+struct up_event {
+	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
+	pid_t pid, tid;
+	const struct up_probe *probe;
+	bool is_return;
+	uint64_t retval;
+	uint64_t duration_ns;		/* return events */
+	uint64_t values[UP_MAX_ARGS];
+	bool value_ok[UP_MAX_ARGS];	/* false: the fetch faulted */
+	char strings[UP_MAX_ARGS][UP_STR_MAX];	/* string-typed args, NUL-terminated */
+	unsigned nframes;
+	uint64_t frames[UP_STACK_MAX];	/* --stack: return addresses, innermost first */
+};
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe grammar of cli.md (perf probe's), parsed into parts before any
+ * symbol is looked up:
+ *
+ *   [MODULE:]FUNC[+OFFS][%return] [ARG...]
+ *   [MODULE:]0xADDR [ARG...]
+ *   [MODULE:]FILE:LINE [ARG...]
+ *   ARG = [NAME=]EXPR[:TYPE]
+ *   EXPR = DWARF-var ("n", "req->len", "a.b") | $argN | $retval | %REG | $comm | $tid
+ */
+#ifndef UPTRACE_SPEC_H
+#define UPTRACE_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "uptrace/probe.h"
+
+enum up_spec_kind {
+	UP_SPEC_FUNC = 1,	/* func (maybe a glob) + offset */
+	UP_SPEC_ADDR,		/* link-time address in module */
+	UP_SPEC_LINE,		/* file:line */
+};
+
+enum up_spec_expr {
+	UP_EXPR_VAR = 1,	/* a DWARF expression: text in expr */
+	UP_EXPR_ARGN,		/* $argN: argn */
+	UP_EXPR_RETVAL,		/* $retval */
+	UP_EXPR_REG,		/* %REG: register name in expr */
+	UP_EXPR_COMM,		/* $comm */
+	UP_EXPR_TID,		/* $tid */
+};
+
+struct up_spec_arg {
+	char name[UP_NAME_MAX];		/* given with NAME=, else derived: "n", "arg1", "retval", "rax" */
+	char expr[UP_NAME_MAX * 2];
+	uint8_t kind;			/* enum up_spec_expr */
+	uint16_t argn;
+	bool has_type;
+	struct up_type type;		/* with has_type */
+};
+
+struct up_spec {
+	uint8_t kind;			/* enum up_spec_kind */
+	char module[4096];		/* "" = not given */
+	char func[UP_NAME_MAX * 2];	/* UP_SPEC_FUNC: name or glob */
+	uint64_t offset;		/* UP_SPEC_FUNC: +OFFS */
+	bool has_offset;
+	uint64_t addr;			/* UP_SPEC_ADDR */
+	char file[1024];		/* UP_SPEC_LINE */
+	int line;
+	bool is_return;
+	unsigned nargs;
+	struct up_spec_arg args[UP_MAX_ARGS];
+};
+
+/*
+ * Parse one PROBE word. 0, or -EINVAL with err naming the part that is
+ * wrong ("probe 'fib+x': offset 'x' is not a number").
+ */
+int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen);
+
+/* Parse a TYPE ("s32", "x64", "string", "ptr"). 0 or -EINVAL. */
+int up_type_parse(const char *text, struct up_type *type);
+
+/* Canonical key of a resolved probe: [MODULE-BASENAME:]FUNC[+0xOFF][%return]. */
+void up_spec_key(char *buf, size_t len, const char *module_basename, const char *func,
+		 uint64_t offset, bool is_return);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Symbols: the target's modules (libdwfl), function symbols, DWARF
+ * parameters and line tables. Used when probes are resolved and when
+ * libraries load; never on the per-hit path.
+ *
+ * A native target's modules come from /proc/PID/maps; a remote target's
+ * from its auxv (AT_PHDR, AT_BASE, AT_ENTRY) and the r_debug/link_map chain,
+ * each module reported to libdwfl at its load bias.
+ */
+#ifndef UPTRACE_SYM_H
+#define UPTRACE_SYM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "uptrace/probe.h"
+
+struct up_target;
+struct up_symtab;
+
+struct up_module_info {
+	const char *path;	/* as mapped */
+	uint64_t start, end;	/* run-time address range */
+	uint64_t bias;		/* run-time minus link-time addresses */
+};
+
+struct up_func_match {
+	char func[UP_NAME_MAX * 2];
+	char module[4096];	/* module path */
+	uint64_t addr;		/* run-time address of the function's entry */
+	uint64_t size;
+};
+
+int up_sym_open(struct up_symtab **out, struct up_target *t);
+void up_sym_close(struct up_symtab *s);
+/* Re-read the module list (after a library load). Returns how many modules are new. */
+int up_sym_refresh(struct up_symtab *s);
+
+/*
+ * Does a module spec ("libc", "libc.so.6", "/usr/lib/.../libc.so.6", NULL =
+ * main program) name a loaded module? 0 and *info, or -ENOENT.
+ */
+int up_sym_module(struct up_symtab *s, const char *spec, struct up_module_info *info);
+
+/*
+ * Functions matching a glob in one module (spec as above) or, with
+ * module_spec NULL, the main program first and then every module. Returns
+ * the number of matches (at most max), 0 for none. -EEXIST with
+ * *ambiguous set to a comma-separated list of modules when a plain name
+ * (no glob, no module) is defined in more than one module.
+ */
+int up_sym_functions(struct up_symtab *s, const char *module_spec, const char *pattern,
+		     struct up_func_match *out, int max, char *ambiguous, size_t ambiguous_len);
+
+/* Run-time address of a FILE:LINE (first is_stmt address), or -ENOENT. */
+int up_sym_line(struct up_symtab *s, const char *module_spec, const char *file, int line,
+		uint64_t *addr, struct up_func_match *func);
+
+/* Run-time address of a link-time address in a module. */
+int up_sym_link_to_runtime(struct up_symtab *s, const char *module_spec, uint64_t link_addr,
+			   uint64_t *addr, struct up_func_match *func);
+
+/*
+ * The formal parameters of the function containing pc (DWARF), as fetches
+ * valid at pc (at the entry: ABI registers, even when DWARF's locations
+ * only hold after the prologue). Returns how many (at most max), 0 with
+ * no DWARF.
+ */
+int up_sym_params(struct up_symtab *s, uint64_t pc, struct up_arg *out, int max);
+
+/*
+ * One DWARF expression ("n", "req->len", "p->name") at pc: its fetch and
+ * type. -ENOENT naming no variable, -EINVAL a malformed expression.
+ */
+int up_sym_variable(struct up_symtab *s, uint64_t pc, const char *expr, struct up_arg *out);
+
+/* The type of the function's return value (for $retval), or -ENOENT. */
+int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *type);
+
+/* Address of the dynamic linker's r_brk (_dl_debug_state), or -ENOENT. */
+int up_sym_rbrk(struct up_symtab *s, uint64_t *addr);
+
+/* "module+0xoff (func+0xoff)" for --stack, outside the hit path. */
+int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len);
+
+/* Call fn for every function symbol (for -l), with its parameters when verbose. */
+int up_sym_list(struct up_symtab *s, const char *pattern,
+		void (*fn)(void *ctx, const struct up_func_match *m), void *ctx);
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How a traced process is reached: over ptrace (native) or over the GDB
+ * remote protocol (qemu-user's gdbstub, gdbserver). The core sees only this
+ * interface: memory, registers in struct up_regs form, per-thread resume and
+ * step, and a stream of abstract stops. Everything protocol-specific (group
+ * stops and PTRACE_LISTEN, clone events, packet framing) stays behind it.
+ *
+ * All functions return 0 (or a count) on success and a negative errno on
+ * failure; -ESRCH means the thread is gone, not an error to report.
+ */
+#ifndef UPTRACE_TARGET_H
+#define UPTRACE_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "uptrace/regs.h"
+
+struct up_arch;
+struct up_target;
+
+enum up_stop_kind {
+	UP_STOP_TRAP = 1,	/* SIGTRAP from a breakpoint or a single-step: regs tell where */
+	UP_STOP_SIGNAL,		/* any other signal about to be delivered (sig) */
+	UP_STOP_INTERRUPTED,	/* stopped by up_target_ops.stop_all / interrupt */
+	UP_STOP_THREAD_NEW,	/* new thread tid (already traced, stopped) */
+	UP_STOP_THREAD_EXIT,	/* thread tid has exited (status) */
+	UP_STOP_EXEC,		/* the process exec'd: all text is new */
+	UP_STOP_EXITED,		/* the whole process exited: status is its exit code */
+	UP_STOP_KILLED,		/* the whole process was killed by signal sig */
+	UP_STOP_FORK,		/* a child new_pid was created (with follow) */
+	UP_STOP_TIMEOUT,	/* wait() timed out, nothing happened */
+	UP_STOP_EINTR,		/* wait() was interrupted by a signal to the tracer */
+};
+
+struct up_stop {
+	enum up_stop_kind kind;
+	pid_t tid;		/* the thread that stopped */
+	int sig;		/* UP_STOP_SIGNAL, UP_STOP_KILLED */
+	int status;		/* UP_STOP_EXITED, UP_STOP_THREAD_EXIT */
+	pid_t new_pid;		/* UP_STOP_FORK */
+	bool stepped;		/* UP_STOP_TRAP: this stop ends a single-step */
+};
+
+/* One mapping of the target's address space (for symbols and XOL placement). */
+struct up_mapping {
+	uint64_t start, end, offset;
+	bool r, w, x;
+	char path[256];
+};
+
+struct up_target_ops {
+	/* Read / write target memory; write must work on read-only text. */
+	int (*read)(struct up_target *t, uint64_t addr, void *buf, size_t len);
+	int (*write)(struct up_target *t, uint64_t addr, const void *buf, size_t len);
+	/* Registers of a stopped thread. */
+	int (*get_regs)(struct up_target *t, pid_t tid, struct up_regs *regs);
+	int (*set_regs)(struct up_target *t, pid_t tid, const struct up_regs *regs);
+	/* Resume one stopped thread, delivering sig (0: none). */
+	int (*resume)(struct up_target *t, pid_t tid, int sig);
+	/* Execute exactly one instruction of one thread; a UP_STOP_TRAP with stepped follows. */
+	int (*step)(struct up_target *t, pid_t tid);
+	/* Next stop of any thread; timeout_ms < 0 waits forever. */
+	int (*wait)(struct up_target *t, struct up_stop *stop, int timeout_ms);
+	/*
+	 * Stop every running thread (all-stop, for patching text and detach).
+	 * Stops that arrive meanwhile for other reasons are queued and
+	 * returned by later wait() calls.
+	 */
+	int (*stop_all)(struct up_target *t);
+	/* Resume every thread stopped by stop_all. */
+	int (*resume_all)(struct up_target *t);
+	/* Thread ids currently traced; returns the count (at most max). */
+	int (*threads)(struct up_target *t, pid_t *tids, int max);
+	/* Address-space mappings; returns the count (at most max), -ENOTSUP remote. */
+	int (*mappings)(struct up_target *t, struct up_mapping *maps, int max);
+	/* Auxiliary vector (raw bytes); returns the length. */
+	int (*auxv)(struct up_target *t, void *buf, size_t len);
+	/* Let every thread run on untraced (threads must be stopped). */
+	int (*detach)(struct up_target *t);
+	/* Kill the target (spawned commands after a fatal tracer error). */
+	int (*kill)(struct up_target *t);
+	void (*destroy)(struct up_target *t);
+};
+
+struct up_target {
+	const struct up_target_ops *ops;
+	const struct up_arch *arch;	/* the target's architecture */
+	pid_t pid;			/* process id (remote: the stub's pid) */
+	uint32_t e_flags;		/* ELF e_flags of the main program */
+	char exe[4096];			/* path of the main program */
+	bool remote;			/* reached through the GDB remote protocol */
+};
+
+/* ptrace: run argv[0] traced, stopped at its first instruction (after exec). */
+int up_ptrace_spawn(struct up_target **out, char *const argv[], bool follow_forks);
+/* ptrace: seize every thread of pid and stop them all. */
+int up_ptrace_attach(struct up_target **out, pid_t pid, bool follow_forks);
+
+/* GDB remote: start qemu-<arch> -g on a free loopback port for argv, connect. */
+int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot);
+/* GDB remote: connect to host:port. */
+int up_remote_connect(struct up_target **out, const char *hostport);
+
+/*
+ * Run one system call in thread tid (stopped) and restore every register
+ * after. syscall_addr is an address in the target that holds the arch's
+ * syscall instruction. Returns the call's result (negative errno on error).
+ */
+int64_t up_remote_syscall(struct up_target *t, pid_t tid, uint64_t syscall_addr, long nr,
+			  const uint64_t args[6]);
+/* Find the arch's syscall instruction in executable memory at or after hint. */
+int up_find_syscall_insn(struct up_target *t, uint64_t lo, uint64_t hi, uint64_t *out);
+
+#endif
