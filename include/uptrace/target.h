@@ -31,7 +31,7 @@ enum up_stop_kind {
 	UP_STOP_EXEC,		/* the process exec'd: all text is new */
 	UP_STOP_EXITED,		/* the whole process exited: status is its exit code */
 	UP_STOP_KILLED,		/* the whole process was killed by signal sig */
-	UP_STOP_FORK,		/* a child new_pid was created (with follow) */
+	UP_STOP_FORK,		/* fork/vfork made child new_pid: traced and stopped */
 	UP_STOP_TIMEOUT,	/* wait() timed out, nothing happened */
 	UP_STOP_EINTR,		/* wait() was interrupted by a signal to the tracer */
 };
@@ -50,6 +50,13 @@ struct up_mapping {
 	uint64_t start, end, offset;
 	bool r, w, x;
 	char path[256];
+};
+
+/* Original bytes at an address: what a forked child must get back. */
+struct up_patch {
+	uint64_t addr;
+	uint8_t bytes[16];
+	uint8_t len;
 };
 
 struct up_target_ops {
@@ -79,6 +86,13 @@ struct up_target_ops {
 	int (*mappings)(struct up_target *t, struct up_mapping *maps, int max);
 	/* Auxiliary vector (raw bytes); returns the length. */
 	int (*auxv)(struct up_target *t, void *buf, size_t len);
+	/*
+	 * A child reported by UP_STOP_FORK that is not to be traced: write the
+	 * original bytes back into its copy of the text, then detach it. (A
+	 * vfork child shares the parent's memory: detached without writes.)
+	 */
+	int (*child_release)(struct up_target *t, pid_t child, const struct up_patch *patches,
+			     int n);
 	/* Let every thread run on untraced (threads must be stopped). */
 	int (*detach)(struct up_target *t);
 	/* Kill the target (spawned commands after a fatal tracer error). */
@@ -91,7 +105,8 @@ struct up_target {
 	const struct up_arch *arch;	/* the target's architecture */
 	pid_t pid;			/* process id (remote: the stub's pid) */
 	uint32_t e_flags;		/* ELF e_flags of the main program */
-	char exe[4096];			/* path of the main program */
+	char exe[4096];			/* path of the main program (absolute) */
+	char sysroot[1024];		/* remote: where the target's libraries live ("" = /) */
 	bool remote;			/* reached through the GDB remote protocol */
 };
 
