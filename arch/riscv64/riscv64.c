@@ -1,9 +1,129 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder ops table for riscv64: filled in by arch/riscv64/. */
+/*
+ * The riscv64 ops table: breakpoint (c.ebreak with RVC, else ebreak),
+ * registers (up_regs holds x0..x31 then pc, the order of qemu-riscv64's
+ * 'g' packet, checked against qemu 7.2: 33 registers of 8 bytes), the
+ * LP64 calling convention and the Linux system call ABI. Instruction
+ * analysis is in decode*.c, simulate.c and xol.c.
+ */
 #include <elf.h>
-#include "uptrace/arch.h"
+#include <stdlib.h>
+#include <string.h>
+
+#include "riscv64.h"
+
+#ifndef EF_RISCV_RVC
+#define EF_RISCV_RVC 0x1
+#endif
+
+const char *const up_rv_reg_names[UP_RV_NREGS] = {
+    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6", "pc",
+};
+
+#define G(i)                                                                                       \
+	{                                                                                          \
+		.index = (i), .size = 8                                                            \
+	}
+static const struct up_gdb_reg gdb_regs[] = {
+    G(0),  G(1),  G(2),	 G(3),	G(4),  G(5),  G(6),  G(7),  G(8),  G(9),  G(10),
+    G(11), G(12), G(13), G(14), G(15), G(16), G(17), G(18), G(19), G(20), G(21),
+    G(22), G(23), G(24), G(25), G(26), G(27), G(28), G(29), G(30), G(31), G(UP_RV_PC),
+};
+
+static unsigned breakpoint(uint32_t e_flags, uint8_t out[4])
+{
+	memset(out, 0, 4);
+	if (e_flags & EF_RISCV_RVC) {
+		out[0] = UP_RV_C_EBREAK & 0xff;
+		out[1] = UP_RV_C_EBREAK >> 8;
+		return 2;
+	}
+	for (int i = 0; i < 4; i++)
+		out[i] = (uint8_t)(UP_RV_EBREAK >> (8 * i));
+	return 4;
+}
+
+/* ABI names, "pc", "x0".."x31" and "fp"; a leading '%' or '$' is ignored. */
+static int reg_lookup(const char *name)
+{
+	char *end;
+	long n;
+
+	if (name[0] == '%' || name[0] == '$')
+		name++;
+	for (int i = 0; i < UP_RV_NREGS; i++)
+		if (strcmp(name, up_rv_reg_names[i]) == 0)
+			return i;
+	if (strcmp(name, "fp") == 0)
+		return 8;
+	if (name[0] == 'x' && name[1] >= '0' && name[1] <= '9') {
+		n = strtol(name + 1, &end, 10);
+		if (*end == '\0' && n < 32 && !(name[1] == '0' && name[2]))
+			return (int)n;
+	}
+	return -1;
+}
+
+static int dwarf_reg(unsigned regno)
+{
+	return regno < 32 ? (int)regno : -1;
+}
+
+static int return_address_get(const struct up_regs *regs, const struct up_mem *mem, uint64_t *ret)
+{
+	*ret = regs->r[UP_RV_RA];
+	return 0;
+}
+
+static int return_address_set(struct up_regs *regs, const struct up_mem *mem, uint64_t ret)
+{
+	regs->r[UP_RV_RA] = ret;
+	return 0;
+}
 
 const struct up_arch up_arch_riscv64 = {
-	.name = "riscv64",
-	.e_machine = EM_RISCV,
+    .name = "riscv64",
+    .e_machine = EM_RISCV,
+    .qemu_name = "riscv64",
+    .gdb_arch = "riscv:rv64",
+
+    .bp = {0x73, 0x00, 0x10, 0x00},
+    .bp_len = 4,
+    .bp_pc_adjust = 0,
+    .insn_align = 2,
+    .max_insn_len = 4,
+
+    .nregs = UP_RV_NREGS,
+    .pc_reg = UP_RV_PC,
+    .sp_reg = UP_RV_SP,
+    .ra_reg = UP_RV_RA,
+    .retval_reg = UP_RV_A0,
+    .arg_regs = {10, 11, 12, 13, 14, 15, 16, 17},
+    .n_arg_regs = 8,
+    .stack_arg_offset = 0,
+    .reg_names = up_rv_reg_names,
+
+    .gdb_regs = gdb_regs,
+    .n_gdb_regs = sizeof(gdb_regs) / sizeof(gdb_regs[0]),
+
+    .syscall_insn = {0x73, 0x00, 0x00, 0x00},
+    .syscall_len = 4,
+    .syscall_nr_reg = UP_RV_A7,
+    .syscall_arg_regs = {10, 11, 12, 13, 14, 15},
+    .syscall_ret_reg = UP_RV_A0,
+    .syscall_restart_reg = -1,
+    .nr_mmap = 222,
+    .nr_mprotect = 226,
+    .nr_munmap = 215,
+
+    .breakpoint = breakpoint,
+    .decode = up_rv_decode,
+    .simulate = up_rv_simulate,
+    .xol_build = up_rv_xol_build,
+    .return_address_get = return_address_get,
+    .return_address_set = return_address_set,
+    .reg_lookup = reg_lookup,
+    .dwarf_reg = dwarf_reg,
 };
