@@ -1,2 +1,475 @@
 /* SPDX-License-Identifier: MIT */
-int main(void) { return 0; }
+/*
+ * uptrace's command line (../shared/cli.md): options and PROBE words in,
+ * a target (ptrace spawn or attach, qemu-user, a remote stub), symbols,
+ * the probe manager and the output wired together, and the exit status
+ * out. Errors are printed here, once, naming what the user gave.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "uptrace/arch.h"
+#include "uptrace/core.h"
+#include "uptrace/output.h"
+#include "uptrace/spec.h"
+#include "uptrace/sym.h"
+#include "uptrace/target.h"
+
+#define EXIT_USAGE 2
+#define MAX_PROBES 256
+
+struct options {
+	pid_t pid;
+	char **command;		/* after "--" */
+	bool follow, count, hist, json, list, stack, qemu, verbose;
+	const char *output;
+	const char *remote;
+	const char *sysroot;
+	uint64_t max_events;
+	double timeout;
+	const char *probes[MAX_PROBES];
+	int nprobes;
+};
+
+static const char usage_text[] =
+	"Usage: uptrace [OPTIONS] PROBE... -p PID\n"
+	"       uptrace [OPTIONS] PROBE... -- COMMAND [ARG...]\n"
+	"       uptrace --qemu [OPTIONS] PROBE... -- FOREIGN-ELF [ARG...]\n"
+	"       uptrace --remote HOST:PORT [OPTIONS] PROBE...\n"
+	"       uptrace -l [PATTERN] (-p PID | -- COMMAND...)\n"
+	"\n"
+	"PROBE: [MODULE:]FUNC[+OFFS][%return] [ARG...] | [MODULE:]0xADDR | [MODULE:]FILE:LINE\n"
+	"ARG:   [NAME=]EXPR[:TYPE]  EXPR: var, var->field, $argN, $retval, %REG, $comm, $tid\n"
+	"       TYPE: s8..s64 u8..u64 x8..x64 string ptr\n"
+	"\n"
+	"  -p, --pid PID          attach to a running process (all its threads)\n"
+	"  -f, --follow           also trace forked children (not yet supported)\n"
+	"  -c, --count            count hits per probe; print the counts at the end\n"
+	"      --hist             log2 histogram of durations per return probe\n"
+	"      --json             JSON Lines output\n"
+	"  -o, --output FILE      write events and summary to FILE (default: stderr)\n"
+	"  -n, --max-events N     detach after N events\n"
+	"      --timeout SECONDS  detach after SECONDS\n"
+	"  -l, --list [PATTERN]   list probe-able functions (-v: with their arguments)\n"
+	"      --stack            the return address with each event\n"
+	"      --qemu             run COMMAND under qemu-user for its ELF architecture\n"
+	"      --remote HOST:PORT trace a target behind the GDB remote protocol\n"
+	"      --sysroot DIR      where a foreign target's libraries live\n"
+	"  -v, --verbose          say more\n"
+	"  -h, --help             this help\n"
+	"  -V, --version          the version\n";
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("uptrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'uptrace --help' for more information.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	up_core_stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_HIST = 256, OPT_JSON, OPT_TIMEOUT, OPT_STACK, OPT_QEMU, OPT_REMOTE, OPT_SYSROOT };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "count", no_argument, NULL, 'c' },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "max-events", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "list", no_argument, NULL, 'l' },
+		{ "stack", no_argument, NULL, OPT_STACK },
+		{ "qemu", no_argument, NULL, OPT_QEMU },
+		{ "remote", required_argument, NULL, OPT_REMOTE },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int nopts = argc, c;
+	char *end;
+
+	/* Everything after the first "--" is the command, untouched by option parsing. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			nopts = i;
+			o->command = &argv[i + 1];
+			break;
+		}
+	while ((c = getopt_long(nopts, argv, "p:fcho:n:lvV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			errno = 0;
+			long pid = strtol(optarg, &end, 10);
+			if (errno || *end || pid <= 0 || pid > 0x3fffffff)
+				usage_error("-p: '%s' is not a process id", optarg);
+			o->pid = (pid_t)pid;
+			break;
+		case 'f':
+			o->follow = true;
+			break;
+		case 'c':
+			o->count = true;
+			break;
+		case OPT_HIST:
+			o->hist = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || *end || n == 0 || optarg[0] == '-')
+				usage_error("-n: '%s' is not a positive number of events", optarg);
+			o->max_events = n;
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			o->timeout = strtod(optarg, &end);
+			if (errno || *end || !(o->timeout > 0))
+				usage_error("--timeout: '%s' is not a positive number of seconds",
+					    optarg);
+			break;
+		case 'l':
+			o->list = true;
+			break;
+		case OPT_STACK:
+			o->stack = true;
+			break;
+		case OPT_QEMU:
+			o->qemu = true;
+			break;
+		case OPT_REMOTE:
+			o->remote = optarg;
+			break;
+		case OPT_SYSROOT:
+			o->sysroot = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("uptrace %s\n", UPTRACE_VERSION);
+			exit(0);
+		default:
+			fputs("Try 'uptrace --help' for more information.\n", stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	for (int i = optind; i < nopts; i++) {
+		if (o->nprobes == MAX_PROBES)
+			usage_error("too many probes (at most %d)", MAX_PROBES);
+		o->probes[o->nprobes++] = argv[i];
+	}
+	int modes = (o->pid != 0) + (o->command != NULL) + (o->remote != NULL);
+	if (modes == 0)
+		usage_error("say which process to trace: -p PID, -- COMMAND, or --remote HOST:PORT");
+	if (modes > 1)
+		usage_error("give only one of -p PID, -- COMMAND and --remote HOST:PORT");
+	if (o->command && !o->command[0])
+		usage_error("no COMMAND after '--'");
+	if (o->qemu && !o->command)
+		usage_error("--qemu runs a COMMAND: give it after '--'");
+	if (!o->list && o->nprobes == 0)
+		usage_error("no PROBE given (e.g. 'uptrace main -- ./prog')");
+	if (o->list && o->nprobes > 1)
+		usage_error("-l takes at most one PATTERN");
+	if (o->follow)
+		usage_error("-f/--follow is not supported yet: children are released untraced");
+}
+
+static int open_target(const struct options *o, struct up_target **t)
+{
+	int err;
+
+	if (o->pid) {
+		err = up_ptrace_attach(t, o->pid, o->follow);
+		if (err == -ESRCH)
+			fprintf(stderr, "uptrace: no process with PID %d\n", (int)o->pid);
+		else if (err == -EPERM)
+			fprintf(stderr, "uptrace: cannot trace process %d: %s (another user's process, "
+					"or already traced by a debugger)\n", (int)o->pid,
+				strerror(-err));
+		else if (err)
+			fprintf(stderr, "uptrace: cannot attach to process %d: %s\n", (int)o->pid,
+				strerror(-err));
+		return err;
+	}
+	if (o->remote) {
+		err = up_remote_connect(t, o->remote);
+		if (err)
+			fprintf(stderr, "uptrace: cannot trace the remote target %s: %s\n", o->remote,
+				strerror(-err));
+		return err;
+	}
+	if (o->qemu)
+		err = up_remote_spawn_qemu(t, o->command, o->sysroot);
+	else
+		err = up_ptrace_spawn(t, o->command, o->follow);
+	if (err == -ENOEXEC)
+		fprintf(stderr, "uptrace: cannot trace '%s': not an ELF program %s\n", o->command[0],
+			o->qemu ? "of a supported architecture"
+				: "for this machine (a foreign one runs with --qemu)");
+	else if (err)
+		fprintf(stderr, "uptrace: cannot run '%s': %s\n", o->command[0], strerror(-err));
+	return err;
+}
+
+static void print_listed(void *ctx, const struct up_func_match *m)
+{
+	struct up_symtab *sym = ((void **)ctx)[0];
+	const struct options *o = ((void **)ctx)[1];
+	struct up_module_info mi;
+	struct up_arg args[UP_MAX_ARGS];
+	bool main_module = up_sym_module(sym, NULL, &mi) == 0 && strcmp(mi.path, m->module) == 0;
+	const char *base = strrchr(m->module, '/');
+
+	if (main_module)
+		printf("%s", m->func);
+	else
+		printf("%s:%s", base ? base + 1 : m->module, m->func);
+	if (o->verbose) {
+		int n = up_sym_params(sym, m->addr, args, UP_MAX_ARGS);
+		for (int i = 0; i < n; i++)
+			printf(" %s", args[i].name);
+	}
+	putchar('\n');
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void on_event(void *ctx, const struct up_event *ev)
+{
+	up_output_event(ctx, ev);
+}
+
+/* The status uptrace exits with after a spawned command ended: its own, or 128+N. */
+static int command_status(enum up_core_end end, int status)
+{
+	return end == UP_END_KILLED ? 128 + status : status;
+}
+
+/* After detaching from a command we started, wait for it like a shell would. */
+static int wait_command(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct up_spec *specs;
+	struct up_target *t = NULL;
+	struct up_symtab *sym = NULL;
+	struct up_core *core = NULL;
+	struct up_output *out = NULL;
+	FILE *f = stderr;
+	char err[1024];
+	int ret = 1, status = 0, rc;
+	enum up_core_end end = UP_END_ERROR;
+	bool spawned, detached = false;
+
+	parse_options(argc, argv, &o);
+	spawned = o.command != NULL;
+
+	/* Parse every PROBE before touching any process. */
+	specs = calloc((size_t)o.nprobes + 1, sizeof(*specs));
+	if (!specs)
+		return 1;
+	for (int i = 0; !o.list && i < o.nprobes; i++)
+		if (up_spec_parse(o.probes[i], &specs[i], err, sizeof(err)))
+			usage_error("%s", err);
+	if (o.output) {
+		f = fopen(o.output, "we");
+		if (!f) {
+			fprintf(stderr, "uptrace: cannot open output file '%s': %s\n", o.output,
+				strerror(errno));
+			return 1;
+		}
+	}
+
+	install_signals();
+	if (open_target(&o, &t))
+		goto out;
+	rc = up_sym_open(&sym, t);
+	if (rc) {
+		fprintf(stderr, "uptrace: cannot read the symbols of %s: %s\n",
+			t->exe[0] ? t->exe : "the target", strerror(-rc));
+		goto fail_target;
+	}
+
+	if (o.list) {
+		void *ctx[2] = { sym, &o };
+		rc = up_sym_list(sym, o.nprobes ? o.probes[0] : "*", print_listed, ctx);
+		ret = rc ? 1 : 0;
+		goto fail_target;
+	}
+
+	rc = up_output_open(&out, f, (o.json ? UP_OUT_JSON : 0) | (o.count ? UP_OUT_COUNT : 0) |
+					     (o.hist ? UP_OUT_HIST : 0) |
+					     (o.stack ? UP_OUT_STACK : 0),
+			    now_ns());
+	if (rc) {
+		fprintf(stderr, "uptrace: cannot set up the output: %s\n", strerror(-rc));
+		goto fail_target;
+	}
+	up_output_set_symtab(out, sym);
+
+	struct up_core_config cfg = {
+		.target = t,
+		.sym = sym,
+		.on_event = on_event,
+		.ctx = out,
+		.max_events = o.max_events,
+		.count_only = o.count && !o.hist,
+		.want_durations = o.hist,
+		.stack = o.stack,
+		.spawned = spawned || o.remote,
+		.verbose = o.verbose,
+	};
+	if (o.count && o.hist)
+		cfg.count_only = false;
+	rc = up_core_create(&core, &cfg);
+	if (rc)
+		goto fail_target;
+	for (int i = 0; i < o.nprobes; i++) {
+		rc = up_core_add_spec(core, &specs[i], err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
+			goto fail_core;
+		}
+	}
+	rc = up_core_start(core, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
+		goto fail_core;
+	}
+	if (o.timeout > 0) {
+		struct itimerval it = { 0 };
+		it.it_value.tv_sec = (time_t)o.timeout;
+		it.it_value.tv_usec = (suseconds_t)((o.timeout - (double)(time_t)o.timeout) * 1e6);
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			it.it_value.tv_usec = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+
+	end = up_core_run(core, &status, err, sizeof(err));
+	switch (end) {
+	case UP_END_EXITED:
+	case UP_END_KILLED:
+		ret = spawned ? command_status(end, status) : 0;
+		break;
+	case UP_END_DETACH:
+		rc = up_core_detach(core);
+		if (rc) {
+			fprintf(stderr, "uptrace: detaching from process %d: %s\n", (int)t->pid,
+				strerror(-rc));
+			ret = 1;
+		} else {
+			ret = spawned ? wait_command(t->pid) : 0;
+		}
+		break;
+	case UP_END_ERROR:
+		fprintf(stderr, "uptrace: %s\n", err[0] ? err : "tracing failed");
+		if (spawned) {
+			t->ops->kill(t);
+		} else {
+			up_core_detach(core);
+		}
+		ret = 1;
+		break;
+	}
+	{
+		struct up_probe *const *probes;
+		unsigned n = up_core_probes(core, &probes);
+		up_output_summary(out, probes, n);
+	}
+	up_output_close(out);
+	out = NULL;
+	up_core_destroy(core);
+	up_sym_close(sym);
+	t->ops->destroy(t);
+	goto out;
+
+fail_core:
+	/* the process has not run traced: an attached one is restored and let go */
+	if (!spawned && up_core_detach(core) == 0)
+		detached = true;
+	up_core_destroy(core);
+	ret = 1;
+fail_target:
+	if (out)
+		up_output_close(out);
+	if (sym)
+		up_sym_close(sym);
+	if (t) {
+		if (spawned)
+			t->ops->kill(t);
+		else if (!detached)
+			t->ops->detach(t);
+		t->ops->destroy(t);
+	}
+out:
+	if (f && f != stderr)
+		fclose(f);
+	free(specs);
+	return ret;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe manager: probe points (one patched address shared by every
+ * probe on it), the hit path, XOL slots, uretprobe instances, library-load
+ * events, and detach. It knows targets only through struct up_target and
+ * instructions only through struct up_arch.
+ *
+ *   cli:  up_core_create -> up_core_add_spec (each PROBE) -> up_core_start
+ *         -> up_core_run (until exit, detach request, or error)
+ *         -> up_core_detach -> up_core_destroy
+ */
+#ifndef UPTRACE_CORE_H
+#define UPTRACE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+
+#include "uptrace/probe.h"
+#include "uptrace/spec.h"
+
+struct up_target;
+struct up_symtab;
+struct up_core;
+
+struct up_core_config {
+	struct up_target *target;
+	struct up_symtab *sym;
+	void (*on_event)(void *ctx, const struct up_event *ev);
+	void *ctx;
+	uint64_t max_events;	/* 0: no limit; else detach after this many events */
+	bool count_only;	/* --count: count hits, fetch nothing */
+	bool want_durations;	/* --hist */
+	bool stack;		/* --stack */
+	bool spawned;		/* the target was started by us at its first instruction */
+	bool verbose;
+};
+
+/* Why up_core_run returned. */
+enum up_core_end {
+	UP_END_EXITED = 1,	/* the process exited: status */
+	UP_END_KILLED,		/* the process was killed by a signal: status = signal */
+	UP_END_DETACH,		/* a stop was requested (signal, timeout, -n): detach next */
+	UP_END_ERROR,		/* a fatal error was reported */
+};
+
+/* Set from signal handlers: makes up_core_run return UP_END_DETACH. */
+extern volatile sig_atomic_t up_core_stop_requested;
+
+int up_core_create(struct up_core **out, const struct up_core_config *cfg);
+void up_core_destroy(struct up_core *c);
+
+/*
+ * Add one parsed PROBE. Resolves it now if its module is loaded; a probe
+ * whose module (or, without a module, whose function outside the main
+ * program) is not loaded yet stays pending until a library load. Errors
+ * are written to err (naming what was wrong) and returned as -errno.
+ */
+int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, size_t errlen);
+
+/*
+ * Arm what can be armed now (patch text, map the XOL page, watch library
+ * loads). Fails with err set if a probe cannot be placed (refused
+ * instruction, offset not on an instruction boundary, no such function).
+ */
+int up_core_start(struct up_core *c, char *err, size_t errlen);
+
+/* Trace until the process ends or a stop is requested. *status per enum up_core_end. */
+enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t errlen);
+
+/*
+ * Restore every byte, move threads out of slots, put back hijacked return
+ * addresses, unmap the XOL pages, and let the process run on untraced.
+ */
+int up_core_detach(struct up_core *c);
+
+/* Every resolved probe, in the order they were added (for the summary). */
+unsigned up_core_probes(struct up_core *c, struct up_probe *const **probes);
+
+#endif

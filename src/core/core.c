@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe manager's life cycle and its stop dispatcher: every stop the
+ * target reports is either a trap (hit.c), a signal to pass on (held while
+ * the thread is inside an XOL slot), a thread coming or going, a fork
+ * (the child gets its original text back), or the end of the process.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_internal.h"
+#include "uptrace/sym.h"
+
+volatile sig_atomic_t up_core_stop_requested;
+
+void core_error(struct up_core *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->err || !c->errlen || c->err[0])
+		return; /* the first error is the one that explains */
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void set_err(struct up_core *c, char *err, size_t errlen)
+{
+	c->err = err;
+	c->errlen = errlen;
+	if (err && errlen)
+		err[0] = 0;
+}
+
+int up_core_create(struct up_core **out, const struct up_core_config *cfg)
+{
+	struct up_core *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->cfg = *cfg;
+	c->t = cfg->target;
+	c->arch = cfg->target->arch;
+	c->sym = cfg->sym;
+	c->mem = (struct up_mem){ .ctx = c, .read = core_read, .write = core_write };
+	c->points_cap = 1024;
+	c->points = calloc(c->points_cap, sizeof(*c->points));
+	c->threads_cap = 64;
+	c->threads = calloc(c->threads_cap, sizeof(*c->threads));
+	if (!c->points || !c->threads) {
+		up_core_destroy(c);
+		return -ENOMEM;
+	}
+	/* Attached processes have their libraries already; spawned ones wait for the dynamic linker. */
+	c->libs_loaded = !cfg->spawned;
+	c->stopped_tid = c->t->pid;
+	*out = c;
+	return 0;
+}
+
+void up_core_destroy(struct up_core *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; c->points && i < c->points_cap; i++)
+		free(c->points[i]);
+	for (unsigned i = 0; c->threads && i < c->threads_cap; i++)
+		if (c->threads[i].tid > 0)
+			free(c->threads[i].stack);
+	for (unsigned i = 0; i < c->nprobes; i++)
+		free(c->probes[i]);
+	free(c->probes);
+	free(c->points);
+	free(c->threads);
+	free(c->specs);
+	free(c);
+}
+
+unsigned up_core_probes(struct up_core *c, struct up_probe *const **probes)
+{
+	*probes = c->probes;
+	return c->nprobes;
+}
+
+int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, size_t errlen)
+{
+	set_err(c, err, errlen);
+	if (c->nspecs == c->specs_cap) {
+		unsigned cap = c->specs_cap ? c->specs_cap * 2 : 8;
+		struct pending_spec *n = realloc(c->specs, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->specs = n;
+		c->specs_cap = cap;
+	}
+	c->specs[c->nspecs].spec = *spec;
+	c->specs[c->nspecs].resolved = false;
+	c->nspecs++;
+	return resolve_pending(c, c->libs_loaded);
+}
+
+int up_core_start(struct up_core *c, char *err, size_t errlen)
+{
+	pid_t tids[1024];
+	uint64_t rbrk;
+	int n, ret;
+
+	set_err(c, err, errlen);
+	n = c->t->ops->threads(c->t, tids, 1024);
+	for (int i = 0; i < n; i++)
+		thread_get(c, tids[i]);
+	/* Library loads: arm pending probes the moment a library is mapped. */
+	if (up_sym_rbrk(c->sym, &rbrk) == 0) {
+		ret = point_add_probe(c, rbrk, NULL, true);
+		if (ret)
+			return ret;
+	} else if (!c->libs_loaded) {
+		c->libs_loaded = true; /* a static program: everything is here */
+		ret = resolve_pending(c, true);
+		if (ret)
+			return ret;
+	}
+	ret = points_arm_all(c);
+	if (ret)
+		return ret;
+	c->started = true;
+	return 0;
+}
+
+/*
+ * A signal is about to be delivered. A thread inside an XOL slot first
+ * finishes the slot (single-steps to its end), so no handler ever runs, or
+ * returns, with its PC in our page.
+ */
+static int deliver_signal(struct up_core *c, pid_t tid, int sig)
+{
+	struct up_regs regs;
+	struct up_stop st;
+	int err;
+
+	for (int steps = 0; steps < 4; steps++) {
+		err = c->t->ops->get_regs(c->t, tid, &regs);
+		if (err)
+			return err == -ESRCH ? 0 : err;
+		if (!xol_contains(c, regs.r[c->arch->pc_reg]))
+			break;
+		err = c->t->ops->step(c->t, tid);
+		if (err)
+			return err == -ESRCH ? 0 : err;
+		do {
+			err = c->t->ops->wait(c->t, &st, -1);
+			if (err)
+				return err;
+		} while (st.kind == UP_STOP_EINTR);
+		if (st.kind != UP_STOP_TRAP || st.tid != tid)
+			break;
+		/* the step may have reached a slot's trailing breakpoint */
+		err = hit_handle_trap(c, tid, true, false);
+		if (err < 0)
+			return err;
+	}
+	return c->t->ops->resume(c->t, tid, sig);
+}
+
+enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t errlen)
+{
+	struct up_stop st;
+	int ret;
+
+	set_err(c, err, errlen);
+	*status = 0;
+	if (c->cfg.spawned)
+		ret = c->t->ops->resume(c->t, c->t->pid, 0);
+	else
+		ret = c->t->ops->resume_all(c->t);
+	if (ret) {
+		core_error(c, "cannot resume process %d: %s", (int)c->t->pid, strerror(-ret));
+		return UP_END_ERROR;
+	}
+	for (;;) {
+		if (up_core_stop_requested)
+			return UP_END_DETACH;
+		ret = c->t->ops->wait(c->t, &st, -1);
+		if (ret) {
+			core_error(c, "waiting for process %d: %s", (int)c->t->pid, strerror(-ret));
+			return UP_END_ERROR;
+		}
+		switch (st.kind) {
+		case UP_STOP_TRAP:
+			ret = hit_handle_trap(c, st.tid, st.stepped, true);
+			if (ret == 1)
+				ret = c->t->ops->resume(c->t, st.tid, SIGTRAP);
+			break;
+		case UP_STOP_SIGNAL:
+			ret = deliver_signal(c, st.tid, st.sig);
+			break;
+		case UP_STOP_INTERRUPTED:
+			ret = c->t->ops->resume(c->t, st.tid, 0);
+			break;
+		case UP_STOP_THREAD_NEW:
+			thread_get(c, st.tid);
+			ret = c->t->ops->resume(c->t, st.tid, 0);
+			break;
+		case UP_STOP_THREAD_EXIT:
+			thread_remove(c, st.tid);
+			ret = 0;
+			break;
+		case UP_STOP_FORK:
+			ret = uret_release_child(c, st.tid, st.new_pid);
+			if (ret == -ESRCH)
+				ret = 0;
+			if (!ret)
+				ret = c->t->ops->resume(c->t, st.tid, 0);
+			break;
+		case UP_STOP_EXEC:
+			/* All text is new: our breakpoints and pages are gone with the old image. */
+			fprintf(stderr, "uptrace: process %d called exec: tracing the new program "
+					"is not supported yet; detaching\n", (int)c->t->pid);
+			for (unsigned i = 0; i < c->points_cap; i++)
+				if (c->points[i])
+					c->points[i]->armed = false;
+			c->npages = 0;
+			c->trampoline = 0;
+			for (unsigned i = 0; i < c->threads_cap; i++)
+				if (c->threads[i].tid > 0)
+					c->threads[i].depth = 0;
+			*status = 0;
+			return UP_END_DETACH;
+		case UP_STOP_EXITED:
+			*status = st.status;
+			return UP_END_EXITED;
+		case UP_STOP_KILLED:
+			*status = st.sig;
+			return UP_END_KILLED;
+		case UP_STOP_TIMEOUT:
+		case UP_STOP_EINTR:
+			ret = 0;
+			break;
+		}
+		if (ret == -ESRCH)
+			ret = 0;
+		if (ret) {
+			if (!c->err || !c->err[0])
+				core_error(c, "tracing process %d: %s", (int)c->t->pid,
+					   strerror(-ret));
+			return UP_END_ERROR;
+		}
+	}
+}

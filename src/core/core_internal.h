@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe manager's own data: probe points, traced threads and their
+ * uretprobe instance stacks, XOL pages. Shared by the files of src/core
+ * only. Every table is sized at arm time or thread creation: nothing here
+ * is allocated on a hit.
+ */
+#ifndef UPTRACE_CORE_INTERNAL_H
+#define UPTRACE_CORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "uptrace/arch.h"
+#include "uptrace/core.h"
+#include "uptrace/target.h"
+
+#define POINT_MAX_PROBES 16
+#define XOL_PAGE_SIZE 4096
+#define XOL_SLOTS_PER_PAGE (XOL_PAGE_SIZE / UP_XOL_SLOT_SIZE)
+#define XOL_MAX_PAGES 32
+#define INSTANCE_STACK_MAX 4096	/* uretprobe instances per thread; deeper ones go unreported */
+
+/* One patched address. Several probes may share it; the bytes return with the last. */
+struct up_point {
+	uint64_t addr;
+	struct up_insn insn;
+	uint8_t bp[4];
+	uint8_t bp_len;
+	bool armed;
+	bool is_rbrk;			/* the dynamic linker's library-load hook */
+	bool has_return;		/* some probe here is a %return probe */
+	bool has_entry;
+	uint64_t slot;			/* XOL slot address (UP_INSN_XOL), else 0 */
+	struct up_xol xol;
+	unsigned nprobes;
+	struct up_probe *probes[POINT_MAX_PROBES];
+};
+
+/* A live call of a function with a return probe. */
+struct up_instance {
+	uint64_t orig_ret;		/* where the function really returns */
+	uint64_t entry_sp;		/* sp at its first instruction */
+	uint64_t ts_ns;			/* entry time */
+	struct up_point *point;
+};
+
+struct up_thread {
+	pid_t tid;			/* 0: free entry */
+	bool in_slot;			/* executing a UP_XOL_EXIT_TRAP slot */
+	struct up_point *slot_point;
+	struct up_xol_state xol_state;
+	unsigned depth;
+	unsigned lost;			/* instances not pushed because the stack was full */
+	struct up_instance *stack;	/* INSTANCE_STACK_MAX entries, allocated with the thread */
+	char comm[16];
+};
+
+struct xol_page {
+	uint64_t addr;
+	unsigned used;			/* slots handed out */
+	struct up_point *owner[XOL_SLOTS_PER_PAGE];
+};
+
+struct pending_spec {
+	struct up_spec spec;
+	bool resolved;
+};
+
+struct up_core {
+	struct up_core_config cfg;
+	struct up_target *t;
+	const struct up_arch *arch;
+	struct up_mem mem;		/* target memory for arch->simulate and friends */
+	struct up_symtab *sym;
+
+	/* probe points: open addressing by address */
+	struct up_point **points;
+	unsigned points_cap, npoints;
+
+	/* every probe, in order of creation */
+	struct up_probe **probes;
+	unsigned nprobes, probes_cap;
+
+	/* specs as given, for resolution now or at a library load */
+	struct pending_spec *specs;
+	unsigned nspecs, specs_cap;
+	bool libs_loaded;		/* the dynamic linker reported its initial libraries */
+
+	/* threads: open addressing by tid */
+	struct up_thread *threads;
+	unsigned threads_cap, nthreads;
+
+	/* XOL pages; pages[0] slot 0 is the uretprobe trampoline */
+	struct xol_page pages[XOL_MAX_PAGES];
+	unsigned npages;
+	uint64_t trampoline;
+	uint64_t syscall_insn;		/* where remote system calls run */
+
+	/* addresses whose breakpoint was removed while threads ran (late traps) */
+	uint64_t removed[64];
+	unsigned nremoved;
+
+	/* text pages already made writable (remote targets) */
+	uint64_t writable_pages[256];
+	unsigned nwritable;
+
+	pid_t stopped_tid;		/* a thread stopped now: remote syscalls run in it */
+	uint64_t events;
+	bool started;
+	char *err;
+	size_t errlen;
+};
+
+/* points.c */
+struct up_point *point_find(struct up_core *c, uint64_t addr);
+int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool is_rbrk);
+int point_arm(struct up_core *c, struct up_point *pt);
+int points_arm_all(struct up_core *c);
+int point_restore(struct up_core *c, struct up_point *pt);
+bool point_was_removed(struct up_core *c, uint64_t addr);
+int core_write_text(struct up_core *c, uint64_t addr, const void *buf, size_t len);
+
+/* xol.c */
+int xol_ensure_trampoline(struct up_core *c, pid_t tid);
+int xol_slot_for(struct up_core *c, struct up_point *pt, pid_t tid);
+struct up_point *xol_point_at(struct up_core *c, uint64_t pc, uint64_t *slot);
+bool xol_contains(struct up_core *c, uint64_t pc);
+int xol_unmap_all(struct up_core *c, pid_t tid);
+int core_find_syscall(struct up_core *c);
+
+/* threads.c */
+struct up_thread *thread_get(struct up_core *c, pid_t tid);
+struct up_thread *thread_find(struct up_core *c, pid_t tid);
+void thread_remove(struct up_core *c, pid_t tid);
+
+/* hit.c */
+int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume);
+void core_emit(struct up_core *c, struct up_event *ev);
+
+/* fetch.c */
+void fetch_event_args(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
+		      const struct up_probe *p, struct up_event *ev);
+int core_read(void *ctx, uint64_t addr, void *buf, size_t len);
+int core_write(void *ctx, uint64_t addr, const void *buf, size_t len);
+
+/* uretprobe.c */
+int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, struct up_regs *regs,
+	       uint64_t now);
+int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, uint64_t now);
+int uret_restore_thread(struct up_core *c, struct up_thread *th, struct up_regs *regs,
+			bool *regs_changed);
+int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child);
+
+/* resolve.c */
+int resolve_pending(struct up_core *c, bool final);
+
+/* Report an error once, at the layer that knows what was asked. */
+void core_error(struct up_core *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+uint64_t core_now_ns(void);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Detach: leave the process as if it had never been traced. With every
+ * thread stopped: put the original bytes back, settle the stops that were
+ * already on their way (a thread that trapped on a breakpoint now gone
+ * re-executes the original instruction), step threads out of XOL slots,
+ * restore hijacked return addresses, unmap the XOL pages, and detach.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core_internal.h"
+
+static void settle_pending_stops(struct up_core *c)
+{
+	struct up_stop st;
+
+	for (int guard = 0; guard < 100000; guard++) {
+		if (c->t->ops->wait(c->t, &st, 0))
+			return;
+		switch (st.kind) {
+		case UP_STOP_TRAP:
+			/* rewinds onto a restored point, or completes a return or slot trap */
+			c->stopped_tid = st.tid;
+			hit_handle_trap(c, st.tid, st.stepped, false);
+			break;
+		case UP_STOP_THREAD_EXIT:
+			thread_remove(c, st.tid);
+			break;
+		case UP_STOP_TIMEOUT:
+		case UP_STOP_EXITED:
+		case UP_STOP_KILLED:
+			return;
+		default:
+			/* signals stay pending: the target delivers them at detach */
+			break;
+		}
+	}
+}
+
+static void step_out_of_slots(struct up_core *c, pid_t tid)
+{
+	struct up_regs regs;
+	struct up_stop st;
+
+	for (int steps = 0; steps < 4; steps++) {
+		if (c->t->ops->get_regs(c->t, tid, &regs))
+			return;
+		if (!xol_contains(c, regs.r[c->arch->pc_reg]))
+			return;
+		if (c->t->ops->step(c->t, tid))
+			return;
+		do {
+			if (c->t->ops->wait(c->t, &st, 1000))
+				return;
+		} while (st.kind == UP_STOP_EINTR);
+		if (st.kind == UP_STOP_TRAP)
+			hit_handle_trap(c, tid, true, false);
+	}
+}
+
+int up_core_detach(struct up_core *c)
+{
+	static pid_t tids[4096];
+	int n, err, ret = 0;
+
+	err = c->t->ops->stop_all(c->t);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < c->points_cap; i++) {
+		struct up_point *pt = c->points[i];
+		if (pt && pt->armed) {
+			err = point_restore(c, pt);
+			if (err && !ret)
+				ret = err;
+		}
+	}
+	settle_pending_stops(c);
+	n = c->t->ops->threads(c->t, tids, 4096);
+	for (int i = 0; i < n; i++) {
+		struct up_thread *th;
+		struct up_regs regs;
+		bool changed = false;
+
+		step_out_of_slots(c, tids[i]);
+		th = thread_find(c, tids[i]);
+		if (!th || th->depth == 0)
+			continue;
+		if (c->t->ops->get_regs(c->t, tids[i], &regs))
+			continue;
+		err = uret_restore_thread(c, th, &regs, &changed);
+		if (!err && changed)
+			err = c->t->ops->set_regs(c->t, tids[i], &regs);
+		if (err && !ret)
+			ret = err;
+	}
+	if (c->npages && n > 0) {
+		err = xol_unmap_all(c, tids[0]);
+		if (err && !ret)
+			ret = err;
+	}
+	err = c->t->ops->detach(c->t);
+	return err ? err : ret;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hit path (design.md "the life of a probe hit"): a thread trapped; map
+ * the trap to a probe point, the uretprobe trampoline, or an XOL slot's
+ * trailing breakpoint; run the handlers; complete the displaced instruction
+ * by simulation or out of line; resume that one thread. One get_regs, one
+ * set_regs and one resume per hit; memory only for what the handlers read.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "core_internal.h"
+#include "uptrace/sym.h"
+
+uint64_t core_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void core_emit(struct up_core *c, struct up_event *ev)
+{
+	c->events++;
+	if (c->cfg.on_event && !c->cfg.count_only)
+		c->cfg.on_event(c->cfg.ctx, ev);
+	if (c->cfg.max_events && c->events >= c->cfg.max_events)
+		up_core_stop_requested = 1;
+}
+
+static void capture_stack(struct up_core *c, const struct up_regs *regs, struct up_event *ev)
+{
+	/* Return addresses by frame pointer where the arch keeps one; else the return address only. */
+	uint64_t ret;
+
+	ev->nframes = 0;
+	if (c->arch->return_address_get && c->arch->return_address_get(regs, &c->mem, &ret) == 0)
+		ev->frames[ev->nframes++] = ret;
+}
+
+static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
+		       struct up_probe *p, uint64_t now)
+{
+	struct up_event ev;
+
+	p->hits++;
+	if (c->cfg.count_only) {
+		core_emit(c, NULL);
+		return;
+	}
+	ev.ts_ns = now;
+	ev.pid = c->t->pid;
+	ev.tid = th->tid;
+	ev.probe = p;
+	ev.is_return = false;
+	ev.retval = 0;
+	ev.duration_ns = 0;
+	fetch_event_args(c, th, regs, p, &ev);
+	ev.nframes = 0;
+	if (c->cfg.stack)
+		capture_stack(c, regs, &ev);
+	core_emit(c, &ev);
+}
+
+/* The dynamic linker reports a change to its list of libraries: arm what is now resolvable. */
+static int library_event(struct up_core *c, pid_t tid)
+{
+	int n = up_sym_refresh(c->sym);
+
+	if (n < 0)
+		return n;
+	if (n > 0 && !c->libs_loaded) {
+		c->libs_loaded = true;
+		return resolve_pending(c, true);
+	}
+	if (n > 0)
+		return resolve_pending(c, false);
+	return 0;
+}
+
+static int complete_insn(struct up_core *c, struct up_thread *th, struct up_point *pt,
+			 struct up_regs *regs)
+{
+	regs->r[c->arch->pc_reg] = pt->addr;
+	if (pt->insn.action == UP_INSN_SIMULATE)
+		return c->arch->simulate(&pt->insn, regs, &c->mem);
+	c->arch->xol_enter(&pt->insn, &pt->xol, pt->slot, regs, &th->xol_state);
+	return 0;
+}
+
+static int handle_point(struct up_core *c, pid_t tid, struct up_point *pt, struct up_regs *regs,
+			bool resume)
+{
+	struct up_thread *th = thread_get(c, tid);
+	uint64_t now = 0;
+	int err;
+
+	if (!th)
+		return -ENOMEM;
+	if (pt->is_rbrk) {
+		c->stopped_tid = tid;
+		err = library_event(c, tid);
+		if (err)
+			return err;
+	}
+	if (pt->nprobes && (!c->cfg.count_only || pt->has_return))
+		now = core_now_ns();
+	if (pt->has_entry)
+		for (unsigned i = 0; i < pt->nprobes; i++)
+			if (!pt->probes[i]->is_return)
+				emit_entry(c, th, regs, pt->probes[i], now);
+	if (pt->has_return) {
+		err = uret_enter(c, th, pt, regs, now);
+		if (err)
+			return err;
+	}
+	err = complete_insn(c, th, pt, regs);
+	if (err) {
+		core_error(c, "cannot complete '%s' at 0x%llx: %s", pt->insn.text,
+			   (unsigned long long)pt->addr, strerror(-err));
+		return err;
+	}
+	err = c->t->ops->set_regs(c->t, tid, regs);
+	if (err)
+		return err;
+	return resume ? c->t->ops->resume(c->t, tid, 0) : 0;
+}
+
+/*
+ * Handle a SIGTRAP stop of tid. Returns 0 when handled (and the thread
+ * resumed if `resume`), 1 when the trap is not ours (deliver it), or a
+ * negative errno on a fatal error.
+ */
+int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume)
+{
+	struct up_regs regs;
+	struct up_point *pt;
+	uint64_t pc, at, slot;
+	int err;
+
+	err = c->t->ops->get_regs(c->t, tid, &regs);
+	if (err)
+		return err == -ESRCH ? 0 : err;
+	pc = regs.r[c->arch->pc_reg];
+	at = pc - c->arch->bp_pc_adjust;
+
+	pt = point_find(c, at);
+	if (pt && pt->armed)
+		return handle_point(c, tid, pt, &regs, resume);
+
+	if (c->trampoline && at == c->trampoline) {
+		struct up_thread *th = thread_get(c, tid);
+		if (!th)
+			return -ENOMEM;
+		err = uret_return(c, th, &regs, core_now_ns());
+		if (err)
+			return err;
+		goto set_and_resume;
+	}
+
+	pt = xol_point_at(c, at, &slot);
+	if (pt && pt->xol.exit == UP_XOL_EXIT_TRAP && at == slot + pt->xol.trap_offset) {
+		struct up_thread *th = thread_get(c, tid);
+		if (!th)
+			return -ENOMEM;
+		err = c->arch->xol_leave(&pt->insn, &pt->xol, slot, &regs, &c->mem, &th->xol_state);
+		if (err)
+			return err;
+		goto set_and_resume;
+	}
+
+	/* A trap at a breakpoint removed after this thread hit it: run the original instruction. */
+	if (!stepped && point_was_removed(c, at)) {
+		regs.r[c->arch->pc_reg] = at;
+		goto set_and_resume;
+	}
+	return 1;
+
+set_and_resume:
+	err = c->t->ops->set_regs(c->t, tid, &regs);
+	if (err)
+		return err;
+	return resume ? c->t->ops->resume(c->t, tid, 0) : 0;
+}

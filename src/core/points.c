@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Probe points: the patched addresses. Each is decoded once when its first
+ * probe arrives (simulate, XOL, or refuse), and its breakpoint is written
+ * after its XOL slot is ready, so a thread can never trap on a point the
+ * core cannot complete. The original bytes go back when the point is
+ * restored (detach, exec).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core_internal.h"
+
+static unsigned hash_addr(uint64_t addr, unsigned cap)
+{
+	return (unsigned)((addr * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
+}
+
+struct up_point *point_find(struct up_core *c, uint64_t addr)
+{
+	unsigned i = hash_addr(addr, c->points_cap);
+
+	for (;;) {
+		struct up_point *pt = c->points[i];
+		if (!pt)
+			return NULL;
+		if (pt->addr == addr)
+			return pt;
+		i = (i + 1) & (c->points_cap - 1);
+	}
+}
+
+static int points_insert(struct up_core *c, struct up_point *pt)
+{
+	if ((c->npoints + 1) * 2 > c->points_cap) {
+		unsigned cap = c->points_cap * 2;
+		struct up_point **n = calloc(cap, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		for (unsigned i = 0; i < c->points_cap; i++) {
+			struct up_point *old = c->points[i];
+			if (!old)
+				continue;
+			unsigned j = hash_addr(old->addr, cap);
+			while (n[j])
+				j = (j + 1) & (cap - 1);
+			n[j] = old;
+		}
+		free(c->points);
+		c->points = n;
+		c->points_cap = cap;
+	}
+	unsigned i = hash_addr(pt->addr, c->points_cap);
+	while (c->points[i])
+		i = (i + 1) & (c->points_cap - 1);
+	c->points[i] = pt;
+	c->npoints++;
+	return 0;
+}
+
+/* Read the instruction bytes at addr: as many as the arch may need, fewer near a mapping's end. */
+static int read_insn_bytes(struct up_core *c, uint64_t addr, uint8_t *buf, size_t *len)
+{
+	size_t want = c->arch->max_insn_len;
+
+	while (want > 0) {
+		if (c->t->ops->read(c->t, addr, buf, want) == 0) {
+			*len = want;
+			return 0;
+		}
+		want--;
+	}
+	return -EFAULT;
+}
+
+static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp)
+{
+	uint8_t bytes[UP_INSN_MAX_LEN];
+	size_t len = 0;
+	struct up_point *pt;
+	int err;
+
+	err = read_insn_bytes(c, addr, bytes, &len);
+	if (err) {
+		core_error(c, "cannot read the instruction at 0x%llx: %s", (unsigned long long)addr,
+			   strerror(-err));
+		*errp = err;
+		return NULL;
+	}
+	/* Another tool's (or a stale) breakpoint is not an instruction we can displace. */
+	if (memcmp(bytes, c->arch->bp, c->arch->bp_len) == 0) {
+		core_error(c, "0x%llx already holds a breakpoint instruction (is another tracer "
+			      "attached, or was uptrace killed while tracing?)",
+			   (unsigned long long)addr);
+		*errp = -EBUSY;
+		return NULL;
+	}
+	pt = calloc(1, sizeof(*pt));
+	if (!pt) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	pt->addr = addr;
+	err = c->arch->decode(&pt->insn, addr, bytes, len);
+	pt->insn.addr = addr;
+	memcpy(pt->insn.bytes, bytes, len < UP_INSN_MAX_LEN ? len : UP_INSN_MAX_LEN);
+	if (err || pt->insn.action == UP_INSN_REFUSE) {
+		core_error(c, "cannot probe 0x%llx: the instruction '%s' %s",
+			   (unsigned long long)addr, pt->insn.text[0] ? pt->insn.text : "?",
+			   pt->insn.why[0] ? pt->insn.why : "cannot be displaced safely");
+		free(pt);
+		*errp = err ? err : -ENOTSUP;
+		return NULL;
+	}
+	pt->bp_len = c->arch->breakpoint(c->t->e_flags, pt->bp);
+	if (pt->bp_len > pt->insn.len) {
+		core_error(c, "cannot probe 0x%llx: the instruction '%s' is shorter than a breakpoint",
+			   (unsigned long long)addr, pt->insn.text);
+		free(pt);
+		*errp = -ENOTSUP;
+		return NULL;
+	}
+	err = points_insert(c, pt);
+	if (err) {
+		free(pt);
+		*errp = err;
+		return NULL;
+	}
+	return pt;
+}
+
+int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool is_rbrk)
+{
+	struct up_point *pt = point_find(c, addr);
+	int err = 0;
+
+	if (!pt) {
+		pt = point_create(c, addr, &err);
+		if (!pt)
+			return err;
+	}
+	if (is_rbrk) {
+		pt->is_rbrk = true;
+	} else {
+		if (pt->nprobes == POINT_MAX_PROBES) {
+			core_error(c, "too many probes on 0x%llx (at most %d)",
+				   (unsigned long long)addr, POINT_MAX_PROBES);
+			return -E2BIG;
+		}
+		pt->probes[pt->nprobes++] = p;
+		if (p->is_return)
+			pt->has_return = true;
+		else
+			pt->has_entry = true;
+	}
+	if (c->started && !pt->armed)
+		return point_arm(c, pt);
+	return 0;
+}
+
+static bool page_is_writable(struct up_core *c, uint64_t page)
+{
+	for (unsigned i = 0; i < c->nwritable; i++)
+		if (c->writable_pages[i] == page)
+			return true;
+	return false;
+}
+
+/*
+ * Write text. Over ptrace /proc/PID/mem writes read-only text; qemu-user's
+ * stub refuses until the program itself has made the page writable, so a
+ * remote target gets an mprotect run in the target first.
+ */
+int core_write_text(struct up_core *c, uint64_t addr, const void *buf, size_t len)
+{
+	int err = c->t->ops->write(c->t, addr, buf, len);
+
+	if (err == 0 || !c->t->remote)
+		return err;
+	uint64_t page = addr & ~(uint64_t)(XOL_PAGE_SIZE - 1);
+	uint64_t end = (addr + len + XOL_PAGE_SIZE - 1) & ~(uint64_t)(XOL_PAGE_SIZE - 1);
+	if (page_is_writable(c, page))
+		return err;
+	err = core_find_syscall(c);
+	if (err)
+		return err;
+	uint64_t args[6] = { page, end - page, PROT_READ | PROT_WRITE | PROT_EXEC };
+	int64_t r = up_remote_syscall(c->t, c->stopped_tid, c->syscall_insn,
+				      c->arch->nr_mprotect, args);
+	if (r < 0)
+		return (int)r;
+	if (c->nwritable < sizeof(c->writable_pages) / sizeof(c->writable_pages[0]))
+		c->writable_pages[c->nwritable++] = page;
+	return c->t->ops->write(c->t, addr, buf, len);
+}
+
+int point_arm(struct up_core *c, struct up_point *pt)
+{
+	int err;
+
+	if (pt->armed)
+		return 0;
+	if (pt->insn.action == UP_INSN_XOL && !pt->slot) {
+		err = xol_slot_for(c, pt, c->stopped_tid);
+		if (err)
+			return err;
+	}
+	err = core_write_text(c, pt->addr, pt->bp, pt->bp_len);
+	if (err) {
+		core_error(c, "cannot write a breakpoint at 0x%llx: %s", (unsigned long long)pt->addr,
+			   strerror(-err));
+		return err;
+	}
+	pt->armed = true;
+	return 0;
+}
+
+int points_arm_all(struct up_core *c)
+{
+	for (unsigned i = 0; i < c->points_cap; i++) {
+		struct up_point *pt = c->points[i];
+		if (pt && !pt->armed) {
+			int err = point_arm(c, pt);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int point_restore(struct up_core *c, struct up_point *pt)
+{
+	int err;
+
+	if (!pt->armed)
+		return 0;
+	err = core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
+	if (err && err != -ESRCH)
+		return err;
+	pt->armed = false;
+	if (c->nremoved < sizeof(c->removed) / sizeof(c->removed[0]))
+		c->removed[c->nremoved++] = pt->addr;
+	return 0;
+}
+
+bool point_was_removed(struct up_core *c, uint64_t addr)
+{
+	for (unsigned i = 0; i < c->nremoved; i++)
+		if (c->removed[i] == addr)
+			return true;
+	return false;
+}

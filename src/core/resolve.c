@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From parsed PROBE specs to probes on addresses: modules and functions
+ * through the symbol layer, arguments from DWARF or the ABI, offsets
+ * checked against instruction boundaries. A spec whose module is not
+ * loaded yet waits for a library load; once the dynamic linker has loaded
+ * the program's libraries ("final"), what still cannot be found is an
+ * error naming it.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core_internal.h"
+#include "uptrace/sym.h"
+
+#define MAX_MATCHES 4096
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static bool is_main_module(struct up_core *c, const char *path)
+{
+	struct up_module_info mi;
+
+	if (up_sym_module(c->sym, NULL, &mi) != 0)
+		return false;
+	return strcmp(mi.path, path) == 0;
+}
+
+/* Is offset on an instruction boundary of the function at func? */
+static int check_boundary(struct up_core *c, uint64_t func, uint64_t offset, const char *what)
+{
+	uint64_t at = 0;
+
+	if (offset == 0)
+		return 0;
+	if (offset % c->arch->insn_align) {
+		core_error(c, "probe '%s': offset 0x%llx is not on an instruction boundary", what,
+			   (unsigned long long)offset);
+		return -EINVAL;
+	}
+	if (c->arch->insn_align >= 4)
+		return 0;
+	while (at < offset) {
+		uint8_t bytes[UP_INSN_MAX_LEN];
+		struct up_insn insn;
+		size_t len = c->arch->max_insn_len;
+
+		while (len && c->t->ops->read(c->t, func + at, bytes, len))
+			len--;
+		if (!len || c->arch->decode(&insn, func + at, bytes, len) || insn.len == 0)
+			break;
+		at += insn.len;
+	}
+	if (at != offset) {
+		core_error(c, "probe '%s': offset 0x%llx is not on an instruction boundary "
+			      "(an instruction starts at +0x%llx)", what, (unsigned long long)offset,
+			   (unsigned long long)(at > offset ? at : 0));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The DWARF type of the ABI argument argn at this entry, if the function has one. */
+static bool param_type(struct up_core *c, uint64_t addr, unsigned argn, struct up_type *type)
+{
+	struct up_arg params[UP_MAX_ARGS];
+	int n = up_sym_params(c->sym, addr, params, UP_MAX_ARGS);
+
+	for (int i = 0; i < n; i++)
+		if (params[i].fetch.base == UP_FETCH_ARG && params[i].fetch.argn == argn &&
+		    params[i].fetch.nops == 0) {
+			*type = params[i].type;
+			return true;
+		}
+	return false;
+}
+
+static int build_arg(struct up_core *c, const struct up_spec *spec, const struct up_spec_arg *sa,
+		     struct up_probe *p, uint64_t func_addr, struct up_arg *out)
+{
+	static const struct up_type x64 = { UP_TYPE_HEX, 8 };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", sa->name);
+	out->type = x64;
+	switch (sa->kind) {
+	case UP_EXPR_VAR:
+		err = up_sym_variable(c->sym, p->addr, sa->expr, out);
+		if (err) {
+			core_error(c, "probe '%s': %s '%s' at %s", p->key,
+				   err == -ENOENT ? "no variable or parameter" : "cannot read",
+				   sa->expr, p->func[0] ? p->func : "this address");
+			return err;
+		}
+		snprintf(out->name, sizeof(out->name), "%s", sa->name);
+		break;
+	case UP_EXPR_ARGN:
+		out->fetch.base = UP_FETCH_ARG;
+		out->fetch.argn = sa->argn;
+		if (p->offset == 0 && !spec->is_return)
+			param_type(c, func_addr, sa->argn, &out->type);
+		break;
+	case UP_EXPR_RETVAL:
+		out->fetch.base = UP_FETCH_RETVAL;
+		up_sym_return_type(c->sym, func_addr, &out->type);
+		break;
+	case UP_EXPR_REG:
+		out->fetch.base = UP_FETCH_REG;
+		out->fetch.reg = (int16_t)c->arch->reg_lookup(sa->expr);
+		if (out->fetch.reg < 0) {
+			core_error(c, "probe '%s': no register '%%%s' on %s", p->key, sa->expr,
+				   c->arch->name);
+			return -EINVAL;
+		}
+		break;
+	case UP_EXPR_COMM:
+		out->fetch.base = UP_FETCH_COMM;
+		out->type = (struct up_type){ UP_TYPE_STRING, 8 };
+		break;
+	case UP_EXPR_TID:
+		out->fetch.base = UP_FETCH_TID;
+		out->type = (struct up_type){ UP_TYPE_SIGNED, 4 };
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (sa->has_type)
+		out->type = sa->type;
+	return 0;
+}
+
+static int add_probe(struct up_core *c, struct up_probe *p)
+{
+	if (c->nprobes == c->probes_cap) {
+		unsigned cap = c->probes_cap ? c->probes_cap * 2 : 16;
+		struct up_probe **n = realloc(c->probes, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->probes = n;
+		c->probes_cap = cap;
+	}
+	c->probes[c->nprobes++] = p;
+	return 0;
+}
+
+/* One probe on one match: key, arguments, point. */
+static int place(struct up_core *c, const struct up_spec *spec, const struct up_func_match *m,
+		 uint64_t addr, uint64_t offset, const char *name)
+{
+	struct up_probe *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	if (spec->is_return && offset) {
+		core_error(c, "a %%return probe goes on a function's entry: drop +0x%llx",
+			   (unsigned long long)offset);
+		free(p);
+		return -EINVAL;
+	}
+	snprintf(p->func, sizeof(p->func), "%s", m ? m->func : "");
+	snprintf(p->module, sizeof(p->module), "%s", m ? m->module : "");
+	p->offset = offset;
+	p->addr = addr;
+	p->is_return = spec->is_return;
+	up_spec_key(p->key, sizeof(p->key),
+		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
+		    name, offset, spec->is_return);
+	if (m && spec->kind == UP_SPEC_FUNC) {
+		err = check_boundary(c, m->addr, offset, p->key);
+		if (err)
+			goto fail;
+	}
+	for (unsigned i = 0; i < spec->nargs; i++) {
+		err = build_arg(c, spec, &spec->args[i], p, m ? m->addr : addr, &p->args[i]);
+		if (err)
+			goto fail;
+	}
+	p->nargs = spec->nargs;
+	/* No arguments asked for: show the function's parameters at its entry, by name. */
+	if (spec->nargs == 0 && !spec->is_return && m && addr == m->addr) {
+		int n = up_sym_params(c->sym, addr, p->args, UP_MAX_ARGS);
+		p->nargs = n > 0 ? (unsigned)n : 0;
+	}
+	err = add_probe(c, p);
+	if (err)
+		goto fail;
+	return point_add_probe(c, addr, p, false);
+fail:
+	free(p);
+	return err;
+}
+
+static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
+{
+	const struct up_spec *spec = &ps->spec;
+	static struct up_func_match matches[MAX_MATCHES];
+	char ambiguous[1024] = "";
+	const char *mod = spec->module[0] ? spec->module : NULL;
+	int n, err;
+
+	n = up_sym_functions(c->sym, mod, spec->func, matches, MAX_MATCHES, ambiguous,
+			     sizeof(ambiguous));
+	if (n == -EEXIST) {
+		core_error(c, "function '%s' is defined in several modules: %s; name one as "
+			      "MODULE:%s", spec->func, ambiguous, spec->func);
+		return n;
+	}
+	if (n < 0) {
+		core_error(c, "cannot look up '%s': %s", spec->func, strerror(-n));
+		return n;
+	}
+	if (n == 0) {
+		if (!final)
+			return 1; /* stays pending */
+		if (mod)
+			core_error(c, "no function matching '%s' in %s", spec->func, mod);
+		else
+			core_error(c, "no function matching '%s' in %s or its libraries", spec->func,
+				   c->t->exe);
+		return -ENOENT;
+	}
+	for (int i = 0; i < n; i++) {
+		err = place(c, spec, &matches[i], matches[i].addr + spec->offset, spec->offset,
+			    matches[i].func);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int resolve_addr(struct up_core *c, struct pending_spec *ps)
+{
+	const struct up_spec *spec = &ps->spec;
+	struct up_func_match m;
+	uint64_t addr;
+	char name[32];
+	int err;
+
+	memset(&m, 0, sizeof(m));
+	err = up_sym_link_to_runtime(c->sym, spec->module[0] ? spec->module : NULL, spec->addr,
+				     &addr, &m);
+	if (err) {
+		core_error(c, "address 0x%llx is not in %s", (unsigned long long)spec->addr,
+			   spec->module[0] ? spec->module : c->t->exe);
+		return err;
+	}
+	snprintf(name, sizeof(name), "0x%llx", (unsigned long long)spec->addr);
+	if (!m.module[0] && spec->module[0]) {
+		struct up_module_info mi;
+		if (up_sym_module(c->sym, spec->module, &mi) == 0)
+			snprintf(m.module, sizeof(m.module), "%s", mi.path);
+	}
+	/* a bare address is checked against nothing but alignment */
+	if (addr % c->arch->insn_align) {
+		core_error(c, "address 0x%llx is not on an instruction boundary",
+			   (unsigned long long)spec->addr);
+		return -EINVAL;
+	}
+	return place(c, spec, m.func[0] || m.module[0] ? &m : NULL, addr, 0, name);
+}
+
+static int resolve_line(struct up_core *c, struct pending_spec *ps)
+{
+	const struct up_spec *spec = &ps->spec;
+	struct up_func_match m;
+	uint64_t addr;
+	int err;
+
+	memset(&m, 0, sizeof(m));
+	err = up_sym_line(c->sym, spec->module[0] ? spec->module : NULL, spec->file, spec->line,
+			  &addr, &m);
+	if (err) {
+		core_error(c, "no code for %s:%d in %s", spec->file, spec->line,
+			   spec->module[0] ? spec->module : c->t->exe);
+		return err;
+	}
+	return place(c, spec, m.func[0] ? &m : NULL, addr, m.func[0] ? addr - m.addr : 0,
+		     m.func[0] ? m.func : spec->file);
+}
+
+static bool module_path_exists(const char *spec)
+{
+	struct stat st;
+	return strchr(spec, '/') && stat(spec, &st) == 0;
+}
+
+static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
+{
+	const struct up_spec *spec = &ps->spec;
+	struct up_module_info mi;
+	int err;
+
+	if (spec->module[0] && up_sym_module(c->sym, spec->module, &mi) != 0) {
+		if (!final || module_path_exists(spec->module))
+			return 1; /* pending until it is mapped */
+		core_error(c, "no library '%s' in process %d (not loaded; give its path to wait "
+			      "for it)", spec->module, (int)c->t->pid);
+		return -ENOENT;
+	}
+	switch (spec->kind) {
+	case UP_SPEC_FUNC:
+		err = resolve_func(c, ps, final || spec->module[0]);
+		break;
+	case UP_SPEC_ADDR:
+		err = resolve_addr(c, ps);
+		break;
+	case UP_SPEC_LINE:
+		err = resolve_line(c, ps);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	return err;
+}
+
+/* Resolve every spec that can be now. 0, or the first error (already reported). */
+int resolve_pending(struct up_core *c, bool final)
+{
+	for (unsigned i = 0; i < c->nspecs; i++) {
+		struct pending_spec *ps = &c->specs[i];
+		int err;
+
+		if (ps->resolved)
+			continue;
+		err = resolve_one(c, ps, final);
+		if (err < 0)
+			return err;
+		if (err == 0)
+			ps->resolved = true;
+	}
+	return 0;
+}

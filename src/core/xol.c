@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * XOL pages: scratch pages mapped into the target by a remote mmap, cut
+ * into UP_XOL_SLOT_SIZE slots. A slot belongs to one probe point and holds
+ * its displaced instruction followed by a jump back (or a breakpoint); its
+ * code never changes once written, so any number of threads may run it at
+ * once. Slot 0 of the first page is the uretprobe trampoline.
+ *
+ * Pages are placed near the code they serve (a free gap in the address
+ * space next to the module), so rip-relative operands and direct jumps
+ * back reach.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core_internal.h"
+#include "uptrace/sym.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define MAX_MAPPINGS 4096
+
+static int scan_for_syscall(struct up_core *c, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return -ENOENT;
+	return up_find_syscall_insn(c->t, lo, hi, &c->syscall_insn);
+}
+
+/*
+ * Remote system calls need the arch's syscall instruction somewhere in the
+ * target's executable memory (under qemu-user it cannot be written first).
+ */
+int core_find_syscall(struct up_core *c)
+{
+	static struct up_mapping maps[MAX_MAPPINGS];
+	static const char *const modules[] = { NULL, "ld-linux", "ld-linux-x86-64",
+		"ld-linux-aarch64", "ld-linux-riscv64-lp64d", "ld-linux-loongarch-lp64d", "libc" };
+	struct up_module_info mi;
+	int n;
+
+	if (c->syscall_insn)
+		return 0;
+	n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
+	for (int i = 0; i < n; i++)
+		if (maps[i].x && scan_for_syscall(c, maps[i].start, maps[i].end) == 0)
+			return 0;
+	for (unsigned i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+		if (up_sym_module(c->sym, modules[i], &mi) == 0 &&
+		    scan_for_syscall(c, mi.start, mi.end) == 0)
+			return 0;
+	core_error(c, "found no %s system call instruction in the target's code",
+		   c->arch->name);
+	return -ENOENT;
+}
+
+static int64_t remote_mmap(struct up_core *c, pid_t tid, uint64_t hint, bool fixed)
+{
+	int prot = PROT_READ | PROT_EXEC | (c->t->remote ? PROT_WRITE : 0);
+	uint64_t args[6] = { hint, XOL_PAGE_SIZE, (uint64_t)prot,
+			     MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED_NOREPLACE : 0),
+			     (uint64_t)-1, 0 };
+	int err = core_find_syscall(c);
+
+	if (err)
+		return err;
+	return up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_mmap, args);
+}
+
+static uint64_t distance(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * Natively, pick the free gap nearest to `near` from /proc/PID/maps and
+ * map there exactly; remotely, pass a hint and take what comes.
+ */
+static int xol_map_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *out)
+{
+	static struct up_mapping maps[MAX_MAPPINGS];
+	int n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
+	int64_t r;
+
+	if (c->npages == XOL_MAX_PAGES)
+		return -ENOSPC;
+	for (int tries = 0; n > 0 && tries < 8; tries++) {
+		uint64_t best = 0, bestd = UINT64_MAX;
+		for (int i = 0; i < n; i++) {
+			/* a page just after mapping i, if the next one leaves room */
+			uint64_t cand = maps[i].end;
+			uint64_t next = i + 1 < n ? maps[i + 1].start : 0x7fff00000000ull;
+			if (cand == 0 || next - cand < 2 * XOL_PAGE_SIZE)
+				continue;
+			cand += XOL_PAGE_SIZE; /* leave a guard gap */
+			/* a page just before mapping i+1 */
+			uint64_t cand2 = next - 2 * XOL_PAGE_SIZE;
+			if (distance(cand, near) < bestd)
+				best = cand, bestd = distance(cand, near);
+			if (i + 1 < n && distance(cand2, near) < bestd)
+				best = cand2, bestd = distance(cand2, near);
+		}
+		if (!best)
+			break;
+		r = remote_mmap(c, tid, best, true);
+		if (r == (int64_t)best)
+			goto mapped;
+		if (r >= 0) /* an old kernel ignored NOREPLACE: keep what we got */
+			goto mapped;
+		if (r != -EEXIST)
+			return (int)r;
+		n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
+	}
+	r = remote_mmap(c, tid, (near & ~(uint64_t)0xfffff) + 0x100000, false);
+	if (r < 0)
+		return (int)r;
+mapped:
+	c->pages[c->npages].addr = (uint64_t)r;
+	c->pages[c->npages].used = 0;
+	c->npages++;
+	*out = (uint64_t)r;
+	return 0;
+}
+
+int xol_ensure_trampoline(struct up_core *c, pid_t tid)
+{
+	uint8_t bp[4];
+	unsigned len;
+	uint64_t page;
+	int err;
+
+	if (c->trampoline)
+		return 0;
+	if (c->npages == 0) {
+		struct up_module_info mi;
+		uint64_t near = up_sym_module(c->sym, NULL, &mi) == 0 ? mi.end : 0;
+		err = xol_map_page(c, near, tid, &page);
+		if (err) {
+			core_error(c, "cannot map the XOL page in process %d: %s", (int)c->t->pid,
+				   strerror(-err));
+			return err;
+		}
+	}
+	len = c->arch->breakpoint(c->t->e_flags, bp);
+	err = c->t->ops->write(c->t, c->pages[0].addr, bp, len);
+	if (err)
+		return err;
+	c->pages[0].used = 1;
+	c->pages[0].owner[0] = NULL;
+	c->trampoline = c->pages[0].addr;
+	return 0;
+}
+
+static int try_page(struct up_core *c, struct xol_page *pg, struct up_point *pt)
+{
+	uint64_t slot = pg->addr + (uint64_t)pg->used * UP_XOL_SLOT_SIZE;
+	int err;
+
+	if (pg->used >= XOL_SLOTS_PER_PAGE)
+		return -ENOSPC;
+	memset(&pt->xol, 0, sizeof(pt->xol));
+	err = c->arch->xol_build(&pt->insn, slot, &pt->xol);
+	if (err)
+		return err;
+	err = c->t->ops->write(c->t, slot, pt->xol.code, pt->xol.len);
+	if (err)
+		return err;
+	pg->owner[pg->used++] = pt;
+	pt->slot = slot;
+	return 0;
+}
+
+int xol_slot_for(struct up_core *c, struct up_point *pt, pid_t tid)
+{
+	uint64_t page;
+	int err;
+
+	err = xol_ensure_trampoline(c, tid);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < c->npages; i++) {
+		err = try_page(c, &c->pages[i], pt);
+		if (err == 0)
+			return 0;
+		if (err != -ERANGE && err != -ENOSPC)
+			goto fail;
+	}
+	err = xol_map_page(c, pt->addr, tid, &page);
+	if (err == 0)
+		err = try_page(c, &c->pages[c->npages - 1], pt);
+	if (err == 0)
+		return 0;
+fail:
+	core_error(c, "cannot place '%s' at 0x%llx out of line: %s", pt->insn.text,
+		   (unsigned long long)pt->addr,
+		   err == -ERANGE ? "no XOL page within its reach" : strerror(-err));
+	return err;
+}
+
+bool xol_contains(struct up_core *c, uint64_t pc)
+{
+	for (unsigned i = 0; i < c->npages; i++)
+		if (pc >= c->pages[i].addr && pc < c->pages[i].addr + XOL_PAGE_SIZE)
+			return true;
+	return false;
+}
+
+/* The point whose slot holds pc, and that slot's address. */
+struct up_point *xol_point_at(struct up_core *c, uint64_t pc, uint64_t *slot)
+{
+	for (unsigned i = 0; i < c->npages; i++) {
+		struct xol_page *pg = &c->pages[i];
+		if (pc < pg->addr || pc >= pg->addr + XOL_PAGE_SIZE)
+			continue;
+		unsigned idx = (unsigned)((pc - pg->addr) / UP_XOL_SLOT_SIZE);
+		if (idx >= pg->used)
+			return NULL;
+		*slot = pg->addr + (uint64_t)idx * UP_XOL_SLOT_SIZE;
+		return pg->owner[idx];
+	}
+	return NULL;
+}
+
+int xol_unmap_all(struct up_core *c, pid_t tid)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < c->npages; i++) {
+		uint64_t args[6] = { c->pages[i].addr, XOL_PAGE_SIZE };
+		int64_t r = up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_munmap, args);
+		if (r < 0 && !ret)
+			ret = (int)r;
+	}
+	c->npages = 0;
+	c->trampoline = 0;
+	return ret;
+}
