@@ -1,3 +1,456 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder. */
+/*
+ * The probe-spec parser: one PROBE word of cli.md into a struct up_spec,
+ * before any symbol is looked up.
+ *
+ *   "libc:malloc size=$arg1:u64"  ->  module "libc", func "malloc",
+ *                                     args { size: $arg1 as u64 }
+ *
+ * The word is split at spaces: the first part names the place (module,
+ * function or address or file:line, offset, %return), the others are the
+ * arguments. Every error names the whole probe and the part that is wrong,
+ * so the command line can print it as is.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "uptrace/spec.h"
+
+#define RETURN_SUFFIX "%return"
+#define MAX_ARGN 64
+#define TYPE_HELP "(s8..s64, u8..u64, x8..x64, string, ptr)"
+
+/* What is being parsed, for error messages. */
+struct parse {
+	const char *text;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct parse *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct parse *ps, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!ps->err || !ps->errlen)
+		return -EINVAL;
+	n = snprintf(ps->err, ps->errlen, "probe '%s': ", ps->text);
+	if (n >= 0 && (size_t)n < ps->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err + n, ps->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Copy n bytes of s into a NUL-terminated field of size cap; false if it does not fit. */
+static bool copy_field(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		return false;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return true;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Decimal or 0x-hex, the whole of s[0..n), no sign, no overflow. */
+static int parse_number(const char *s, size_t n, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == n)
+		return -EINVAL;
+	for (; i < n; i++) {
+		unsigned char c = s[i];
+		unsigned d;
+
+		if (isdigit(c))
+			d = c - '0';
+		else if (base == 16 && isxdigit(c))
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int up_type_parse(const char *text, struct up_type *type)
+{
+	uint64_t bits;
+
+	if (!text || !type)
+		return -EINVAL;
+	if (!strcmp(text, "string")) {
+		*type = (struct up_type){ .kind = UP_TYPE_STRING, .size = 8 };
+		return 0;
+	}
+	if (!strcmp(text, "ptr")) {
+		*type = (struct up_type){ .kind = UP_TYPE_PTR, .size = 8 };
+		return 0;
+	}
+	switch (text[0]) {
+	case 's':
+		type->kind = UP_TYPE_SIGNED;
+		break;
+	case 'u':
+		type->kind = UP_TYPE_UNSIGNED;
+		break;
+	case 'x':
+		type->kind = UP_TYPE_HEX;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (text[1] == '0' || !all_digits(text + 1, strlen(text + 1)) ||
+	    parse_number(text + 1, strlen(text + 1), &bits))
+		return -EINVAL;
+	if (bits != 8 && bits != 16 && bits != 32 && bits != 64)
+		return -EINVAL;
+	type->size = bits / 8;
+	return 0;
+}
+
+void up_spec_key(char *buf, size_t len, const char *module_basename, const char *func,
+		 uint64_t offset, bool is_return)
+{
+	char off[24] = "";
+
+	if (!buf || !len)
+		return;
+	if (offset)
+		snprintf(off, sizeof(off), "+0x%llx", (unsigned long long)offset);
+	snprintf(buf, len, "%s%s%s%s%s", module_basename && *module_basename ? module_basename : "",
+		 module_basename && *module_basename ? ":" : "", func ? func : "", off,
+		 is_return ? RETURN_SUFFIX : "");
+}
+
+/* Function names: symbol characters plus the glob characters * ? [ ] (and ! ^ - inside []). */
+static bool func_char_ok(unsigned char c)
+{
+	return isalnum(c) || strchr("_.$@*?[]!^-~", c);
+}
+
+static bool is_ident(const char *s, size_t n)
+{
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* A DWARF expression: IDENT followed by any of ".IDENT", "->IDENT", "[DIGITS]". */
+static bool is_var_expr(const char *s)
+{
+	size_t i = 0, n;
+
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	if (!is_ident(s, n))
+		return false;
+	i = n;
+	while (s[i]) {
+		if (s[i] == '.') {
+			i++;
+		} else if (s[i] == '-' && s[i + 1] == '>') {
+			i += 2;
+		} else if (s[i] == '[') {
+			n = strspn(s + i + 1, "0123456789");
+			if (!n || s[i + 1 + n] != ']')
+				return false;
+			i += n + 2;
+			continue;
+		} else {
+			return false;
+		}
+		n = strspn(s + i, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		if (!is_ident(s + i, n))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* FUNC[+OFFS] or 0xADDR, after the module and %return are taken off. */
+static int parse_target(struct parse *ps, struct up_spec *spec, const char *s, size_t n)
+{
+	const char *plus = memchr(s, '+', n);
+	size_t fn = plus ? (size_t)(plus - s) : n;
+	uint64_t v;
+
+	if (!fn)
+		return fail(ps, "empty function name");
+	if (!plus && n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (parse_number(s, n, &v))
+			return fail(ps, "address '%.*s' is not a number", (int)n, s);
+		spec->kind = UP_SPEC_ADDR;
+		spec->addr = v;
+		return 0;
+	}
+	for (size_t i = 0; i < fn; i++)
+		if (!func_char_ok(s[i]))
+			return fail(ps, "function '%.*s' has an invalid character '%c'", (int)fn, s,
+				    s[i]);
+	if (isdigit((unsigned char)s[0]))
+		return fail(ps, "function '%.*s' is not a name (an address is written 0x...)",
+			    (int)fn, s);
+	spec->kind = UP_SPEC_FUNC;
+	if (!copy_field(spec->func, sizeof(spec->func), s, fn))
+		return fail(ps, "function name too long (at most %zu bytes)",
+			    sizeof(spec->func) - 1);
+	if (plus) {
+		const char *o = plus + 1;
+		size_t on = n - fn - 1;
+		int r = parse_number(o, on, &v);
+
+		if (r == -ERANGE)
+			return fail(ps, "offset '%.*s' is too large", (int)on, o);
+		if (r)
+			return fail(ps, "offset '%.*s' is not a number", (int)on, o);
+		spec->offset = v;
+		spec->has_offset = true;
+	}
+	return 0;
+}
+
+/*
+ * The place: [MODULE:]FUNC[+OFFS][%return], [MODULE:]0xADDR, [MODULE:]FILE:LINE.
+ * FILE:LINE is told apart by digits after the last ':' and a '.' or '/' in
+ * the part before it; otherwise MODULE is everything before the last ':'.
+ */
+static int parse_place(struct parse *ps, struct up_spec *spec, const char *s, size_t n)
+{
+	size_t rl = strlen(RETURN_SUFFIX);
+	const char *last, *prev = NULL, *pct;
+	size_t mod_len = 0;
+	bool has_mod = false;
+
+	if (n >= rl && !memcmp(s + n - rl, RETURN_SUFFIX, rl)) {
+		spec->is_return = true;
+		n -= rl;
+	}
+	pct = memchr(s, '%', n);
+	if (pct)
+		return fail(ps, "unknown suffix '%.*s' (only %%return)", (int)(n - (pct - s)), pct);
+	if (!n)
+		return fail(ps, "empty function name");
+
+	last = memrchr(s, ':', n);
+	if (last) {
+		const char *line = last + 1;
+		size_t line_len = n - (line - s);
+
+		prev = last > s ? memrchr(s, ':', last - s) : NULL;
+		const char *file = prev ? prev + 1 : s;
+		size_t file_len = last - file;
+
+		if (all_digits(line, line_len) && file_len &&
+		    (memchr(file, '.', file_len) || memchr(file, '/', file_len))) {
+			uint64_t v;
+
+			if (prev) {
+				has_mod = true;
+				mod_len = prev - s;
+			}
+			if (has_mod && !mod_len)
+				return fail(ps, "empty module name before ':'");
+			if (parse_number(line, line_len, &v) || v == 0 || v > 0x7fffffff)
+				return fail(ps, "line '%.*s' is not a line number", (int)line_len,
+					    line);
+			if (!copy_field(spec->file, sizeof(spec->file), file, file_len))
+				return fail(ps, "file name too long");
+			if (has_mod && !copy_field(spec->module, sizeof(spec->module), s, mod_len))
+				return fail(ps, "module name too long");
+			if (spec->is_return)
+				return fail(ps, "%%return needs a function, not a file:line");
+			spec->kind = UP_SPEC_LINE;
+			spec->line = (int)v;
+			return 0;
+		}
+		mod_len = last - s;
+		if (!mod_len)
+			return fail(ps, "empty module name before ':'");
+		if (!copy_field(spec->module, sizeof(spec->module), s, mod_len))
+			return fail(ps, "module name too long (at most %zu bytes)",
+				    sizeof(spec->module) - 1);
+		s = last + 1;
+		n -= mod_len + 1;
+	}
+	if (parse_target(ps, spec, s, n))
+		return -EINVAL;
+	if (spec->is_return && spec->has_offset && spec->offset)
+		return fail(ps, "%%return probes a function's return: it takes no offset");
+	return 0;
+}
+
+/* $argN, $retval, $comm, $tid, %REG or a DWARF expression, with its default name. */
+static int parse_expr(struct parse *ps, const struct up_spec *spec, struct up_spec_arg *a,
+		      const char *e, bool named)
+{
+	if (!*e)
+		return fail(ps, "empty argument expression");
+	if (e[0] == '$') {
+		if (!strcmp(e, "$retval")) {
+			if (!spec->is_return)
+				return fail(ps, "$retval needs a %%return probe");
+			a->kind = UP_EXPR_RETVAL;
+			strcpy(a->name, "ret");
+		} else if (!strcmp(e, "$comm")) {
+			a->kind = UP_EXPR_COMM;
+			strcpy(a->name, "comm");
+		} else if (!strcmp(e, "$tid")) {
+			a->kind = UP_EXPR_TID;
+			strcpy(a->name, "tid");
+		} else if (!strncmp(e, "$arg", 4) && all_digits(e + 4, strlen(e + 4))) {
+			uint64_t v;
+
+			if (parse_number(e + 4, strlen(e + 4), &v) || v > MAX_ARGN)
+				return fail(ps, "'%s': $argN is at most $arg%d", e, MAX_ARGN);
+			if (v == 0)
+				return fail(ps, "'%s': $argN counts from 1", e);
+			a->kind = UP_EXPR_ARGN;
+			a->argn = v;
+			snprintf(a->name, sizeof(a->name), "arg%u", (unsigned)v);
+		} else {
+			return fail(ps, "unknown variable '%s' ($argN, $retval, $comm, $tid)", e);
+		}
+		strcpy(a->expr, e);
+		return 0;
+	}
+	if (e[0] == '%') {
+		if (!e[1])
+			return fail(ps, "empty register name after '%%'");
+		for (const char *c = e + 1; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_')
+				return fail(ps, "register '%s' is not a register name", e);
+		if (!copy_field(a->expr, sizeof(a->expr), e + 1, strlen(e + 1)) ||
+		    !copy_field(a->name, sizeof(a->name), e + 1, strlen(e + 1)))
+			return fail(ps, "register name '%s' too long", e);
+		a->kind = UP_EXPR_REG;
+		return 0;
+	}
+	if (!is_var_expr(e))
+		return fail(ps, "argument '%s' is not a variable, $argN, $retval, $comm, $tid or %%REG",
+			    e);
+	if (!copy_field(a->expr, sizeof(a->expr), e, strlen(e)))
+		return fail(ps, "expression '%s' too long", e);
+	if (!named && !copy_field(a->name, sizeof(a->name), e, strlen(e)))
+		return fail(ps, "expression '%s' too long for a name: give one with NAME=%s", e, e);
+	a->kind = UP_EXPR_VAR;
+	return 0;
+}
+
+/* One ARG: [NAME=]EXPR[:TYPE]. */
+static int parse_arg(struct parse *ps, const struct up_spec *spec, struct up_spec_arg *a,
+		     const char *s, size_t n)
+{
+	char word[512], *expr, *eq, *colon;
+
+	if (n >= sizeof(word))
+		return fail(ps, "argument '%.*s...' too long", 32, s);
+	memcpy(word, s, n);
+	word[n] = '\0';
+
+	expr = word;
+	eq = strchr(word, '=');
+	if (eq) {
+		*eq = '\0';
+		expr = eq + 1;
+	}
+	colon = strrchr(expr, ':');
+	if (colon) {
+		*colon = '\0';
+		if (up_type_parse(colon + 1, &a->type))
+			return fail(ps, "unknown type '%s' " TYPE_HELP, colon + 1);
+		a->has_type = true;
+	}
+	if (parse_expr(ps, spec, a, expr, eq != NULL))
+		return -EINVAL;
+	if (eq) {
+		if (!*word)
+			return fail(ps, "argument '%.*s': empty name before '='", (int)n, s);
+		if (!is_ident(word, strlen(word)))
+			return fail(ps, "argument name '%s' is not a name (letters, digits, _)",
+				    word);
+		if (!copy_field(a->name, sizeof(a->name), word, strlen(word)))
+			return fail(ps, "argument name '%s' too long", word);
+	}
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen)
+{
+	struct parse ps = { .text = text ? text : "", .err = err, .errlen = errlen };
+	const char *p, *w;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!spec)
+		return -EINVAL;
+	memset(spec, 0, sizeof(*spec));
+
+	p = ps.text;
+	while (is_space(*p))
+		p++;
+	if (!*p)
+		return fail(&ps, "empty");
+
+	w = p;
+	while (*p && !is_space(*p))
+		p++;
+	if (parse_place(&ps, spec, w, p - w))
+		return -EINVAL;
+
+	for (;;) {
+		struct up_spec_arg *a;
+
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		w = p;
+		while (*p && !is_space(*p))
+			p++;
+		if (spec->nargs == UP_MAX_ARGS)
+			return fail(&ps, "too many arguments (at most %d)", UP_MAX_ARGS);
+		a = &spec->args[spec->nargs];
+		if (parse_arg(&ps, spec, a, w, p - w))
+			return -EINVAL;
+		for (unsigned i = 0; i < spec->nargs; i++)
+			if (!strcmp(spec->args[i].name, a->name))
+				return fail(&ps, "duplicate argument name '%s' (rename one: NAME=EXPR)",
+					    a->name);
+		spec->nargs++;
+	}
+	return 0;
+}

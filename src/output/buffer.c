@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The output object: its one 1 MiB buffer, allocated at open, filled an
+ * event at a time and written to the caller's FILE with one fwrite when it
+ * fills, when asked (up_output_flush), or when UP_OUT_FLUSH_NS of trace
+ * time have passed since the last write (judged from the events' own
+ * timestamps: no clock read here). Events go to text.c or json.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "output_internal.h"
+#include "uptrace/sym.h"
+
+int up_output_open(struct up_output **out, FILE *f, unsigned flags, uint64_t start_ns)
+{
+	struct up_output *o;
+
+	if (!out || !f)
+		return -EINVAL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->buf = malloc(UP_OUT_BUF_SIZE);
+	if (!o->buf) {
+		free(o);
+		return -ENOMEM;
+	}
+	o->f = f;
+	o->flags = flags;
+	o->start_ns = start_ns;
+	o->last_flush_ns = start_ns;
+	*out = o;
+	return 0;
+}
+
+void up_output_set_symtab(struct up_output *o, struct up_symtab *s)
+{
+	if (o)
+		o->symtab = s;
+}
+
+void up_output_flush(struct up_output *o)
+{
+	if (!o)
+		return;
+	if (o->len)
+		fwrite(o->buf, 1, o->len, o->f);
+	o->len = 0;
+	fflush(o->f);
+}
+
+void up_output_close(struct up_output *o)
+{
+	if (!o)
+		return;
+	up_output_flush(o);
+	free(o->buf);
+	free(o);
+}
+
+struct up_wbuf up_output_reserve(struct up_output *o, size_t need)
+{
+	if (UP_OUT_BUF_SIZE - o->len < need)
+		up_output_flush(o);
+	return (struct up_wbuf){ o->buf + o->len, o->buf + UP_OUT_BUF_SIZE };
+}
+
+void up_output_commit(struct up_output *o, const struct up_wbuf *w)
+{
+	o->len = w->pos - o->buf;
+}
+
+void up_frame_describe(struct up_output *o, uint64_t addr, char *buf, size_t len)
+{
+	struct up_wbuf w = { buf, buf + len - 1 };
+
+	if (o->symtab && up_sym_describe(o->symtab, addr, buf, len) == 0 && buf[0])
+		return;
+	up_wb_hex(&w, addr);
+	*w.pos = '\0';
+}
+
+void up_output_event(struct up_output *o, const struct up_event *ev)
+{
+	struct up_wbuf w;
+
+	if (!o || !ev || !ev->probe || (o->flags & UP_OUT_COUNT))
+		return;
+	w = up_output_reserve(o, UP_OUT_EVENT_MAX);
+	if (o->flags & UP_OUT_JSON)
+		up_json_event(o, &w, ev);
+	else
+		up_text_event(o, &w, ev);
+	up_output_commit(o, &w);
+	if (ev->ts_ns > o->last_flush_ns && ev->ts_ns - o->last_flush_ns >= UP_OUT_FLUSH_NS) {
+		up_output_flush(o);
+		o->last_flush_ns = ev->ts_ns;
+	}
+}

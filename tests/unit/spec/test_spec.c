@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the probe-spec parser (src/cli/spec.c): tables of PROBE
+ * words with the parts they must yield, tables of bad words with the exact
+ * error message, the TYPE parser and the canonical key spelling.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "uptrace/spec.h"
+
+/* One expected argument: name, kind, expr, argn, type ("" = none). */
+struct arg_want {
+	const char *name;
+	int kind;
+	const char *expr;
+	unsigned argn;
+	int type_kind;
+	int type_size;
+};
+
+struct good_case {
+	const char *text;
+	int kind;
+	const char *module;
+	const char *func;
+	uint64_t offset;
+	bool has_offset;
+	uint64_t addr;
+	const char *file;
+	int line;
+	bool is_return;
+	unsigned nargs;
+	struct arg_want args[UP_MAX_ARGS];
+};
+
+static const struct good_case good[] = {
+	{ "fib", UP_SPEC_FUNC, "", "fib" },
+	{ "  fib  ", UP_SPEC_FUNC, "", "fib" },
+	{ "fib%return", UP_SPEC_FUNC, "", "fib", .is_return = true },
+	{ "fib+16", UP_SPEC_FUNC, "", "fib", 16, true },
+	{ "fib+0x1c", UP_SPEC_FUNC, "", "fib", 0x1c, true },
+	{ "fib+0", UP_SPEC_FUNC, "", "fib", 0, true },
+	{ "libc:malloc", UP_SPEC_FUNC, "libc", "malloc" },
+	{ "/usr/lib/x86_64-linux-gnu/libc.so.6:malloc", UP_SPEC_FUNC,
+	  "/usr/lib/x86_64-linux-gnu/libc.so.6", "malloc" },
+	{ "libc.so.6:malloc%return", UP_SPEC_FUNC, "libc.so.6", "malloc", .is_return = true },
+	{ "str*", UP_SPEC_FUNC, "", "str*" },
+	{ "libc:mem[cs]?y", UP_SPEC_FUNC, "libc", "mem[cs]?y" },
+	{ "memcpy@GLIBC_2.14", UP_SPEC_FUNC, "", "memcpy@GLIBC_2.14" },
+	{ "0x1149", UP_SPEC_ADDR, "", "", .addr = 0x1149 },
+	{ "./torture:0x401000", UP_SPEC_ADDR, "./torture", "", .addr = 0x401000 },
+	{ "0xFFff", UP_SPEC_ADDR, "", "", .addr = 0xffff },
+	{ "fib.c:12", UP_SPEC_LINE, "", "", .file = "fib.c", .line = 12 },
+	{ "src/a.c:40", UP_SPEC_LINE, "", "", .file = "src/a.c", .line = 40 },
+	{ "libfoo:bar.c:7", UP_SPEC_LINE, "libfoo", "", .file = "bar.c", .line = 7 },
+	{ "/opt/lib/libfoo.so:src/bar.c:7", UP_SPEC_LINE, "/opt/lib/libfoo.so", "",
+	  .file = "src/bar.c", .line = 7 },
+	{ "fib n", UP_SPEC_FUNC, "", "fib", .nargs = 1,
+	  .args = { { "n", UP_EXPR_VAR, "n" } } },
+	{ "fib\tn", UP_SPEC_FUNC, "", "fib", .nargs = 1,
+	  .args = { { "n", UP_EXPR_VAR, "n" } } },
+	{ "handle req->len a.b v[2].x", UP_SPEC_FUNC, "", "handle", .nargs = 3,
+	  .args = { { "req->len", UP_EXPR_VAR, "req->len" },
+		    { "a.b", UP_EXPR_VAR, "a.b" },
+		    { "v[2].x", UP_EXPR_VAR, "v[2].x" } } },
+	{ "fib n:s32 m=n:u8 h=n:x16 big:u64 p:ptr s:string", UP_SPEC_FUNC, "", "fib", .nargs = 6,
+	  .args = { { "n", UP_EXPR_VAR, "n", 0, UP_TYPE_SIGNED, 4 },
+		    { "m", UP_EXPR_VAR, "n", 0, UP_TYPE_UNSIGNED, 1 },
+		    { "h", UP_EXPR_VAR, "n", 0, UP_TYPE_HEX, 2 },
+		    { "big", UP_EXPR_VAR, "big", 0, UP_TYPE_UNSIGNED, 8 },
+		    { "p", UP_EXPR_VAR, "p", 0, UP_TYPE_PTR, 8 },
+		    { "s", UP_EXPR_VAR, "s", 0, UP_TYPE_STRING, 8 } } },
+	{ "malloc $arg1 sz=$arg2:u64 $arg12", UP_SPEC_FUNC, "", "malloc", .nargs = 3,
+	  .args = { { "arg1", UP_EXPR_ARGN, "$arg1", 1 },
+		    { "sz", UP_EXPR_ARGN, "$arg2", 2, UP_TYPE_UNSIGNED, 8 },
+		    { "arg12", UP_EXPR_ARGN, "$arg12", 12 } } },
+	{ "fib%return $retval", UP_SPEC_FUNC, "", "fib", .is_return = true, .nargs = 1,
+	  .args = { { "ret", UP_EXPR_RETVAL, "$retval" } } },
+	{ "fib%return r=$retval:s64", UP_SPEC_FUNC, "", "fib", .is_return = true, .nargs = 1,
+	  .args = { { "r", UP_EXPR_RETVAL, "$retval", 0, UP_TYPE_SIGNED, 8 } } },
+	{ "fib %rdi %x0:x64 $comm $tid", UP_SPEC_FUNC, "", "fib", .nargs = 4,
+	  .args = { { "rdi", UP_EXPR_REG, "rdi" },
+		    { "x0", UP_EXPR_REG, "x0", 0, UP_TYPE_HEX, 8 },
+		    { "comm", UP_EXPR_COMM, "$comm" },
+		    { "tid", UP_EXPR_TID, "$tid" } } },
+	{ "fib.c:12 n", UP_SPEC_LINE, "", "", .file = "fib.c", .line = 12, .nargs = 1,
+	  .args = { { "n", UP_EXPR_VAR, "n" } } },
+	{ "f a b c d e f g h", UP_SPEC_FUNC, "", "f", .nargs = 8,
+	  .args = { { "a", UP_EXPR_VAR, "a" }, { "b", UP_EXPR_VAR, "b" },
+		    { "c", UP_EXPR_VAR, "c" }, { "d", UP_EXPR_VAR, "d" },
+		    { "e", UP_EXPR_VAR, "e" }, { "f", UP_EXPR_VAR, "f" },
+		    { "g", UP_EXPR_VAR, "g" }, { "h", UP_EXPR_VAR, "h" } } },
+};
+
+static void test_good(void **state)
+{
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const struct good_case *c = &good[i];
+		struct up_spec spec;
+		char err[256];
+		int r;
+
+		print_message("  %s\n", c->text);
+		r = up_spec_parse(c->text, &spec, err, sizeof(err));
+		if (r)
+			print_error("unexpected error: %s\n", err);
+		assert_int_equal(r, 0);
+		assert_string_equal(err, "");
+		assert_int_equal(spec.kind, c->kind);
+		assert_string_equal(spec.module, c->module);
+		assert_string_equal(spec.func, c->func);
+		assert_int_equal(spec.offset, c->offset);
+		assert_int_equal(spec.has_offset, c->has_offset);
+		assert_int_equal(spec.addr, c->addr);
+		assert_string_equal(spec.file, c->file ? c->file : "");
+		assert_int_equal(spec.line, c->line);
+		assert_int_equal(spec.is_return, c->is_return);
+		assert_int_equal(spec.nargs, c->nargs);
+		for (unsigned a = 0; a < c->nargs; a++) {
+			const struct arg_want *w = &c->args[a];
+			const struct up_spec_arg *g = &spec.args[a];
+
+			assert_string_equal(g->name, w->name);
+			assert_int_equal(g->kind, w->kind);
+			assert_string_equal(g->expr, w->expr);
+			assert_int_equal(g->argn, w->argn);
+			assert_int_equal(g->has_type, w->type_kind != 0);
+			if (w->type_kind) {
+				assert_int_equal(g->type.kind, w->type_kind);
+				assert_int_equal(g->type.size, w->type_size);
+			}
+		}
+	}
+}
+
+struct bad_case {
+	const char *text;
+	const char *msg;
+};
+
+static const struct bad_case bad[] = {
+	{ "", "probe '': empty" },
+	{ "   ", "probe '   ': empty" },
+	{ "fib+x", "probe 'fib+x': offset 'x' is not a number" },
+	{ "fib+", "probe 'fib+': offset '' is not a number" },
+	{ "fib+0x", "probe 'fib+0x': offset '0x' is not a number" },
+	{ "fib+12a", "probe 'fib+12a': offset '12a' is not a number" },
+	{ "fib+0x1ffffffffffffffff", "probe 'fib+0x1ffffffffffffffff': offset "
+				     "'0x1ffffffffffffffff' is too large" },
+	{ "fib n:s7",
+	  "probe 'fib n:s7': unknown type 's7' (s8..s64, u8..u64, x8..x64, string, ptr)" },
+	{ "fib n:", "probe 'fib n:': unknown type '' (s8..s64, u8..u64, x8..x64, string, ptr)" },
+	{ "fib n:int",
+	  "probe 'fib n:int': unknown type 'int' (s8..s64, u8..u64, x8..x64, string, ptr)" },
+	{ "fib $retval", "probe 'fib $retval': $retval needs a %return probe" },
+	{ "f $arg0", "probe 'f $arg0': '$arg0': $argN counts from 1" },
+	{ "f $arg65", "probe 'f $arg65': '$arg65': $argN is at most $arg64" },
+	{ "f $argx", "probe 'f $argx': unknown variable '$argx' ($argN, $retval, $comm, $tid)" },
+	{ "f $pid", "probe 'f $pid': unknown variable '$pid' ($argN, $retval, $comm, $tid)" },
+	{ "f a b c d e f g h i", "probe 'f a b c d e f g h i': too many arguments (at most 8)" },
+	{ "f n n", "probe 'f n n': duplicate argument name 'n' (rename one: NAME=EXPR)" },
+	{ "f x=a x=b", "probe 'f x=a x=b': duplicate argument name 'x' (rename one: NAME=EXPR)" },
+	{ ":malloc", "probe ':malloc': empty module name before ':'" },
+	{ ":foo.c:3", "probe ':foo.c:3': empty module name before ':'" },
+	{ "libc:", "probe 'libc:': empty function name" },
+	{ "libc:+4", "probe 'libc:+4': empty function name" },
+	{ "%return", "probe '%return': empty function name" },
+	{ "fib%ret", "probe 'fib%ret': unknown suffix '%ret' (only %return)" },
+	{ "fib+4%return", "probe 'fib+4%return': %return probes a function's return: it takes "
+			  "no offset" },
+	{ "fib.c:12%return", "probe 'fib.c:12%return': %return needs a function, not a file:line" },
+	{ "fib.c:0", "probe 'fib.c:0': line '0' is not a line number" },
+	{ "0xzz", "probe '0xzz': address '0xzz' is not a number" },
+	{ "12", "probe '12': function '12' is not a name (an address is written 0x...)" },
+	{ "fi(b", "probe 'fi(b': function 'fi(b' has an invalid character '('" },
+	{ "f =n", "probe 'f =n': argument '=n': empty name before '='" },
+	{ "f 1x=n", "probe 'f 1x=n': argument name '1x' is not a name (letters, digits, _)" },
+	{ "f x=", "probe 'f x=': empty argument expression" },
+	{ "f a-b", "probe 'f a-b': argument 'a-b' is not a variable, $argN, $retval, $comm, $tid "
+		   "or %REG" },
+	{ "f a[x]", "probe 'f a[x]': argument 'a[x]' is not a variable, $argN, $retval, $comm, "
+		    "$tid or %REG" },
+	{ "f a.", "probe 'f a.': argument 'a.' is not a variable, $argN, $retval, $comm, $tid "
+		  "or %REG" },
+	{ "f %", "probe 'f %': empty register name after '%'" },
+	{ "f %r-x", "probe 'f %r-x': register '%r-x' is not a register name" },
+};
+
+static void test_bad(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct up_spec spec;
+		char err[256];
+
+		print_message("  '%s'\n", bad[i].text);
+		assert_int_equal(up_spec_parse(bad[i].text, &spec, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].msg);
+	}
+}
+
+/* A short error buffer truncates the message but stays a C string. */
+static void test_short_err(void **state)
+{
+	struct up_spec spec;
+	char err[8];
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(up_spec_parse("fib+x", &spec, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "probe '");
+	assert_int_equal(up_spec_parse("fib+x", &spec, NULL, 0), -EINVAL);
+}
+
+static void test_long_names(void **state)
+{
+	char text[300], err[512];
+	struct up_spec spec;
+
+	/* A 100-byte DWARF expression is kept, but cannot be its own name. */
+	memset(text, 0, sizeof(text));
+	strcpy(text, "f ");
+	memset(text + 2, 'a', 100);
+	assert_int_equal(up_spec_parse(text, &spec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too long for a name: give one with NAME="));
+	memcpy(text, "f x=", 4);
+	memset(text + 4, 'a', 100);
+	assert_int_equal(up_spec_parse(text, &spec, err, sizeof(err)), 0);
+	assert_string_equal(spec.args[0].name, "x");
+	assert_int_equal(strlen(spec.args[0].expr), 100);
+	/* A function name longer than the field. */
+	memset(text, 'f', 200);
+	text[200] = '\0';
+	assert_int_equal(up_spec_parse(text, &spec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "function name too long"));
+}
+
+static void test_type_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		int kind, size;
+	} t[] = {
+		{ "s8", UP_TYPE_SIGNED, 1 },	{ "s16", UP_TYPE_SIGNED, 2 },
+		{ "s32", UP_TYPE_SIGNED, 4 },	{ "s64", UP_TYPE_SIGNED, 8 },
+		{ "u8", UP_TYPE_UNSIGNED, 1 },	{ "u16", UP_TYPE_UNSIGNED, 2 },
+		{ "u32", UP_TYPE_UNSIGNED, 4 }, { "u64", UP_TYPE_UNSIGNED, 8 },
+		{ "x8", UP_TYPE_HEX, 1 },	{ "x16", UP_TYPE_HEX, 2 },
+		{ "x32", UP_TYPE_HEX, 4 },	{ "x64", UP_TYPE_HEX, 8 },
+		{ "string", UP_TYPE_STRING, 8 }, { "ptr", UP_TYPE_PTR, 8 },
+	};
+	static const char *const bad_types[] = { "",	"s",   "s7",   "s0",   "u128", "x+8",
+						 "s 8", "S32", "str",  "ptr ", "s08", "u-8",
+						 "x4",	"int", "s640", "q32" };
+	struct up_type type;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&type, 0, sizeof(type));
+		assert_int_equal(up_type_parse(t[i].text, &type), 0);
+		assert_int_equal(type.kind, t[i].kind);
+		assert_int_equal(type.size, t[i].size);
+	}
+	for (size_t i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++) {
+		print_message("  '%s'\n", bad_types[i]);
+		assert_int_equal(up_type_parse(bad_types[i], &type), -EINVAL);
+	}
+}
+
+static void test_key(void **state)
+{
+	char buf[UP_KEY_MAX];
+
+	up_spec_key(buf, sizeof(buf), NULL, "fib", 0, false);
+	assert_string_equal(buf, "fib");
+	up_spec_key(buf, sizeof(buf), "", "fib", 0, true);
+	assert_string_equal(buf, "fib%return");
+	up_spec_key(buf, sizeof(buf), "libc.so.6", "malloc", 0, false);
+	assert_string_equal(buf, "libc.so.6:malloc");
+	up_spec_key(buf, sizeof(buf), NULL, "torture", 0x1c, false);
+	assert_string_equal(buf, "torture+0x1c");
+	up_spec_key(buf, sizeof(buf), "libm.so.6", "sin", 28, true);
+	assert_string_equal(buf, "libm.so.6:sin+0x1c%return");
+	up_spec_key(buf, sizeof(buf), NULL, "0x1149", 0, false);
+	assert_string_equal(buf, "0x1149");
+	/* Truncated to the buffer, always terminated. */
+	up_spec_key(buf, 6, "libc.so.6", "malloc", 0, false);
+	assert_string_equal(buf, "libc.");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),	   cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_short_err),  cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_type_parse), cmocka_unit_test(test_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
