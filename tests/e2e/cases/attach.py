@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: MIT
+"""Attach and detach: start busy (4 threads in loops, nanosleep and futex waits), attach with
+`uptrace -p PID --timeout 2 busy_add`, then again until SIGINT; after each detach the process
+is no longer traced, its text (every file-backed r-xp mapping, read from /proc/PID/mem) is
+byte-identical to the file, and in the end it exits 0 with its own checks passed."""
+
+import os
+import signal
+import subprocess
+import time
+
+
+def text_identical(ctx, pid, what):
+    """Compare every file-backed executable mapping of pid with the file's bytes."""
+    compared, differ = 0, []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            f = line.split()
+            if len(f) < 6 or "x" not in f[1] or not f[5].startswith("/"):
+                continue
+            lo, hi = (int(x, 16) for x in f[0].split("-"))
+            off, path = int(f[2], 16), f[5]
+            try:
+                with open(path, "rb") as file:
+                    file.seek(off)
+                    want = file.read(hi - lo)
+            except OSError:
+                continue
+            mem.seek(lo)
+            got = mem.read(len(want))
+            compared += 1
+            if got != want:
+                first = next(i for i in range(len(want)) if got[i] != want[i])
+                differ.append(f"{path}+0x{off + first:x}: {got[first:first + 8].hex()} "
+                              f"!= {want[first:first + 8].hex()}")
+    ctx.check(compared > 0 and not differ,
+              f"{what}: text of {compared} executable mappings equals the files {differ[:5]}")
+
+
+def tracer_pid(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("TracerPid:"):
+                return int(line.split()[1])
+    return -1
+
+
+def run(ctx):
+    exe = ctx.fixture("busy")
+    busy = subprocess.Popen([exe, "7"], stdout=subprocess.PIPE, text=True)
+    try:
+        ready = busy.stdout.readline().split()
+        if len(ready) != 3 or ready[1] != "ready":
+            ctx.fail(f"busy did not start: {ready}")
+            return
+        pid = int(ready[2])
+        time.sleep(0.3)
+
+        t0 = time.monotonic()
+        proc = ctx.uptrace("-p", str(pid), "--timeout", "2", "busy_add", timeout=30)
+        took = time.monotonic() - t0
+        ctx.check_exit(proc, 0, f"uptrace -p {pid} --timeout 2 busy_add")
+        ctx.check(1.5 < took < 10, f"uptrace detached after about 2 s ({took:.2f} s)")
+        hits = sum(1 for ln in proc.stderr.splitlines() if "busy_add" in ln)
+        ctx.check(hits > 100, f"busy_add events while attached ({hits})")
+        ctx.check(busy.poll() is None, "busy still runs after the detach")
+        ctx.check_equal(tracer_pid(pid), 0, "TracerPid after detach")
+        text_identical(ctx, pid, "after --timeout detach")
+
+        # Second attach, ended by SIGINT, with a return probe (hijacked returns must go back).
+        up = subprocess.Popen([ctx.uptrace_path, "-p", str(pid), "--count", "busy_mix",
+                               "busy_add%return"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        up.send_signal(signal.SIGINT)
+        try:
+            out, err = up.communicate(timeout=20)
+            ctx.check_equal(up.returncode, 0, "uptrace -p ended by SIGINT: exit status")
+            ctx.check("busy_mix" in err, f"count summary after SIGINT: {err[-300:]!r}")
+        except subprocess.TimeoutExpired:
+            up.kill()
+            ctx.fail("uptrace did not end within 20 s of SIGINT")
+        if busy.poll() is None:
+            ctx.check_equal(tracer_pid(pid), 0, "TracerPid after SIGINT detach")
+            text_identical(ctx, pid, "after SIGINT detach")
+
+        rest, _ = busy.communicate(timeout=30)
+        ctx.check_equal(busy.returncode, 0, "busy's exit status")
+        ctx.check("busy: ok" in rest, f"busy's own checks passed: {rest.strip()!r}")
+    finally:
+        if busy.poll() is None:
+            busy.kill()
+            busy.wait()

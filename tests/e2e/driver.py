@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End-to-end test driver for uptrace (strace's tests/ and uftrace's runtest in spirit).
+
+    driver.py CASE --uptrace PATH --fixtures DIR --stepcount PATH [--expected DIR]
+
+Loads cases/CASE.py and calls its run(ctx). A case runs uptrace on fixture programs that
+know their own right answer and checks uptrace's events against an oracle: an expected file
+(compared after normalisation: times, pids, tids and addresses stripped), a count computed
+here, tests/tools/stepcount, or bpftrace. Exit status: 0 pass, 1 fail, 77 skip (the reason
+is printed).
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+SKIP = 77
+
+
+class Skip(Exception):
+    pass
+
+
+class Ctx:
+    """What a case gets: paths, runners, and checks that record failures and go on."""
+
+    def __init__(self, args):
+        self.uptrace_path = os.path.abspath(args.uptrace)
+        self.fixtures = os.path.abspath(args.fixtures)
+        self.stepcount_path = os.path.abspath(args.stepcount)
+        self.expected_dir = args.expected
+        self.failures = 0
+        self.checks = 0
+        self.verbose = args.verbose
+
+    # --- running ---------------------------------------------------------------------------
+
+    def fixture(self, name):
+        path = os.path.join(self.fixtures, name)
+        if not os.access(path, os.X_OK):
+            self.skip(f"fixture {path} is not built")
+        return path
+
+    def run(self, argv, timeout=60, **kw):
+        """Run argv; return CompletedProcess with text stdout/stderr. Logs the command."""
+        self.log("$ " + " ".join(shlex.quote(str(a)) for a in argv))
+        try:
+            proc = subprocess.run([str(a) for a in argv], capture_output=True, text=True,
+                                  errors="replace", timeout=timeout, **kw)
+        except subprocess.TimeoutExpired as e:
+            self.fail(f"timed out after {timeout}s: {' '.join(map(str, argv))}\n"
+                      f"stderr: {tail(e.stderr)}")
+            raise Skip("(failed: timeout)") from None
+        self.log(f"  exit {proc.returncode}; stdout: {tail(proc.stdout)}; "
+                 f"stderr: {tail(proc.stderr)}")
+        return proc
+
+    def uptrace(self, *args, timeout=60, **kw):
+        return self.run([self.uptrace_path, *args], timeout=timeout, **kw)
+
+    def stepcount(self, lo, hi, argv, start=None, timeout=300):
+        """Per-address execution counts (link-time addresses) of [lo, hi) in argv's run."""
+        cmd = [self.stepcount_path]
+        if start is not None:
+            cmd += ["-s", f"{start:x}"]
+        cmd += [f"{lo:x}", f"{hi:x}", "--", *argv]
+        proc = self.run(cmd, timeout=timeout)
+        if proc.returncode != 0:
+            self.fail(f"stepcount failed ({proc.returncode}): {proc.stderr}")
+        counts = {}
+        for line in proc.stdout.splitlines():
+            addr, n = line.split()
+            counts[int(addr, 16)] = int(n)
+        return counts, proc
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def log(self, msg):
+        if self.verbose:
+            print(msg, flush=True)
+
+    def fail(self, msg):
+        self.failures += 1
+        print(f"FAIL: {msg}", flush=True)
+
+    def check(self, cond, msg):
+        if cond:
+            self.checks += 1
+            print(f"ok: {msg}", flush=True)
+        else:
+            self.fail(msg)
+        return cond
+
+    def check_equal(self, got, want, what):
+        ok = got == want
+        if ok:
+            self.checks += 1
+            print(f"ok: {what} = {short(got)}", flush=True)
+        else:
+            self.fail(f"{what}: got {short(got)}, want {short(want)}")
+        return ok
+
+    def check_exit(self, proc, want, what):
+        return self.check_equal(proc.returncode, want, f"{what}: exit status")
+
+    def skip(self, reason):
+        raise Skip(reason)
+
+    def require_uptrace(self):
+        if not os.access(self.uptrace_path, os.X_OK):
+            self.skip(f"{self.uptrace_path} is not built")
+        proc = self.run([self.uptrace_path, "--version"], timeout=10)
+        if proc.returncode != 0 or not (proc.stdout + proc.stderr).strip():
+            self.skip("uptrace --version does not work yet (exit "
+                      f"{proc.returncode}): the CLI is not there")
+
+    def expected(self, name):
+        with open(os.path.join(self.expected_dir, name)) as f:
+            return f.read()
+
+    def compare_expected(self, got_lines, name):
+        """Compare normalised lines with expected/NAME; print a diff on mismatch."""
+        want = self.expected(name).splitlines()
+        if got_lines == want:
+            self.checks += 1
+            print(f"ok: output matches expected/{name} ({len(want)} lines)", flush=True)
+            return True
+        import difflib
+        diff = "\n".join(difflib.unified_diff(want, got_lines, f"expected/{name}", "got",
+                                              lineterm="", n=2))
+        self.fail(f"output differs from expected/{name}:\n{diff[:4000]}")
+        return False
+
+
+# --- output parsing (shared by the cases) --------------------------------------------------
+
+
+def tail(text, n=600):
+    if not text:
+        return "''"
+    text = text if isinstance(text, str) else text.decode(errors="replace")
+    return repr(text[-n:])
+
+
+def short(v, n=300):
+    s = repr(v)
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def json_lines(text, strict=False, ctx=None):
+    """Parse JSON Lines; with strict, a line that does not parse is a failure."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith("{"):
+            if strict and ctx:
+                ctx.fail(f"not a JSON object: {line!r}")
+            continue
+        try:
+            out.append(json.loads(line))
+        except ValueError as e:
+            if ctx:
+                ctx.fail(f"bad JSON line ({e}): {line!r}")
+    return out
+
+
+def events(objs):
+    return [o for o in objs if "event" in o]
+
+
+def norm_key(key):
+    """Canonical probe key with '+0x0' dropped: 'f+0x0%return' -> 'f%return'."""
+    return re.sub(r"\+0x0+(?=%|$)", "", key)
+
+
+def counts(text, ctx=None):
+    """The {"counts": {...}} summary of --count --json, keys normalised."""
+    for obj in reversed(json_lines(text, ctx=ctx)):
+        if isinstance(obj.get("counts"), dict):
+            return {norm_key(k): v for k, v in obj["counts"].items()}
+    return None
+
+
+TEXT_EVENT = re.compile(r"^\s*\d+\.\d+\s+\d+\s+(\S.*)$")
+VOLATILE = [
+    (re.compile(r"\bdur=\S+"), "dur=*"),
+    (re.compile(r"\b0x[0-9a-f]{8,}\b"), "0xADDR"),
+]
+
+
+def normalise_text(text):
+    """Text events with time, tid, durations and addresses stripped; other lines dropped."""
+    out = []
+    for line in text.splitlines():
+        m = TEXT_EVENT.match(line)
+        if not m:
+            continue
+        rest = m.group(1)
+        for rx, rep in VOLATILE:
+            rest = rx.sub(rep, rest)
+        out.append(rest.rstrip())
+    return out
+
+
+def render(ev):
+    """One JSON event as a stable line: 'PROBE EVENT name=value... [retval=V]'."""
+    parts = [ev.get("probe", "?"), ev.get("event", "?")]
+    for k, v in (ev.get("args") or {}).items():
+        parts.append(f"{k}={json.dumps(v) if isinstance(v, str) else v}")
+    if "retval" in ev:
+        parts.append(f"retval={ev['retval']}")
+    return " ".join(parts)
+
+
+def symbols(path):
+    """{name: (addr, size)} of the defined functions of an ELF file, from nm."""
+    proc = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True,
+                          text=True, check=True)
+    out = {}
+    for line in proc.stdout.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "tT":
+            out[f[3]] = (int(f[0], 16), int(f[1], 16))
+    return out
+
+
+def instruction_offsets(path, func):
+    """Offsets of every instruction of func, from objdump (an independent decoder)."""
+    addr, size = symbols(path)[func]
+    proc = subprocess.run(["objdump", "-d", "--no-show-raw-insn",
+                           f"--start-address=0x{addr:x}",
+                           f"--stop-address=0x{addr + size:x}", path],
+                          capture_output=True, text=True, check=True)
+    offs = []
+    for line in proc.stdout.splitlines():
+        m = re.match(r"^\s*([0-9a-f]+):\s+\S", line)
+        if m:
+            offs.append(int(m.group(1), 16) - addr)
+    return addr, size, offs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("--uptrace", required=True)
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--stepcount", required=True)
+    ap.add_argument("--expected",
+                    default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         "expected"))
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    default=bool(os.environ.get("E2E_VERBOSE", "1") != "0"))
+    args = ap.parse_args()
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    path = os.path.join(here, "cases", args.case + ".py")
+    spec = importlib.util.spec_from_file_location("case_" + args.case, path)
+    case = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(case)
+
+    ctx = Ctx(args)
+    try:
+        ctx.require_uptrace()
+        case.run(ctx)
+    except Skip as s:
+        if ctx.failures:
+            print(f"{args.case}: FAILED ({ctx.failures} failures) {s}")
+            return 1
+        print(f"SKIP: {args.case}: {s}")
+        return SKIP
+    if ctx.failures:
+        print(f"{args.case}: FAILED ({ctx.failures} of {ctx.checks + ctx.failures} checks)")
+        return 1
+    if not ctx.checks:
+        print(f"{args.case}: FAILED: no check ran")
+        return 1
+    print(f"{args.case}: passed {ctx.checks} checks")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
