@@ -35,6 +35,7 @@ class Ctx:
         self.fixtures = os.path.abspath(args.fixtures)
         self.stepcount_path = os.path.abspath(args.stepcount)
         self.expected_dir = args.expected
+        self.demo = os.path.abspath(args.demo) if args.demo else ""
         self.failures = 0
         self.checks = 0
         self.verbose = args.verbose
@@ -253,6 +254,7 @@ def main():
     ap.add_argument("--uptrace", required=True)
     ap.add_argument("--fixtures", required=True)
     ap.add_argument("--stepcount", required=True)
+    ap.add_argument("--demo", default="")
     ap.add_argument("--expected",
                     default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                          "expected"))

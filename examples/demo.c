@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wordfreq: the demo program of the README. It counts the words of a built-in text (or of the
- * files given as arguments) with a small hash table, ROUNDS times over so that it runs for a
- * second or two (a 5 ms pause per round, so it can also be attached to with -p), and prints
- * the most frequent words. Functions worth tracing:
+ * demo: the program of the README's first command, a word-frequency counter. It counts the
+ * words of a built-in text (or of the files given as arguments) with a small hash table, ROUNDS
+ * times over so that it runs for about a second (a 25 ms pause per round, so it can also be
+ * attached to with -p), computes a recursive fib now and then, and prints the most frequent
+ * words. Functions worth tracing:
  *
- *   uptrace 'count_word word:string len' -- ./wordfreq
- *   uptrace 'hash_word%return $retval' 'top_words n' -- ./wordfreq
+ *   uptrace 'count_word word:string len' 'fib%return' -- ./demo
+ *   uptrace --count 'fib' 'libc:malloc' -- ./demo
+ *   uptrace 'hash_word%return' 'top_words n' -- ./demo
  *
  *   hash_word(const char *word, size_t len)     FNV-1a of one word
  *   count_word(const char *word, size_t len)    adds one to the word's counter
  *   split_text(const char *text, int round)     cuts text into words, calls count_word
  *   top_words(int n)                            prints the n most frequent words
+ *   fib(int n)                                  recursive, every 5th round, n = 1..8
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -22,7 +25,7 @@
 
 #define BUCKETS 1024
 #define WORD_MAX 64
-#define ROUNDS 200
+#define ROUNDS 40
 
 struct entry {
 	char word[WORD_MAX];
@@ -39,6 +42,11 @@ static const char builtin_text[] =
 	"was the season of Light, it was the season of Darkness, it was the spring of hope, it "
 	"was the winter of despair, we had everything before us, we had nothing before us, we "
 	"were all going direct to Heaven, we were all going direct the other way.";
+
+__attribute__((noinline)) int fib(int n)
+{
+	return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 
 __attribute__((noinline)) uint32_t hash_word(const char *word, size_t len)
 {
@@ -58,7 +66,7 @@ __attribute__((noinline)) long count_word(const char *word, size_t len)
 			return ++e->count;
 	struct entry *e = calloc(1, sizeof(*e));
 	if (!e) {
-		perror("wordfreq");
+		perror("demo");
 		exit(1);
 	}
 	memcpy(e->word, word, len);
@@ -145,11 +153,13 @@ static char *read_file(const char *path)
 
 int main(int argc, char **argv)
 {
-	long words = 0;
+	long words = 0, fibs = 0;
 
 	for (int round = 0; round < ROUNDS; round++) {
+		if (round % 5 == 0)
+			fibs += fib(round / 5 + 1);
 		if (argc < 2) {
-			struct timespec pause = {0, 5 * 1000 * 1000};
+			struct timespec pause = {0, 25 * 1000 * 1000};
 
 			words += split_text(builtin_text, round);
 			nanosleep(&pause, NULL);
@@ -163,7 +173,8 @@ int main(int argc, char **argv)
 		}
 		break;
 	}
-	printf("%ld words, %ld distinct; the most frequent:\n", words, distinct);
+	printf("%ld words, %ld distinct, fib sum %ld; the most frequent:\n", words, distinct,
+	       fibs);
 	top_words(5);
 	return 0;
 }
