@@ -22,6 +22,8 @@
 #define RETURN_SUFFIX "%return"
 #define MAX_ARGN 64
 #define TYPE_HELP "(s8..s64, u8..u64, x8..x64, string, ptr)"
+#define EXPR_HELP "$argN, $retval, $comm, $tid or %%REG"
+#define IDENT_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
 /* What is being parsed, for error messages. */
 struct parse {
@@ -170,7 +172,7 @@ static bool is_var_expr(const char *s)
 {
 	size_t i = 0, n;
 
-	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	n = strspn(s, IDENT_CHARS);
 	if (!is_ident(s, n))
 		return false;
 	i = n;
@@ -188,7 +190,7 @@ static bool is_var_expr(const char *s)
 		} else {
 			return false;
 		}
-		n = strspn(s + i, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		n = strspn(s + i, IDENT_CHARS);
 		if (!is_ident(s + i, n))
 			return false;
 		i += n;
@@ -355,8 +357,7 @@ static int parse_expr(struct parse *ps, const struct up_spec *spec, struct up_sp
 		return 0;
 	}
 	if (!is_var_expr(e))
-		return fail(ps, "argument '%s' is not a variable, $argN, $retval, $comm, $tid or %%REG",
-			    e);
+		return fail(ps, "argument '%s' is not a variable, " EXPR_HELP, e);
 	if (!copy_field(a->expr, sizeof(a->expr), e, strlen(e)))
 		return fail(ps, "expression '%s' too long", e);
 	if (!named && !copy_field(a->name, sizeof(a->name), e, strlen(e)))
@@ -448,8 +449,8 @@ int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errl
 			return -EINVAL;
 		for (unsigned i = 0; i < spec->nargs; i++)
 			if (!strcmp(spec->args[i].name, a->name))
-				return fail(&ps, "duplicate argument name '%s' (rename one: NAME=EXPR)",
-					    a->name);
+				return fail(&ps, "duplicate argument name '%s' %s", a->name,
+					    "(rename one: NAME=EXPR)");
 		spec->nargs++;
 	}
 	return 0;

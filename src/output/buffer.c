@@ -4,10 +4,12 @@
  * event at a time and written to the caller's FILE with one fwrite when it
  * fills, when asked (up_output_flush), or when UP_OUT_FLUSH_NS of trace
  * time have passed since the last write (judged from the events' own
- * timestamps: no clock read here). Events go to text.c or json.c.
+ * timestamps: no clock read here). On a terminal every event is written at
+ * once, as a line-buffered stream would be. Events go to text.c or json.c.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "output_internal.h"
 #include "uptrace/sym.h"
@@ -30,6 +32,7 @@ int up_output_open(struct up_output **out, FILE *f, unsigned flags, uint64_t sta
 	o->flags = flags;
 	o->start_ns = start_ns;
 	o->last_flush_ns = start_ns;
+	o->line_flush = fileno(f) >= 0 && isatty(fileno(f));
 	*out = o;
 	return 0;
 }
@@ -93,7 +96,8 @@ void up_output_event(struct up_output *o, const struct up_event *ev)
 	else
 		up_text_event(o, &w, ev);
 	up_output_commit(o, &w);
-	if (ev->ts_ns > o->last_flush_ns && ev->ts_ns - o->last_flush_ns >= UP_OUT_FLUSH_NS) {
+	if (o->line_flush ||
+	    (ev->ts_ns > o->last_flush_ns && ev->ts_ns - o->last_flush_ns >= UP_OUT_FLUSH_NS)) {
 		up_output_flush(o);
 		o->last_flush_ns = ev->ts_ns;
 	}

@@ -12,6 +12,12 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
+/* The letter after the backslash of a C escape, by character. */
+static const char c_escapes[0x80] = {
+	['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r', ['\a'] = 'a',  ['\b'] = 'b',
+	['\f'] = 'f', ['\v'] = 'v', ['"'] = '"',  ['\\'] = '\\',
+};
+
 void up_wb_put(struct up_wbuf *w, const char *s, size_t n)
 {
 	size_t room = w->end - w->pos;
@@ -135,19 +141,8 @@ void up_wb_c_string(struct up_wbuf *w, const char *s, size_t n)
 	up_wb_putc(w, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
-		char esc = 0;
+		char esc = c < 0x80 ? c_escapes[c] : 0;
 
-		switch (c) {
-		case '\n': esc = 'n'; break;
-		case '\t': esc = 't'; break;
-		case '\r': esc = 'r'; break;
-		case '\a': esc = 'a'; break;
-		case '\b': esc = 'b'; break;
-		case '\f': esc = 'f'; break;
-		case '\v': esc = 'v'; break;
-		case '"': esc = '"'; break;
-		case '\\': esc = '\\'; break;
-		}
 		if (esc) {
 			up_wb_putc(w, '\\');
 			up_wb_putc(w, esc);

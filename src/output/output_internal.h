@@ -8,12 +8,13 @@
  * short), the text or JSON formatter writes the event into that room
  * through a struct up_wbuf (bounds-checked, no allocation, integers
  * formatted by hand), and the buffer is written out with one fwrite when
- * it fills, at up_output_flush(), or at most every UP_OUT_FLUSH_NS of
- * trace time so a slow trace still shows its events.
+ * it fills, at up_output_flush(), after each event on a terminal, or
+ * once UP_OUT_FLUSH_NS of trace time have passed since the last write.
  */
 #ifndef UPTRACE_OUTPUT_INTERNAL_H
 #define UPTRACE_OUTPUT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ struct up_output {
 	uint64_t start_ns;
 	uint64_t last_flush_ns;
 	struct up_symtab *symtab;
+	bool line_flush;	/* f is a terminal: write each event at once */
 	size_t len;
 	char *buf;	/* UP_OUT_BUF_SIZE bytes */
 };

@@ -10,6 +10,8 @@
  * without the symbol layer.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -701,6 +703,42 @@ static void test_buffering(void **state)
 	free(p);
 }
 
+/* On a terminal each event is written at once. */
+static void test_terminal_flush(void **state)
+{
+	struct up_probe *p = probe_new("fib", "fib", false);
+	struct up_event ev = event_at(p, 1000);
+	struct pollfd pfd;
+	struct up_output *o;
+	char buf[128];
+	int master, slave;
+	ssize_t n;
+	FILE *f;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0 || grantpt(master) || unlockpt(master)) {
+		print_message("no pseudo-terminal: %s\n", strerror(errno));
+		skip();
+	}
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	f = fdopen(slave, "w");
+	assert_non_null(f);
+	assert_int_equal(up_output_open(&o, f, 0, START_NS), 0);
+	up_output_event(o, &ev);
+	pfd = (struct pollfd){ .fd = master, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	n = read(master, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* The terminal turns \n into \r\n. */
+	assert_string_equal(buf, "0.000001 4242 fib\r\n");
+	up_output_close(o);
+	fclose(f);
+	close(master);
+	free(p);
+}
+
 static void test_open_errors(void **state)
 {
 	struct up_output *o = NULL;
@@ -732,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_summary_count),
 		cmocka_unit_test(test_summary_hist),
 		cmocka_unit_test(test_buffering),
+		cmocka_unit_test(test_terminal_flush),
 		cmocka_unit_test(test_open_errors),
 	};
 
