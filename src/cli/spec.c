@@ -264,12 +264,12 @@ static int parse_place(struct parse *ps, struct up_spec *spec, const char *s, si
 
 	last = memrchr(s, ':', n);
 	if (last) {
-		const char *line = last + 1;
-		size_t line_len = n - (line - s);
+		const char *line = last + 1, *file;
+		size_t line_len = n - (line - s), file_len;
 
 		prev = last > s ? memrchr(s, ':', last - s) : NULL;
-		const char *file = prev ? prev + 1 : s;
-		size_t file_len = last - file;
+		file = prev ? prev + 1 : s;
+		file_len = last - file;
 
 		if (all_digits(line, line_len) && file_len &&
 		    (memchr(file, '.', file_len) || memchr(file, '/', file_len))) {
