@@ -193,6 +193,12 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Printable ASCII that neither C nor JSON escapes. */
+static inline bool plain_ascii(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void json_u00(struct up_wbuf *w, unsigned char c)
 {
 	up_wb_puts(w, "\\u00");
@@ -210,6 +216,14 @@ void up_wb_json_string(struct up_wbuf *w, const char *s, size_t n)
 		unsigned char c = u[i];
 		size_t len;
 
+		/* A run of printable ASCII needing no escape goes in one copy. */
+		for (len = 0; i + len < n && plain_ascii(u[i + len]); len++)
+			;
+		if (len) {
+			up_wb_put(w, s + i, len);
+			i += len;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			up_wb_putc(w, '\\');
 			up_wb_putc(w, c);
