@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arguments from DWARF: the formal parameters of the function containing a
+ * pc, a variable expression ("n", "req->len", "a.b") in scope there, and a
+ * function's return type.
+ *
+ * At a function's first instruction the DWARF locations of gcc -O0 are
+ * frame-base relative and only hold after the prologue has stored the
+ * registers, so there an integer-class parameter is fetched as the ABI
+ * argument register of its position (UP_FETCH_ARG), which is always right.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <elf.h>
+#include <dwarf.h>
+
+#include "uptrace/arch.h"
+#include "sym_internal.h"
+
+/* Aggregates larger than this are returned through a hidden first argument. */
+#define SRET_MIN_SIZE 17
+
+int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc)
+{
+	Dwarf_Die *cu;
+	Dwarf_Addr low;
+	GElf_Off off;
+	GElf_Sym sym;
+
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->pc = pc;
+	c->func = -1;
+	c->mod = dwfl_addrmodule(s->dwfl, pc);
+	if (!c->mod)
+		return -ENOENT;
+	cu = dwfl_module_addrdie(c->mod, pc, &c->bias);
+	if (!cu)
+		return -ENOENT; /* no DWARF here */
+	c->nscopes = dwarf_getscopes(cu, pc - c->bias, &c->scopes);
+	if (c->nscopes <= 0) {
+		c->scopes = NULL;
+		return -ENOENT;
+	}
+	for (int i = 0; i < c->nscopes && c->func < 0; i++)
+		if (dwarf_tag(&c->scopes[i]) == DW_TAG_subprogram)
+			c->func = i;
+	if (c->func < 0)
+		return 0;
+	if (dwarf_lowpc(&c->scopes[c->func], &low) == 0 && low + c->bias == pc)
+		c->at_entry = true;
+	else if (dwfl_module_addrinfo(c->mod, pc, &off, &sym, NULL, NULL, NULL) && off == 0)
+		c->at_entry = true; /* split hot/cold functions have no low_pc */
+	return 0;
+}
+
+void sym_dwarf_ctx_close(struct sym_dwarf_ctx *c)
+{
+	free(c->scopes);
+	c->scopes = NULL;
+}
+
+/* Does the function return an aggregate through a hidden pointer in the first argument register? */
+static bool returns_via_first_arg(struct sym_dwarf_ctx *c)
+{
+	const struct up_arch *arch = c->s->t->arch;
+	Dwarf_Die type, agg;
+
+	if (arch && arch->e_machine == EM_AARCH64)
+		return false; /* x8 holds it there */
+	if (sym_die_type(&c->scopes[c->func], &type) || sym_type_aggregate(&type, &agg))
+		return false;
+	return dwarf_bytesize(&agg) >= SRET_MIN_SIZE;
+}
+
+/*
+ * The ABI argument number (from 1) of a parameter DIE among the function's
+ * integer-class parameters, or 0 when it is not passed that way.
+ */
+static int param_argn(struct sym_dwarf_ctx *c, Dwarf_Die *param)
+{
+	Dwarf_Die child, type;
+	int argn = returns_via_first_arg(c) ? 1 : 0;
+
+	if (dwarf_child(&c->scopes[c->func], &child) != 0)
+		return 0;
+	do {
+		bool integer;
+
+		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			continue;
+		integer = sym_die_type(&child, &type) == 0 && sym_type_integer_class(&type);
+		argn += integer;
+		if (dwarf_dieoffset(&child) == dwarf_dieoffset(param))
+			return integer ? argn : 0;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+/* The value of a variable or parameter DIE at c->pc: an ABI argument at entry, else DWARF's. */
+static int die_value(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *v)
+{
+	int argn = 0, err;
+
+	memset(v, 0, sizeof(*v));
+	if (sym_die_type(var, &v->type) < 0)
+		return -ENOTSUP;
+	if (c->at_entry && c->func >= 0 && dwarf_tag(var) == DW_TAG_formal_parameter)
+		argn = param_argn(c, var);
+	if (argn > 0) {
+		v->fetch.base = UP_FETCH_ARG;
+		v->fetch.argn = argn;
+		v->is_address = false;
+		return 0;
+	}
+	err = sym_location(c, var, v);
+	/*
+	 * Other parameters in memory at the entry: gcc -O0 puts them in the
+	 * frame the prologue has not made yet. Left out rather than wrong.
+	 */
+	if (!err && argn == 0 && c->at_entry && v->is_address &&
+	    dwarf_tag(var) == DW_TAG_formal_parameter)
+		return -ENOTSUP;
+	return err;
+}
+
+/* Turn a value into a printable argument: load a scalar that is still an address. */
+static int finish_arg(struct sym_value *v, const char *name, struct up_arg *out)
+{
+	struct up_type type;
+	int err;
+
+	err = sym_type_classify(&v->type, &type);
+	if (err)
+		return err;
+	if (v->is_address) {
+		err = sym_fetch_load(&v->fetch, type.size);
+		if (err)
+			return err;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	out->fetch = v->fetch;
+	out->type = type;
+	return 0;
+}
+
+int up_sym_params(struct up_symtab *s, uint64_t pc, struct up_arg *out, int max)
+{
+	struct sym_dwarf_ctx c;
+	Dwarf_Die child;
+	int n = 0, pos = 0;
+
+	if (sym_dwarf_ctx_open(&c, s, pc) < 0 || c.func < 0) {
+		sym_dwarf_ctx_close(&c);
+		return 0;
+	}
+	if (dwarf_child(&c.scopes[c.func], &child) != 0)
+		goto out;
+	do {
+		struct sym_value v;
+		char name[UP_NAME_MAX];
+		const char *dn;
+
+		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			continue;
+		pos++;
+		dn = dwarf_diename(&child);
+		if (dn)
+			snprintf(name, sizeof(name), "%s", dn);
+		else
+			snprintf(name, sizeof(name), "arg%d", pos);
+		/* A parameter that cannot be fetched here (a struct by value, optimised out) is
+		 * left out. */
+		if (die_value(&c, &child, &v) == 0 && finish_arg(&v, name, &out[n]) == 0)
+			n++;
+	} while (n < max && dwarf_siblingof(&child, &child) == 0);
+out:
+	sym_dwarf_ctx_close(&c);
+	return n;
+}
+
+/* Next identifier of an expression into buf; returns its length, 0 if none. */
+static size_t identifier(const char *p, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
+		return 0;
+	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+	       (p[n] >= '0' && p[n] <= '9') || p[n] == '_')
+		n++;
+	if (n >= len)
+		return 0;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return n;
+}
+
+/* Apply ".member" or "->member" to a value. */
+static int member_access(struct sym_value *v, bool arrow, const char *name)
+{
+	Dwarf_Die agg, member, pointee;
+	uint64_t offset;
+	int err;
+
+	if (arrow) {
+		Dwarf_Die peeled;
+
+		if (dwarf_peel_type(&v->type, &peeled) != 0 ||
+		    dwarf_tag(&peeled) != DW_TAG_pointer_type || sym_die_type(&peeled, &pointee))
+			return -EINVAL; /* "->" on something that is not a pointer */
+		if (v->is_address) {
+			err = sym_fetch_load(&v->fetch, 8);
+			if (err)
+				return err;
+		}
+		v->is_address = true;
+		v->type = pointee;
+	}
+	err = sym_type_aggregate(&v->type, &agg);
+	if (err)
+		return err == -ENOTSUP ? -EINVAL : err; /* "." on a pointer or a scalar */
+	if (!v->is_address)
+		return -ENOTSUP; /* a struct held in registers */
+	err = sym_type_member(&agg, name, &member, &offset);
+	if (err)
+		return err;
+	err = sym_fetch_add(&v->fetch, offset);
+	if (err)
+		return err;
+	return sym_die_type(&member, &v->type) < 0 ? -ENOTSUP : 0;
+}
+
+int up_sym_variable(struct up_symtab *s, uint64_t pc, const char *expr, struct up_arg *out)
+{
+	struct sym_dwarf_ctx c;
+	struct sym_value v;
+	char name[UP_NAME_MAX * 2];
+	const char *p = expr;
+	Dwarf_Die var;
+	size_t len;
+	int err;
+
+	len = identifier(p, name, sizeof(name));
+	if (!len)
+		return -EINVAL;
+	p += len;
+	err = sym_dwarf_ctx_open(&c, s, pc);
+	if (err)
+		goto out;
+	if (dwarf_getscopevar(c.scopes, c.nscopes, name, 0, NULL, 0, 0, &var) < 0) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = die_value(&c, &var, &v);
+	while (!err && *p) {
+		bool arrow = p[0] == '-' && p[1] == '>';
+
+		if (!arrow && p[0] != '.') {
+			err = -EINVAL;
+			break;
+		}
+		p += arrow ? 2 : 1;
+		len = identifier(p, name, sizeof(name));
+		if (!len) {
+			err = -EINVAL;
+			break;
+		}
+		p += len;
+		err = member_access(&v, arrow, name);
+	}
+	if (!err)
+		err = finish_arg(&v, expr, out);
+out:
+	sym_dwarf_ctx_close(&c);
+	return err;
+}
+
+int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *type)
+{
+	struct sym_dwarf_ctx c;
+	Dwarf_Die ret;
+	int err;
+
+	err = sym_dwarf_ctx_open(&c, s, func_addr);
+	if (!err && c.func < 0)
+		err = -ENOENT;
+	if (!err)
+		err = sym_die_type(&c.scopes[c.func], &ret);
+	if (!err)
+		err = sym_type_classify(&ret, type);
+	sym_dwarf_ctx_close(&c);
+	return err;
+}

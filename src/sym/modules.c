@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The libdwfl session of a target and its modules.
+ *
+ * A native target is reported from /proc/PID/maps (dwfl_linux_proc_report),
+ * a remote one from its auxv and link_map chain (remote_modules.c). Either
+ * way the whole set is re-reported at each library-load event between
+ * dwfl_report_begin and dwfl_report_end, and the main program is the module
+ * holding AT_ENTRY. Module specs ("libc", "libc.so.6", a path) resolve here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <elf.h>
+#include <link.h>
+
+#include "sym_internal.h"
+
+const char *sym_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+const char *sym_module_path(Dwfl_Module *mod)
+{
+	return dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+uint64_t sym_module_bias(Dwfl_Module *mod)
+{
+	Dwarf_Addr bias = 0;
+
+	if (!dwfl_module_getelf(mod, &bias))
+		return 0;
+	return bias;
+}
+
+int sym_read_auxv(struct up_symtab *s)
+{
+	Elf64_auxv_t auxv[256];
+	int len = -ENOTSUP;
+
+	if (s->t->ops && s->t->ops->auxv)
+		len = s->t->ops->auxv(s->t, auxv, sizeof(auxv));
+	if (len < 0 && !s->t->remote) {
+		/* A native target can always be read through procfs. */
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/auxv", (int)s->t->pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		len = read(fd, auxv, sizeof(auxv));
+		if (len < 0)
+			len = -errno;
+		close(fd);
+	}
+	if (len < 0)
+		return len;
+	for (size_t i = 0; i < (size_t)len / sizeof(auxv[0]); i++) {
+		switch (auxv[i].a_type) {
+		case AT_ENTRY:
+			s->auxv_entry = auxv[i].a_un.a_val;
+			break;
+		case AT_BASE:
+			s->auxv_base = auxv[i].a_un.a_val;
+			break;
+		case AT_PHDR:
+			s->auxv_phdr = auxv[i].a_un.a_val;
+			break;
+		}
+		if (auxv[i].a_type == AT_NULL)
+			break;
+	}
+	return s->auxv_entry ? 0 : -ENOENT;
+}
+
+struct module_list {
+	Dwfl_Module **mods;
+	int n, max;
+};
+
+static int collect_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			  void *arg)
+{
+	struct module_list *list = arg;
+
+	if (list->n < list->max)
+		list->mods[list->n++] = mod;
+	return DWARF_CB_OK;
+}
+
+static int compare_start(const void *a, const void *b)
+{
+	Dwarf_Addr sa, sb;
+
+	dwfl_module_info(*(Dwfl_Module *const *)a, NULL, &sa, NULL, NULL, NULL, NULL, NULL);
+	dwfl_module_info(*(Dwfl_Module *const *)b, NULL, &sb, NULL, NULL, NULL, NULL, NULL);
+	return sa < sb ? -1 : sa > sb;
+}
+
+int sym_modules_ordered(struct up_symtab *s, Dwfl_Module **mods, int max)
+{
+	struct module_list list = {.mods = mods, .max = max};
+
+	if (dwfl_getmodules(s->dwfl, collect_module, &list, 0) < 0)
+		return -EIO;
+	qsort(mods, list.n, sizeof(mods[0]), compare_start);
+	for (int i = 0; i < list.n; i++) {
+		if (mods[i] == s->main) {
+			memmove(mods + 1, mods, i * sizeof(mods[0]));
+			mods[0] = s->main;
+			break;
+		}
+	}
+	return list.n;
+}
+
+/* Does a module spec name this path: exact, same file, same basename, or a short name? */
+static int spec_match(const char *spec, const char *path)
+{
+	const char *base = sym_basename(path);
+	size_t n = strlen(spec);
+
+	if (!strcmp(spec, path))
+		return 4;
+	if (strchr(spec, '/')) {
+		char a[PATH_MAX], b[PATH_MAX];
+
+		if (realpath(spec, a) && realpath(path, b) && !strcmp(a, b))
+			return 3;
+		return 0;
+	}
+	if (!strcmp(spec, base))
+		return 2;
+	if (!strncmp(spec, base, n) && (!strncmp(base + n, ".so", 3) || base[n] == '-'))
+		return 1;
+	return 0;
+}
+
+Dwfl_Module *sym_module_find(struct up_symtab *s, const char *spec)
+{
+	Dwfl_Module *mods[SYM_MAX_MODULES];
+	Dwfl_Module *best = NULL;
+	int n, best_score = 0;
+
+	if (!spec || !*spec)
+		return s->main;
+	n = sym_modules_ordered(s, mods, SYM_MAX_MODULES);
+	for (int i = 0; i < n; i++) {
+		int score = spec_match(spec, sym_module_path(mods[i]));
+
+		if (score > best_score) {
+			best = mods[i];
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/* Remember the modules of this report; returns how many were not there before. */
+static int note_modules(struct up_symtab *s)
+{
+	Dwfl_Module *mods[SYM_MAX_MODULES];
+	uint64_t starts[SYM_MAX_MODULES];
+	int n, added = 0;
+
+	n = sym_modules_ordered(s, mods, SYM_MAX_MODULES);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		Dwarf_Addr start;
+		bool known = false;
+
+		dwfl_module_info(mods[i], NULL, &start, NULL, NULL, NULL, NULL, NULL);
+		starts[i] = start;
+		for (int j = 0; j < s->nmodules && !known; j++)
+			known = s->starts[j] == start;
+		added += !known;
+	}
+	memcpy(s->starts, starts, n * sizeof(starts[0]));
+	s->nmodules = n;
+	return added;
+}
+
+static void find_main(struct up_symtab *s)
+{
+	char want[PATH_MAX];
+
+	s->main = NULL;
+	if (s->auxv_entry)
+		s->main = dwfl_addrmodule(s->dwfl, s->auxv_entry);
+	if (s->main || !realpath(s->t->exe, want))
+		return;
+	/* No auxv: the module whose file is t->exe. */
+	Dwfl_Module *mods[SYM_MAX_MODULES];
+	int n = sym_modules_ordered(s, mods, SYM_MAX_MODULES);
+
+	for (int i = 0; i < n && !s->main; i++)
+		if (spec_match(want, sym_module_path(mods[i])) >= 3)
+			s->main = mods[i];
+}
+
+/* What was reported last time (names stay valid until dwfl_report_end). */
+static void snapshot_known(struct up_symtab *s)
+{
+	Dwfl_Module *mods[SYM_MAX_MODULES];
+	int n = sym_modules_ordered(s, mods, SYM_MAX_MODULES);
+
+	s->nknown = 0;
+	for (int i = 0; i < n; i++) {
+		struct sym_known *k = &s->known[s->nknown++];
+		Dwarf_Addr start, end;
+
+		k->name = dwfl_module_info(mods[i], NULL, &start, &end, NULL, NULL, NULL, NULL);
+		k->start = start;
+		k->end = end;
+		k->bias = sym_module_bias(mods[i]);
+	}
+}
+
+static int report(struct up_symtab *s)
+{
+	int err;
+
+	if (s->t->remote)
+		snapshot_known(s);
+	dwfl_report_begin(s->dwfl);
+	if (s->t->remote) {
+		err = sym_report_remote(s);
+	} else {
+		err = dwfl_linux_proc_report(s->dwfl, s->t->pid);
+		if (err > 0)
+			err = err == ENOENT ? -ESRCH : -err;
+		else if (err < 0)
+			err = -EIO;
+	}
+	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0 && !err)
+		err = -EIO;
+	s->nknown = 0;
+	if (err)
+		return err;
+	find_main(s);
+	return note_modules(s);
+}
+
+int up_sym_open(struct up_symtab **out, struct up_target *t)
+{
+	struct up_symtab *s;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->t = t;
+	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->callbacks.section_address = dwfl_offline_section_address;
+	if (t->remote) {
+		/* Separate debug files of a foreign target live under its sysroot. */
+		if (t->sysroot[0] &&
+		    asprintf(&s->debuginfo_path, ":.debug:%s/usr/lib/debug", t->sysroot) < 0) {
+			free(s);
+			return -ENOMEM;
+		}
+		s->callbacks.find_elf = dwfl_build_id_find_elf;
+	} else {
+		s->callbacks.find_elf = dwfl_linux_proc_find_elf;
+	}
+	s->callbacks.debuginfo_path = &s->debuginfo_path;
+	s->dwfl = dwfl_begin(&s->callbacks);
+	if (!s->dwfl) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = sym_read_auxv(s);
+	if (err && t->remote)
+		goto err_end;
+	err = report(s);
+	if (err < 0)
+		goto err_end;
+	*out = s;
+	return 0;
+
+err_end:
+	dwfl_end(s->dwfl);
+err_free:
+	free(s->debuginfo_path);
+	free(s);
+	return err;
+}
+
+void up_sym_close(struct up_symtab *s)
+{
+	if (!s)
+		return;
+	dwfl_end(s->dwfl);
+	free(s->debuginfo_path);
+	free(s);
+}
+
+int up_sym_refresh(struct up_symtab *s)
+{
+	return report(s);
+}
+
+int up_sym_module(struct up_symtab *s, const char *spec, struct up_module_info *info)
+{
+	Dwfl_Module *mod = sym_module_find(s, spec);
+	Dwarf_Addr start, end;
+
+	if (!mod)
+		return -ENOENT;
+	if (info) {
+		info->path = dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+		info->start = start;
+		info->end = end;
+		info->bias = sym_module_bias(mod);
+	}
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/sym: the symbol table object shared by the files of this
+ * layer. One libdwfl session per target; modules are (re)reported into it
+ * by modules.c (native: /proc/PID/maps; remote: remote_modules.c from the
+ * auxv and the r_debug/link_map chain). Everything else only reads it.
+ */
+#ifndef UPTRACE_SYM_INTERNAL_H
+#define UPTRACE_SYM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include "uptrace/sym.h"
+#include "uptrace/target.h"
+
+#define SYM_MAX_MODULES 512
+
+/* A module as last reported (remote targets re-report known modules by range). */
+struct sym_known {
+	const char *name;
+	uint64_t start, end, bias;
+};
+
+struct up_symtab {
+	struct up_target *t;
+	Dwfl *dwfl;
+	Dwfl_Callbacks callbacks;
+	char *debuginfo_path;
+	Dwfl_Module *main;   /* the main program's module (may be NULL) */
+	uint64_t auxv_entry; /* AT_ENTRY, 0 if unknown */
+	uint64_t auxv_base;  /* AT_BASE: the interpreter's load address */
+	uint64_t auxv_phdr;  /* AT_PHDR */
+	uint64_t main_bias;  /* remote: bias the main program was reported at */
+	int nmodules;
+	uint64_t starts[SYM_MAX_MODULES]; /* low addresses of the last report (new-module count) */
+	struct sym_known known[SYM_MAX_MODULES];
+	int nknown;
+};
+
+/* Modules ordered for lookups: the main program first, then by address. Returns the count. */
+int sym_modules_ordered(struct up_symtab *s, Dwfl_Module **mods, int max);
+/* The module a spec names (NULL / "" = main program), or NULL. */
+Dwfl_Module *sym_module_find(struct up_symtab *s, const char *spec);
+/* The module's name (its path) and its bias (run-time minus link-time). */
+const char *sym_module_path(Dwfl_Module *mod);
+uint64_t sym_module_bias(Dwfl_Module *mod);
+const char *sym_basename(const char *path);
+
+/* Read target memory (t->ops->read; /proc/PID/mem for a native target without one). */
+int sym_read_mem(struct up_symtab *s, uint64_t addr, void *buf, size_t len);
+
+/* Parse the auxv into s->auxv_*. 0 or a negative errno. */
+int sym_read_auxv(struct up_symtab *s);
+/* Report every module of a remote target (inside a dwfl_report_begin/end pair). */
+int sym_report_remote(struct up_symtab *s);
+/* The run-time address of r_debug (from DT_DEBUG of the main program), 0 if not set yet. */
+int sym_r_debug(struct up_symtab *s, uint64_t *r_debug);
+
+/* Fill a match for the function symbol containing addr (func may be NULL). */
+void sym_fill_match(Dwfl_Module *mod, uint64_t addr, struct up_func_match *func);
+
+/* DWARF (dwarf_*.c). */
+
+/* Where the DWARF of one pc is: its module, CU, function and the biases. */
+struct sym_dwarf_ctx {
+	struct up_symtab *s;
+	Dwfl_Module *mod;
+	uint64_t pc;	   /* run-time */
+	Dwarf_Addr bias;   /* DWARF addresses + bias = run-time */
+	Dwarf_Die *scopes; /* dwarf_getscopes at pc, innermost first (malloc'd) */
+	int nscopes;
+	int func;      /* index in scopes of the innermost DW_TAG_subprogram */
+	bool at_entry; /* pc is the function's first instruction */
+};
+
+/* A value being built: its fetch, and whether that yields the object's address or its value. */
+struct sym_value {
+	struct up_fetch fetch;
+	bool is_address;
+	Dwarf_Die type;
+};
+
+int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc);
+void sym_dwarf_ctx_close(struct sym_dwarf_ctx *c);
+
+/* Scalar type of a DWARF type (typedefs and qualifiers peeled), or -ENOTSUP. */
+int sym_type_classify(Dwarf_Die *type, struct up_type *out);
+/* Passed in an integer argument register: <= 8 bytes, not floating point, not an aggregate. */
+bool sym_type_integer_class(Dwarf_Die *type);
+/* The DW_AT_type of a DIE (abstract origins followed), or -ENOENT (void). */
+int sym_die_type(Dwarf_Die *die, Dwarf_Die *type);
+/* The struct or union a type names (peeled), or -ENOTSUP. */
+int sym_type_aggregate(Dwarf_Die *type, Dwarf_Die *aggregate);
+/* A member of a struct or union (anonymous members searched): its DIE and byte offset. */
+int sym_type_member(Dwarf_Die *aggregate, const char *name, Dwarf_Die *member, uint64_t *offset);
+
+/* Append "add imm" / "load size" to a fetch. 0 or -E2BIG. */
+int sym_fetch_add(struct up_fetch *f, int64_t imm);
+int sym_fetch_load(struct up_fetch *f, unsigned size);
+/* The location of a variable or parameter DIE at c->pc. */
+int sym_location(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *v);
+
+#endif

@@ -1,3 +1,0 @@
-/* SPDX-License-Identifier: MIT */
-/* Placeholder. */
-#include "uptrace/sym.h"
