@@ -408,7 +408,9 @@ static int python_check(const char *text, const char *check)
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	snprintf(cmd, sizeof(cmd),
-		 "python3 -c 'import json,sys\n"
+		 "python3 -c 'import codecs,json,sys\n"
+		 "codecs.register_error(\"u00xx\", lambda e: (\"\".join(map(chr, "
+		 "e.object[e.start:e.end])), e.end))\n"
 		 "L=[json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\")]\n"
 		 "ok=(%s)\n"
 		 "print(L if not ok else \"\", end=\"\")\n"
@@ -491,6 +493,51 @@ static void test_json_events(void **state)
 	free(r);
 	free(ra);
 	free(a);
+}
+
+/*
+ * Random byte strings through up_wb_json_string, each line ["HEX", "STRING"]:
+ * python3 must parse every line, and decode the string to the bytes read as
+ * UTF-8 with each byte that is not part of a well-formed sequence taken as
+ * the code point of the same value.
+ */
+static void test_json_random_strings(void **state)
+{
+	static const unsigned char pool[] = { 0x00, 0x01, 0x1f, 0x20, '"',  '\\', 'a',  0x7f,
+					       0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe2, 0xed,
+					       0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x82 };
+	size_t cap = 1 << 20, len = 0;
+	char *text = malloc(cap);
+	unsigned seed = 12345;
+
+	assert_non_null(text);
+	for (int i = 0; i < 3000; i++) {
+		unsigned char in[24];
+		size_t n;
+		struct up_wbuf w;
+
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % sizeof(in);
+		for (size_t k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			in[k] = (seed >> 20) & 1 ? pool[(seed >> 8) % sizeof(pool)] : (seed >> 8) & 0xff;
+		}
+		w = (struct up_wbuf){ text + len, text + cap - 1 };
+		up_wb_puts(&w, "[\"");
+		for (size_t k = 0; k < n; k++) {
+			up_wb_putc(&w, "0123456789abcdef"[in[k] >> 4]);
+			up_wb_putc(&w, "0123456789abcdef"[in[k] & 15]);
+		}
+		up_wb_puts(&w, "\",");
+		up_wb_json_string(&w, (const char *)in, n);
+		up_wb_puts(&w, "]\n");
+		len = w.pos - text;
+		assert_true(len < cap - 256);
+	}
+	text[len] = '\0';
+	check_python(text, "len(L) == 3000 and all(s == bytes.fromhex(h).decode(\"utf-8\", "
+			   "\"u00xx\") for h, s in L)");
+	free(text);
 }
 
 /* With --count no event is written. */
@@ -765,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_text_defaults),
 		cmocka_unit_test(test_text_stack),
 		cmocka_unit_test(test_json_events),
+		cmocka_unit_test(test_json_random_strings),
 		cmocka_unit_test(test_count_no_events),
 		cmocka_unit_test(test_hist_add),
 		cmocka_unit_test(test_summary_count),
