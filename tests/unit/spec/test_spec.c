@@ -293,12 +293,74 @@ static void test_key(void **state)
 	assert_string_equal(buf, "libc.");
 }
 
+/* A key (without module) parses back to the function, offset and %return it was made of. */
+static void test_key_round_trip(void **state)
+{
+	static const char *const funcs[] = { "fib", "str*", "memcpy@GLIBC_2.14", "_start" };
+	static const uint64_t offsets[] = { 0, 4, 0x1c, 0xffffffff };
+
+	for (size_t f = 0; f < 4; f++)
+		for (size_t o = 0; o < 4; o++)
+			for (int r = 0; r < 2; r++) {
+				char key[UP_KEY_MAX], err[256];
+				struct up_spec spec;
+
+				if (r && offsets[o])
+					continue;
+				up_spec_key(key, sizeof(key), NULL, funcs[f], offsets[o], r);
+				assert_int_equal(up_spec_parse(key, &spec, err, sizeof(err)), 0);
+				assert_string_equal(spec.func, funcs[f]);
+				assert_int_equal(spec.offset, offsets[o]);
+				assert_int_equal(spec.is_return, r);
+			}
+}
+
+/*
+ * Random words over the grammar's characters: the parser never crashes,
+ * and either succeeds with no message or fails with one naming the probe.
+ */
+static void test_random_words(void **state)
+{
+	static const char chars[] = "fn01x9.:/+%$=*?[]-> \tretuarg_comidvlSsux";
+	unsigned seed = 42, ok = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char text[40], err[256], prefix[64];
+		struct up_spec spec;
+		size_t n;
+		int r;
+
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % sizeof(text);
+		for (size_t k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			text[k] = chars[(seed >> 16) % (sizeof(chars) - 1)];
+		}
+		text[n] = '\0';
+		r = up_spec_parse(text, &spec, err, sizeof(err));
+		if (r == 0) {
+			ok++;
+			assert_string_equal(err, "");
+			assert_true(spec.kind >= UP_SPEC_FUNC && spec.kind <= UP_SPEC_LINE);
+			assert_true(spec.nargs <= UP_MAX_ARGS);
+			continue;
+		}
+		assert_int_equal(r, -EINVAL);
+		snprintf(prefix, sizeof(prefix), "probe '%s': ", text);
+		assert_int_equal(strncmp(err, prefix, strlen(prefix)), 0);
+		assert_true(strlen(err) > strlen(prefix));
+	}
+	/* The alphabet makes some words valid: the test would be vacuous otherwise. */
+	assert_true(ok > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),	   cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_short_err),  cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_type_parse), cmocka_unit_test(test_key),
+		cmocka_unit_test(test_key_round_trip), cmocka_unit_test(test_random_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
