@@ -18,6 +18,7 @@
 #include "x86_64.h"
 
 /* Capstone's general-purpose registers, any width, as up_regs indexes. */
+/* clang-format off */
 static const struct {
 	uint16_t reg;
 	uint8_t idx;
@@ -58,6 +59,15 @@ static const struct {
 	{ X86_REG_R15, UP_X86_R15, 8 }, { X86_REG_R15D, UP_X86_R15, 4 },
 	{ X86_REG_R15W, UP_X86_R15, 2 }, { X86_REG_R15B, UP_X86_R15, 1 },
 };
+/* clang-format on */
+
+/* Register numbers as ModRM, SIB and REX encode them, as up_regs indexes. */
+/* clang-format off */
+static const int8_t enc_to_idx[16] = {
+	UP_X86_RAX, UP_X86_RCX, UP_X86_RDX, UP_X86_RBX, UP_X86_RSP, UP_X86_RBP, UP_X86_RSI, UP_X86_RDI,
+	UP_X86_R8,  UP_X86_R9,  UP_X86_R10, UP_X86_R11, UP_X86_R12, UP_X86_R13, UP_X86_R14, UP_X86_R15,
+};
+/* clang-format on */
 
 /* The up_regs index of a general-purpose register and its width; -1 if it is none. */
 static int gpr_index(unsigned reg, unsigned *size)
@@ -74,9 +84,17 @@ static int gpr_index(unsigned reg, unsigned *size)
 
 /* Legacy prefixes, as bits of a mask. */
 enum {
-	PFX_LOCK = 1 << 0, PFX_REPNE = 1 << 1, PFX_REP = 1 << 2, PFX_CS = 1 << 3,
-	PFX_SS = 1 << 4, PFX_DS = 1 << 5, PFX_ES = 1 << 6, PFX_FS = 1 << 7,
-	PFX_GS = 1 << 8, PFX_OPSIZE = 1 << 9, PFX_ADDRSIZE = 1 << 10,
+	PFX_LOCK = 1 << 0,
+	PFX_REPNE = 1 << 1,
+	PFX_REP = 1 << 2,
+	PFX_CS = 1 << 3,
+	PFX_SS = 1 << 4,
+	PFX_DS = 1 << 5,
+	PFX_ES = 1 << 6,
+	PFX_FS = 1 << 7,
+	PFX_GS = 1 << 8,
+	PFX_OPSIZE = 1 << 9,
+	PFX_ADDRSIZE = 1 << 10,
 };
 
 /* Walks the legacy prefixes; returns the offset of the first byte after them (REX or opcode). */
@@ -86,6 +104,7 @@ static unsigned scan_prefixes(const uint8_t *b, unsigned len, unsigned *mask)
 
 	*mask = 0;
 	for (i = 0; i < len; i++) {
+		/* clang-format off */
 		switch (b[i]) {
 		case 0xf0: *mask |= PFX_LOCK; continue;
 		case 0xf2: *mask |= PFX_REPNE; continue;
@@ -99,6 +118,7 @@ static unsigned scan_prefixes(const uint8_t *b, unsigned len, unsigned *mask)
 		case 0x66: *mask |= PFX_OPSIZE; continue;
 		case 0x67: *mask |= PFX_ADDRSIZE; continue;
 		}
+		/* clang-format on */
 		break;
 	}
 	return i;
@@ -187,22 +207,38 @@ static const char *forbidden(unsigned id)
 static int jcc_condition(unsigned id)
 {
 	switch (id) {
-	case X86_INS_JO: return 0x0;
-	case X86_INS_JNO: return 0x1;
-	case X86_INS_JB: return 0x2;
-	case X86_INS_JAE: return 0x3;
-	case X86_INS_JE: return 0x4;
-	case X86_INS_JNE: return 0x5;
-	case X86_INS_JBE: return 0x6;
-	case X86_INS_JA: return 0x7;
-	case X86_INS_JS: return 0x8;
-	case X86_INS_JNS: return 0x9;
-	case X86_INS_JP: return 0xa;
-	case X86_INS_JNP: return 0xb;
-	case X86_INS_JL: return 0xc;
-	case X86_INS_JGE: return 0xd;
-	case X86_INS_JLE: return 0xe;
-	case X86_INS_JG: return 0xf;
+	case X86_INS_JO:
+		return 0x0;
+	case X86_INS_JNO:
+		return 0x1;
+	case X86_INS_JB:
+		return 0x2;
+	case X86_INS_JAE:
+		return 0x3;
+	case X86_INS_JE:
+		return 0x4;
+	case X86_INS_JNE:
+		return 0x5;
+	case X86_INS_JBE:
+		return 0x6;
+	case X86_INS_JA:
+		return 0x7;
+	case X86_INS_JS:
+		return 0x8;
+	case X86_INS_JNS:
+		return 0x9;
+	case X86_INS_JP:
+		return 0xa;
+	case X86_INS_JNP:
+		return 0xb;
+	case X86_INS_JL:
+		return 0xc;
+	case X86_INS_JGE:
+		return 0xd;
+	case X86_INS_JLE:
+		return 0xe;
+	case X86_INS_JG:
+		return 0xf;
 	}
 	return -1;
 }
@@ -315,12 +351,12 @@ static int decode_branch(struct up_insn *insn, const cs_insn *ci, unsigned prefi
 			break;
 		if (o->type == X86_OP_IMM) {
 			p[0] = o->imm;
-			return simulate_as(insn, ci->id == X86_INS_JMP ? X86_CLASS_JMP
-								     : X86_CLASS_CALL);
+			return simulate_as(insn,
+					   ci->id == X86_INS_JMP ? X86_CLASS_JMP : X86_CLASS_CALL);
 		}
 		if (decode_indirect(insn, o, prefixes) == 0)
 			return simulate_as(insn, ci->id == X86_INS_JMP ? X86_CLASS_JMP_IND
-								     : X86_CLASS_CALL_IND);
+								       : X86_CLASS_CALL_IND);
 		break;
 	case X86_INS_RET:
 		p[0] = x->op_count == 1 && o->type == X86_OP_IMM ? (uint16_t)o->imm : 0;
@@ -370,12 +406,6 @@ static bool decode_mov(struct up_insn *insn, const cs_insn *ci, unsigned prefixe
 		return false;
 	reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	rm = (modrm & 7) | ((rex & 1) ? 8 : 0);
-	/* up_regs orders the first eight as the encoding does, except rbx..rdi. */
-	static const int8_t enc_to_idx[16] = {
-		UP_X86_RAX, UP_X86_RCX, UP_X86_RDX, UP_X86_RBX, UP_X86_RSP, UP_X86_RBP,
-		UP_X86_RSI, UP_X86_RDI, UP_X86_R8,  UP_X86_R9,  UP_X86_R10, UP_X86_R11,
-		UP_X86_R12, UP_X86_R13, UP_X86_R14, UP_X86_R15,
-	};
 	if (x->opcode[0] == 0x89) {
 		insn->priv[0] = enc_to_idx[rm];
 		insn->priv[1] = enc_to_idx[reg];
@@ -418,20 +448,20 @@ static unsigned modrm_offset(const uint8_t *b, unsigned len, unsigned i)
 		return 0;
 	switch (b[i]) {
 	case 0xc5:
-		i += 3;		/* c5, one payload byte, opcode */
+		i += 3; /* c5, one payload byte, opcode */
 		break;
 	case 0xc4:
-		i += 4;		/* c4, two payload bytes, opcode */
+		i += 4; /* c4, two payload bytes, opcode */
 		break;
 	case 0x8f:
-		if ((b[i + 1] & 0x1f) < 8) {	/* pop r/m, not XOP */
+		if ((b[i + 1] & 0x1f) < 8) { /* pop r/m, not XOP */
 			i += 1;
 			break;
 		}
 		i += 4;
 		break;
 	case 0x62:
-		i += 5;		/* 62, three payload bytes, opcode */
+		i += 5; /* 62, three payload bytes, opcode */
 		break;
 	case 0x0f:
 		if (b[i + 1] == 0x38 || b[i + 1] == 0x3a)
@@ -456,11 +486,8 @@ static unsigned modrm_offset(const uint8_t *b, unsigned len, unsigned i)
  */
 static int decode_riprel(struct up_insn *insn, csh handle, const cs_insn *ci, unsigned pfx_end)
 {
-	static const int8_t candidates[] = { 6, 7, 3, 1, 2, 0 }; /* rsi rdi rbx rcx rdx rax */
-	static const int8_t enc_to_idx[8] = {
-		UP_X86_RAX, UP_X86_RCX, UP_X86_RDX, UP_X86_RBX,
-		UP_X86_RSP, UP_X86_RBP, UP_X86_RSI, UP_X86_RDI,
-	};
+	/* rsi rdi rbx rcx rdx rax: the kernel's three first, then the rest of the low eight */
+	static const int8_t candidates[] = {6, 7, 3, 1, 2, 0};
 	const cs_x86 *x = &ci->detail->x86;
 	const uint8_t *b = insn->bytes;
 	int64_t *p = insn->priv;
@@ -469,8 +496,8 @@ static int decode_riprel(struct up_insn *insn, csh handle, const cs_insn *ci, un
 	int32_t disp;
 
 	/* Capstone 4 reports disp_size 2 under a 66 prefix: a rip disp32 is always 4 bytes. */
-	if (m == 0 || m != modrm_offset(b, insn->len, pfx_end) || d != m + 1 ||
-	    d + 4 > insn->len || (b[m] & 0xc7) != 0x05)
+	if (m == 0 || m != modrm_offset(b, insn->len, pfx_end) || d != m + 1 || d + 4 > insn->len ||
+	    (b[m] & 0xc7) != 0x05)
 		return refuse(insn, ci->mnemonic, "unexpected rip-relative encoding");
 	memcpy(&disp, b + d, 4);
 	if (disp != (int32_t)x->disp)
@@ -539,7 +566,8 @@ static int classify(struct up_insn *insn, csh handle, const cs_insn *ci)
 		return simulate_as(insn, X86_CLASS_NOP);
 	if (is_branch(ci))
 		return decode_branch(insn, ci, prefixes);
-	if (ci->id == X86_INS_PUSH && !(prefixes & (PFX_OPSIZE | PFX_LOCK)) && decode_push(insn, ci))
+	if (ci->id == X86_INS_PUSH && !(prefixes & (PFX_OPSIZE | PFX_LOCK)) &&
+	    decode_push(insn, ci))
 		return 0;
 	if (ci->id == X86_INS_MOV && decode_mov(insn, ci, prefixes))
 		return 0;
@@ -552,7 +580,7 @@ static int classify(struct up_insn *insn, csh handle, const cs_insn *ci)
 	return 0;
 }
 
-int x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail)
+int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail)
 {
 	size_t n = avail < 15 ? avail : 15;
 	cs_insn *ci = NULL;

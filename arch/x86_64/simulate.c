@@ -13,7 +13,7 @@
 #include "x86_64.h"
 
 /* The sixteen conditions of jcc/setcc/cmovcc, by the low nibble of the opcode. */
-bool x86_64_condition(unsigned cc, uint64_t eflags)
+bool up_x86_64_condition(unsigned cc, uint64_t eflags)
 {
 	bool cf = eflags & X86_FLAG_CF, pf = eflags & X86_FLAG_PF;
 	bool zf = eflags & X86_FLAG_ZF, sf = eflags & X86_FLAG_SF;
@@ -91,7 +91,7 @@ static int indirect_target(const struct up_insn *insn, const struct up_regs *reg
 	return mem->read(mem->ctx, ea, target, sizeof(*target));
 }
 
-int x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem)
+int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem)
 {
 	struct up_regs r = *regs;
 	const int64_t *p = insn->priv;
@@ -114,7 +114,7 @@ int x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const stru
 		r.r[UP_X86_RIP] = (uint64_t)p[0];
 		break;
 	case X86_CLASS_JCC:
-		if (x86_64_condition((unsigned)p[1], regs->r[UP_X86_EFLAGS]))
+		if (up_x86_64_condition((unsigned)p[1], regs->r[UP_X86_EFLAGS]))
 			r.r[UP_X86_RIP] = (uint64_t)p[0];
 		break;
 	case X86_CLASS_JRCXZ:

@@ -10,6 +10,7 @@
 
 #include "x86_64.h"
 
+/* clang-format off */
 static const char *const x86_64_reg_names[UP_X86_NREGS] = {
 	[UP_X86_RAX] = "rax", [UP_X86_RBX] = "rbx", [UP_X86_RCX] = "rcx",
 	[UP_X86_RDX] = "rdx", [UP_X86_RSI] = "rsi", [UP_X86_RDI] = "rdi",
@@ -22,12 +23,14 @@ static const char *const x86_64_reg_names[UP_X86_NREGS] = {
 	[UP_X86_FS_BASE] = "fs_base", [UP_X86_GS_BASE] = "gs_base",
 	[UP_X86_ORIG_RAX] = "orig_rax",
 };
+/* clang-format on */
 
 /*
  * qemu-user's 'g' packet (gdb-xml/i386-64bit.xml, checked against qemu 7.2):
  * the core registers we keep, then k_gs_base, the control registers, x87,
  * SSE and mxcsr, which we skip.
  */
+/* clang-format off */
 #define SKIP(n) { -1, (n) }
 static const struct up_gdb_reg x86_64_gdb_regs[] = {
 	{ UP_X86_RAX, 8 }, { UP_X86_RBX, 8 }, { UP_X86_RCX, 8 }, { UP_X86_RDX, 8 },
@@ -46,14 +49,17 @@ static const struct up_gdb_reg x86_64_gdb_regs[] = {
 	SKIP(16), SKIP(16), SKIP(16), SKIP(16), SKIP(16), SKIP(16), SKIP(16), SKIP(16), /* -15 */
 	SKIP(4),		/* mxcsr */
 };
+/* clang-format on */
 
 /* The x86_64 psABI's DWARF register numbers, 0..16, then eflags and segments. */
+/* clang-format off */
 static const int8_t x86_64_dwarf_map[] = {
 	UP_X86_RAX, UP_X86_RDX, UP_X86_RCX, UP_X86_RBX, UP_X86_RSI, UP_X86_RDI,
 	UP_X86_RBP, UP_X86_RSP, UP_X86_R8,  UP_X86_R9,  UP_X86_R10, UP_X86_R11,
 	UP_X86_R12, UP_X86_R13, UP_X86_R14, UP_X86_R15,
 	UP_X86_RIP, /* 16: the return address column */
 };
+/* clang-format on */
 
 static int x86_64_dwarf_reg(unsigned regno)
 {
@@ -110,48 +116,47 @@ static int x86_64_return_address_set(struct up_regs *regs, const struct up_mem *
 }
 
 const struct up_arch up_arch_x86_64 = {
-	.name = "x86_64",
-	.e_machine = EM_X86_64,
-	.qemu_name = "x86_64",
-	.gdb_arch = "i386:x86-64",
+    .name = "x86_64",
+    .e_machine = EM_X86_64,
+    .qemu_name = "x86_64",
+    .gdb_arch = "i386:x86-64",
 
-	.bp = { 0xcc },
-	.bp_len = 1,
-	.bp_pc_adjust = 1,
-	.insn_align = 1,
-	.max_insn_len = 15,
+    .bp = {0xcc},
+    .bp_len = 1,
+    .bp_pc_adjust = 1,
+    .insn_align = 1,
+    .max_insn_len = 15,
 
-	.nregs = UP_X86_NREGS,
-	.pc_reg = UP_X86_RIP,
-	.sp_reg = UP_X86_RSP,
-	.ra_reg = -1,
-	.retval_reg = UP_X86_RAX,
-	.arg_regs = { UP_X86_RDI, UP_X86_RSI, UP_X86_RDX, UP_X86_RCX, UP_X86_R8, UP_X86_R9 },
-	.n_arg_regs = 6,
-	.stack_arg_offset = 8,
-	.reg_names = x86_64_reg_names,
+    .nregs = UP_X86_NREGS,
+    .pc_reg = UP_X86_RIP,
+    .sp_reg = UP_X86_RSP,
+    .ra_reg = -1,
+    .retval_reg = UP_X86_RAX,
+    .arg_regs = {UP_X86_RDI, UP_X86_RSI, UP_X86_RDX, UP_X86_RCX, UP_X86_R8, UP_X86_R9},
+    .n_arg_regs = 6,
+    .stack_arg_offset = 8,
+    .reg_names = x86_64_reg_names,
 
-	.gdb_regs = x86_64_gdb_regs,
-	.n_gdb_regs = sizeof(x86_64_gdb_regs) / sizeof(x86_64_gdb_regs[0]),
+    .gdb_regs = x86_64_gdb_regs,
+    .n_gdb_regs = sizeof(x86_64_gdb_regs) / sizeof(x86_64_gdb_regs[0]),
 
-	.syscall_insn = { 0x0f, 0x05 },
-	.syscall_len = 2,
-	.syscall_nr_reg = UP_X86_RAX,
-	.syscall_arg_regs = { UP_X86_RDI, UP_X86_RSI, UP_X86_RDX, UP_X86_R10, UP_X86_R8,
-			      UP_X86_R9 },
-	.syscall_ret_reg = UP_X86_RAX,
-	.syscall_restart_reg = UP_X86_ORIG_RAX,
-	.nr_mmap = 9,
-	.nr_mprotect = 10,
-	.nr_munmap = 11,
+    .syscall_insn = {0x0f, 0x05},
+    .syscall_len = 2,
+    .syscall_nr_reg = UP_X86_RAX,
+    .syscall_arg_regs = {UP_X86_RDI, UP_X86_RSI, UP_X86_RDX, UP_X86_R10, UP_X86_R8, UP_X86_R9},
+    .syscall_ret_reg = UP_X86_RAX,
+    .syscall_restart_reg = UP_X86_ORIG_RAX,
+    .nr_mmap = 9,
+    .nr_mprotect = 10,
+    .nr_munmap = 11,
 
-	.decode = x86_64_decode,
-	.simulate = x86_64_simulate,
-	.xol_build = x86_64_xol_build,
-	.xol_enter = x86_64_xol_enter,
-	.xol_leave = x86_64_xol_leave,
-	.return_address_get = x86_64_return_address_get,
-	.return_address_set = x86_64_return_address_set,
-	.reg_lookup = x86_64_reg_lookup,
-	.dwarf_reg = x86_64_dwarf_reg,
+    .decode = up_x86_64_decode,
+    .simulate = up_x86_64_simulate,
+    .xol_build = up_x86_64_xol_build,
+    .xol_enter = up_x86_64_xol_enter,
+    .xol_leave = up_x86_64_xol_leave,
+    .return_address_get = x86_64_return_address_get,
+    .return_address_set = x86_64_return_address_set,
+    .reg_lookup = x86_64_reg_lookup,
+    .dwarf_reg = x86_64_dwarf_reg,
 };

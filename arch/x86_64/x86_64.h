@@ -12,44 +12,44 @@
 enum x86_class {
 	X86_CLASS_NONE = 0,
 	/* UP_INSN_SIMULATE */
-	X86_CLASS_NOP,		/* nop, multi-byte nop, endbr64/endbr32 */
-	X86_CLASS_PUSH_REG,	/* priv[0] = register index */
-	X86_CLASS_PUSH_IMM,	/* priv[0] = sign-extended immediate */
-	X86_CLASS_JMP,		/* priv[0] = target */
-	X86_CLASS_JCC,		/* priv[0] = target, priv[1] = condition (low nibble of 0x7X) */
-	X86_CLASS_JRCXZ,	/* priv[0] = target, priv[1] = counter mask (67 prefix: 32 bits) */
-	X86_CLASS_LOOP,		/* as JRCXZ */
-	X86_CLASS_LOOPE,	/* as JRCXZ */
-	X86_CLASS_LOOPNE,	/* as JRCXZ */
-	X86_CLASS_CALL,		/* priv[0] = target */
-	X86_CLASS_CALL_IND,	/* priv[] = struct x86_operand below */
-	X86_CLASS_JMP_IND,	/* priv[] = struct x86_operand below */
-	X86_CLASS_RET,		/* priv[0] = bytes popped after the return address */
-	X86_CLASS_MOV_RR,	/* priv[0] = destination, priv[1] = source, priv[2] = size 4|8 */
+	X86_CLASS_NOP,	    /* nop, multi-byte nop, endbr64/endbr32 */
+	X86_CLASS_PUSH_REG, /* priv[0] = register index */
+	X86_CLASS_PUSH_IMM, /* priv[0] = sign-extended immediate */
+	X86_CLASS_JMP,	    /* priv[0] = target */
+	X86_CLASS_JCC,	    /* priv[0] = target, priv[1] = condition (low nibble of 0x7X) */
+	X86_CLASS_JRCXZ,    /* priv[0] = target, priv[1] = counter mask (67 prefix: 32 bits) */
+	X86_CLASS_LOOP,	    /* as JRCXZ */
+	X86_CLASS_LOOPE,    /* as JRCXZ */
+	X86_CLASS_LOOPNE,   /* as JRCXZ */
+	X86_CLASS_CALL,	    /* priv[0] = target */
+	X86_CLASS_CALL_IND, /* priv[] = struct x86_operand below */
+	X86_CLASS_JMP_IND,  /* priv[] = struct x86_operand below */
+	X86_CLASS_RET,	    /* priv[0] = bytes popped after the return address */
+	X86_CLASS_MOV_RR,   /* priv[0] = destination, priv[1] = source, priv[2] = size 4|8 */
 	X86_CLASS_LEAVE,
 	/* UP_INSN_XOL */
-	X86_CLASS_XOL,		/* runs unchanged at any address */
-	X86_CLASS_XOL_RIPREL,	/* rip-relative: priv[] = struct x86_riprel below */
+	X86_CLASS_XOL,	      /* runs unchanged at any address */
+	X86_CLASS_XOL_RIPREL, /* rip-relative: priv[] = struct x86_riprel below */
 };
 
 /* Indirect call/jmp operand in priv[]. */
 enum {
-	X86_IND_KIND,		/* 0: register, 1: memory */
-	X86_IND_BASE,		/* register: the register; memory: base register or -1 */
-	X86_IND_INDEX,		/* index register or -1 */
+	X86_IND_KIND,  /* 0: register, 1: memory */
+	X86_IND_BASE,  /* register: the register; memory: base register or -1 */
+	X86_IND_INDEX, /* index register or -1 */
 	X86_IND_SCALE,
-	X86_IND_DISP,		/* with a rip base: already the absolute address */
-	X86_IND_SEGMENT,	/* UP_X86_FS_BASE, UP_X86_GS_BASE or -1 */
+	X86_IND_DISP,	 /* with a rip base: already the absolute address */
+	X86_IND_SEGMENT, /* UP_X86_FS_BASE, UP_X86_GS_BASE or -1 */
 };
 
 /* Rip-relative XOL fixup data in priv[]. */
 enum {
-	X86_RIP_DISP_OFFSET,	/* offset of the disp32 in the bytes */
-	X86_RIP_MODRM_OFFSET,	/* offset of the ModRM byte */
-	X86_RIP_TARGET,		/* the absolute address the operand refers to */
-	X86_RIP_SCRATCH,	/* a register the insn does not touch, or -1 */
-	X86_RIP_REX_OFFSET,	/* offset of a REX prefix, or -1 */
-	X86_RIP_VEXB_OFFSET,	/* offset of the VEX3/XOP/EVEX byte holding ~B, or -1 */
+	X86_RIP_DISP_OFFSET,  /* offset of the disp32 in the bytes */
+	X86_RIP_MODRM_OFFSET, /* offset of the ModRM byte */
+	X86_RIP_TARGET,	      /* the absolute address the operand refers to */
+	X86_RIP_SCRATCH,      /* a register the insn does not touch, or -1 */
+	X86_RIP_REX_OFFSET,   /* offset of a REX prefix, or -1 */
+	X86_RIP_VEXB_OFFSET,  /* offset of the VEX3/XOP/EVEX byte holding ~B, or -1 */
 };
 
 /* Bits of eflags the conditions read. */
@@ -59,14 +59,14 @@ enum {
 #define X86_FLAG_SF (1u << 7)
 #define X86_FLAG_OF (1u << 11)
 
-int x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
-int x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
-bool x86_64_condition(unsigned cc, uint64_t eflags);
-int x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
-void x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-		      struct up_regs *regs, struct up_xol_state *state);
-int x86_64_xol_leave(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-		     struct up_regs *regs, const struct up_mem *mem,
-		     const struct up_xol_state *state);
+int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
+int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
+bool up_x86_64_condition(unsigned cc, uint64_t eflags);
+int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
+void up_x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
+			 struct up_regs *regs, struct up_xol_state *state);
+int up_x86_64_xol_leave(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
+			struct up_regs *regs, const struct up_mem *mem,
+			const struct up_xol_state *state);
 
 #endif

@@ -17,10 +17,12 @@
 #include "x86_64.h"
 
 /* up_regs index of an encoding register number 0..7. */
+/* clang-format off */
 static const int8_t enc_to_idx[8] = {
 	UP_X86_RAX, UP_X86_RCX, UP_X86_RDX, UP_X86_RBX,
 	UP_X86_RSP, UP_X86_RBP, UP_X86_RSI, UP_X86_RDI,
 };
+/* clang-format on */
 
 static bool fits_int32(int64_t v)
 {
@@ -58,12 +60,12 @@ static void use_scratch(const struct up_insn *insn, struct up_xol *xol, int enc)
 
 	xol->code[m] = 0x80 | (insn->bytes[m] & 0x38) | (uint8_t)enc;
 	if (p[X86_RIP_REX_OFFSET] >= 0)
-		xol->code[p[X86_RIP_REX_OFFSET]] &= ~0x01;	/* REX.B = 0 */
+		xol->code[p[X86_RIP_REX_OFFSET]] &= ~0x01; /* REX.B = 0 */
 	if (p[X86_RIP_VEXB_OFFSET] >= 0)
-		xol->code[p[X86_RIP_VEXB_OFFSET]] |= 0x20;	/* ~B = 1, i.e. B = 0 */
+		xol->code[p[X86_RIP_VEXB_OFFSET]] |= 0x20; /* ~B = 1, i.e. B = 0 */
 }
 
-int x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol)
+int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol)
 {
 	const int64_t *p = insn->priv;
 	unsigned n = insn->len;
@@ -98,8 +100,8 @@ int x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_x
 	return 0;
 }
 
-void x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-		      struct up_regs *regs, struct up_xol_state *state)
+void up_x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
+			 struct up_regs *regs, struct up_xol_state *state)
 {
 	int scratch = (int)xol->priv[0];
 
@@ -110,9 +112,9 @@ void x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint
 	regs->r[UP_X86_RIP] = slot_addr;
 }
 
-int x86_64_xol_leave(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-		     struct up_regs *regs, const struct up_mem *mem,
-		     const struct up_xol_state *state)
+int up_x86_64_xol_leave(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
+			struct up_regs *regs, const struct up_mem *mem,
+			const struct up_xol_state *state)
 {
 	int scratch = (int)xol->priv[0];
 

@@ -13,6 +13,7 @@
 #define XOL UP_INSN_XOL
 #define REF UP_INSN_REFUSE
 
+/* clang-format off */
 const struct x86_case x86_cases[] = {
 	/* nops and endbr */
 	{ "90", SIM, 1, "nop", NULL },
@@ -135,6 +136,7 @@ const struct x86_case x86_cases[] = {
 	{ "06", REF, 1, "(bad)", NULL },
 	{ "ea", REF, 1, "(bad)", NULL },
 };
+/* clang-format on */
 
 const size_t x86_n_cases = sizeof(x86_cases) / sizeof(x86_cases[0]);
 

@@ -13,11 +13,11 @@
 #include <stdint.h>
 
 struct x86_case {
-	const char *hex;	/* instruction bytes, "48 89 e5" */
-	uint8_t action;		/* enum up_insn_action */
+	const char *hex; /* instruction bytes, "48 89 e5" */
+	uint8_t action;	 /* enum up_insn_action */
 	uint8_t len;
-	const char *objdump;	/* objdump's prefixes and mnemonic: "bnd ret", "push" */
-	const char *ours;	/* our mnemonic where Capstone names it otherwise, or NULL */
+	const char *objdump; /* objdump's prefixes and mnemonic: "bnd ret", "push" */
+	const char *ours;    /* our mnemonic where Capstone names it otherwise, or NULL */
 };
 
 extern const struct x86_case x86_cases[];

@@ -45,7 +45,7 @@ static bool text_names(const char *text, const char *mnemonic)
 static void test_table(void **state)
 {
 	const struct up_arch *a = arch();
-	unsigned counts[3] = { 0 };
+	unsigned counts[3] = {0};
 
 	for (size_t i = 0; i < x86_n_cases; i++) {
 		const struct x86_case *c = &x86_cases[i];
@@ -60,8 +60,8 @@ static void test_table(void **state)
 		assert_int_equal(n, c->len);
 		if (err != want_err || insn.action != c->action || insn.len != c->len)
 			fail_msg("%s: got err %d action %d len %u ('%s' %s), want %d %d %u", c->hex,
-				 err, insn.action, insn.len, insn.text, insn.why, want_err, c->action,
-				 c->len);
+				 err, insn.action, insn.len, insn.text, insn.why, want_err,
+				 c->action, c->len);
 		assert_int_equal(insn.addr, ADDR);
 		assert_memory_equal(insn.bytes, bytes, n);
 		if (!text_names(insn.text, mnemonic))
@@ -85,7 +85,7 @@ static void test_table(void **state)
 /* Fewer bytes than the instruction needs: not an instruction, refused. */
 static void test_truncated(void **state)
 {
-	static const uint8_t call[] = { 0xe8, 0x00, 0x01, 0x00, 0x00 };
+	static const uint8_t call[] = {0xe8, 0x00, 0x01, 0x00, 0x00};
 	struct up_insn insn;
 
 	assert_int_equal(arch()->decode(&insn, ADDR, call, 3), -EINVAL);
@@ -167,7 +167,7 @@ static void test_registers(void **state)
 	assert_int_equal(a->dwarf_reg(8), UP_X86_R8);
 	assert_int_equal(a->dwarf_reg(15), UP_X86_R15);
 	assert_int_equal(a->dwarf_reg(16), UP_X86_RIP);
-	assert_int_equal(a->dwarf_reg(17), -1);	/* xmm0 */
+	assert_int_equal(a->dwarf_reg(17), -1); /* xmm0 */
 	assert_int_equal(a->dwarf_reg(49), UP_X86_EFLAGS);
 }
 
@@ -193,8 +193,8 @@ static int word_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 static void test_return_address(void **state)
 {
 	const struct up_arch *a = arch();
-	const struct up_mem mem = { NULL, word_read, word_write };
-	struct up_regs regs = { { 0 } };
+	const struct up_mem mem = {NULL, word_read, word_write};
+	struct up_regs regs = {{0}};
 	uint64_t ret = 0;
 
 	regs.r[UP_X86_RSP] = 0x7000;
@@ -211,11 +211,9 @@ static void test_return_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_constants),
-		cmocka_unit_test(test_registers),
-		cmocka_unit_test(test_return_address),
+	    cmocka_unit_test(test_table),	   cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_constants),	   cmocka_unit_test(test_registers),
+	    cmocka_unit_test(test_return_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

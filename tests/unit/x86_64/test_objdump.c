@@ -34,7 +34,8 @@ static int objdump_first(const uint8_t *bytes, size_t n, unsigned *len, char *te
 		return -EIO;
 	*len = 0;
 	text[0] = 0;
-	/* Lines "   0:\t48 89 e5             \tmov    %rsp,%rbp"; long ones continue as "   7:\t00 00". */
+	/* Lines "   0:\t48 89 e5             \tmov    %rsp,%rbp"; long ones continue as "   7:\t00
+	 * 00". */
 	while (fgets(line, sizeof(line), p)) {
 		char *tab1 = strchr(line, '\t'), *tab2, *colon = strchr(line, ':');
 		unsigned v;
@@ -44,7 +45,7 @@ static int objdump_first(const uint8_t *bytes, size_t n, unsigned *len, char *te
 			continue;
 		tab2 = strchr(tab1 + 1, '\t');
 		if (tab2 && started)
-			break;	/* the next instruction */
+			break; /* the next instruction */
 		if (tab2) {
 			started = true;
 			snprintf(text, size, "%s", tab2 + 1);
@@ -73,15 +74,14 @@ static void test_against_objdump(void **state)
 				 text, c->len);
 		/* "je,pt" is objdump's je with a hint prefix. */
 		if (strncmp(text, c->objdump, m) != 0 || (text[m] && !strchr(" ,", text[m])))
-			fail_msg("%s: objdump says '%s', the table '%s'", c->hex, text,
-				 c->objdump);
+			fail_msg("%s: objdump says '%s', the table '%s'", c->hex, text, c->objdump);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_against_objdump),
+	    cmocka_unit_test(test_against_objdump),
 	};
 	int fd, ret;
 

@@ -66,7 +66,7 @@ static int fake_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 	return 0;
 }
 
-static const struct up_mem mem = { NULL, fake_read, fake_write };
+static const struct up_mem mem = {NULL, fake_read, fake_write};
 
 static void poke(uint64_t addr, uint64_t v)
 {
@@ -81,10 +81,13 @@ struct reg_val {
 	int idx1;
 	uint64_t val;
 };
-#define R(name, v) { UP_X86_##name + 1, (v) }
+#define R(name, v)                                                                                 \
+	{                                                                                          \
+		UP_X86_##name + 1, (v)                                                             \
+	}
 
 struct mem_val {
-	uint64_t addr;	/* 0 ends a list */
+	uint64_t addr; /* 0 ends a list */
 	uint64_t val;
 };
 
@@ -96,6 +99,7 @@ struct sim_case {
 	struct mem_val mem_out[2];
 };
 
+/* clang-format off */
 static const struct sim_case cases[] = {
 	/* nops */
 	{ "90", {}, {}, { R(RIP, ADDR + 1) } },
@@ -180,6 +184,7 @@ static const struct sim_case cases[] = {
 	{ "e0 05", { R(RCX, 5) }, {}, { R(RIP, ADDR + 7), R(RCX, 4) } },
 	{ "e0 05", { R(RCX, 1) }, {}, { R(RIP, ADDR + 2), R(RCX, 0) } },
 };
+/* clang-format on */
 
 static const struct up_arch *arch(void)
 {
@@ -257,6 +262,7 @@ static void test_cases(void **state)
 }
 
 /* Each condition with flags that take it and flags that do not. */
+/* clang-format off */
 static const struct {
 	uint8_t cc;
 	uint64_t flags;
@@ -279,6 +285,7 @@ static const struct {
 	{ 0xe, ZF, true },	{ 0xe, SF, true },	{ 0xe, 0, false },	{ 0xe, SF | OF, false },
 	{ 0xf, 0, true },	{ 0xf, SF | OF, true }, { 0xf, ZF, false },	{ 0xf, OF, false },
 };
+/* clang-format on */
 
 static void test_jcc(void **state)
 {
@@ -300,7 +307,8 @@ static void test_jcc(void **state)
 			base_regs(&regs);
 			regs.r[UP_X86_EFLAGS] = 0x202 | jcc_cases[i].flags;
 			want = regs;
-			want.r[UP_X86_RIP] = jcc_cases[i].taken ? next + (wide ? 0x100 : -0x10) : next;
+			want.r[UP_X86_RIP] =
+			    jcc_cases[i].taken ? next + (wide ? 0x100 : -0x10) : next;
 			assert_int_equal(arch()->simulate(&insn, &regs, &mem), 0);
 			if (memcmp(&regs, &want, sizeof(regs)) != 0)
 				fail_msg("%s ('%s') flags %#llx: rip %#llx, want %#llx", hex,
@@ -317,7 +325,7 @@ static void test_jcc(void **state)
 static void test_faults(void **state)
 {
 	static const char *const hex[] = {
-		"c3", "55", "e8 00 01 00 00", "ff 15 0a f0 1f 00", "c9", "ff 14 c5 00 00 60 00",
+	    "c3", "55", "e8 00 01 00 00", "ff 15 0a f0 1f 00", "c9", "ff 14 c5 00 00 60 00",
 	};
 
 	for (size_t i = 0; i < sizeof(hex) / sizeof(hex[0]); i++) {
@@ -326,7 +334,7 @@ static void test_faults(void **state)
 
 		decode_hex(hex[i], &insn);
 		base_regs(&regs);
-		regs.r[UP_X86_RSP] = 0x1000;	/* unmapped */
+		regs.r[UP_X86_RSP] = 0x1000; /* unmapped */
 		regs.r[UP_X86_RBP] = 0x1000;
 		regs.r[UP_X86_RAX] = 0x10000000;
 		memset(stack_mem, 0, sizeof(stack_mem));
@@ -339,7 +347,7 @@ static void test_faults(void **state)
 /* simulate() only takes what decode() marked for simulation. */
 static void test_not_simulated(void **state)
 {
-	static const uint8_t sub[] = { 0x48, 0x83, 0xec, 0x10 };
+	static const uint8_t sub[] = {0x48, 0x83, 0xec, 0x10};
 	struct up_insn insn;
 	struct up_regs regs;
 
@@ -353,10 +361,10 @@ static void test_not_simulated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_jcc),
-		cmocka_unit_test(test_faults),
-		cmocka_unit_test(test_not_simulated),
+	    cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_jcc),
+	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_not_simulated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

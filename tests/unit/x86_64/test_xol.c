@@ -22,11 +22,12 @@
 struct xol_case {
 	const char *insn;
 	uint64_t slot;
-	const char *code;	/* expected slot bytes */
+	const char *code; /* expected slot bytes */
 	uint8_t exit;
-	int scratch;		/* up_regs index set to addr+len in a TRAP slot, or -1 */
+	int scratch; /* up_regs index set to addr+len in a TRAP slot, or -1 */
 };
 
+/* clang-format off */
 static const struct xol_case cases[] = {
 	/* rip-relative, slot within reach: disp32 re-targeted, jmp rel32 back */
 	{ "48 8b 05 10 00 00 00", 0x402000, "48 8b 05 10 f0 ff ff e9 fb ef ff ff",
@@ -62,6 +63,7 @@ static const struct xol_case cases[] = {
 	{ "62 f1 fd 48 6f 05 10 00 00 00", FAR, "62 f1 fd 48 6f 86 10 00 00 00 cc",
 	  UP_XOL_EXIT_TRAP, UP_X86_RSI },
 };
+/* clang-format on */
 
 static const struct up_arch *arch(void)
 {
@@ -110,14 +112,14 @@ static void test_enter_leave(void **state)
 		const struct xol_case *c = &cases[i];
 		struct up_insn insn;
 		struct up_xol xol;
-		struct up_xol_state st = { { 0 } };
+		struct up_xol_state st = {{0}};
 		struct up_regs regs, before, want;
 
 		decode_hex(c->insn, &insn);
 		assert_int_equal(arch()->xol_build(&insn, c->slot, &xol), 0);
 		for (int r = 0; r < UP_REGS_MAX; r++)
 			regs.r[r] = 0x2222000000000000ull + (uint64_t)r;
-		regs.r[UP_X86_RIP] = ADDR + 1;	/* as the trap left it */
+		regs.r[UP_X86_RIP] = ADDR + 1; /* as the trap left it */
 		before = regs;
 
 		arch()->xol_enter(&insn, &xol, c->slot, &regs, &st);
@@ -129,8 +131,8 @@ static void test_enter_leave(void **state)
 
 		if (c->exit != UP_XOL_EXIT_TRAP)
 			continue;
-		regs.r[UP_X86_RIP] = c->slot + xol.trap_offset + 1;	/* at the int3 */
-		regs.r[UP_X86_RAX] = 0x1234;	/* what the instruction did stays */
+		regs.r[UP_X86_RIP] = c->slot + xol.trap_offset + 1; /* at the int3 */
+		regs.r[UP_X86_RAX] = 0x1234; /* what the instruction did stays */
 		assert_int_equal(arch()->xol_leave(&insn, &xol, c->slot, &regs, NULL, &st), 0);
 		want = before;
 		want.r[UP_X86_RIP] = ADDR + insn.len;
@@ -142,7 +144,7 @@ static void test_enter_leave(void **state)
 /* Only XOL instructions have slots. */
 static void test_build_refuses(void **state)
 {
-	static const uint8_t push[] = { 0x55 };
+	static const uint8_t push[] = {0x55};
 	struct up_insn insn;
 	struct up_xol xol;
 
@@ -154,9 +156,9 @@ static void test_build_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build),
-		cmocka_unit_test(test_enter_leave),
-		cmocka_unit_test(test_build_refuses),
+	    cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_enter_leave),
+	    cmocka_unit_test(test_build_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
