@@ -9,6 +9,8 @@ import subprocess
 import tempfile
 import time
 
+from driver import instruction_offsets
+
 
 def expect(ctx, args, status, names, what, **kw):
     proc = ctx.uptrace(*args, timeout=30, **kw)
@@ -49,7 +51,10 @@ def run(ctx):
     # Other failures: 1.
     expect(ctx, ["no_such_function_xyz", "--", fib], 1, ["no_such_function_xyz"],
            "no such function")
-    expect(ctx, ["fib+1", "--", fib], 1, ["fib+1"], "offset inside an instruction")
+    _, _, offs = instruction_offsets(fib, "fib")
+    inside = next(o + 1 for o, nxt in zip(offs, offs[1:]) if nxt - o > 1)
+    expect(ctx, [f"fib+{inside}", "--", fib], 1, ["fib"],
+           f"offset {inside} inside an instruction")
     expect(ctx, ["/no/such/libfoo.so:malloc", "--", fib], 1, ["/no/such/libfoo.so"],
            "no such library (path)")
     proc = ctx.uptrace("libnosuchlibxyz:malloc", "--", fib, timeout=30)

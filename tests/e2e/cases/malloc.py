@@ -11,7 +11,8 @@ from driver import counts
 PY = "/usr/bin/python3"
 SCRIPT = "d = {str(i): [i] * (i % 7) for i in range(2000)}; print(sum(map(len, d.values())))"
 ENV = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0", "LC_ALL": "C"}
-CMD = [PY, "-I", "-S", "-c", SCRIPT]
+SCRIPT_FILE = "/tmp/uptrace-e2e-malloc.py"  # bpftrace -c splits its command at spaces
+CMD = [PY, "-I", "-S", SCRIPT_FILE]
 
 
 def bpftrace_count(ctx):
@@ -21,7 +22,7 @@ def bpftrace_count(ctx):
     if not os.path.exists("/sys/kernel/tracing/uprobe_events"):
         subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"],
                        capture_output=True)
-    cmd = " ".join(CMD[:-1]) + " '" + SCRIPT + "'"
+    cmd = " ".join(CMD)
     proc = ctx.run(["env", "-i", *[f"{k}={v}" for k, v in ENV.items()], bt, "-e",
                     "uprobe:libc:malloc /pid == cpid/ { @n = count(); }", "-c", cmd],
                    timeout=120)
@@ -34,7 +35,10 @@ def bpftrace_count(ctx):
 def run(ctx):
     if not os.access(PY, os.X_OK):
         ctx.skip(f"{PY} is missing")
-    subprocess.run(CMD, env=ENV, capture_output=True)  # warm any cache
+    with open(SCRIPT_FILE, "w") as f:
+        f.write(SCRIPT + "\n")
+    warm = subprocess.run(CMD, env=ENV, capture_output=True, text=True)
+    ctx.check_equal(warm.stdout.strip(), "5995", "python3's output untraced")
     want = bpftrace_count(ctx)
     again = bpftrace_count(ctx)
     if want != again:
