@@ -22,6 +22,20 @@
 /* Aggregates larger than this are returned through a hidden first argument. */
 #define SRET_MIN_SIZE 17
 
+/*
+ * The CU holding pc by its own ranges. libdw before 0.191 finds CUs only
+ * through .debug_aranges, which clang does not emit by default.
+ */
+static Dwarf_Die *cu_by_ranges(Dwfl_Module *mod, uint64_t pc, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = NULL;
+
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+		if (dwarf_haspc(cu, pc - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
 int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc)
 {
 	Dwarf_Die *cu;
@@ -37,6 +51,8 @@ int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc
 	if (!c->mod)
 		return -ENOENT;
 	cu = dwfl_module_addrdie(c->mod, pc, &c->bias);
+	if (!cu)
+		cu = cu_by_ranges(c->mod, pc, &c->bias);
 	if (!cu)
 		return -ENOENT; /* no DWARF here */
 	c->nscopes = dwarf_getscopes(cu, pc - c->bias, &c->scopes);
