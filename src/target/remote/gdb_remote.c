@@ -1,3 +1,688 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder. */
-#include "uptrace/target.h"
+/*
+ * struct up_target_ops over the GDB remote protocol (qemu-user's gdbstub,
+ * gdbserver). The stub is all-stop: any stop stops every thread and one
+ * resume runs them all, so "resume(tid)" continues the whole process.
+ *
+ * Per hit the traffic is: the stop reply, one 'g' (cached until the next
+ * resume), one 'G' only when set_regs changed something, one vCont. The
+ * stub selects the stopped thread for 'g' itself, so no Hg is needed then.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "uptrace/arch.h"
+#include "remote.h"
+
+#define to_remote(t) ((struct up_remote *)(t))
+
+/* How long stop_all waits for the stub to report the interrupt. */
+#define INTERRUPT_TIMEOUT_MS 5000
+
+static const char *thread_id(struct up_remote *r, pid_t tid, char buf[32])
+{
+	if (r->multiprocess)
+		snprintf(buf, 32, "p%x.%x", (unsigned)r->stub_pid, (unsigned)tid);
+	else
+		snprintf(buf, 32, "%x", (unsigned)tid);
+	return buf;
+}
+
+static int select_thread(struct up_remote *r, pid_t tid)
+{
+	char id[32];
+	int n;
+
+	if (tid <= 0 || r->g_tid == tid)
+		return 0;
+	n = up_rsp_command(&r->rsp, "Hg%s", thread_id(r, tid, id));
+	if (n < 0)
+		return n;
+	if (strcmp(r->rsp.pkt, "OK") != 0)
+		return -ESRCH;
+	r->g_tid = tid;
+	return 0;
+}
+
+/* Registers of tid into r->g_raw, by 'g' or else one 'p' per register. */
+static int fetch_registers(struct up_remote *r, pid_t tid)
+{
+	const struct up_arch *arch = r->t.arch;
+	size_t off = 0;
+	int n;
+
+	if (r->running)
+		return -EBUSY;
+	if (r->gone)
+		return -ESRCH;
+	if (r->regs_valid && r->regs_tid == tid)
+		return 0;
+	n = select_thread(r, tid);
+	if (n)
+		return n;
+	if (!r->use_p) {
+		n = up_rsp_command(&r->rsp, "g");
+		if (n < 0)
+			return n;
+		if (up_rsp_error(&r->rsp))
+			return -ESRCH;
+		if (n > 0) {
+			if ((size_t)n / 2 > sizeof(r->g_raw) ||
+			    up_rsp_hex_decode(r->g_raw, r->rsp.pkt, (size_t)n / 2))
+				return -EPROTO;
+			r->g_len = (size_t)n / 2;
+			r->regs_tid = tid;
+			r->regs_valid = true;
+			return 0;
+		}
+		r->use_p = true;	/* empty reply: 'g' is not supported */
+	}
+	for (unsigned i = 0; arch && i < arch->n_gdb_regs; i++) {
+		unsigned size = arch->gdb_regs[i].size;
+
+		if (off + size > sizeof(r->g_raw))
+			return -EPROTO;
+		n = up_rsp_command(&r->rsp, "p%x", i);
+		if (n < 0)
+			return n;
+		if ((size_t)n < 2 * size || up_rsp_hex_decode(r->g_raw + off, r->rsp.pkt, size))
+			memset(r->g_raw + off, 0, size);
+		off += size;
+	}
+	r->g_len = off;
+	r->regs_tid = tid;
+	r->regs_valid = true;
+	return 0;
+}
+
+static int remote_get_regs(struct up_target *t, pid_t tid, struct up_regs *regs)
+{
+	struct up_remote *r = to_remote(t);
+	const struct up_arch *arch = t->arch;
+	size_t off = 0;
+	int n;
+
+	n = fetch_registers(r, tid);
+	if (n)
+		return n;
+	memset(regs, 0, sizeof(*regs));
+	for (unsigned i = 0; i < arch->n_gdb_regs; i++) {
+		const struct up_gdb_reg *g = &arch->gdb_regs[i];
+		uint64_t v = 0;
+
+		if (off + g->size > r->g_len)
+			break;
+		if (g->index >= 0 && g->index < UP_REGS_MAX) {
+			for (unsigned b = 0; b < g->size && b < 8; b++)
+				v |= (uint64_t)r->g_raw[off + b] << (8 * b);
+			regs->r[g->index] = v;
+		}
+		off += g->size;
+	}
+	return 0;
+}
+
+static int store_register_p(struct up_remote *r, unsigned i, const uint8_t *bytes, unsigned size)
+{
+	int n;
+
+	memcpy(r->cmd, "P", 1);
+	n = snprintf(r->cmd + 1, 16, "%x=", i);
+	up_rsp_hex_encode(r->cmd + 1 + n, bytes, size);
+	n = up_rsp_send(&r->rsp, r->cmd, 1 + (size_t)n + 2 * size);
+	if (n)
+		return n;
+	n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+	if (n < 0)
+		return n;
+	return strcmp(r->rsp.pkt, "OK") == 0 ? 0 : -EIO;
+}
+
+static int remote_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
+{
+	struct up_remote *r = to_remote(t);
+	const struct up_arch *arch = t->arch;
+	uint8_t raw[UP_REMOTE_G_MAX];
+	size_t off = 0;
+	int n;
+
+	n = fetch_registers(r, tid);
+	if (n)
+		return n;
+	memcpy(raw, r->g_raw, r->g_len);
+	for (unsigned i = 0; i < arch->n_gdb_regs; i++) {
+		const struct up_gdb_reg *g = &arch->gdb_regs[i];
+
+		if (off + g->size > r->g_len)
+			break;
+		if (g->index >= 0 && g->index < UP_REGS_MAX) {
+			uint64_t v = regs->r[g->index];
+
+			for (unsigned b = 0; b < g->size && b < 8; b++)
+				raw[off + b] = (uint8_t)(v >> (8 * b));
+		}
+		if (r->use_p && memcmp(raw + off, r->g_raw + off, g->size) != 0) {
+			n = store_register_p(r, i, raw + off, g->size);
+			if (n)
+				return n;
+			memcpy(r->g_raw + off, raw + off, g->size);
+		}
+		off += g->size;
+	}
+	if (r->use_p || memcmp(raw, r->g_raw, r->g_len) == 0)
+		return 0;
+	r->cmd[0] = 'G';
+	up_rsp_hex_encode(r->cmd + 1, raw, r->g_len);
+	n = up_rsp_send(&r->rsp, r->cmd, 1 + 2 * r->g_len);
+	if (n)
+		return n;
+	n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+	if (n < 0)
+		return n;
+	if (strcmp(r->rsp.pkt, "OK") != 0)
+		return -EIO;
+	memcpy(r->g_raw, raw, r->g_len);
+	return 0;
+}
+
+/* Bytes of memory that fit in one m / M exchange. */
+static size_t memory_chunk(struct up_remote *r)
+{
+	size_t max = r->rsp.packet_size < UP_RSP_BUF ? r->rsp.packet_size : UP_RSP_BUF;
+
+	return (max - 40) / 2;
+}
+
+static int remote_read(struct up_target *t, uint64_t addr, void *buf, size_t len)
+{
+	struct up_remote *r = to_remote(t);
+	size_t chunk = memory_chunk(r);
+	uint8_t *out = buf;
+	int n;
+
+	if (r->running)
+		return -EBUSY;
+	if (r->gone)
+		return -ESRCH;
+	while (len) {
+		size_t want = len < chunk ? len : chunk, got;
+
+		n = up_rsp_command(&r->rsp, "m%llx,%zx", (unsigned long long)addr, want);
+		if (n < 0)
+			return n;
+		if (up_rsp_error(&r->rsp) || n < 2)
+			return -EFAULT;
+		got = (size_t)n / 2 < want ? (size_t)n / 2 : want;
+		if (up_rsp_hex_decode(out, r->rsp.pkt, got))
+			return -EPROTO;
+		out += got;
+		addr += got;
+		len -= got;
+	}
+	return 0;
+}
+
+static int write_memory(struct up_target *t, uint64_t addr, const void *buf, size_t len)
+{
+	struct up_remote *r = to_remote(t);
+	size_t chunk = memory_chunk(r);
+	const uint8_t *in = buf;
+	int n;
+
+	if (r->running)
+		return -EBUSY;
+	if (r->gone)
+		return -ESRCH;
+	while (len) {
+		size_t want = len < chunk ? len : chunk;
+		uint8_t probe;
+
+		n = snprintf(r->cmd, 64, "M%llx,%zx:", (unsigned long long)addr, want);
+		up_rsp_hex_encode(r->cmd + n, in, want);
+		n = up_rsp_send(&r->rsp, r->cmd, (size_t)n + 2 * want);
+		if (n)
+			return n;
+		n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+		if (n < 0)
+			return n;
+		if (strcmp(r->rsp.pkt, "OK") != 0) {
+			/*
+			 * Readable but not writable is qemu-user's read-only text:
+			 * -EACCES tells the caller a remote mprotect is needed.
+			 */
+			return remote_read(t, addr, &probe, 1) == 0 ? -EACCES : -EFAULT;
+		}
+		in += want;
+		addr += want;
+		len -= want;
+	}
+	return 0;
+}
+
+/* Send a resume packet and remember it (an own interrupt's stop repeats it). */
+static int remote_write(struct up_target *t, uint64_t addr, const void *buf, size_t len)
+{
+	int n = write_memory(t, addr, buf, len);
+
+	/* text qemu-user write-protects: mprotect it from inside, then again */
+	if (n == -EACCES && up_remote_unprotect(to_remote(t), addr, len) == 0)
+		n = write_memory(t, addr, buf, len);
+	return n;
+}
+
+static int send_resume(struct up_remote *r, const char *packet)
+{
+	int n = up_rsp_send(&r->rsp, packet, strlen(packet));
+
+	if (n)
+		return n;
+	r->running = true;
+	r->regs_valid = false;
+	return 0;
+}
+
+static int remote_resume(struct up_target *t, pid_t tid, int sig)
+{
+	struct up_remote *r = to_remote(t);
+	char id[32];
+
+	if (r->gone)
+		return -ESRCH;
+	/* a stop is still to be reported: the stub stays stopped until then */
+	if (r->running || r->have_queued)
+		return 0;
+	r->step_tid = 0;
+	if (sig)
+		snprintf(r->last_resume, sizeof(r->last_resume), "vCont;C%02x:%s;c",
+			 up_linux_signal_to_gdb(sig), thread_id(r, tid, id));
+	else
+		snprintf(r->last_resume, sizeof(r->last_resume), "vCont;c");
+	return send_resume(r, r->last_resume);
+}
+
+static int remote_step(struct up_target *t, pid_t tid)
+{
+	struct up_remote *r = to_remote(t);
+	char id[32];
+
+	if (r->gone)
+		return -ESRCH;
+	if (r->running)
+		return -EBUSY;
+	r->step_tid = tid;
+	snprintf(r->last_resume, sizeof(r->last_resume), "vCont;s:%s", thread_id(r, tid, id));
+	return send_resume(r, r->last_resume);
+}
+
+/* The qemu we spawned is gone: collect it (once). */
+static void reap_qemu(struct up_remote *r)
+{
+	if (r->qemu_pid > 0) {
+		waitpid(r->qemu_pid, NULL, 0);
+		r->qemu_pid = 0;
+	}
+}
+
+/* Turn the stop reply in rsp->pkt into stop; 1 when it is our own interrupt. */
+static int decode_stop(struct up_remote *r, struct up_stop *stop)
+{
+	struct up_rsp_stop s;
+	int sig;
+
+	if (up_rsp_parse_stop(r->rsp.pkt, r->rsp.pkt_len, &s))
+		return -EPROTO;
+	memset(stop, 0, sizeof(*stop));
+	r->running = false;
+	r->regs_valid = false;
+	if (s.kind == 'W' || s.kind == 'X') {
+		r->gone = true;
+		stop->tid = r->t.pid;
+		if (s.kind == 'W') {
+			stop->kind = UP_STOP_EXITED;
+			stop->status = s.value;
+		} else {
+			stop->kind = UP_STOP_KILLED;
+			stop->sig = up_gdb_signal_to_linux(s.value);
+		}
+		reap_qemu(r);
+		return 0;
+	}
+	stop->tid = s.tid > 0 ? s.tid : r->last_tid;
+	r->last_tid = stop->tid;
+	r->g_tid = stop->tid;
+	sig = up_gdb_signal_to_linux(s.value);
+	if (sig == SIGINT && r->pending_interrupts > 0) {
+		r->pending_interrupts--;
+		stop->kind = UP_STOP_INTERRUPTED;
+		return 1;
+	}
+	if (sig == SIGTRAP) {
+		stop->kind = UP_STOP_TRAP;
+		stop->stepped = r->step_tid == stop->tid;
+	} else if (sig == 0) {
+		stop->kind = UP_STOP_INTERRUPTED;
+	} else {
+		stop->kind = UP_STOP_SIGNAL;
+		stop->sig = sig;
+	}
+	r->step_tid = 0;
+	return 0;
+}
+
+/* The connection dropped: if our qemu died, that is the process's end. */
+static int connection_lost(struct up_remote *r, struct up_stop *stop, int err)
+{
+	int status;
+
+	if (r->qemu_pid > 0 && waitpid(r->qemu_pid, &status, 0) == r->qemu_pid) {
+		r->qemu_pid = 0;
+		r->gone = true;
+		r->running = false;
+		memset(stop, 0, sizeof(*stop));
+		stop->tid = r->t.pid;
+		if (WIFSIGNALED(status)) {
+			stop->kind = UP_STOP_KILLED;
+			stop->sig = WTERMSIG(status);
+		} else {
+			stop->kind = UP_STOP_EXITED;
+			stop->status = WEXITSTATUS(status);
+		}
+		return 0;
+	}
+	return err;
+}
+
+static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms)
+{
+	struct up_remote *r = to_remote(t);
+	int n;
+
+	if (r->have_queued) {
+		*stop = r->queued;
+		r->have_queued = false;
+		return 0;
+	}
+	if (r->gone)
+		return -ESRCH;
+	if (!r->running && timeout_ms < 0)
+		return -ECHILD;
+	for (;;) {
+		n = up_rsp_recv(&r->rsp, timeout_ms, true);
+		if (n == -ETIMEDOUT || n == -EINTR) {
+			memset(stop, 0, sizeof(*stop));
+			stop->kind = n == -EINTR ? UP_STOP_EINTR : UP_STOP_TIMEOUT;
+			return 0;
+		}
+		if (n < 0)
+			return connection_lost(r, stop, n);
+		if (r->rsp.pkt[0] == 'O' && r->rsp.pkt[1] != 'K')
+			continue;	/* console output */
+		n = decode_stop(r, stop);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return 0;
+		/* the stop of an interrupt stop_all no longer waits for: run on */
+		n = send_resume(r, r->last_resume);
+		if (n)
+			return n;
+	}
+}
+
+static int send_interrupt(struct up_remote *r)
+{
+	/* qemu-user 7.2 does not read the socket while the program runs */
+	if (r->qemu_pid > 0)
+		return kill(r->qemu_pid, SIGINT) ? -errno : 0;
+	return up_rsp_send_byte(&r->rsp, '\x03');
+}
+
+static int remote_stop_all(struct up_target *t)
+{
+	struct up_remote *r = to_remote(t);
+	struct up_stop stop;
+	bool fallback = false;
+	int n;
+
+	if (r->gone || !r->running)
+		return 0;
+	n = send_interrupt(r);
+	if (n)
+		return n;
+	r->pending_interrupts++;
+	for (;;) {
+		n = up_rsp_recv(&r->rsp, fallback || r->qemu_pid > 0 ? INTERRUPT_TIMEOUT_MS : 500,
+				false);
+		if (n == -ETIMEDOUT && !fallback && r->qemu_pid <= 0 && r->t.pid > 0) {
+			/* a stub that ignores \x03 (qemu-user 7.2) on this host */
+			fallback = true;
+			if (kill(r->t.pid, SIGINT) == 0)
+				continue;
+		}
+		if (n < 0) {
+			n = connection_lost(r, &stop, n);
+			if (n)
+				return n;
+			r->queued = stop;
+			r->have_queued = true;
+			return 0;
+		}
+		if (r->rsp.pkt[0] == 'O' && r->rsp.pkt[1] != 'K')
+			continue;
+		n = decode_stop(r, &stop);
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			/* stopped for another reason first: report it later */
+			r->queued = stop;
+			r->have_queued = true;
+		}
+		return 0;
+	}
+}
+
+static int remote_resume_all(struct up_target *t)
+{
+	struct up_remote *r = to_remote(t);
+
+	if (r->gone || r->running || r->have_queued)
+		return 0;
+	r->step_tid = 0;
+	snprintf(r->last_resume, sizeof(r->last_resume), "vCont;c");
+	return send_resume(r, r->last_resume);
+}
+
+static int remote_threads(struct up_target *t, pid_t *tids, int max)
+{
+	struct up_remote *r = to_remote(t);
+	const char *query = "qfThreadInfo";
+	int count = 0, n;
+
+	if (r->running)
+		return -EBUSY;
+	if (r->gone)
+		return 0;
+	for (;;) {
+		const char *p;
+
+		n = up_rsp_command(&r->rsp, "%s", query);
+		if (n < 0)
+			return n;
+		if (r->rsp.pkt[0] != 'm')
+			break;
+		for (p = r->rsp.pkt + 1; *p;) {
+			uint64_t v;
+
+			if (*p == 'p') {
+				/* pPID.TID */
+				p = strchr(p, '.');
+				if (!p)
+					return -EPROTO;
+				p++;
+			}
+			if (up_rsp_hex_u64(&p, &v))
+				return -EPROTO;
+			if (count < max)
+				tids[count] = (pid_t)v;
+			count++;
+			if (*p == ',')
+				p++;
+		}
+		query = "qsThreadInfo";
+	}
+	if (count == 0 && max > 0) {
+		/* no thread list from this stub: the thread of the last stop */
+		tids[0] = r->last_tid;
+		count = 1;
+	}
+	return count < max ? count : max;
+}
+
+static int remote_auxv(struct up_target *t, void *buf, size_t len)
+{
+	struct up_remote *r = to_remote(t);
+	size_t off = 0, chunk = memory_chunk(r);
+	int n;
+
+	if (r->running)
+		return -EBUSY;
+	if (r->gone)
+		return -ESRCH;
+	for (;;) {
+		size_t got;
+
+		n = up_rsp_command(&r->rsp, "qXfer:auxv:read::%zx,%zx", off, chunk);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -ENOTSUP;
+		if (r->rsp.pkt[0] != 'm' && r->rsp.pkt[0] != 'l')
+			return -EIO;
+		got = up_rsp_unescape(r->rsp.pkt + 1, (size_t)n - 1);
+		if (off + got > len)
+			got = len - off;
+		memcpy((uint8_t *)buf + off, r->rsp.pkt + 1, got);
+		off += got;
+		if (r->rsp.pkt[0] == 'l' || got == 0 || off >= len)
+			return (int)off;
+	}
+}
+
+static int remote_mappings(struct up_target *t, struct up_mapping *maps, int max)
+{
+	return -ENOTSUP;
+}
+
+static int remote_child_release(struct up_target *t, pid_t child, const struct up_patch *patches,
+				int n)
+{
+	return -ENOTSUP;
+}
+
+/* SIGINTs we sent qemu and whose stops never came must not reach the program. */
+static void drain_interrupts(struct up_remote *r)
+{
+	struct up_stop stop;
+
+	for (int i = 0; i < 8 && r->pending_interrupts > 0 && !r->gone; i++) {
+		if (send_resume(r, "vCont;c") || up_rsp_recv(&r->rsp, 1000, false) < 0 ||
+		    decode_stop(r, &stop) < 0)
+			break;
+	}
+	if (r->running)
+		remote_stop_all(&r->t);
+}
+
+static int remote_detach(struct up_target *t)
+{
+	struct up_remote *r = to_remote(t);
+	int n;
+
+	if (r->gone || r->detached)
+		return 0;
+	if (r->running) {
+		n = remote_stop_all(t);
+		if (n)
+			return n;
+	}
+	drain_interrupts(r);
+	if (r->multiprocess)
+		n = up_rsp_command(&r->rsp, "D;%x", (unsigned)r->stub_pid);
+	else
+		n = up_rsp_command(&r->rsp, "D");
+	if (n < 0)
+		return n;
+	if (strcmp(r->rsp.pkt, "OK") != 0)
+		return -EIO;
+	r->detached = true;
+	return 0;
+}
+
+static int remote_kill(struct up_target *t)
+{
+	struct up_remote *r = to_remote(t);
+
+	if (!r->gone && !r->detached) {
+		/* qemu-user exits without a reply; gdbserver may answer X09 */
+		up_rsp_send(&r->rsp, "k", 1);
+		up_rsp_recv(&r->rsp, 200, false);
+	}
+	if (r->qemu_pid > 0)
+		kill(r->qemu_pid, SIGKILL);
+	reap_qemu(r);
+	r->gone = true;
+	r->running = false;
+	return 0;
+}
+
+static void remote_destroy(struct up_target *t)
+{
+	struct up_remote *r = to_remote(t);
+
+	if (!t)
+		return;
+	if (r->rsp.fd >= 0)
+		close(r->rsp.fd);
+	/* a detached qemu runs on as the program: its parent may wait for it */
+	if (r->qemu_pid > 0 && !r->detached) {
+		kill(r->qemu_pid, SIGKILL);
+		reap_qemu(r);
+	}
+	free(r);
+}
+
+static const struct up_target_ops remote_ops = {
+	.read = remote_read,
+	.write = remote_write,
+	.get_regs = remote_get_regs,
+	.set_regs = remote_set_regs,
+	.resume = remote_resume,
+	.step = remote_step,
+	.wait = remote_wait,
+	.stop_all = remote_stop_all,
+	.resume_all = remote_resume_all,
+	.threads = remote_threads,
+	.mappings = remote_mappings,
+	.auxv = remote_auxv,
+	.child_release = remote_child_release,
+	.detach = remote_detach,
+	.kill = remote_kill,
+	.destroy = remote_destroy,
+};
+
+struct up_remote *up_remote_new(void)
+{
+	struct up_remote *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->t.ops = &remote_ops;
+	r->t.remote = true;
+	r->rsp.fd = -1;
+	return r;
+}

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reaching a stub: the TCP connection, the handshake (qSupported, no-ack
+ * mode, the initial stop) and up_remote_connect() for --remote HOST:PORT.
+ * What the stub does not say (the program's path) is asked for with
+ * qXfer:exec-file; the architecture comes from that ELF file, else from
+ * target.xml's <architecture>.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "uptrace/arch.h"
+#include "remote.h"
+
+int up_remote_tcp_connect(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
+	int fd = -1, err = -ECONNREFUSED, one = 1;
+
+	if (getaddrinfo(host, port, &hints, &res))
+		return -EHOSTUNREACH;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			err = -errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = -errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return err;
+	/* small packets, one per exchange: do not let Nagle hold them */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+int up_remote_elf_arch(const char *path, const struct up_arch **arch, uint32_t *e_flags)
+{
+	Elf64_Ehdr eh;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, &eh, sizeof(eh));
+	close(fd);
+	if (n < (ssize_t)sizeof(Elf32_Ehdr) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+		return -ENOEXEC;
+	/* e_machine sits at the same place in both classes; e_flags does not */
+	if (eh.e_ident[EI_CLASS] == ELFCLASS64) {
+		if (n < (ssize_t)sizeof(eh))
+			return -ENOEXEC;
+		*e_flags = eh.e_flags;
+	} else {
+		*e_flags = ((Elf32_Ehdr *)&eh)->e_flags;
+	}
+	*arch = up_arch_by_machine(eh.e_machine);
+	return *arch ? 0 : -ENOTSUP;
+}
+
+/* Features of qSupported's reply that change what we send. */
+static void parse_supported(struct up_remote *r, bool *noack)
+{
+	char *p = r->rsp.pkt, *end;
+
+	*noack = false;
+	for (; p && *p; p = end ? end + 1 : NULL) {
+		end = strchr(p, ';');
+		if (end)
+			*end = '\0';
+		if (strncmp(p, "PacketSize=", 11) == 0) {
+			size_t size = strtoul(p + 11, NULL, 16);
+
+			if (size >= 64)
+				r->rsp.packet_size = size < UP_RSP_BUF ? size : UP_RSP_BUF;
+		} else if (strcmp(p, "QStartNoAckMode+") == 0) {
+			*noack = true;
+		} else if (strcmp(p, "multiprocess+") == 0) {
+			r->multiprocess = true;
+		}
+	}
+}
+
+int up_remote_open(struct up_remote *r, int fd)
+{
+	struct up_rsp_stop stop;
+	bool noack;
+	int n;
+
+	up_rsp_init(&r->rsp, fd);
+	/* GDB opens with an ack too; a stub waiting for one takes it */
+	n = up_rsp_send_byte(&r->rsp, '+');
+	if (n)
+		return n;
+	n = up_rsp_command(&r->rsp, "qSupported:multiprocess+;swbreak+;vContSupported+");
+	if (n < 0)
+		return n;
+	parse_supported(r, &noack);
+	if (noack) {
+		n = up_rsp_command(&r->rsp, "QStartNoAckMode");
+		if (n < 0)
+			return n;
+		if (strcmp(r->rsp.pkt, "OK") == 0)
+			r->rsp.noack = true;
+	}
+	n = up_rsp_command(&r->rsp, "vCont?");
+	if (n < 0)
+		return n;
+	if (strncmp(r->rsp.pkt, "vCont", 5) != 0 || !strstr(r->rsp.pkt, ";s") ||
+	    !strstr(r->rsp.pkt, ";c"))
+		return -EPROTONOSUPPORT;
+	n = up_rsp_command(&r->rsp, "?");
+	if (n < 0)
+		return n;
+	if (up_rsp_parse_stop(r->rsp.pkt, (size_t)n, &stop))
+		return -EPROTO;
+	if (stop.kind == 'W' || stop.kind == 'X')
+		return -ESRCH;
+	r->stub_pid = stop.pid;
+	r->last_tid = r->g_tid = stop.tid;
+	if (!r->t.pid) {
+		/* qemu-user says p1: its main thread's id is the process's */
+		r->t.pid = stop.pid > 1 ? stop.pid : stop.tid;
+	}
+	return 0;
+}
+
+/* The program's path as the stub knows it (gdbserver; qemu-user 8 and later). */
+static void ask_exec_file(struct up_remote *r)
+{
+	int n;
+
+	if (r->multiprocess)
+		n = up_rsp_command(&r->rsp, "qXfer:exec-file:read:%x:0,%x", (unsigned)r->stub_pid,
+				   (unsigned)(sizeof(r->t.exe) - 1));
+	else
+		n = up_rsp_command(&r->rsp, "qXfer:exec-file:read::0,%x",
+				   (unsigned)(sizeof(r->t.exe) - 1));
+	if (n < 2 || (r->rsp.pkt[0] != 'l' && r->rsp.pkt[0] != 'm'))
+		return;
+	n = (int)up_rsp_unescape(r->rsp.pkt + 1, (size_t)n - 1);
+	if ((size_t)n >= sizeof(r->t.exe))
+		return;
+	memcpy(r->t.exe, r->rsp.pkt + 1, (size_t)n);
+	r->t.exe[n] = '\0';
+}
+
+/* target.xml's <architecture> matched against each arch's gdb_arch. */
+static const struct up_arch *arch_from_target_xml(struct up_remote *r)
+{
+	static const char *const names[] = { "x86_64", "aarch64", "riscv64", "loongarch64" };
+	char *p, *end;
+	int n;
+
+	n = up_rsp_command(&r->rsp, "qXfer:features:read:target.xml:0,%zx",
+			   r->rsp.packet_size - 16);
+	if (n < 2)
+		return NULL;
+	p = strstr(r->rsp.pkt, "<architecture>");
+	if (!p)
+		return NULL;
+	p += strlen("<architecture>");
+	end = strchr(p, '<');
+	if (!end)
+		return NULL;
+	*end = '\0';
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct up_arch *a = up_arch_by_name(names[i]);
+
+		if (a && a->gdb_arch && strcmp(a->gdb_arch, p) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+int up_remote_connect(struct up_target **out, const char *hostport)
+{
+	struct up_remote *r;
+	char host[256];
+	const char *colon = strrchr(hostport, ':');
+	size_t hlen;
+	int fd, n;
+
+	if (!colon || colon == hostport || !colon[1])
+		return -EINVAL;
+	hlen = (size_t)(colon - hostport);
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, hostport, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		memmove(host, host + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+	}
+	r = up_remote_new();
+	if (!r)
+		return -ENOMEM;
+	fd = up_remote_tcp_connect(host, colon + 1);
+	if (fd < 0) {
+		fprintf(stderr, "remote: cannot connect to %s: %s\n", hostport, strerror(-fd));
+		free(r);
+		return fd;
+	}
+	n = up_remote_open(r, fd);
+	if (n) {
+		fprintf(stderr, "remote: %s: handshake failed: %s\n", hostport, strerror(-n));
+		goto fail;
+	}
+	ask_exec_file(r);
+	if (r->t.exe[0])
+		up_remote_elf_arch(r->t.exe, &r->t.arch, &r->t.e_flags);
+	if (!r->t.arch)
+		r->t.arch = arch_from_target_xml(r);
+	if (!r->t.arch) {
+		fprintf(stderr, "remote: %s: cannot tell the target's architecture\n", hostport);
+		n = -ENOTSUP;
+		goto fail;
+	}
+	*out = &r->t;
+	return 0;
+fail:
+	r->t.ops->destroy(&r->t);
+	return n;
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --qemu: run a foreign ELF under qemu-user's gdbstub and connect to it.
+ *
+ * argv[0]'s ELF header picks the architecture and so the emulator
+ * (qemu-<arch->qemu_name> from PATH). qemu is started as
+ * "qemu-ARCH -g PORT [-L SYSROOT] ELF ARGS..." on a loopback port found
+ * free by binding port 0; it waits for us before the first instruction.
+ * The program shares uptrace's stdin, stdout and stderr.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uptrace/arch.h"
+#include "remote.h"
+
+#define MAX_ARGS 1024
+#define CONNECT_TRIES 100	/* 10 ms apart at first, then 50 ms */
+#define PORT_TRIES 3
+
+/* An executable file named name in $PATH (or name itself when it has a '/'). */
+static int find_in_path(const char *name, char *out, size_t size)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (strchr(name, '/')) {
+		if (!realpath(name, out))
+			return -errno;
+		return access(out, X_OK) ? -errno : 0;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		int len;
+
+		end = strchrnul(p, ':');
+		len = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
+		if (len > 0 && (size_t)len < size && access(out, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int free_loopback_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd, port = -EADDRNOTAVAIL;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* --sysroot, else $QEMU_LD_PREFIX, else /usr/<triple> when it is there. */
+static void pick_sysroot(const struct up_arch *arch, const char *sysroot, char *out, size_t size)
+{
+	const char *env = getenv("QEMU_LD_PREFIX");
+	struct stat st;
+	char dir[64];
+
+	out[0] = '\0';
+	if (sysroot && *sysroot) {
+		snprintf(out, size, "%s", sysroot);
+		return;
+	}
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return;
+	}
+	if (arch == up_arch_host())
+		return;
+	snprintf(dir, sizeof(dir), "/usr/%s-linux-gnu", arch->name);
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(out, size, "%s", dir);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static pid_t start_qemu(const char *qemu, int port, const char *sysroot, const char *exe,
+			char *const argv[])
+{
+	char *args[MAX_ARGS + 8];
+	char portbuf[16];
+	int n = 0;
+	pid_t pid;
+
+	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	args[n++] = (char *)qemu;
+	args[n++] = "-g";
+	args[n++] = portbuf;
+	if (sysroot[0]) {
+		args[n++] = "-L";
+		args[n++] = (char *)sysroot;
+	}
+	args[n++] = (char *)exe;
+	for (int i = 1; argv[i] && n < MAX_ARGS + 6; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		execv(qemu, args);
+		fprintf(stderr, "remote: cannot run %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	return pid < 0 ? -errno : pid;
+}
+
+/*
+ * Connect to qemu listening on port; -EAGAIN when qemu died first (the port
+ * was taken meanwhile, say), after collecting it.
+ */
+static int connect_qemu(pid_t qemu_pid, int port)
+{
+	char portbuf[16];
+	int status;
+
+	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	for (int i = 0; i < CONNECT_TRIES; i++) {
+		int fd = up_remote_tcp_connect("127.0.0.1", portbuf);
+
+		if (fd >= 0)
+			return fd;
+		if (waitpid(qemu_pid, &status, WNOHANG) == qemu_pid)
+			return -EAGAIN;
+		sleep_ms(i < 20 ? 10 : 50);
+	}
+	return -ETIMEDOUT;
+}
+
+/* The body of up_remote_spawn_qemu for a known architecture (tests pass their own). */
+int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const char *sysroot,
+			      const struct up_arch *arch, uint32_t e_flags)
+{
+	char qemu_name[64], qemu[4096];
+	struct up_remote *r;
+	int n, fd = -1, port;
+	pid_t pid = -1;
+
+	snprintf(qemu_name, sizeof(qemu_name), "qemu-%s", arch->qemu_name);
+	n = find_in_path(qemu_name, qemu, sizeof(qemu));
+	if (n) {
+		fprintf(stderr,
+			"remote: %s not found on PATH: install qemu-user (Debian: apt install "
+			"qemu-user) to run %s programs\n",
+			qemu_name, arch->name);
+		return -ENOENT;
+	}
+	r = up_remote_new();
+	if (!r)
+		return -ENOMEM;
+	r->t.arch = arch;
+	r->t.e_flags = e_flags;
+	if (!realpath(argv[0], r->t.exe)) {
+		n = -errno;
+		fprintf(stderr, "remote: %s: %s\n", argv[0], strerror(-n));
+		goto fail;
+	}
+	pick_sysroot(arch, sysroot, r->t.sysroot, sizeof(r->t.sysroot));
+	for (int tries = 0; tries < PORT_TRIES; tries++) {
+		port = free_loopback_port();
+		if (port < 0) {
+			n = port;
+			goto fail;
+		}
+		pid = start_qemu(qemu, port, r->t.sysroot, r->t.exe, argv);
+		if (pid < 0) {
+			n = pid;
+			goto fail;
+		}
+		fd = connect_qemu(pid, port);
+		if (fd != -EAGAIN)
+			break;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "remote: cannot connect to %s's gdbstub: %s\n", qemu_name,
+			strerror(fd == -EAGAIN ? ECONNREFUSED : -fd));
+		n = fd;
+		if (fd != -EAGAIN) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		goto fail;
+	}
+	r->qemu_pid = pid;
+	r->qemu_stub = true;
+	r->t.pid = pid;
+	n = up_remote_open(r, fd);
+	if (n) {
+		fprintf(stderr, "remote: %s's gdbstub: %s\n", qemu_name, strerror(-n));
+		r->t.ops->destroy(&r->t);
+		return n;
+	}
+	*out = &r->t;
+	return 0;
+fail:
+	free(r);
+	return n;
+}
+
+int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot)
+{
+	char exe[4096];
+	const struct up_arch *arch;
+	uint32_t e_flags;
+	int n;
+
+	n = find_in_path(argv[0], exe, sizeof(exe));
+	if (n) {
+		fprintf(stderr, "remote: %s: %s\n", argv[0], strerror(-n));
+		return n;
+	}
+	n = up_remote_elf_arch(exe, &arch, &e_flags);
+	if (n == -ENOEXEC)
+		fprintf(stderr, "remote: %s: not an ELF file\n", exe);
+	else if (n == -ENOTSUP)
+		fprintf(stderr, "remote: %s: unsupported ELF machine\n", exe);
+	else if (n)
+		fprintf(stderr, "remote: %s: %s\n", exe, strerror(-n));
+	if (n)
+		return n;
+	{
+		char *args[MAX_ARGS + 1];
+		int i;
+
+		args[0] = exe;
+		for (i = 1; argv[i] && i < MAX_ARGS; i++)
+			args[i] = argv[i];
+		args[i] = NULL;
+		return up_remote_spawn_qemu_arch(out, args, sysroot, arch, e_flags);
+	}
+}

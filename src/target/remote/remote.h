@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The GDB remote target's state, shared by gdb_remote.c (the
+ * up_target_ops), connect.c (sockets, handshake) and qemu.c (spawning
+ * qemu-user). Private to src/target/remote/.
+ */
+#ifndef UPTRACE_REMOTE_H
+#define UPTRACE_REMOTE_H
+
+#include "uptrace/target.h"
+#include "rsp.h"
+
+#define UP_REMOTE_G_MAX 2048
+
+struct up_remote {
+	struct up_target t;
+	struct up_rsp rsp;
+	pid_t qemu_pid;		/* the qemu-user we spawned, else 0 */
+	bool qemu_stub;		/* qemu-user's stub: \x03 is not read while running */
+	bool multiprocess;	/* thread ids go out as pPID.TID */
+	pid_t stub_pid;		/* the PID part of the stub's thread ids */
+	bool running;		/* a resume was sent and its stop not read yet */
+	bool gone;		/* W or X was seen: the process is no more */
+	bool detached;
+	int pending_interrupts;	/* SIGINTs we sent qemu whose stops are still to come */
+	pid_t g_tid;		/* thread selected by Hg (the stub does it at a stop too) */
+	pid_t step_tid;		/* thread single-stepped by the last resume, else 0 */
+	pid_t last_tid;		/* thread of the last stop */
+	bool have_queued;	/* a stop read during stop_all, for the next wait() */
+	struct up_stop queued;
+	/* The last 'g' of regs_tid since the last resume (what G sends back). */
+	bool regs_valid;
+	bool use_p;		/* the stub has no 'g': p/P per register */
+	pid_t regs_tid;
+	size_t g_len;
+	uint8_t g_raw[UP_REMOTE_G_MAX];
+	uint64_t syscall_addr;	/* a syscall instruction found for mprotect, else 0 */
+	char last_resume[64];	/* repeated after a stale interrupt's stop */
+	char cmd[UP_RSP_BUF];	/* M packets are built here */
+};
+
+/*
+ * Handshake on a connected socket fd (qSupported, no-ack, '?'); fills the
+ * target's fields that come from the stub. The fd is r's from now on.
+ */
+int up_remote_open(struct up_remote *r, int fd);
+/* A new target (ops set, fd -1); NULL when out of memory. */
+struct up_remote *up_remote_new(void);
+/* Connect a TCP socket to host:port; the fd or a negative errno. */
+int up_remote_tcp_connect(const char *host, const char *port);
+/* Architecture and e_flags of an ELF file: 0 or a negative errno. */
+int up_remote_elf_arch(const char *path, const struct up_arch **arch, uint32_t *e_flags);
+
+/*
+ * mprotect [addr, addr + len) read-write-exec from inside the target, so
+ * the stub takes writes to that text (unprotect.c). 0 or a negative errno.
+ */
+int up_remote_unprotect(struct up_remote *r, uint64_t addr, size_t len);
+/* up_remote_spawn_qemu for an architecture already known (the tests pass their own). */
+int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const char *sysroot,
+			      const struct up_arch *arch, uint32_t e_flags);
+
+#endif
