@@ -16,11 +16,13 @@
 #include <unistd.h>
 #include <elf.h>
 #include <gelf.h>
+#include <link.h>
 
 #include "sym_internal.h"
 
 /* struct r_debug and struct link_map of a 64-bit target. */
 #define R_DEBUG_MAP 8
+#define R_DEBUG_STATE 24
 #define LINK_MAP_ADDR 0
 #define LINK_MAP_NAME 8
 #define LINK_MAP_NEXT 24
@@ -129,6 +131,13 @@ static Dwfl_Module *report_file(struct up_symtab *s, const char *path, uint64_t 
 	return dwfl_report_elf(s->dwfl, path, path, -1, bias, true);
 }
 
+/* Everything reported last time, again. */
+static void report_known(struct up_symtab *s)
+{
+	for (int i = 0; i < s->nknown; i++)
+		dwfl_report_module(s->dwfl, s->known[i].name, s->known[i].start, s->known[i].end);
+}
+
 static void sysroot_path(struct up_symtab *s, const char *name, char *out, size_t len)
 {
 	snprintf(out, len, "%s%s", s->t->sysroot, name);
@@ -208,8 +217,19 @@ int sym_report_remote(struct up_symtab *s)
 		sysroot_path(s, interp, path, sizeof(path));
 		report_file(s, path, s->auxv_base);
 	}
-	if (dynamic_r_debug(s, elf, bias, &r_debug) == 0 && r_debug)
-		report_link_map(s, r_debug);
+	if (dynamic_r_debug(s, elf, bias, &r_debug) == 0 && r_debug) {
+		int32_t state = 0;
+
+		/*
+		 * Mid-change (RT_ADD, RT_DELETE) the chain may hold a library
+		 * not mapped yet: keep what was known until it is consistent.
+		 */
+		if (sym_read_mem(s, r_debug + R_DEBUG_STATE, &state, sizeof(state)) == 0 &&
+		    state != RT_CONSISTENT)
+			report_known(s);
+		else
+			report_link_map(s, r_debug);
+	}
 out:
 	if (elf)
 		elf_end(elf);
