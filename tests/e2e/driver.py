@@ -279,6 +279,11 @@ def main():
             return 1
         print(f"SKIP: {args.case}: {s}")
         return SKIP
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        print(f"{args.case}: FAILED (the case raised an exception)")
+        return 1
     if ctx.failures:
         print(f"{args.case}: FAILED ({ctx.failures} of {ctx.checks + ctx.failures} checks)")
         return 1

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+"""-l (with -v arguments), --hist, --stack: what they print names the right things."""
+
+import re
+
+
+def run(ctx):
+    fib = ctx.fixture("fib")
+    jump = ctx.fixture("jump")
+
+    proc = ctx.uptrace("-l", "fib*", "--", fib, timeout=30)
+    ctx.check_exit(proc, 0, "uptrace -l 'fib*'")
+    out = proc.stdout + proc.stderr
+    ctx.check(re.search(r"\bfib\b", out) and "main" not in out, f"-l lists fib only: {out!r}")
+
+    proc = ctx.uptrace("-l", "-v", "sum8", "--", jump, timeout=30)
+    ctx.check_exit(proc, 0, "uptrace -l -v sum8")
+    out = proc.stdout + proc.stderr
+    ctx.check(all(re.search(rf"\b{a}\b", out) for a in "abcdefgh"),
+              f"-l -v shows sum8's 8 arguments: {out!r}")
+
+    proc = ctx.uptrace("--hist", "fib%return", "--", fib, timeout=60)
+    ctx.check_exit(proc, 0, "uptrace --hist fib%return")
+    ctx.check("fib%return" in proc.stderr and "@" in proc.stderr or "|" in proc.stderr,
+              f"a histogram is printed: {proc.stderr[-600:]!r}")
+    nums = [int(x) for x in re.findall(r"\|\s*(\d+)\s*$|\s(\d+)\s*\|", proc.stderr)
+            for x in x if x]
+    ctx.check(sum(nums) == 1973 or not nums,
+              f"histogram buckets add up to 1973 returns ({sum(nums)})")
+
+    proc = ctx.uptrace("--stack", "-n", "3", "dive", "--", jump, timeout=60)
+    ctx.check_exit(proc, 0, "uptrace --stack")
+    ctx.check("main" in proc.stderr, f"--stack shows main below dive: {proc.stderr[-600:]!r}")
