@@ -81,6 +81,7 @@ struct up_probe {
 	uint64_t offset;		/* bytes from the function's start */
 	uint64_t addr;			/* run-time address of the probed instruction */
 	bool is_return;
+	struct up_type ret_type;	/* return probes: how $retval is shown (kind 0: s64) */
 	unsigned nargs;
 	struct up_arg args[UP_MAX_ARGS];
 

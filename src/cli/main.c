@@ -221,6 +221,50 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage_error("-f/--follow is not supported yet: children are released untraced");
 }
 
+/* Find COMMAND like execvp does: a path as given, else the first match in $PATH. */
+static bool find_command(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, F_OK) == 0;
+	}
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(out, len, "%.*s/%s", (int)n, n ? p : ".", cmd);
+		if (access(out, X_OK) == 0)
+			return true;
+		p += n + (end ? 1 : 0);
+	}
+	return false;
+}
+
+/*
+ * A file that is neither an ELF program nor a #! script is refused here,
+ * before anything runs, with a message that says so.
+ */
+static int check_program(const char *cmd)
+{
+	char path[4096], magic[4] = { 0 };
+	FILE *f;
+
+	if (!find_command(cmd, path, sizeof(path)))
+		return 0; /* spawn reports "no such file" */
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	if (n >= 2 && magic[0] == '#' && magic[1] == '!')
+		return 0;
+	if (n == 4 && memcmp(magic, "\177ELF", 4) == 0)
+		return 0;
+	fprintf(stderr, "uptrace: cannot trace '%s': %s is not an ELF program\n", cmd, path);
+	return -ENOEXEC;
+}
+
 static int open_target(const struct options *o, struct up_target **t)
 {
 	int err;
@@ -245,6 +289,8 @@ static int open_target(const struct options *o, struct up_target **t)
 				strerror(-err));
 		return err;
 	}
+	if (check_program(o->command[0]))
+		return -ENOEXEC;
 	if (o->qemu)
 		err = up_remote_spawn_qemu(t, o->command, o->sysroot);
 	else

@@ -174,6 +174,8 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 	p->offset = offset;
 	p->addr = addr;
 	p->is_return = spec->is_return;
+	if (spec->is_return && m && up_sym_return_type(c->sym, m->addr, &p->ret_type))
+		p->ret_type.kind = 0;
 	up_spec_key(p->key, sizeof(p->key),
 		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
 		    name, offset, spec->is_return);

@@ -358,3 +358,41 @@ void up_json_value(struct up_wbuf *w, const struct up_event *ev, unsigned i)
 		break;
 	}
 }
+
+/* The return value by the function's DWARF return type (a signed 64-bit number without it). */
+static struct up_type retval_type(const struct up_event *ev)
+{
+	struct up_type t = ev->probe->ret_type;
+
+	if (!t.kind)
+		t = (struct up_type){ UP_TYPE_SIGNED, 8 };
+	if (t.kind == UP_TYPE_STRING)
+		t.kind = UP_TYPE_PTR; /* the pointer: its string is not read at return */
+	return t;
+}
+
+void up_retval_value(struct up_wbuf *w, const struct up_event *ev, bool json)
+{
+	struct up_type t = retval_type(ev);
+	uint64_t v = up_value_fit(ev->retval, t);
+
+	switch (t.kind) {
+	case UP_TYPE_SIGNED:
+		up_wb_s64(w, (int64_t)v);
+		break;
+	case UP_TYPE_UNSIGNED:
+	case UP_TYPE_CHAR:
+		up_wb_u64(w, t.kind == UP_TYPE_CHAR ? v & 0xff : v);
+		break;
+	case UP_TYPE_BOOL:
+		up_wb_puts(w, v ? "true" : "false");
+		break;
+	default:
+		if (json)
+			up_wb_putc(w, '"');
+		up_wb_hex(w, v);
+		if (json)
+			up_wb_putc(w, '"');
+		break;
+	}
+}

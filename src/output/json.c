@@ -71,7 +71,7 @@ void up_json_event(struct up_output *o, struct up_wbuf *w, const struct up_event
 		json_args(w, ev);
 	if (ev->is_return) {
 		json_key(w, "retval");
-		up_wb_s64(w, (int64_t)ev->retval);
+		up_retval_value(w, ev, true);
 		json_key(w, "duration_ns");
 		up_wb_u64(w, ev->duration_ns);
 	}

@@ -79,6 +79,7 @@ bool up_string_maybe_cut(const char *s, size_t len);
 /* Argument i of an event as text ("15", "0x1f", "\"hi\"...", "65 'A'", "?"). */
 void up_text_value(struct up_wbuf *w, const struct up_event *ev, unsigned i);
 /* Argument i as a JSON value (number, "0x.." string, string, true/false, null). */
+void up_retval_value(struct up_wbuf *w, const struct up_event *ev, bool json);
 void up_json_value(struct up_wbuf *w, const struct up_event *ev, unsigned i);
 
 /* Writers of one event into w. */

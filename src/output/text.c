@@ -30,7 +30,7 @@ void up_text_event(struct up_output *o, struct up_wbuf *w, const struct up_event
 	if (ev->is_return) {
 		if (!p->nargs) {
 			up_wb_puts(w, " ret=");
-			up_wb_s64(w, (int64_t)ev->retval);
+			up_retval_value(w, ev, false);
 		}
 		up_wb_puts(w, " dur=");
 		up_wb_duration(w, ev->duration_ns);
