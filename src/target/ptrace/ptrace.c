@@ -1,3 +1,185 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder. */
-#include "uptrace/target.h"
+/*
+ * The ptrace target: the ops table and the per-thread controls (resume,
+ * step, the thread list) plus the ends of a trace (detach, kill, destroy).
+ * Spawning and attaching are in spawn.c and attach.c, stops in wait.c,
+ * memory in mem.c, registers in regs_<host>.c.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptrace_internal.h"
+
+static int pt_resume(struct up_target *t, pid_t tid, int sig)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_thread *th = pt_thread_find(&p->threads, tid);
+
+	if (!th)
+		return ptrace(PTRACE_CONT, tid, 0, (long)sig) < 0 ? -errno : 0;
+	return pt_restart(p, th, sig);
+}
+
+static int pt_step(struct up_target *t, pid_t tid)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_thread *th = pt_thread_find(&p->threads, tid);
+
+	if (th) {
+		th->step_from = th->state;
+		th->stepping = true;
+		th->state = PT_RUNNING;
+		th->stop_type = PT_STOP_NONE;
+	}
+	return ptrace(PTRACE_SINGLESTEP, tid, 0, 0) < 0 ? -errno : 0;
+}
+
+/* Threads of the traced process the core knows of (not forked children, not dying ones). */
+static int pt_threads(struct up_target *t, pid_t *tids, int max)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	const struct pt_table *tab = &p->threads;
+	int n = 0;
+
+	for (unsigned i = 0; i < tab->cap && n < max; i++) {
+		const struct pt_thread *th = &tab->slot[i];
+
+		if (!th->tid || th->tgid != t->pid)
+			continue;
+		if (th->state == PT_NEW_PENDING || th->state == PT_NEW_ORPHAN ||
+		    th->state == PT_EXITING)
+			continue;
+		tids[n++] = th->tid;
+	}
+	return n;
+}
+
+static bool any_running(struct up_ptrace *p)
+{
+	for (unsigned i = 0; i < p->threads.cap; i++) {
+		uint8_t s = p->threads.slot[i].state;
+
+		if (p->threads.slot[i].tid &&
+		    (s == PT_RUNNING || s == PT_LISTENING || s == PT_NEW_PENDING))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Detach every task. A signal the process was about to receive (a stop the
+ * core has not resumed, or one still queued) is delivered as we go; our own
+ * SIGTRAPs are not.
+ */
+static int pt_detach(struct up_target *t)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_table *tab = &p->threads;
+	struct pt_thread *th;
+	struct up_stop ev;
+	int err = 0, sig;
+
+	if (any_running(p))
+		err = pt_stop_all(t);
+	while (pt_queue_pop(&p->queue, &ev)) {
+		th = pt_thread_find(tab, ev.tid);
+		if (th && ev.kind == UP_STOP_SIGNAL && !th->deferred_sig)
+			th->deferred_sig = ev.sig;
+	}
+	for (unsigned i = 0; i < tab->cap; i++) {
+		th = &tab->slot[i];
+		if (!th->tid)
+			continue;
+		sig = th->deferred_sig;
+		if (!sig && th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP)
+			sig = th->stop_sig;
+		if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) < 0 && errno != ESRCH && !err)
+			err = -errno;
+	}
+	pt_table_free(tab);
+	if (p->mem_fd >= 0)
+		close(p->mem_fd);
+	p->mem_fd = -1;
+	return err;
+}
+
+/* SIGKILL the process (and forked children we still hold) and reap it. */
+static int pt_kill(struct up_target *t)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_table *tab = &p->threads;
+	int status;
+	pid_t pid;
+
+	for (unsigned i = 0; i < tab->cap; i++)
+		if (tab->slot[i].tid && tab->slot[i].fork_child)
+			kill(tab->slot[i].tid, SIGKILL);
+	if (kill(t->pid, SIGKILL) < 0)
+		return -errno;
+	for (;;) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (WIFSTOPPED(status)) {
+			ptrace(PTRACE_CONT, pid, 0, 0);
+			continue;
+		}
+		pt_thread_remove(tab, pid);
+		if (pid == t->pid)
+			break;
+	}
+	pt_table_free(tab);
+	return 0;
+}
+
+void pt_destroy(struct up_target *t)
+{
+	struct up_ptrace *p = to_ptrace(t);
+
+	if (!p)
+		return;
+	if (p->mem_fd >= 0)
+		close(p->mem_fd);
+	pt_table_free(&p->threads);
+	free(p->queue.ev);
+	free(p);
+}
+
+const struct up_target_ops up_ptrace_ops = {
+    .read = pt_read,
+    .write = pt_write,
+    .get_regs = pt_get_regs,
+    .set_regs = pt_set_regs,
+    .resume = pt_resume,
+    .step = pt_step,
+    .wait = pt_wait,
+    .stop_all = pt_stop_all,
+    .resume_all = pt_resume_all,
+    .threads = pt_threads,
+    .mappings = pt_mappings,
+    .auxv = pt_auxv,
+    .child_release = pt_child_release,
+    .detach = pt_detach,
+    .kill = pt_kill,
+    .destroy = pt_destroy,
+};
+
+struct up_ptrace *pt_alloc(bool follow_forks)
+{
+	struct up_ptrace *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->t.ops = &up_ptrace_ops;
+	p->mem_fd = -1;
+	p->follow_forks = follow_forks;
+	return p;
+}

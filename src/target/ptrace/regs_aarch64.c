@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Registers of a native aarch64 thread: NT_PRSTATUS (struct user_pt_regs)
+ * to and from struct up_regs, one PTRACE_GETREGSET / SETREGSET each, as
+ * this is on the per-hit path. The only place that knows the host layout.
+ */
+#if defined(__aarch64__)
+#include <errno.h>
+#include <elf.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <asm/ptrace.h>
+
+#include "ptrace_internal.h"
+
+int pt_get_regs(struct up_target *t, pid_t tid, struct up_regs *regs)
+{
+	struct user_pt_regs u;
+	struct iovec iov = {&u, sizeof(u)};
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	for (int i = 0; i < 31; i++)
+		regs->r[UP_A64_X0 + i] = u.regs[i];
+	regs->r[UP_A64_SP] = u.sp;
+	regs->r[UP_A64_PC] = u.pc;
+	regs->r[UP_A64_PSTATE] = u.pstate;
+	return 0;
+}
+
+int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
+{
+	struct user_pt_regs u;
+	struct iovec iov = {&u, sizeof(u)};
+
+	for (int i = 0; i < 31; i++)
+		u.regs[i] = regs->r[UP_A64_X0 + i];
+	u.sp = regs->r[UP_A64_SP];
+	u.pc = regs->r[UP_A64_PC];
+	u.pstate = regs->r[UP_A64_PSTATE];
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	return 0;
+}
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hosts whose native register layout uptrace does not know yet: native
+ * tracing reports -ENOTSUP for registers (qemu-user / gdbserver still work).
+ */
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#include <errno.h>
+
+#include "ptrace_internal.h"
+
+int pt_get_regs(struct up_target *t, pid_t tid, struct up_regs *regs)
+{
+	return -ENOTSUP;
+}
+
+int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
+{
+	return -ENOTSUP;
+}
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Registers of a native x86_64 thread: NT_PRSTATUS (struct user_regs_struct)
+ * to and from struct up_regs, one PTRACE_GETREGSET / SETREGSET each, as
+ * this is on the per-hit path. The only place that knows the host layout.
+ */
+#if defined(__x86_64__)
+#include <errno.h>
+#include <elf.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+
+#include "ptrace_internal.h"
+
+int pt_get_regs(struct up_target *t, pid_t tid, struct up_regs *regs)
+{
+	struct user_regs_struct u;
+	struct iovec iov = {&u, sizeof(u)};
+	uint64_t *r = regs->r;
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	r[UP_X86_RAX] = u.rax;
+	r[UP_X86_RBX] = u.rbx;
+	r[UP_X86_RCX] = u.rcx;
+	r[UP_X86_RDX] = u.rdx;
+	r[UP_X86_RSI] = u.rsi;
+	r[UP_X86_RDI] = u.rdi;
+	r[UP_X86_RBP] = u.rbp;
+	r[UP_X86_RSP] = u.rsp;
+	r[UP_X86_R8] = u.r8;
+	r[UP_X86_R9] = u.r9;
+	r[UP_X86_R10] = u.r10;
+	r[UP_X86_R11] = u.r11;
+	r[UP_X86_R12] = u.r12;
+	r[UP_X86_R13] = u.r13;
+	r[UP_X86_R14] = u.r14;
+	r[UP_X86_R15] = u.r15;
+	r[UP_X86_RIP] = u.rip;
+	r[UP_X86_EFLAGS] = u.eflags;
+	r[UP_X86_CS] = u.cs;
+	r[UP_X86_SS] = u.ss;
+	r[UP_X86_DS] = u.ds;
+	r[UP_X86_ES] = u.es;
+	r[UP_X86_FS] = u.fs;
+	r[UP_X86_GS] = u.gs;
+	r[UP_X86_FS_BASE] = u.fs_base;
+	r[UP_X86_GS_BASE] = u.gs_base;
+	r[UP_X86_ORIG_RAX] = u.orig_rax;
+	return 0;
+}
+
+int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
+{
+	struct user_regs_struct u;
+	struct iovec iov = {&u, sizeof(u)};
+	const uint64_t *r = regs->r;
+
+	u.rax = r[UP_X86_RAX];
+	u.rbx = r[UP_X86_RBX];
+	u.rcx = r[UP_X86_RCX];
+	u.rdx = r[UP_X86_RDX];
+	u.rsi = r[UP_X86_RSI];
+	u.rdi = r[UP_X86_RDI];
+	u.rbp = r[UP_X86_RBP];
+	u.rsp = r[UP_X86_RSP];
+	u.r8 = r[UP_X86_R8];
+	u.r9 = r[UP_X86_R9];
+	u.r10 = r[UP_X86_R10];
+	u.r11 = r[UP_X86_R11];
+	u.r12 = r[UP_X86_R12];
+	u.r13 = r[UP_X86_R13];
+	u.r14 = r[UP_X86_R14];
+	u.r15 = r[UP_X86_R15];
+	u.rip = r[UP_X86_RIP];
+	u.eflags = r[UP_X86_EFLAGS];
+	u.cs = r[UP_X86_CS];
+	u.ss = r[UP_X86_SS];
+	u.ds = r[UP_X86_DS];
+	u.es = r[UP_X86_ES];
+	u.fs = r[UP_X86_FS];
+	u.gs = r[UP_X86_GS];
+	u.fs_base = r[UP_X86_FS_BASE];
+	u.gs_base = r[UP_X86_GS_BASE];
+	u.orig_rax = r[UP_X86_ORIG_RAX];
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
+		return -errno;
+	return 0;
+}
+#endif

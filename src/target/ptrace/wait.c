@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From waitpid() statuses to abstract stops.
+ *
+ * Every status goes through on_status(), which updates the thread table and
+ * either produces a struct up_stop for the core or handles the stop itself
+ * (group-stops are parked with PTRACE_LISTEN, a clone parent and an exiting
+ * thread are resumed, stale interrupt traps are swallowed). Three callers
+ * drive it: wait() (one blocking waitpid per hit), stop_all() (queues what
+ * is not its own interrupt) and up_ptrace_wait_step() (one thread only, for
+ * remote syscalls).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "ptrace_internal.h"
+#include "ptrace_step.h"
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/*
+ * Restart a thread the core does not own at this moment (or after
+ * resume/resume_all): a pending single-step is kept, a group-stop is parked
+ * with PTRACE_LISTEN so the process behaves as untraced under SIGSTOP. While
+ * stop_all runs, the thread is interrupted again at once.
+ */
+static int restart(struct up_ptrace *p, struct pt_thread *th, int sig)
+{
+	long r;
+
+	if (th->stepping) {
+		r = ptrace(PTRACE_SINGLESTEP, th->tid, 0, (long)sig);
+		th->state = PT_RUNNING;
+	} else if (th->stop_type == PT_STOP_GROUP) {
+		r = ptrace(PTRACE_LISTEN, th->tid, 0, 0);
+		th->state = PT_LISTENING;
+	} else {
+		r = ptrace(PTRACE_CONT, th->tid, 0, (long)sig);
+		th->state = PT_RUNNING;
+	}
+	th->stop_type = PT_STOP_NONE;
+	if (r < 0)
+		return -errno;
+	if (p->in_stop_all && ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) == 0)
+		th->interrupt_sent = true;
+	return 0;
+}
+
+/* The core resumes a thread: a single-step it asked for before is over. */
+int pt_restart(struct up_ptrace *p, struct pt_thread *th, int sig)
+{
+	th->stepping = false;
+	return restart(p, th, sig);
+}
+
+static pid_t event_msg(pid_t tid)
+{
+	unsigned long msg = 0;
+
+	ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
+	return (pid_t)msg;
+}
+
+static int on_exit_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop *stop)
+{
+	struct pt_thread *th = pt_thread_find(&p->threads, tid);
+	pid_t tgid;
+
+	if (!th)
+		return 0; /* a thread we stopped tracking (gone at exec) */
+	tgid = th->tgid;
+	pt_thread_remove(&p->threads, tid);
+	if (tid == tgid) {
+		stop->kind = WIFEXITED(status) ? UP_STOP_EXITED : UP_STOP_KILLED;
+		stop->status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+		stop->sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	} else {
+		stop->kind = UP_STOP_THREAD_EXIT;
+		stop->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		stop->sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	}
+	return 1;
+}
+
+/* tid's first stop has arrived and its parent's event says what it is. */
+static void first_stop_seen(struct pt_thread *th, int sig)
+{
+	th->state = PT_STOPPED;
+	th->stop_type = is_stop_signal(sig) ? PT_STOP_GROUP : PT_STOP_EVENT;
+}
+
+static int on_clone(struct up_ptrace *p, struct pt_thread *th, struct up_stop *stop)
+{
+	pid_t child = event_msg(th->tid), tgid = th->tgid;
+	struct pt_thread *c;
+
+	th->stop_type = PT_STOP_EVENT;
+	restart(p, th, 0);
+	c = pt_thread_find(&p->threads, child);
+	if (c && c->state == PT_NEW_ORPHAN) {
+		c->tgid = tgid;
+		c->state = PT_STOPPED;
+		stop->kind = UP_STOP_THREAD_NEW;
+		stop->tid = child;
+		return 1;
+	}
+	if (!c) {
+		c = pt_thread_add(&p->threads, child, tgid);
+		if (c)
+			c->state = PT_NEW_PENDING;
+	}
+	return 0;
+}
+
+/* fork/vfork: report it once the child has stopped, so the core may patch or release it. */
+static int on_fork(struct up_ptrace *p, struct pt_thread *th, int event, struct up_stop *stop)
+{
+	pid_t parent = th->tid, child = event_msg(parent);
+	struct pt_thread *c = pt_thread_find(&p->threads, child);
+	int status = 0, sig = SIGTRAP;
+	pid_t r = 0;
+
+	th->state = PT_STOPPED;
+	th->stop_type = PT_STOP_EVENT;
+	if (!c || c->state != PT_NEW_ORPHAN) {
+		do
+			r = waitpid(child, &status, __WALL);
+		while (r < 0 && errno == EINTR);
+		if (r == child && WIFSTOPPED(status))
+			sig = WSTOPSIG(status);
+	}
+	stop->kind = UP_STOP_FORK;
+	stop->new_pid = child;
+	if (r == child && !WIFSTOPPED(status)) {
+		pt_thread_remove(&p->threads, child); /* died at once: nothing to release */
+		return 1;
+	}
+	c = pt_thread_add(&p->threads, child, child);
+	if (!c)
+		return 1;
+	if (c->state != PT_NEW_ORPHAN)
+		first_stop_seen(c, sig);
+	c->state = PT_STOPPED;
+	c->tgid = child;
+	c->fork_child = true;
+	c->vfork_child = event == PTRACE_EVENT_VFORK;
+	return 1;
+}
+
+/*
+ * A multi-threaded exec: every other thread of the process is gone and the
+ * execing thread now has the leader's tid (tid here). Forget them all.
+ */
+static int on_exec(struct up_ptrace *p, pid_t tid, struct up_stop *stop)
+{
+	struct pt_table *tab = &p->threads;
+	struct pt_thread *th;
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (unsigned i = 0; i < tab->cap; i++) {
+			th = &tab->slot[i];
+			if (th->tid && th->tid != tid && th->tgid == tid) {
+				pt_thread_remove(tab, th->tid);
+				again = true;
+				break;
+			}
+		}
+	}
+	th = pt_thread_find(tab, tid);
+	th->state = PT_STOPPED;
+	th->stop_type = PT_STOP_EVENT;
+	th->stepping = false;
+	if (tid == p->t.pid) {
+		pt_mem_open(p);
+		pt_exe_identify(p);
+	}
+	stop->kind = UP_STOP_EXEC;
+	return 1;
+}
+
+/* PTRACE_EVENT_STOP: our interrupt, a group-stop, or the end of one. */
+static int on_event_stop(struct up_ptrace *p, struct pt_thread *th, int sig, struct up_stop *stop)
+{
+	bool group = is_stop_signal(sig);
+
+	th->stop_type = group ? PT_STOP_GROUP : PT_STOP_EVENT;
+	if (th->interrupt_sent) {
+		th->interrupt_sent = false;
+		if (p->in_stop_all) {
+			th->state = PT_HELD;
+			stop->kind = UP_STOP_INTERRUPTED;
+			return 1;
+		}
+	}
+	/* A group-stop (LISTEN), the SIGCONT notification after one, or a stale interrupt. */
+	restart(p, th, 0);
+	return 0;
+}
+
+/* 1: *stop is for the core; 0: handled here. */
+static int on_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop *stop)
+{
+	struct pt_thread *th;
+	int sig, event;
+
+	memset(stop, 0, sizeof(*stop));
+	stop->tid = tid;
+	if (WIFEXITED(status) || WIFSIGNALED(status))
+		return on_exit_status(p, tid, status, stop);
+	if (!WIFSTOPPED(status))
+		return 0;
+	sig = WSTOPSIG(status);
+	event = status >> 16;
+	th = pt_thread_find(&p->threads, tid);
+	if (!th) {
+		/* A new task whose parent's clone/fork event has not arrived yet. */
+		th = pt_thread_add(&p->threads, tid, event == PTRACE_EVENT_STOP ? 0 : p->t.pid);
+		if (!th)
+			return 0;
+		if (event == PTRACE_EVENT_STOP) {
+			th->state = PT_NEW_ORPHAN;
+			th->stop_type = is_stop_signal(sig) ? PT_STOP_GROUP : PT_STOP_EVENT;
+			return 0;
+		}
+	}
+	if (th->state == PT_NEW_PENDING) {
+		first_stop_seen(th, sig);
+		stop->kind = UP_STOP_THREAD_NEW;
+		return 1;
+	}
+	switch (event) {
+	case 0:
+		th->state = PT_STOPPED;
+		th->stop_type = PT_STOP_SIGNAL;
+		th->stop_sig = (uint8_t)sig;
+		if (sig == SIGTRAP) {
+			stop->kind = UP_STOP_TRAP;
+			stop->stepped = th->stepping;
+			th->stepping = false;
+		} else {
+			stop->kind = UP_STOP_SIGNAL;
+			stop->sig = sig;
+		}
+		return 1;
+	case PTRACE_EVENT_STOP:
+		return on_event_stop(p, th, sig, stop);
+	case PTRACE_EVENT_CLONE:
+		return on_clone(p, th, stop);
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		return on_fork(p, th, event, stop);
+	case PTRACE_EVENT_EXEC:
+		return on_exec(p, tid, stop);
+	case PTRACE_EVENT_EXIT:
+		th->state = PT_EXITING;
+		th->stop_type = PT_STOP_EVENT;
+		ptrace(PTRACE_CONT, tid, 0, 0);
+		return 0;
+	default:
+		th->stop_type = PT_STOP_EVENT;
+		restart(p, th, 0);
+		return 0;
+	}
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * timeout_ms < 0 is the per-hit path: one blocking waitpid, interrupted by
+ * the tracer's own signal handlers (installed without SA_RESTART).
+ */
+int pt_wait(struct up_target *t, struct up_stop *stop, int timeout_ms)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	int64_t deadline = timeout_ms >= 0 ? now_ns() + (int64_t)timeout_ms * 1000000 : 0;
+	long nap_ns = 100000;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		if (pt_queue_pop(&p->queue, stop))
+			return 0;
+		pid = waitpid(-1, &status, __WALL | (timeout_ms >= 0 ? WNOHANG : 0));
+		if (pid == 0) {
+			int64_t left = deadline - now_ns();
+			struct timespec ts = {0, 0};
+
+			if (left <= 0) {
+				memset(stop, 0, sizeof(*stop));
+				stop->kind = UP_STOP_TIMEOUT;
+				return 0;
+			}
+			ts.tv_nsec = left < nap_ns ? left : nap_ns;
+			if (nap_ns < 4000000)
+				nap_ns *= 2;
+			if (nanosleep(&ts, NULL) == 0)
+				continue;
+			pid = -1; /* errno is EINTR */
+		}
+		if (pid < 0) {
+			if (errno != EINTR)
+				return -errno;
+			memset(stop, 0, sizeof(*stop));
+			stop->kind = UP_STOP_EINTR;
+			return 0;
+		}
+		if (on_status(p, pid, status, stop))
+			return 0;
+	}
+}
+
+static bool stop_all_pending(struct up_ptrace *p)
+{
+	const struct pt_table *tab = &p->threads;
+
+	for (unsigned i = 0; i < tab->cap; i++) {
+		const struct pt_thread *th = &tab->slot[i];
+
+		if (!th->tid)
+			continue;
+		if (th->state == PT_NEW_PENDING)
+			return true;
+		if ((th->state == PT_RUNNING || th->state == PT_LISTENING) && th->interrupt_sent)
+			return true;
+	}
+	return false;
+}
+
+int pt_stop_all(struct up_target *t)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_table *tab = &p->threads;
+	struct up_stop stop;
+	int status, err = 0;
+	pid_t pid;
+
+	p->in_stop_all = true;
+	for (unsigned i = 0; i < tab->cap; i++) {
+		struct pt_thread *th = &tab->slot[i];
+
+		if (th->tid && (th->state == PT_RUNNING || th->state == PT_LISTENING)) {
+			/* ESRCH: dying; its exit status is on its way and ends the wait. */
+			ptrace(PTRACE_INTERRUPT, th->tid, 0, 0);
+			th->interrupt_sent = true;
+		}
+	}
+	while (stop_all_pending(p)) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno == ECHILD ? 0 : -errno;
+			break;
+		}
+		if (on_status(p, pid, status, &stop) && stop.kind != UP_STOP_INTERRUPTED) {
+			err = pt_queue_push(&p->queue, &stop);
+			if (err)
+				break;
+		}
+	}
+	p->in_stop_all = false;
+	return err;
+}
+
+int pt_resume_all(struct up_target *t)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_table *tab = &p->threads;
+	int err = 0, r;
+
+	for (unsigned i = 0; i < tab->cap; i++) {
+		struct pt_thread *th = &tab->slot[i];
+
+		if (th->tid && th->state == PT_HELD) {
+			r = restart(p, th, 0);
+			if (r && r != -ESRCH && !err)
+				err = r;
+		}
+	}
+	return err;
+}
+
+/*
+ * Wait for tid's step trap only (waitpid(tid) leaves other threads' stops
+ * in the kernel). A signal that reaches tid first is held back: the step is
+ * retried, and the signal is queued as a stop for the core afterwards, when
+ * the thread sits in the step's SIGTRAP stop and a resume delivers it.
+ */
+int up_ptrace_wait_step(struct up_target *t, pid_t tid)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_thread *th;
+	struct up_stop stop;
+	int status, err;
+	pid_t pid;
+
+	if (t->ops != &up_ptrace_ops)
+		return -ENOTSUP;
+	for (;;) {
+		pid = waitpid(tid, &status, __WALL);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == ECHILD ? -ESRCH : -errno;
+		}
+		if (!on_status(p, pid, status, &stop))
+			continue;
+		if (stop.kind == UP_STOP_TRAP && stop.stepped)
+			break;
+		th = pt_thread_find(&p->threads, tid);
+		if (stop.kind == UP_STOP_SIGNAL && th) {
+			th->deferred_sig = stop.sig;
+			th->stepping = true;
+			th->stop_type = PT_STOP_NONE;
+			th->state = PT_RUNNING;
+			if (ptrace(PTRACE_SINGLESTEP, tid, 0, 0) < 0)
+				return -errno;
+			continue;
+		}
+		err = pt_queue_push(&p->queue, &stop);
+		if (err)
+			return err;
+		if (!th)
+			return -ESRCH;
+		/* A fork, exec or new thread cannot come from one injected syscall we chose. */
+		return -EIO;
+	}
+	th = pt_thread_find(&p->threads, tid);
+	if (!th)
+		return -ESRCH;
+	th->state = th->step_from;
+	if (th->deferred_sig) {
+		memset(&stop, 0, sizeof(stop));
+		stop.kind = UP_STOP_SIGNAL;
+		stop.tid = tid;
+		stop.sig = th->deferred_sig;
+		th->deferred_sig = 0;
+		th->state = PT_STOPPED;
+		return pt_queue_push(&p->queue, &stop);
+	}
+	return 0;
+}

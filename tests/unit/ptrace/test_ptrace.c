@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ptrace target against real processes (tests/unit/ptrace/helper.c and
+ * helper_static.c, no mocks): spawn and entry point, memory incl. read-only
+ * text, registers, remote mmap, attach to sleeping threads and detach,
+ * group-stop, new threads, forks, exec, exit status and death by signal.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "uptrace/arch.h"
+#include "uptrace/target.h"
+
+/* Syscall fields only, for when the arch tables are not filled in yet. */
+static const struct up_arch local_x86_64 __attribute__((unused)) = {
+    .name = "x86_64",
+    .e_machine = EM_X86_64,
+    .insn_align = 1,
+    .pc_reg = UP_X86_RIP,
+    .sp_reg = UP_X86_RSP,
+    .nregs = UP_X86_NREGS,
+    .syscall_insn = {0x0f, 0x05},
+    .syscall_len = 2,
+    .syscall_nr_reg = UP_X86_RAX,
+    .syscall_arg_regs = {UP_X86_RDI, UP_X86_RSI, UP_X86_RDX, UP_X86_R10, UP_X86_R8, UP_X86_R9},
+    .syscall_ret_reg = UP_X86_RAX,
+    .syscall_restart_reg = UP_X86_ORIG_RAX,
+    .nr_mmap = 9,
+    .nr_mprotect = 10,
+    .nr_munmap = 11,
+};
+
+static const struct up_arch local_aarch64 __attribute__((unused)) = {
+    .name = "aarch64",
+    .e_machine = EM_AARCH64,
+    .insn_align = 4,
+    .pc_reg = UP_A64_PC,
+    .sp_reg = UP_A64_SP,
+    .nregs = UP_A64_NREGS,
+    .syscall_insn = {0x01, 0x00, 0x00, 0xd4},
+    .syscall_len = 4,
+    .syscall_nr_reg = 8,
+    .syscall_arg_regs = {0, 1, 2, 3, 4, 5},
+    .syscall_ret_reg = 0,
+    .syscall_restart_reg = -1,
+    .nr_mmap = 222,
+    .nr_mprotect = 226,
+    .nr_munmap = 215,
+};
+
+static const struct up_arch *test_arch(void)
+{
+	const struct up_arch *a = up_arch_host();
+
+	if (a && a->syscall_len)
+		return a;
+#if defined(__x86_64__)
+	return &local_x86_64;
+#elif defined(__aarch64__)
+	return &local_aarch64;
+#else
+	return NULL;
+#endif
+}
+
+static char helper[PATH_MAX], helper_static[PATH_MAX];
+
+static int setup_paths(void **state)
+{
+	const char *h = getenv("PT_HELPER"), *s = getenv("PT_HELPER_STATIC");
+
+	if (!h || !s || !realpath(h, helper) || !realpath(s, helper_static)) {
+		fprintf(stderr, "PT_HELPER / PT_HELPER_STATIC not set: run through meson test\n");
+		return -1;
+	}
+	return 0;
+}
+
+static struct up_target *spawn(const char *a0, const char *a1, const char *a2)
+{
+	char *argv[] = {(char *)a0, (char *)a1, (char *)a2, NULL};
+	struct up_target *t = NULL;
+
+	assert_int_equal(up_ptrace_spawn(&t, argv, false), 0);
+	assert_non_null(t);
+	if (!t->arch)
+		t->arch = test_arch();
+	return t;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What happened on the way to the end, for the tests to check. */
+struct run_log {
+	int traps, signals, new_threads, thread_exits, forks, execs;
+	int last_signal;
+	pid_t new_tid, exit_tid, child;
+	struct up_stop end;
+};
+
+/*
+ * The core's part, minimally: let every stop go on (signals delivered,
+ * forks released) until the process ends; fails if that takes over 10 s.
+ */
+static void run_to_end(struct up_target *t, struct run_log *log,
+		       int64_t (*on_fork)(struct up_target *, pid_t))
+{
+	int64_t deadline = now_ms() + 10000;
+	struct up_stop s;
+
+	memset(log, 0, sizeof(*log));
+	assert_int_equal(t->ops->resume_all(t), 0);
+	for (;;) {
+		assert_true(now_ms() < deadline);
+		assert_int_equal(t->ops->wait(t, &s, 200), 0);
+		switch (s.kind) {
+		case UP_STOP_TIMEOUT:
+		case UP_STOP_EINTR:
+			continue;
+		case UP_STOP_TRAP:
+			log->traps++;
+			break;
+		case UP_STOP_SIGNAL:
+			log->signals++;
+			log->last_signal = s.sig;
+			assert_int_equal(t->ops->resume(t, s.tid, s.sig), 0);
+			continue;
+		case UP_STOP_THREAD_NEW:
+			log->new_threads++;
+			log->new_tid = s.tid;
+			break;
+		case UP_STOP_THREAD_EXIT:
+			log->thread_exits++;
+			log->exit_tid = s.tid;
+			continue;
+		case UP_STOP_FORK:
+			log->forks++;
+			log->child = s.new_pid;
+			if (on_fork)
+				on_fork(t, s.new_pid);
+			else
+				assert_int_equal(t->ops->child_release(t, s.new_pid, NULL, 0), 0);
+			break;
+		case UP_STOP_EXEC:
+			log->execs++;
+			break;
+		case UP_STOP_EXITED:
+		case UP_STOP_KILLED:
+			if (s.tid != t->pid)
+				continue;
+			log->end = s;
+			return;
+		default:
+			fail_msg("unexpected stop kind %d", s.kind);
+		}
+		assert_int_equal(t->ops->resume(t, s.tid, 0), 0);
+	}
+}
+
+static void finish(struct up_target *t, int kind, int code)
+{
+	struct run_log log;
+
+	run_to_end(t, &log, NULL);
+	assert_int_equal(log.end.kind, kind);
+	if (kind == UP_STOP_EXITED)
+		assert_int_equal(log.end.status, code);
+	else
+		assert_int_equal(log.end.sig, code);
+	t->ops->destroy(t);
+}
+
+static uint64_t auxv_get(struct up_target *t, uint64_t type)
+{
+	uint64_t av[512];
+	int n = t->ops->auxv(t, av, sizeof(av));
+
+	assert_true(n > 0);
+	for (int i = 0; i + 1 < n / 8; i += 2)
+		if (av[i] == type)
+			return av[i + 1];
+	return 0;
+}
+
+static char proc_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] ? p[2] : '?';
+}
+
+static void test_spawn_errors(void **state)
+{
+	char *missing[] = {"/nonexistent/uptrace-no-such-program", NULL};
+	char *missing_path[] = {"uptrace-no-such-program-on-path", NULL};
+	char not_exec_path[] = "/tmp/uptrace-not-exec-XXXXXX";
+	char *not_exec[] = {not_exec_path, NULL};
+	char foreign_path[] = "/tmp/uptrace-foreign-XXXXXX";
+	char *foreign[] = {foreign_path, NULL};
+	struct up_target *t = NULL;
+	Elf64_Ehdr eh = {0};
+	int fd, status;
+
+	assert_int_equal(up_ptrace_spawn(&t, missing, false), -ENOENT);
+	assert_int_equal(up_ptrace_spawn(&t, missing_path, false), -ENOENT);
+	fd = mkstemp(not_exec_path);
+	assert_true(fd >= 0);
+	fchmod(fd, 0644);
+	close(fd);
+	assert_int_equal(up_ptrace_spawn(&t, not_exec, false), -EACCES);
+	unlink(not_exec_path);
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64 == EM_AARCH64 ? EM_RISCV : EM_AARCH64;
+#if defined(__aarch64__)
+	eh.e_machine = EM_X86_64;
+#endif
+	fd = mkstemp(foreign_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, &eh, sizeof(eh)), sizeof(eh));
+	fchmod(fd, 0755);
+	close(fd);
+	assert_int_equal(up_ptrace_spawn(&t, foreign, false), -ENOEXEC);
+	unlink(foreign_path);
+	assert_null(t);
+	/* No traced process and no zombie left behind. */
+	assert_int_equal(waitpid(-1, &status, WNOHANG | __WALL), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+static void test_spawn_entry_dynamic(void **state)
+{
+	struct up_target *t = spawn(helper, "exit", "0");
+	const struct up_arch *a = t->arch;
+	struct up_regs regs;
+	Elf64_Ehdr eh;
+	uint64_t base = auxv_get(t, AT_BASE);
+
+	assert_string_equal(t->exe, helper);
+	assert_true(base != 0);
+	assert_int_equal(t->ops->read(t, base, &eh, sizeof(eh)), 0);
+	assert_memory_equal(eh.e_ident, ELFMAG, SELFMAG);
+	assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
+	assert_int_equal(regs.r[a->pc_reg], base + eh.e_entry);
+	assert_true(regs.r[a->pc_reg] != auxv_get(t, AT_ENTRY));
+	finish(t, UP_STOP_EXITED, 0);
+}
+
+static void test_spawn_entry_static(void **state)
+{
+	struct up_target *t = spawn(helper_static, "x", NULL);
+	struct up_regs regs;
+
+	assert_string_equal(t->exe, helper_static);
+	assert_int_equal(auxv_get(t, AT_BASE), 0);
+	assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
+	assert_int_equal(regs.r[t->arch->pc_reg], auxv_get(t, AT_ENTRY));
+	finish(t, UP_STOP_EXITED, 12); /* argc + 10 */
+}
+
+static const struct up_mapping *find_map(const struct up_mapping *m, int n, uint64_t addr)
+{
+	for (int i = 0; i < n; i++)
+		if (addr >= m[i].start && addr < m[i].end)
+			return &m[i];
+	return NULL;
+}
+
+static void test_memory(void **state)
+{
+	struct up_target *t = spawn(helper, "exit", "5");
+	static struct up_mapping maps[256];
+	const struct up_mapping *text;
+	uint8_t orig[16], now[16], file_bytes[16], bp[16], hdr[64], file_hdr[64];
+	uint64_t entry = auxv_get(t, AT_ENTRY);
+	int n, fd;
+
+	n = t->ops->mappings(t, maps, 256);
+	assert_true(n > 3);
+	/* The program's ELF header in memory is the file's. */
+	fd = open(helper, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, file_hdr, sizeof(file_hdr), 0), sizeof(file_hdr));
+	for (int i = 0; i < n; i++)
+		if (!strcmp(maps[i].path, helper) && maps[i].offset == 0) {
+			assert_int_equal(t->ops->read(t, maps[i].start, hdr, sizeof(hdr)), 0);
+			assert_memory_equal(hdr, file_hdr, sizeof(hdr));
+			break;
+		}
+
+	/* Read-only text: write, read back, put back; the file stays as it was. */
+	text = find_map(maps, n, entry);
+	assert_non_null(text);
+	assert_true(text->x && !text->w);
+	assert_string_equal(text->path, helper);
+	assert_int_equal(t->ops->read(t, entry, orig, sizeof(orig)), 0);
+	assert_int_equal(
+	    pread(fd, file_bytes, sizeof(file_bytes), (off_t)(entry - text->start + text->offset)),
+	    sizeof(file_bytes));
+	assert_memory_equal(orig, file_bytes, sizeof(orig));
+	memset(bp, 0xcc, sizeof(bp));
+	assert_int_equal(t->ops->write(t, entry, bp, sizeof(bp)), 0);
+	assert_int_equal(t->ops->read(t, entry, now, sizeof(now)), 0);
+	assert_memory_equal(now, bp, sizeof(now));
+	assert_int_equal(pread(fd, now, sizeof(now), (off_t)(entry - text->start + text->offset)),
+			 sizeof(now));
+	assert_memory_equal(now, orig, sizeof(now));
+	assert_int_equal(t->ops->write(t, entry, orig, sizeof(orig)), 0);
+	assert_int_equal(t->ops->read(t, entry, now, sizeof(now)), 0);
+	assert_memory_equal(now, orig, sizeof(now));
+	close(fd);
+
+	/* Nothing is mapped at 0. */
+	assert_true(t->ops->read(t, 0, now, sizeof(now)) < 0);
+	finish(t, UP_STOP_EXITED, 5);
+}
+
+static void test_regs_round_trip(void **state)
+{
+	struct up_target *t = spawn(helper, "exit", "9");
+	struct up_regs a, b;
+	int scratch = t->arch->e_machine == EM_X86_64 ? UP_X86_R12 : 19;
+
+	memset(&a, 0x5a, sizeof(a));
+	memset(&b, 0xa5, sizeof(b));
+	assert_int_equal(t->ops->get_regs(t, t->pid, &a), 0);
+	assert_int_equal(t->ops->set_regs(t, t->pid, &a), 0);
+	assert_int_equal(t->ops->get_regs(t, t->pid, &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a.r[0]) * t->arch->nregs);
+
+	b.r[scratch] = 0x1122334455667788ull;
+	assert_int_equal(t->ops->set_regs(t, t->pid, &b), 0);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(t->ops->get_regs(t, t->pid, &b), 0);
+	assert_true(b.r[scratch] == 0x1122334455667788ull);
+	assert_int_equal(t->ops->set_regs(t, t->pid, &a), 0);
+	finish(t, UP_STOP_EXITED, 9);
+}
+
+/* A syscall instruction in an executable mapping whose path contains name. */
+static uint64_t find_syscall(struct up_target *t, const char *name)
+{
+	static struct up_mapping maps[512];
+	int n = t->ops->mappings(t, maps, 512);
+	uint64_t at;
+
+	for (int i = 0; i < n; i++)
+		if (maps[i].x && strstr(maps[i].path, name) &&
+		    up_find_syscall_insn(t, maps[i].start, maps[i].end, &at) == 0)
+			return at;
+	fail_msg("no syscall instruction in %s", name);
+	return 0;
+}
+
+/*
+ * mmap a page in tid, use it, unmap it; registers come back unchanged, but
+ * for a thread stopped inside execve (the exec event): its result register
+ * then holds execve's result, 0, as it would have without us.
+ */
+static void remote_mmap_cycle(struct up_target *t, pid_t tid, uint64_t sys, bool at_exec)
+{
+	const struct up_arch *a = t->arch;
+	static struct up_mapping maps[512];
+	struct up_regs before, after;
+	uint64_t args[6] = {
+	    0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0};
+	uint8_t pattern[64], back[64];
+	const struct up_mapping *m;
+	int64_t addr;
+	int n;
+
+	assert_int_equal(t->ops->get_regs(t, tid, &before), 0);
+	addr = up_remote_syscall(t, tid, sys, a->nr_mmap, args);
+	if (addr <= 0)
+		fail_msg("remote mmap in %d at 0x%llx: %lld", (int)tid, (unsigned long long)sys,
+			 (long long)addr);
+	assert_int_equal(addr & 4095, 0);
+	assert_int_equal(t->ops->get_regs(t, tid, &after), 0);
+	if (at_exec) {
+		assert_int_equal(after.r[a->syscall_ret_reg], 0);
+		before.r[a->syscall_ret_reg] = 0;
+	}
+	assert_memory_equal(&before, &after, sizeof(before.r[0]) * a->nregs);
+
+	n = t->ops->mappings(t, maps, 512);
+	m = find_map(maps, n, (uint64_t)addr);
+	assert_non_null(m);
+	assert_true(m->r && m->w && !m->x);
+	for (unsigned i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(t->ops->write(t, (uint64_t)addr + 100, pattern, sizeof(pattern)), 0);
+	assert_int_equal(t->ops->read(t, (uint64_t)addr + 100, back, sizeof(back)), 0);
+	assert_memory_equal(pattern, back, sizeof(back));
+
+	args[0] = (uint64_t)addr;
+	args[1] = 4096;
+	assert_int_equal(up_remote_syscall(t, tid, sys, a->nr_munmap, args), 0);
+	n = t->ops->mappings(t, maps, 512);
+	assert_null(find_map(maps, n, (uint64_t)addr));
+	assert_int_equal(t->ops->get_regs(t, tid, &after), 0);
+	assert_memory_equal(&before, &after, sizeof(before.r[0]) * a->nregs);
+}
+
+static void test_remote_mmap(void **state)
+{
+	struct up_target *t = spawn(helper, "exit", "0");
+
+	remote_mmap_cycle(t, t->pid, find_syscall(t, "ld-linux"), true);
+	finish(t, UP_STOP_EXITED, 0);
+}
+
+/* Run helper sleeper untraced with stdout on a pipe; returns once it said "ready". */
+static pid_t start_sleeper(int *out_fd)
+{
+	int fds[2];
+	char buf[16] = {0};
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execl(helper, helper, "sleeper", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], buf, 6), 6);
+	assert_string_equal(buf, "ready\n");
+	*out_fd = fds[0];
+	return pid;
+}
+
+static void test_attach_sleeper(void **state)
+{
+	struct up_target *t = NULL;
+	pid_t tids[16], pid, other = 0;
+	char buf[64] = {0};
+	int fd, n, status;
+	uint64_t sys;
+
+	assert_int_equal(up_ptrace_attach(&t, 999999999, false), -ESRCH);
+	assert_int_equal(up_ptrace_attach(&t, getpid(), false), -EPERM);
+
+	pid = start_sleeper(&fd);
+	usleep(100 * 1000); /* let the threads reach nanosleep and the futex */
+	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
+	if (!t->arch)
+		t->arch = test_arch();
+	assert_string_equal(t->exe, helper);
+	n = t->ops->threads(t, tids, 16);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(proc_state(tids[i]), 't');
+		if (tids[i] != pid)
+			other = tids[i];
+	}
+	assert_true(other > 0);
+	sys = find_syscall(t, "libc");
+	remote_mmap_cycle(t, other, sys, false);
+	remote_mmap_cycle(t, pid, sys, false);
+
+	/* all-stop again after a run, then let go */
+	assert_int_equal(t->ops->resume_all(t), 0);
+	usleep(20 * 1000);
+	assert_int_equal(t->ops->stop_all(t), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(proc_state(tids[i]), 't');
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	assert_string_equal(buf, "ok\n");
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_group_stop(void **state)
+{
+	struct up_target *t = spawn(helper, "stopcont", NULL);
+	int64_t deadline = now_ms() + 10000, stopped_at = 0;
+	bool sent_stop = false, sent_cont = false;
+	char seen_stopped = 0;
+	struct up_stop s;
+
+	assert_int_equal(t->ops->resume_all(t), 0);
+	for (;;) {
+		assert_true(now_ms() < deadline);
+		if (!sent_stop) {
+			usleep(100 * 1000);
+			kill(t->pid, SIGSTOP);
+			sent_stop = true;
+			stopped_at = now_ms();
+		}
+		/* Under SIGSTOP it stays stopped, as untraced, and wait() does not hang. */
+		if (!sent_cont && now_ms() - stopped_at > 300) {
+			seen_stopped = proc_state(t->pid);
+			kill(t->pid, SIGCONT);
+			sent_cont = true;
+		}
+		assert_int_equal(t->ops->wait(t, &s, 50), 0);
+		if (s.kind == UP_STOP_TIMEOUT)
+			continue;
+		if (s.kind == UP_STOP_EXITED)
+			break;
+		assert_true(s.kind == UP_STOP_SIGNAL || s.kind == UP_STOP_THREAD_NEW);
+		assert_int_equal(t->ops->resume(t, s.tid, s.sig), 0);
+	}
+	/* stopped: 'T', or 't' while parked with PTRACE_LISTEN */
+	assert_true(seen_stopped == 'T' || seen_stopped == 't');
+	assert_int_equal(s.status, 7);
+	t->ops->destroy(t);
+}
+
+static void test_new_thread(void **state)
+{
+	struct up_target *t = spawn(helper, "thread", NULL);
+	struct run_log log;
+
+	run_to_end(t, &log, NULL);
+	assert_int_equal(log.new_threads, 1);
+	assert_true(log.new_tid != t->pid);
+	assert_int_equal(log.thread_exits, 1);
+	assert_int_equal(log.exit_tid, log.new_tid);
+	assert_int_equal(log.end.kind, UP_STOP_EXITED);
+	assert_int_equal(log.end.status, 3);
+	t->ops->destroy(t);
+}
+
+static void test_exit_status(void **state)
+{
+	finish(spawn(helper, "exit", "42"), UP_STOP_EXITED, 42);
+}
+
+static void test_killed(void **state)
+{
+	struct up_target *t = spawn(helper, "signal", NULL);
+	struct run_log log;
+
+	run_to_end(t, &log, NULL);
+	assert_int_equal(log.last_signal, SIGTERM);
+	assert_int_equal(log.end.kind, UP_STOP_KILLED);
+	assert_int_equal(log.end.sig, SIGTERM);
+	t->ops->destroy(t);
+}
+
+static int addr_fd = -1;
+
+/* The child gets value = 5 written into its copy only. */
+static int64_t release_patched(struct up_target *t, pid_t child)
+{
+	struct up_patch patch = {.len = sizeof(int)};
+	uint64_t addr;
+	int five = 5;
+
+	assert_int_equal(read(addr_fd, &addr, sizeof(addr)), sizeof(addr));
+	patch.addr = addr;
+	memcpy(patch.bytes, &five, sizeof(five));
+	assert_int_equal(t->ops->child_release(t, child, &patch, 1), 0);
+	return 0;
+}
+
+static void test_fork_release(void **state)
+{
+	int fds[2];
+	char fdname[16];
+	struct up_target *t;
+	struct run_log log;
+
+	assert_int_equal(pipe(fds), 0);
+	snprintf(fdname, sizeof(fdname), "%d", fds[1]);
+	addr_fd = fds[0];
+	t = spawn(helper, "fork", fdname);
+	close(fds[1]);
+	run_to_end(t, &log, release_patched);
+	close(fds[0]);
+	assert_int_equal(log.forks, 1);
+	assert_true(log.child > 0 && log.child != t->pid);
+	assert_int_equal(log.end.kind, UP_STOP_EXITED);
+	assert_int_equal(log.end.status, 15); /* child 5 + 10 * parent's own 1 */
+	t->ops->destroy(t);
+}
+
+static void test_exec(void **state)
+{
+	char cmd[PATH_MAX + 32];
+	struct up_target *t;
+	struct run_log log;
+
+	snprintf(cmd, sizeof(cmd), "exec %s exit 4", helper);
+	t = spawn("/bin/sh", "-c", cmd);
+	assert_string_equal(t->exe, realpath("/bin/sh", (char[PATH_MAX]){0}));
+	run_to_end(t, &log, NULL);
+	assert_int_equal(log.execs, 1);
+	assert_string_equal(t->exe, helper);
+	assert_int_equal(log.end.kind, UP_STOP_EXITED);
+	assert_int_equal(log.end.status, 4);
+	t->ops->destroy(t);
+}
+
+static void test_stop_all_spinning(void **state)
+{
+	struct up_target *t = spawn(helper, "spin", NULL);
+	int64_t deadline = now_ms() + 5000;
+	struct up_stop s;
+	struct up_regs regs;
+	pid_t tids[8];
+	int n;
+
+	assert_int_equal(t->ops->resume_all(t), 0);
+	do {
+		assert_true(now_ms() < deadline);
+		assert_int_equal(t->ops->wait(t, &s, 100), 0);
+		if (s.kind == UP_STOP_THREAD_NEW)
+			assert_int_equal(t->ops->resume(t, s.tid, 0), 0);
+	} while (s.kind != UP_STOP_THREAD_NEW);
+	usleep(50 * 1000);
+	for (int round = 0; round < 5; round++) {
+		assert_int_equal(t->ops->stop_all(t), 0);
+		n = t->ops->threads(t, tids, 8);
+		assert_int_equal(n, 2);
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(proc_state(tids[i]), 't');
+			assert_int_equal(t->ops->get_regs(t, tids[i], &regs), 0);
+		}
+		assert_int_equal(t->ops->resume_all(t), 0);
+		usleep(10 * 1000);
+	}
+	/* Nothing was queued: the next stops are the ends of the threads. */
+	finish(t, UP_STOP_EXITED, 0);
+}
+
+/* Containers may forbid ptrace: then there is nothing to test here. */
+static bool ptrace_allowed(void)
+{
+	pid_t pid = fork();
+	int status;
+	long r;
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	r = ptrace(PTRACE_SEIZE, pid, 0, 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, __WALL);
+	return r == 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_spawn_errors),
+	    cmocka_unit_test(test_spawn_entry_dynamic),
+	    cmocka_unit_test(test_spawn_entry_static),
+	    cmocka_unit_test(test_memory),
+	    cmocka_unit_test(test_regs_round_trip),
+	    cmocka_unit_test(test_remote_mmap),
+	    cmocka_unit_test(test_attach_sleeper),
+	    cmocka_unit_test(test_group_stop),
+	    cmocka_unit_test(test_new_thread),
+	    cmocka_unit_test(test_exit_status),
+	    cmocka_unit_test(test_killed),
+	    cmocka_unit_test(test_fork_release),
+	    cmocka_unit_test(test_exec),
+	    cmocka_unit_test(test_stop_all_spinning),
+	};
+
+	if (!ptrace_allowed()) {
+		printf("skip: ptrace is not permitted here (%s)\n", strerror(errno));
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, setup_paths, NULL);
+}
