@@ -2,10 +2,43 @@
 """Every instruction of insns.S probed at once (FUNC+OFF, --count --json): each count must
 equal stepcount's single-step count, and the program's output its untraced output."""
 
+import re
+import subprocess
+
 from driver import counts, instruction_offsets, symbols
 
 FUNCS = ["insns_loop", "insns_leaf_direct", "insns_leaf_indirect", "insns_leaf_reg"]
 N = "1000"
+
+
+def one_by_one(ctx, exe, probes, want):
+    """After a failed run with every probe: which instructions fail alone, and how."""
+    text = disassembly(exe)
+    for probe in probes:
+        proc = ctx.uptrace("--count", "--json", probe, "--", exe, N, timeout=60)
+        got = counts(proc.stderr) or {}
+        key = probe.replace("+0", "") if probe.endswith("+0") else \
+            "{}+0x{:x}".format(*probe.split("+")[:1], int(probe.split("+")[1]))
+        if proc.returncode or got.get(key) != want.get(key):
+            ctx.fail(f"alone: {probe} [{text.get(probe, '?')}]: exit {proc.returncode}, "
+                     f"count {got.get(key)} (want {want.get(key)}) "
+                     f"{proc.stderr.strip()[-120:]!r}")
+
+
+def disassembly(exe):
+    """{'func+off': 'mnemonic operands'} for the probed functions, from objdump."""
+    out = {}
+    for func in FUNCS:
+        addr, size, offs = instruction_offsets(exe, func)
+        proc = subprocess.run(["objdump", "-d", "--no-show-raw-insn",
+                               f"--start-address=0x{addr:x}",
+                               f"--stop-address=0x{addr + size:x}", exe],
+                              capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            m = re.match(r"^\s*([0-9a-f]+):\s+(.*)$", line)
+            if m:
+                out[f"{func}+{int(m.group(1), 16) - addr}"] = " ".join(m.group(2).split())
+    return out
 
 
 def run(ctx):
@@ -37,6 +70,7 @@ def run(ctx):
     got = counts(proc.stderr, ctx)
     if got is None:
         ctx.fail(f"no counts object in uptrace's output: {proc.stderr[-2000:]}")
+        one_by_one(ctx, exe, probes, want)
         return
     bad = 0
     for key, n in want.items():
