@@ -483,7 +483,7 @@ int main(int argc, char **argv)
 		ret = 1;
 		break;
 	}
-	{
+	if (end != UP_END_ERROR) {
 		struct up_probe *const *probes;
 		unsigned n = up_core_probes(core, &probes);
 		up_output_summary(out, probes, n);

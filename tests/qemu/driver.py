@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End-to-end tests of foreign architectures under qemu-user (uptrace --qemu).
+
+  driver.py CASE ARCH --uptrace PATH --fixtures SRCDIR --workdir DIR
+
+Each arch's fixtures are built by tests/fixtures/ARCH/build.sh. Cases:
+
+  fib     'fib n=$arg1' and 'fib%return r=$retval' with --json: 1973 entries whose n
+          values are the multiset a recursive fib(15) makes, 1973 returns whose values
+          are fib(n) of those calls, the program's own output, exit status 0.
+  count   --count --json: exactly {"counts":{"fib":1973,"fib%return":1973}}.
+  insns   every instruction of the fixture's assembly functions probed at once
+          (FUNC+OFF, --count --json): each count equals the number of times qemu itself
+          executed that address, logged with -singlestep -d exec (an oracle that shares
+          nothing with uptrace), and the program prints what it prints untraced.
+
+Exit 77 (skip) when the arch's cross compiler or qemu is missing.
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+SKIP = 77
+
+ARCHES = {
+    'aarch64': {'qemu': 'qemu-aarch64', 'sysroot': '/usr/aarch64-linux-gnu',
+                'objdump': ['aarch64-linux-gnu-objdump'], 'nm': 'aarch64-linux-gnu-nm'},
+    'riscv64': {'qemu': 'qemu-riscv64', 'sysroot': '/usr/riscv64-linux-gnu',
+                'objdump': ['riscv64-linux-gnu-objdump'], 'nm': 'riscv64-linux-gnu-nm'},
+    'loongarch64': {'qemu': 'qemu-loongarch64', 'sysroot': None,
+                    'objdump': ['llvm-objdump-19', '--triple=loongarch64'], 'nm': 'llvm-nm-19'},
+}
+
+
+def fail(msg):
+    print('FAIL: ' + msg)
+    sys.exit(1)
+
+
+def skip(msg):
+    print('SKIP: ' + msg)
+    sys.exit(SKIP)
+
+
+def run(cmd, timeout=600, env=None):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout, env=env)
+
+
+def build_fixtures(args, arch):
+    out = os.path.join(args.workdir, arch)
+    script = os.path.join(args.fixtures, arch, 'build.sh')
+    if not os.path.exists(script):
+        skip('no fixtures for %s' % arch)
+    r = run(['sh', script, out])
+    if r.returncode == SKIP:
+        skip(r.stderr.strip() or 'fixtures for %s cannot be built here' % arch)
+    if r.returncode != 0:
+        fail('building the %s fixtures: %s' % (arch, r.stderr))
+    if not shutil.which(ARCHES[arch]['qemu']):
+        skip('%s is not installed' % ARCHES[arch]['qemu'])
+    return out
+
+
+def qemu_cmd(arch):
+    a = ARCHES[arch]
+    cmd = [a['qemu']]
+    if a['sysroot'] and os.path.isdir(a['sysroot']):
+        cmd += ['-L', a['sysroot']]
+    return cmd
+
+
+def uptrace(args, probes, prog, extra=()):
+    cmd = [args.uptrace, '--qemu', *extra, *probes, '--', prog]
+    r = run(cmd)
+    return cmd, r
+
+
+def fib_calls(n, out):
+    out.append(n)
+    if n < 2:
+        return n
+    return fib_calls(n - 1, out) + fib_calls(n - 2, out)
+
+
+def fib(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+
+
+def json_lines(text):
+    events = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith('{'):
+            events.append(json.loads(line))
+    return events
+
+
+def case_fib(args, arch, out):
+    prog = os.path.join(out, 'fib')
+    cmd, r = uptrace(args, ['fib n=$arg1', 'fib%return r=$retval'], prog, ['--json'])
+    if r.returncode != 0:
+        fail('%s exited %d: %s' % (' '.join(cmd), r.returncode, r.stderr[-2000:]))
+    if 'fib(15)=610' not in r.stdout:
+        fail('the program printed %r, not fib(15)=610' % r.stdout)
+    events = json_lines(r.stderr)
+    entries = [e for e in events if e.get('event') == 'entry']
+    returns = [e for e in events if e.get('event') == 'return']
+    want_n = []
+    fib_calls(15, want_n)
+    got_n = sorted(e['args']['n'] for e in entries)
+    if got_n != sorted(want_n):
+        fail('entry n values differ: %d events, want %d' % (len(got_n), len(want_n)))
+    got_r = sorted(e['args']['r'] for e in returns)
+    want_r = sorted(fib(n) for n in want_n)
+    if got_r != want_r:
+        fail('return values differ: %d events, first got %s want %s'
+             % (len(got_r), got_r[:5], want_r[:5]))
+    for e in returns:
+        if not isinstance(e.get('duration_ns'), int) or e['probe'] != 'fib%return':
+            fail('bad return event %r' % e)
+    print('ok: %s fib: %d entries, %d returns with the right values'
+          % (arch, len(entries), len(returns)))
+
+
+def case_count(args, arch, out):
+    prog = os.path.join(out, 'fib')
+    cmd, r = uptrace(args, ['fib', 'fib%return'], prog, ['--count', '--json'])
+    if r.returncode != 0:
+        fail('%s exited %d: %s' % (' '.join(cmd), r.returncode, r.stderr[-2000:]))
+    last = json_lines(r.stderr)[-1]
+    if last != {'counts': {'fib': 1973, 'fib%return': 1973}}:
+        fail('counts: %r' % last)
+    print('ok: %s count: %r' % (arch, last))
+
+
+def assembly_functions(arch, prog):
+    """Function symbols of the fixture's insns.S: those with a size, in .text, not C ones."""
+    a = ARCHES[arch]
+    r = run([a['nm'], '-S', '--defined-only', prog])
+    funcs = []
+    c_funcs = {'main', '_start', 'start', 'print', 'write_all', 'put_num', 'check'}
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in ('T', 't'):
+            name = parts[3]
+            if name in c_funcs or name.startswith('_') or 'tm_clones' in name:
+                continue
+            funcs.append((name, int(parts[0], 16), int(parts[1], 16)))
+    return funcs
+
+
+def insn_offsets(arch, prog, start, size):
+    """Start offsets of every instruction in [start, start+size), from the arch's objdump."""
+    a = ARCHES[arch]
+    r = run(a['objdump'] + ['-d', '--start-address=0x%x' % start,
+                            '--stop-address=0x%x' % (start + size), prog])
+    offs = []
+    for line in r.stdout.splitlines():
+        m = re.match(r'^\s*([0-9a-f]+):\s+[0-9a-f]', line)
+        if m:
+            addr = int(m.group(1), 16)
+            if start <= addr < start + size:
+                offs.append(addr - start)
+    return sorted(set(offs))
+
+
+def oracle_counts(arch, prog):
+    """PC -> executions, from qemu's own one-instruction-per-block execution log."""
+    log = os.path.join(os.path.dirname(prog), 'oracle.log')
+    r = run(qemu_cmd(arch) + ['-singlestep', '-d', 'page,exec,nochain', '-D', log, prog])
+    if r.returncode != 0:
+        fail('oracle run exited %d' % r.returncode)
+    counts = collections.Counter()
+    start_code = None
+    with open(log) as f:
+        for line in f:
+            if line.startswith('Trace '):
+                m = re.search(r'\[[0-9a-f]+/([0-9a-f]+)/', line)
+                if m:
+                    counts[int(m.group(1), 16)] += 1
+            elif start_code is None and line.startswith('start_code'):
+                start_code = int(line.split()[1], 16)
+    os.unlink(log)
+    return counts, start_code, r.stdout
+
+
+def first_load_vaddr(prog):
+    r = run(['readelf', '-lW', prog])
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if parts and parts[0] == 'LOAD':
+            return int(parts[2], 16) & ~0xfff
+    return 0
+
+
+def case_insns(args, arch, out):
+    prog = os.path.join(out, 'insns')
+    funcs = assembly_functions(arch, prog)
+    if not funcs:
+        fail('no assembly functions found in %s' % prog)
+    counts, start_code, untraced_out = oracle_counts(arch, prog)
+    if start_code is None:
+        fail('qemu logged no start_code')
+    bias = start_code - first_load_vaddr(prog)
+    probes, expected = [], {}
+    seen = set()
+    for name, start, size in funcs:
+        for off in insn_offsets(arch, prog, start, size):
+            if start + off in seen:
+                continue  # a label inside another function: probe the address once
+            seen.add(start + off)
+            key = '%s+0x%x' % (name, off) if off else name
+            probes.append(key)
+            expected[key] = counts.get(bias + start + off, 0)
+    cmd, r = uptrace(args, probes, prog, ['--count', '--json'])
+    if r.returncode != 0:
+        fail('%s exited %d: %s' % (' '.join(cmd[:6]) + ' ...', r.returncode, r.stderr[-3000:]))
+    if r.stdout != untraced_out:
+        fail('traced output %r differs from untraced %r' % (r.stdout, untraced_out))
+    got = json_lines(r.stderr)[-1].get('counts', {})
+    bad = [(k, got.get(k), v) for k, v in expected.items() if got.get(k) != v]
+    if bad:
+        for k, g, w in bad[:20]:
+            print('  %s: uptrace %s, qemu executed %s' % (k, g, w))
+        fail('%d of %d instruction counts differ' % (len(bad), len(expected)))
+    hit = sum(1 for v in expected.values() if v)
+    print('ok: %s insns: %d instructions probed (%d executed), every count equals qemu\'s'
+          % (arch, len(expected), hit))
+
+
+CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('case', choices=sorted(CASES))
+    p.add_argument('arch', choices=sorted(ARCHES))
+    p.add_argument('--uptrace', required=True)
+    p.add_argument('--fixtures', required=True)
+    p.add_argument('--workdir', required=True)
+    args = p.parse_args()
+    args.workdir = os.path.join(args.workdir, args.case)
+    out = build_fixtures(args, args.arch)
+    CASES[args.case](args, args.arch, out)
+
+
+if __name__ == '__main__':
+    main()
