@@ -301,6 +301,25 @@ static int decode_indirect(struct up_insn *insn, const cs_x86_op *o, unsigned pr
 	return 0;
 }
 
+/* Capstone's branch target must be addr + len + the rel8/rel32 in the bytes. */
+static bool relative_target_ok(const struct up_insn *insn, const cs_x86 *x, int64_t target)
+{
+	unsigned off = x->encoding.imm_offset, size = x->encoding.imm_size;
+	int64_t rel;
+
+	if (size == 1 && off + 1 == insn->len) {
+		rel = (int8_t)insn->bytes[off];
+	} else if (size == 4 && off + 4 == insn->len) {
+		int32_t rel32;
+
+		memcpy(&rel32, insn->bytes + off, 4);
+		rel = rel32;
+	} else {
+		return false;
+	}
+	return (uint64_t)target == insn->addr + insn->len + (uint64_t)rel;
+}
+
 /*
  * Branches we simulate; any other branch is refused. Branch hints (2e, 3e:
  * also CET's notrack), bnd (f2) and "rep ret" (f3) change nothing; the
@@ -320,8 +339,13 @@ static int decode_branch(struct up_insn *insn, const cs_insn *ci, unsigned prefi
 		bad &= ~PFX_ADDRSIZE;
 	if ((ci->id == X86_INS_CALL || ci->id == X86_INS_JMP) && o->type == X86_OP_MEM)
 		bad &= ~(PFX_FS | PFX_GS);
+	/* REX.W wins over 66 (the TLS "data16 data16 rex.W call __tls_get_addr" padding). */
+	if (x->rex & 8)
+		bad &= ~PFX_OPSIZE;
 	if (prefixes & bad)
 		return refuse(insn, ci->mnemonic, "branch with this prefix is not simulated");
+	if (ci->id != X86_INS_RET && o->type == X86_OP_IMM && !relative_target_ok(insn, x, o->imm))
+		return refuse(insn, ci->mnemonic, "unexpected branch encoding");
 
 	if (cc >= 0 && x->op_count == 1 && o->type == X86_OP_IMM) {
 		p[0] = o->imm;

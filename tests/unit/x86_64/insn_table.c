@@ -52,6 +52,7 @@ const struct x86_case x86_cases[] = {
 	{ "e0 05", SIM, 2, "loopne", NULL },
 	{ "e8 00 01 00 00", SIM, 5, "call", NULL },
 	{ "f2 e8 00 01 00 00", SIM, 6, "bnd call", NULL },
+	{ "66 66 48 e8 00 01 00 00", SIM, 8, "data16 data16 rex.W call", NULL },
 	/* indirect branches and calls */
 	{ "ff d0", SIM, 2, "call", NULL },
 	{ "41 ff d3", SIM, 3, "call", NULL },

@@ -130,6 +130,8 @@ static const struct sim_case cases[] = {
 	  { { RSP0 - 8, ADDR + 5 } } },
 	{ "f2 e8 00 01 00 00", {}, {}, { R(RIP, ADDR + 0x106), R(RSP, RSP0 - 8) },
 	  { { RSP0 - 8, ADDR + 6 } } },
+	{ "66 66 48 e8 00 01 00 00", {}, {}, { R(RIP, ADDR + 0x108), R(RSP, RSP0 - 8) },
+	  { { RSP0 - 8, ADDR + 8 } } },
 	/* indirect: register */
 	{ "ff d0", { R(RAX, 0x402468) }, {}, { R(RIP, 0x402468), R(RSP, RSP0 - 8) },
 	  { { RSP0 - 8, ADDR + 2 } } },
