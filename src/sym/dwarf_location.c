@@ -213,3 +213,14 @@ int sym_location(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *v)
 		return -ENOENT; /* not available at this pc */
 	return expression(c, expr, len, v);
 }
+
+bool sym_location_in_frame(struct sym_dwarf_ctx *c, Dwarf_Die *var)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *expr;
+	size_t len;
+
+	return dwarf_attr_integrate(var, DW_AT_location, &attr) &&
+	       dwarf_getlocation_addr(&attr, c->pc - c->bias, &expr, &len, 1) > 0 && len >= 1 &&
+	       expr[0].atom == DW_OP_fbreg;
+}

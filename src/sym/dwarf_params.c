@@ -36,10 +36,36 @@ static Dwarf_Die *cu_by_ranges(Dwfl_Module *mod, uint64_t pc, Dwarf_Addr *bias)
 	return NULL;
 }
 
+/*
+ * Where the prologue of the function [low, high) ends, by the line table:
+ * the first statement row after low (the end of GDB's first "line", also
+ * when the body is on the function's own line). low when there is none.
+ */
+static Dwarf_Addr prologue_end(Dwarf_Die *cu, Dwarf_Addr low, Dwarf_Addr high)
+{
+	Dwarf_Addr end = high;
+	Dwarf_Lines *lines;
+	size_t n;
+
+	if (dwarf_getsrclines(cu, &lines, &n) != 0)
+		return low;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr a;
+		bool stmt = false;
+
+		if (!l || dwarf_lineaddr(l, &a) || a <= low || a >= end ||
+		    dwarf_linebeginstatement(l, &stmt) || !stmt)
+			continue;
+		end = a;
+	}
+	return end == high ? low : end;
+}
+
 int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc)
 {
 	Dwarf_Die *cu;
-	Dwarf_Addr low;
+	Dwarf_Addr low, high;
 	GElf_Off off;
 	GElf_Sym sym;
 
@@ -69,6 +95,9 @@ int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc
 		c->at_entry = true;
 	else if (dwfl_module_addrinfo(c->mod, pc, &off, &sym, NULL, NULL, NULL) && off == 0)
 		c->at_entry = true; /* split hot/cold functions have no low_pc */
+	else if (dwarf_lowpc(&c->scopes[c->func], &low) == 0 &&
+		 dwarf_highpc(&c->scopes[c->func], &high) == 0)
+		c->in_prologue = pc - c->bias < prologue_end(&c->scopes[c->nscopes - 1], low, high);
 	return 0;
 }
 
@@ -123,7 +152,12 @@ static int die_value(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *
 	memset(v, 0, sizeof(*v));
 	if (sym_die_type(var, &v->type) < 0)
 		return -ENOTSUP;
-	if (c->at_entry && c->func >= 0 && dwarf_tag(var) == DW_TAG_formal_parameter)
+	/*
+	 * In the prologue, gcc -O0's frame slots are not stored yet but the
+	 * argument registers still hold the values.
+	 */
+	if (c->func >= 0 && dwarf_tag(var) == DW_TAG_formal_parameter &&
+	    (c->at_entry || (c->in_prologue && sym_location_in_frame(c, var))))
 		argn = param_argn(c, var);
 	if (argn > 0) {
 		v->fetch.base = UP_FETCH_ARG;
@@ -136,8 +170,8 @@ static int die_value(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *
 	 * Other parameters in memory at the entry: gcc -O0 puts them in the
 	 * frame the prologue has not made yet. Left out rather than wrong.
 	 */
-	if (!err && argn == 0 && c->at_entry && v->is_address &&
-	    dwarf_tag(var) == DW_TAG_formal_parameter)
+	if (!err && argn == 0 && v->is_address && dwarf_tag(var) == DW_TAG_formal_parameter &&
+	    (c->at_entry || (c->in_prologue && sym_location_in_frame(c, var))))
 		return -ENOTSUP;
 	return err;
 }

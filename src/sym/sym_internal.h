@@ -73,8 +73,9 @@ struct sym_dwarf_ctx {
 	Dwarf_Addr bias;   /* DWARF addresses + bias = run-time */
 	Dwarf_Die *scopes; /* dwarf_getscopes at pc, innermost first (malloc'd) */
 	int nscopes;
-	int func;      /* index in scopes of the innermost DW_TAG_subprogram */
-	bool at_entry; /* pc is the function's first instruction */
+	int func;	  /* index in scopes of the innermost DW_TAG_subprogram */
+	bool at_entry;	  /* pc is the function's first instruction */
+	bool in_prologue; /* after it, before the first line of the body */
 };
 
 /* A value being built: its fetch, and whether that yields the object's address or its value. */
@@ -101,6 +102,8 @@ int sym_type_member(Dwarf_Die *aggregate, const char *name, Dwarf_Die *member, u
 /* Append "add imm" / "load size" to a fetch. 0 or -E2BIG. */
 int sym_fetch_add(struct up_fetch *f, int64_t imm);
 int sym_fetch_load(struct up_fetch *f, unsigned size);
+/* Is the variable's location at c->pc a frame-base slot (DW_OP_fbreg)? */
+bool sym_location_in_frame(struct sym_dwarf_ctx *c, Dwarf_Die *var);
 /* The location of a variable or parameter DIE at c->pc. */
 int sym_location(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *v);
 

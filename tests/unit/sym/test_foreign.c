@@ -186,6 +186,16 @@ static void test_foreign(void **state)
 		assert_int_equal(type.kind, UP_TYPE_SIGNED);
 		assert_int_equal(type.size, 8);
 
+		/* After the first instruction, still in the prologue: still the registers. */
+		uint16_t half;
+
+		assert_int_equal(ft.t.ops->read(&ft.t, m[0].addr, &half, 2), 0);
+		addr = m[0].addr + ((fa->arch.e_machine == EM_RISCV && (half & 3) != 3) ? 2 : 4);
+		assert_int_equal(up_sym_params(s, addr, a, 4), 2);
+		assert_int_equal(a[0].fetch.base, UP_FETCH_ARG);
+		assert_int_equal(a[1].fetch.base, UP_FETCH_ARG);
+		assert_int_equal(a[1].fetch.argn, 2);
+
 		/* A struct return: x8 on aarch64, a hidden a0 elsewhere. */
 		assert_int_equal(up_sym_functions(s, NULL, "fx_big", m, 8, amb, sizeof(amb)), 1);
 		assert_int_equal(up_sym_params(s, m[0].addr, a, 4), 1);

@@ -273,6 +273,24 @@ static void test_params_at_entry(void **state)
 		assert_int_equal(up_sym_params(s, f, a, 8), 1);
 		assert_arg(&a[0], "x", UP_FETCH_ARG, 2, UP_TYPE_SIGNED, 4);
 
+		/* Inside the -O0 prologue the frame slots are not stored yet: still registers. */
+		if (optimization == 0) {
+			uint8_t insn[4];
+			uint64_t pc = 0;
+
+			f = lookup_one(s, NULL, "fx_long").addr;
+			assert_int_equal(env->native_t.ops->read(&env->native_t, f, insn, 4), 0);
+			if (insn[0] == 0x55) /* push %rbp */
+				pc = f + 1;
+			else if (insn[0] == 0xf3 && insn[1] == 0x0f && insn[2] == 0x1e)
+				pc = f + 4; /* endbr64 */
+			else
+				fail_msg("unexpected first instruction 0x%02x", insn[0]);
+			assert_int_equal(up_sym_params(s, pc, a, 8), 2);
+			assert_arg(&a[0], "a", UP_FETCH_ARG, 1, UP_TYPE_SIGNED, 8);
+			assert_arg(&a[1], "b", UP_FETCH_ARG, 2, UP_TYPE_SIGNED, 4);
+		}
+
 		/* max is honoured. */
 		f = lookup_one(s, NULL, "fx_long").addr;
 		assert_int_equal(up_sym_params(s, f, a, 1), 1);
