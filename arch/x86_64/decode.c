@@ -323,8 +323,9 @@ static bool relative_target_ok(const struct up_insn *insn, const cs_x86 *x, int6
 /*
  * Branches we simulate; any other branch is refused. Branch hints (2e, 3e:
  * also CET's notrack), bnd (f2) and "rep ret" (f3) change nothing; the
- * operand-size prefix changes the width on some CPUs and is refused, as is
- * the address-size one except where it selects ecx as the counter.
+ * operand-size prefix changes the width on some CPUs and is refused unless
+ * REX.W overrides it, as is the address-size one except where it selects
+ * ecx as the counter; fs/gs only add their base to a memory operand.
  */
 static int decode_branch(struct up_insn *insn, const cs_insn *ci, unsigned prefixes)
 {
