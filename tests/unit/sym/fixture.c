@@ -90,6 +90,10 @@ FX_FUNC int symfix_main_too(void)
 	return 7;
 }
 
+/* Globals: fetched at their run-time address. */
+long fx_global = 42;
+struct fx_req fx_global_req = {7, 8, "g", NULL};
+
 static volatile sig_atomic_t load_requested;
 
 static void on_usr1(int sig)
@@ -116,14 +120,16 @@ int main(int argc, char **argv)
 	fx_outer(&outer);
 	fx_name(&req);
 	fx_void(0);
+	fx_global += fx_global_req.len;
 	fx_body(4, &req);
 	symfix_dup();
 	symfix_main_too();
 	symfix_only_b();
 	free(m);
 
-	printf("ready %p %p %p %p\n", (void *)fx_int, dlsym(RTLD_DEFAULT, "malloc"),
-	       (void *)_r_debug.r_brk, dlsym(RTLD_DEFAULT, "symfix_dup"));
+	printf("ready %p %p %p %p %p %p %p\n", (void *)fx_int, dlsym(RTLD_DEFAULT, "malloc"),
+	       (void *)_r_debug.r_brk, dlsym(RTLD_DEFAULT, "symfix_dup"), (void *)&_r_debug,
+	       (void *)&fx_global, (void *)&fx_global_req);
 	fflush(stdout);
 	for (;;) {
 		pause();

@@ -8,6 +8,8 @@
  * argv: FIXTURE LIBSYMFIXC FIXTURE-SOURCE OPTIMIZATION(0|2)
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -60,6 +62,21 @@ static int env_teardown(void **state)
 	up_sym_close(env->remote);
 	sym_child_stop(&env->child);
 	return 0;
+}
+
+/* Write the child's memory (r_debug's state for the refresh test). */
+static int test_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+	char path[64];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ok = pwrite(fd, buf, len, addr) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -EIO;
 }
 
 static const char *base(const char *path)
@@ -487,6 +504,36 @@ static void test_members(void **state)
 	}
 }
 
+/* Globals are found from any function of their CU, at their run-time address. */
+static void test_globals(void **state)
+{
+	struct sym_env *env = *state;
+
+	for (int i = 0; i < 2; i++) {
+		struct up_arg v;
+
+		assert_int_equal(up_sym_variable(env->both[i], env->child.fx_int, "fx_global", &v),
+				 0);
+		assert_int_equal(v.fetch.base, UP_FETCH_CONST);
+		assert_int_equal(v.fetch.imm, env->child.global);
+		assert_int_equal(v.fetch.nops, 1);
+		assert_int_equal(v.fetch.ops[0].op, UP_FOP_LOAD);
+		assert_int_equal(v.fetch.ops[0].size, 8);
+		assert_int_equal(v.type.kind, UP_TYPE_SIGNED);
+
+		assert_int_equal(
+		    up_sym_variable(env->both[i], env->child.fx_int, "fx_global_req.len", &v), 0);
+		assert_int_equal(v.fetch.base, UP_FETCH_CONST);
+		assert_int_equal(v.fetch.imm, env->child.global_req + offsetof(struct fx_req, len));
+		assert_int_equal(v.fetch.nops, 1);
+		assert_int_equal(v.fetch.ops[0].size, 8);
+		/* "->" on a struct that is not a pointer. */
+		assert_int_equal(
+		    up_sym_variable(env->both[i], env->child.fx_int, "fx_global_req->len", &v),
+		    -EINVAL);
+	}
+}
+
 static void test_return_types(void **state)
 {
 	struct sym_env *env = *state;
@@ -596,8 +643,24 @@ static void test_refresh(void **state)
 	struct sym_env *env = *state;
 	struct up_func_match m[2];
 	char line[64], amb[64];
+	uint64_t addr;
 
 	assert_int_equal(up_sym_refresh(env->native), 0);
+	assert_int_equal(up_sym_refresh(env->remote), 0);
+
+	/* While r_debug says the list is changing, the remote view keeps what it knew. */
+	struct up_module_info before, after;
+	int32_t rt_add = 1, rt_consistent = 0; /* RT_ADD, RT_CONSISTENT */
+	uint64_t r_state = env->child.r_debug + 24;
+
+	assert_int_equal(up_sym_module(env->remote, "libsymfixb", &before), 0);
+	assert_int_equal(test_write(env->child.pid, r_state, &rt_add, 4), 0);
+	assert_int_equal(up_sym_refresh(env->remote), 0);
+	assert_int_equal(up_sym_module(env->remote, "libsymfixb", &after), 0);
+	assert_int_equal(after.start, before.start);
+	assert_int_equal(up_sym_rbrk(env->remote, &addr), 0);
+	assert_int_equal(addr, env->child.r_brk);
+	assert_int_equal(test_write(env->child.pid, r_state, &rt_consistent, 4), 0);
 	assert_int_equal(up_sym_refresh(env->remote), 0);
 	assert_int_equal(
 	    up_sym_functions(env->native, "libsymfixc", "symfix_late", m, 2, amb, sizeof(amb)),
@@ -630,6 +693,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_params_in_body),
 	    cmocka_unit_test(test_members),
 	    cmocka_unit_test(test_member_in_body),
+	    cmocka_unit_test(test_globals),
 	    cmocka_unit_test(test_return_types),
 	    cmocka_unit_test(test_rbrk),
 	    cmocka_unit_test(test_describe_and_link),

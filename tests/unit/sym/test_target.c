@@ -99,8 +99,11 @@ int sym_child_start(struct sym_child *c, char *const argv[])
 	close(fds[1]);
 	c->out = fdopen(fds[0], "r");
 	if (!c->out || sym_child_line(c, line, sizeof(line)) < 0 ||
-	    sscanf(line, "ready %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64, &c->fx_int,
-		   &c->malloc_addr, &c->r_brk, &c->symfix_dup) != 4) {
+	    sscanf(line,
+		   "ready %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64
+		   " %" SCNx64,
+		   &c->fx_int, &c->malloc_addr, &c->r_brk, &c->symfix_dup, &c->r_debug, &c->global,
+		   &c->global_req) != 7) {
 		sym_child_stop(c);
 		return -EIO;
 	}

@@ -24,7 +24,7 @@ void sym_test_target_init(struct up_target *t, pid_t pid, const char *exe, bool 
 struct sym_child {
 	pid_t pid;
 	FILE *out; /* its stdout */
-	uint64_t fx_int, malloc_addr, r_brk, symfix_dup;
+	uint64_t fx_int, malloc_addr, r_brk, symfix_dup, r_debug, global, global_req;
 };
 
 int sym_child_start(struct sym_child *c, char *const argv[]);
