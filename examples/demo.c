@@ -37,11 +37,11 @@ static struct entry *table[BUCKETS];
 static long distinct;
 
 static const char builtin_text[] =
-	"It was the best of times, it was the worst of times, it was the age of wisdom, it was "
-	"the age of foolishness, it was the epoch of belief, it was the epoch of incredulity, it "
-	"was the season of Light, it was the season of Darkness, it was the spring of hope, it "
-	"was the winter of despair, we had everything before us, we had nothing before us, we "
-	"were all going direct to Heaven, we were all going direct the other way.";
+    "It was the best of times, it was the worst of times, it was the age of wisdom, it was "
+    "the age of foolishness, it was the epoch of belief, it was the epoch of incredulity, it "
+    "was the season of Light, it was the season of Darkness, it was the spring of hope, it "
+    "was the winter of despair, we had everything before us, we had nothing before us, we "
+    "were all going direct to Heaven, we were all going direct the other way.";
 
 __attribute__((noinline)) int fib(int n)
 {
@@ -103,7 +103,8 @@ __attribute__((noinline)) long split_text(const char *text, int round)
 
 static int by_count(const void *a, const void *b)
 {
-	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	const struct entry *x = *(const struct entry *const *)a,
+			   *y = *(const struct entry *const *)b;
 
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
@@ -173,8 +174,7 @@ int main(int argc, char **argv)
 		}
 		break;
 	}
-	printf("%ld words, %ld distinct, fib sum %ld; the most frequent:\n", words, distinct,
-	       fibs);
+	printf("%ld words, %ld distinct, fib sum %ld; the most frequent:\n", words, distinct, fibs);
 	top_words(5);
 	return 0;
 }

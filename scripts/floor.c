@@ -37,7 +37,8 @@ static uint64_t module_base(pid_t pid, const char *suffix)
 		size_t len, slen = strlen(suffix);
 
 		if (sscanf(line, "%" SCNx64 "-%*x %*s %" SCNx64 " %*s %*s %4095s", &lo, &off,
-			   name) != 3 || off != 0)
+			   name) != 3 ||
+		    off != 0)
 			continue;
 		len = strlen(name);
 		if (len >= slen && strcmp(name + len - slen, suffix) == 0) {
