@@ -88,14 +88,14 @@ static int pt_detach(struct up_target *t)
 		err = pt_stop_all(t);
 	while (pt_queue_pop(&p->queue, &ev)) {
 		th = pt_thread_find(tab, ev.tid);
-		if (th && ev.kind == UP_STOP_SIGNAL && !th->deferred_sig)
-			th->deferred_sig = ev.sig;
+		if (th && ev.kind == UP_STOP_SIGNAL && !th->held_sig)
+			th->held_sig = ev.sig;
 	}
 	for (unsigned i = 0; i < tab->cap; i++) {
 		th = &tab->slot[i];
 		if (!th->tid)
 			continue;
-		sig = th->deferred_sig;
+		sig = th->held_sig;
 		if (!sig && th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP)
 			sig = th->stop_sig;
 		if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) < 0 && errno != ESRCH && !err)

@@ -48,7 +48,7 @@ struct pt_thread {
 	bool vfork_child;    /* made by vfork: shares the parent's memory */
 	bool fork_child;     /* the leader of a process made by fork/vfork */
 	uint8_t step_from;   /* state before step(): a remote syscall puts it back */
-	int deferred_sig;    /* signal that arrived during a remote syscall's step */
+	int held_sig;	     /* signal held back during a remote syscall, for the core */
 };
 
 struct pt_table {

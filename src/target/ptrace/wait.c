@@ -57,6 +57,7 @@ static int restart(struct up_ptrace *p, struct pt_thread *th, int sig)
 int pt_restart(struct up_ptrace *p, struct pt_thread *th, int sig)
 {
 	th->stepping = false;
+	th->held_sig = 0;
 	return restart(p, th, sig);
 }
 
@@ -406,7 +407,7 @@ int up_ptrace_wait_step(struct up_target *t, pid_t tid)
 	struct up_ptrace *p = to_ptrace(t);
 	struct pt_thread *th;
 	struct up_stop stop;
-	int status, err;
+	int status, err, sig = 0;
 	pid_t pid;
 
 	if (t->ops != &up_ptrace_ops)
@@ -424,7 +425,7 @@ int up_ptrace_wait_step(struct up_target *t, pid_t tid)
 			break;
 		th = pt_thread_find(&p->threads, tid);
 		if (stop.kind == UP_STOP_SIGNAL && th) {
-			th->deferred_sig = stop.sig;
+			sig = stop.sig;
 			th->stepping = true;
 			th->stop_type = PT_STOP_NONE;
 			th->state = PT_RUNNING;
@@ -444,12 +445,14 @@ int up_ptrace_wait_step(struct up_target *t, pid_t tid)
 	if (!th)
 		return -ESRCH;
 	th->state = th->step_from;
-	if (th->deferred_sig) {
+	if (sig) {
+		/* Until the core resumes it, this stop stands for the signal (detach delivers it).
+		 */
 		memset(&stop, 0, sizeof(stop));
 		stop.kind = UP_STOP_SIGNAL;
 		stop.tid = tid;
-		stop.sig = th->deferred_sig;
-		th->deferred_sig = 0;
+		stop.sig = sig;
+		th->held_sig = sig;
 		th->state = PT_STOPPED;
 		return pt_queue_push(&p->queue, &stop);
 	}

@@ -12,6 +12,9 @@
  *   fork FD       write &value to FD, fork; the child exits with value, the
  *                 parent with child's status + 10 * its own value
  *   spin          two threads busy for a second, exit 0
+ *   usr1          print "ready", wait up to 3 s for SIGUSR1 (handled): "ok", exit 0
+ *   vfork         vfork; the child exits 6, the parent with its status + 20
+ *   thread_exec   a second thread execs "helper exit 8"
  */
 #include <pthread.h>
 #include <signal.h>
@@ -57,6 +60,19 @@ static void *joiner(void *arg)
 	if (now_ns() - t0 < 1000 * 1000000LL)
 		bad = 1;
 	return NULL;
+}
+
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	got_usr1 = 1;
+}
+
+static void *exec_exit8(void *arg)
+{
+	execl((const char *)arg, (const char *)arg, "exit", "8", (char *)NULL);
+	_exit(103);
 }
 
 static void *noop(void *arg)
@@ -123,6 +139,29 @@ int main(int argc, char **argv)
 		spin(NULL);
 		pthread_join(a, NULL);
 		return 0;
+	}
+	if (!strcmp(argv[1], "usr1")) {
+		signal(SIGUSR1, on_usr1);
+		printf("ready\n");
+		fflush(stdout);
+		for (int i = 0; i < 300 && !got_usr1; i++)
+			usleep(10000);
+		printf("%s\n", got_usr1 ? "ok" : "no signal");
+		return !got_usr1;
+	}
+	if (!strcmp(argv[1], "vfork")) {
+		int status = 0;
+		pid_t pid = vfork();
+
+		if (pid == 0)
+			_exit(6);
+		waitpid(pid, &status, 0);
+		return WEXITSTATUS(status) + 20;
+	}
+	if (!strcmp(argv[1], "thread_exec")) {
+		pthread_create(&a, NULL, exec_exit8, argv[0]);
+		pthread_join(a, NULL);
+		return 104;
 	}
 	return 100;
 }

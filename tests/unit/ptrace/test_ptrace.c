@@ -446,8 +446,8 @@ static void test_remote_mmap(void **state)
 	finish(t, UP_STOP_EXITED, 0);
 }
 
-/* Run helper sleeper untraced with stdout on a pipe; returns once it said "ready". */
-static pid_t start_sleeper(int *out_fd)
+/* Run helper MODE untraced with stdout on a pipe; returns once it said "ready". */
+static pid_t start_untraced(const char *mode, int *out_fd)
 {
 	int fds[2];
 	char buf[16] = {0};
@@ -460,7 +460,7 @@ static pid_t start_sleeper(int *out_fd)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		execl(helper, helper, "sleeper", (char *)NULL);
+		execl(helper, helper, mode, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -481,7 +481,7 @@ static void test_attach_sleeper(void **state)
 	assert_int_equal(up_ptrace_attach(&t, 999999999, false), -ESRCH);
 	assert_int_equal(up_ptrace_attach(&t, getpid(), false), -EPERM);
 
-	pid = start_sleeper(&fd);
+	pid = start_untraced("sleeper", &fd);
 	usleep(100 * 1000); /* let the threads reach nanosleep and the futex */
 	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
 	if (!t->arch)
@@ -514,6 +514,84 @@ static void test_attach_sleeper(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * A signal that reaches a thread while a remote syscall steps it is held
+ * back, queued as a stop for the core, and delivered (here by detach).
+ */
+static void test_signal_during_remote_syscall(void **state)
+{
+	struct up_target *t = NULL;
+	char buf[64] = {0};
+	struct up_stop s;
+	int fd, status;
+	pid_t pid = start_untraced("usr1", &fd);
+
+	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
+	if (!t->arch)
+		t->arch = test_arch();
+	assert_int_equal(syscall(SYS_tgkill, pid, pid, SIGUSR1), 0);
+	remote_mmap_cycle(t, pid, find_syscall(t, "libc"), false);
+	assert_int_equal(t->ops->wait(t, &s, 0), 0);
+	assert_int_equal(s.kind, UP_STOP_SIGNAL);
+	assert_int_equal(s.tid, pid);
+	assert_int_equal(s.sig, SIGUSR1);
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	assert_string_equal(buf, "ok\n");
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Detached while group-stopped, it stays stopped until SIGCONT, as untraced. */
+static void test_detach_group_stopped(void **state)
+{
+	struct up_target *t = spawn(helper, "stopcont", NULL);
+	int64_t until;
+	struct up_stop s;
+	pid_t pid = t->pid;
+	int status;
+
+	assert_int_equal(t->ops->resume_all(t), 0);
+	usleep(50 * 1000);
+	kill(pid, SIGSTOP);
+	until = now_ms() + 200;
+	while (now_ms() < until) {
+		assert_int_equal(t->ops->wait(t, &s, 20), 0);
+		if (s.kind == UP_STOP_TIMEOUT)
+			continue;
+		assert_int_equal(s.kind, UP_STOP_SIGNAL);
+		assert_int_equal(t->ops->resume(t, s.tid, s.sig), 0);
+	}
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+	usleep(100 * 1000);
+	assert_int_equal(proc_state(pid), 'T');
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	kill(pid, SIGCONT);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 7);
+}
+
+static void test_kill(void **state)
+{
+	struct up_target *t = spawn(helper, "spin", NULL);
+	pid_t pid = t->pid;
+	int status;
+
+	assert_int_equal(t->ops->resume_all(t), 0);
+	usleep(50 * 1000);
+	assert_int_equal(t->ops->kill(t), 0);
+	t->ops->destroy(t);
+	/* reaped already */
+	assert_int_equal(waitpid(pid, &status, WNOHANG | __WALL), -1);
+	assert_int_equal(errno, ECHILD);
 }
 
 static void test_group_stop(void **state)
@@ -639,6 +717,35 @@ static void test_exec(void **state)
 	t->ops->destroy(t);
 }
 
+static void test_vfork_release(void **state)
+{
+	struct up_target *t = spawn(helper, "vfork", NULL);
+	struct run_log log;
+
+	run_to_end(t, &log, NULL);
+	assert_int_equal(log.forks, 1);
+	assert_int_equal(log.end.kind, UP_STOP_EXITED);
+	assert_int_equal(log.end.status, 26); /* child 6 + 20 */
+	t->ops->destroy(t);
+}
+
+/* exec from a second thread: the exec is reported with the process's pid. */
+static void test_thread_exec(void **state)
+{
+	struct up_target *t = spawn(helper, "thread_exec", NULL);
+	struct run_log log;
+	pid_t tids[8];
+
+	run_to_end(t, &log, NULL);
+	assert_int_equal(log.new_threads, 1);
+	assert_int_equal(log.execs, 1);
+	assert_string_equal(t->exe, helper);
+	assert_int_equal(log.end.kind, UP_STOP_EXITED);
+	assert_int_equal(log.end.status, 8);
+	assert_int_equal(t->ops->threads(t, tids, 8), 0);
+	t->ops->destroy(t);
+}
+
 static void test_stop_all_spinning(void **state)
 {
 	struct up_target *t = spawn(helper, "spin", NULL);
@@ -705,6 +812,11 @@ int main(void)
 	    cmocka_unit_test(test_fork_release),
 	    cmocka_unit_test(test_exec),
 	    cmocka_unit_test(test_stop_all_spinning),
+	    cmocka_unit_test(test_signal_during_remote_syscall),
+	    cmocka_unit_test(test_detach_group_stopped),
+	    cmocka_unit_test(test_kill),
+	    cmocka_unit_test(test_vfork_release),
+	    cmocka_unit_test(test_thread_exec),
 	};
 
 	if (!ptrace_allowed()) {
