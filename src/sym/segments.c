@@ -9,8 +9,7 @@
 
 #include "sym_internal.h"
 
-int up_sym_exec_ranges(struct up_symtab *s, const char *module_spec, uint64_t ranges[][2],
-		       int max)
+int up_sym_exec_ranges(struct up_symtab *s, const char *module_spec, uint64_t ranges[][2], int max)
 {
 	Dwfl_Module *mod = sym_module_find(s, module_spec);
 	GElf_Addr bias;

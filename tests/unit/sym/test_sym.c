@@ -683,22 +683,14 @@ static void test_refresh(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_main_function),
-	    cmocka_unit_test(test_libc_function),
-	    cmocka_unit_test(test_globs),
-	    cmocka_unit_test(test_ambiguous_and_missing),
-	    cmocka_unit_test(test_modules),
-	    cmocka_unit_test(test_params_at_entry),
-	    cmocka_unit_test(test_file_line),
-	    cmocka_unit_test(test_params_in_body),
-	    cmocka_unit_test(test_members),
-	    cmocka_unit_test(test_member_in_body),
-	    cmocka_unit_test(test_globals),
-	    cmocka_unit_test(test_return_types),
-	    cmocka_unit_test(test_rbrk),
-	    cmocka_unit_test(test_describe_and_link),
-	    cmocka_unit_test(test_list),
-	    cmocka_unit_test(test_refresh),
+	    cmocka_unit_test(test_main_function), cmocka_unit_test(test_libc_function),
+	    cmocka_unit_test(test_globs),	  cmocka_unit_test(test_ambiguous_and_missing),
+	    cmocka_unit_test(test_modules),	  cmocka_unit_test(test_params_at_entry),
+	    cmocka_unit_test(test_file_line),	  cmocka_unit_test(test_params_in_body),
+	    cmocka_unit_test(test_members),	  cmocka_unit_test(test_member_in_body),
+	    cmocka_unit_test(test_globals),	  cmocka_unit_test(test_return_types),
+	    cmocka_unit_test(test_rbrk),	  cmocka_unit_test(test_describe_and_link),
+	    cmocka_unit_test(test_list),	  cmocka_unit_test(test_refresh),
 	};
 
 	if (argc != 5) {
