@@ -605,6 +605,31 @@ static void test_describe_and_link(void **state)
 	}
 }
 
+/* Executable segments: where fx_int and malloc are, and not the data. */
+static void test_exec_ranges(void **state)
+{
+	struct sym_env *env = *state;
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t r[8][2];
+		int n, in_text = 0, in_data = 0;
+
+		n = up_sym_exec_ranges(env->both[i], NULL, r, 8);
+		assert_true(n >= 1);
+		for (int k = 0; k < n; k++) {
+			in_text += env->child.fx_int >= r[k][0] && env->child.fx_int < r[k][1];
+			in_data += env->child.global >= r[k][0] && env->child.global < r[k][1];
+		}
+		assert_int_equal(in_text, 1);
+		assert_int_equal(in_data, 0);
+		n = up_sym_exec_ranges(env->both[i], "libc", r, 8);
+		assert_true(n >= 1);
+		assert_true(env->child.malloc_addr >= r[0][0] &&
+			    env->child.malloc_addr < r[n - 1][1]);
+		assert_int_equal(up_sym_exec_ranges(env->both[i], "libnothere", r, 8), -ENOENT);
+	}
+}
+
 struct list_ctx {
 	int n, in_main;
 	char first_module[4096];
@@ -682,16 +707,27 @@ static void test_refresh(void **state)
 
 int main(int argc, char **argv)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_main_function), cmocka_unit_test(test_libc_function),
-	    cmocka_unit_test(test_globs),	  cmocka_unit_test(test_ambiguous_and_missing),
-	    cmocka_unit_test(test_modules),	  cmocka_unit_test(test_params_at_entry),
-	    cmocka_unit_test(test_file_line),	  cmocka_unit_test(test_params_in_body),
-	    cmocka_unit_test(test_members),	  cmocka_unit_test(test_member_in_body),
-	    cmocka_unit_test(test_globals),	  cmocka_unit_test(test_return_types),
-	    cmocka_unit_test(test_rbrk),	  cmocka_unit_test(test_describe_and_link),
-	    cmocka_unit_test(test_list),	  cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_main_function),
+		cmocka_unit_test(test_libc_function),
+		cmocka_unit_test(test_globs),
+		cmocka_unit_test(test_ambiguous_and_missing),
+		cmocka_unit_test(test_modules),
+		cmocka_unit_test(test_params_at_entry),
+		cmocka_unit_test(test_file_line),
+		cmocka_unit_test(test_params_in_body),
+		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_member_in_body),
+		cmocka_unit_test(test_globals),
+		cmocka_unit_test(test_return_types),
+		cmocka_unit_test(test_rbrk),
+		cmocka_unit_test(test_describe_and_link),
+		cmocka_unit_test(test_exec_ranges),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_refresh),
 	};
+	/* clang-format on */
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: %s FIXTURE LIBSYMFIXC FIXTURE-SOURCE 0|2\n", argv[0]);
