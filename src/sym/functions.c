@@ -32,7 +32,9 @@ static bool name_better(const char *pattern, const char *a, int abind, const cha
 		return bbind == STB_GLOBAL;
 	if (ua != ub)
 		return ub < ua;
-	return strlen(b) < strlen(a);
+	if (strlen(a) != strlen(b))
+		return strlen(b) < strlen(a);
+	return strcmp(b, a) < 0;
 }
 
 /* One matching symbol of one module, before it becomes a struct up_func_match. */
@@ -42,6 +44,13 @@ struct sym_hit {
 	int bind;
 };
 
+static int compare_addr(const void *a, const void *b)
+{
+	const struct sym_hit *ha = a, *hb = b;
+
+	return ha->addr < hb->addr ? -1 : ha->addr > hb->addr;
+}
+
 /*
  * The module's function symbols matching the pattern, one per address, in a
  * malloc'd array (*hits). Returns the count or a negative errno.
@@ -50,7 +59,7 @@ static int module_matches(Dwfl_Module *mod, const char *pattern, struct sym_hit 
 {
 	int nsyms = dwfl_module_getsymtab(mod);
 	struct sym_hit *h;
-	int n = 0;
+	int n = 0, kept = 0;
 
 	*hits = NULL;
 	if (nsyms <= 0)
@@ -64,7 +73,7 @@ static int module_matches(Dwfl_Module *mod, const char *pattern, struct sym_hit 
 		GElf_Word shndx;
 		GElf_Sym sym;
 		const char *raw;
-		int type, bind, j;
+		int type;
 
 		raw = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
 		if (!raw || !*raw || sym.st_size == 0 || shndx == SHN_UNDEF)
@@ -76,25 +85,25 @@ static int module_matches(Dwfl_Module *mod, const char *pattern, struct sym_hit 
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(raw, "@"), raw);
 		if (fnmatch(pattern, name, 0) != 0)
 			continue;
-		bind = GELF_ST_BIND(sym.st_info);
-		for (j = 0; j < n; j++)
-			if (h[j].addr == addr)
-				break;
-		if (j < n) {
-			if (name_better(pattern, h[j].name, h[j].bind, name, bind)) {
-				memcpy(h[j].name, name, sizeof(name));
-				h[j].bind = bind;
-			}
-			continue;
-		}
 		memcpy(h[n].name, name, sizeof(name));
 		h[n].addr = addr;
 		h[n].size = sym.st_size;
-		h[n].bind = bind;
+		h[n].bind = GELF_ST_BIND(sym.st_info);
 		n++;
 	}
+	/* One per address: aliases (malloc, __libc_malloc) keep the best name. */
+	qsort(h, n, sizeof(*h), compare_addr);
+	for (int i = 0; i < n; i++) {
+		if (kept && h[kept - 1].addr == h[i].addr) {
+			if (name_better(pattern, h[kept - 1].name, h[kept - 1].bind, h[i].name,
+					h[i].bind))
+				h[kept - 1] = h[i];
+			continue;
+		}
+		h[kept++] = h[i];
+	}
 	*hits = h;
-	return n;
+	return kept;
 }
 
 static void hit_to_match(const struct sym_hit *h, const char *path, struct up_func_match *m)
