@@ -717,6 +717,86 @@ static void test_exec(void **state)
 	t->ops->destroy(t);
 }
 
+/* The per-hit path: a breakpoint trap, then a single-step, then on to the end. */
+static void test_breakpoint_and_step(void **state)
+{
+	struct up_target *t = spawn(helper, "exit", "0");
+	const struct up_arch *a = t->arch;
+	uint64_t entry = auxv_get(t, AT_ENTRY);
+	uint8_t bp[4] = {0xcc}, orig[4];
+	unsigned bp_len = 1, adjust = 1;
+	struct up_regs regs;
+	struct up_stop s;
+
+	if (a->bp_len) {
+		memcpy(bp, a->bp, sizeof(bp));
+		bp_len = a->bp_len;
+		adjust = a->bp_pc_adjust;
+	} else if (a->e_machine == EM_AARCH64) {
+		memcpy(bp, (uint8_t[]){0x00, 0x00, 0x20, 0xd4}, 4);
+		bp_len = 4;
+		adjust = 0;
+	}
+	assert_int_equal(t->ops->read(t, entry, orig, bp_len), 0);
+	assert_int_equal(t->ops->write(t, entry, bp, bp_len), 0);
+	assert_int_equal(t->ops->resume_all(t), 0);
+	assert_int_equal(t->ops->wait(t, &s, 5000), 0);
+	assert_int_equal(s.kind, UP_STOP_TRAP);
+	assert_int_equal(s.tid, t->pid);
+	assert_false(s.stepped);
+	assert_int_equal(t->ops->get_regs(t, s.tid, &regs), 0);
+	assert_int_equal(regs.r[a->pc_reg], entry + adjust);
+
+	assert_int_equal(t->ops->write(t, entry, orig, bp_len), 0);
+	regs.r[a->pc_reg] = entry;
+	assert_int_equal(t->ops->set_regs(t, s.tid, &regs), 0);
+	assert_int_equal(t->ops->step(t, s.tid), 0);
+	assert_int_equal(t->ops->wait(t, &s, 5000), 0);
+	assert_int_equal(s.kind, UP_STOP_TRAP);
+	assert_true(s.stepped);
+	assert_int_equal(t->ops->get_regs(t, s.tid, &regs), 0);
+	assert_true(regs.r[a->pc_reg] != entry);
+	assert_int_equal(t->ops->resume(t, s.tid, 0), 0);
+	finish(t, UP_STOP_EXITED, 0);
+}
+
+/* Attach to a process stopped by SIGSTOP: it stays stopped while traced and after. */
+static void test_attach_stopped(void **state)
+{
+	struct up_target *t = NULL;
+	struct up_regs regs;
+	struct up_stop s;
+	pid_t pid, tids[4];
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(helper, helper, "stopcont", (char *)NULL);
+		_exit(127);
+	}
+	usleep(30 * 1000);
+	kill(pid, SIGSTOP);
+	assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+	assert_true(WIFSTOPPED(status));
+
+	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
+	assert_int_equal(t->ops->threads(t, tids, 4), 1);
+	assert_int_equal(t->ops->get_regs(t, pid, &regs), 0);
+	assert_int_equal(t->ops->resume_all(t), 0);
+	assert_int_equal(t->ops->wait(t, &s, 200), 0);
+	assert_int_equal(s.kind, UP_STOP_TIMEOUT);
+	assert_true(proc_state(pid) == 't' || proc_state(pid) == 'T');
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+	usleep(50 * 1000);
+	assert_int_equal(proc_state(pid), 'T');
+	kill(pid, SIGCONT);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 7);
+}
+
 static void test_vfork_release(void **state)
 {
 	struct up_target *t = spawn(helper, "vfork", NULL);
@@ -817,6 +897,8 @@ int main(void)
 	    cmocka_unit_test(test_kill),
 	    cmocka_unit_test(test_vfork_release),
 	    cmocka_unit_test(test_thread_exec),
+	    cmocka_unit_test(test_breakpoint_and_step),
+	    cmocka_unit_test(test_attach_stopped),
 	};
 
 	if (!ptrace_allowed()) {
