@@ -165,6 +165,15 @@ Dwfl_Module *sym_module_find(struct up_symtab *s, const char *spec)
 	return best;
 }
 
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	while (name && *name)
+		h = (h ^ (uint8_t)*name++) * 0x100000001b3ull;
+	return h;
+}
+
 /* Remember the modules of this report; returns how many were not there before. */
 static int note_modules(struct up_symtab *s)
 {
@@ -179,10 +188,13 @@ static int note_modules(struct up_symtab *s)
 		Dwarf_Addr start;
 		bool known = false;
 
-		dwfl_module_info(mods[i], NULL, &start, NULL, NULL, NULL, NULL, NULL);
-		starts[i] = start;
+		const char *name =
+		    dwfl_module_info(mods[i], NULL, &start, NULL, NULL, NULL, NULL, NULL);
+
+		/* A module is its start and its name (a library dlopen'ed where another was). */
+		starts[i] = start ^ name_hash(name);
 		for (int j = 0; j < s->nmodules && !known; j++)
-			known = s->starts[j] == start;
+			known = s->starts[j] == starts[i];
 		added += !known;
 	}
 	memcpy(s->starts, starts, n * sizeof(starts[0]));

@@ -36,7 +36,7 @@ struct up_symtab {
 	uint64_t auxv_phdr;  /* AT_PHDR */
 	uint64_t main_bias;  /* remote: bias the main program was reported at */
 	int nmodules;
-	uint64_t starts[SYM_MAX_MODULES]; /* low addresses of the last report (new-module count) */
+	uint64_t starts[SYM_MAX_MODULES]; /* start ^ name hash of the last report's modules */
 	struct sym_known known[SYM_MAX_MODULES];
 	int nknown;
 };
