@@ -4,7 +4,8 @@
  * this file decides how a hit completes the instruction (design.md, "the
  * life of a probe hit"):
  *   - SIMULATE the cheap, exact classes (nops, endbr, push, branches, calls,
- *     ret, mov reg,reg, leave), leaving their operands in insn->priv[];
+ *     ret, mov reg,reg, leave, add/sub $imm,reg), leaving their operands in
+ *     insn->priv[];
  *   - XOL everything else that may run at another address, noting where a
  *     rip-relative displacement sits so xol.c can re-target it;
  *   - REFUSE what must not run out of line or that we cannot decode.
@@ -443,6 +444,36 @@ static bool decode_mov(struct up_insn *insn, const cs_insn *ci, unsigned prefixe
 	return true;
 }
 
+/*
+ * add or sub of a sign-extended immediate to a 64-bit register (REX.W 83 /0
+ * /5 ib, 81 /0 /5 id, mod 11): the prologue's `sub $N, %rsp`. Its flags are
+ * computed exactly by simulate.c.
+ */
+static bool decode_add_imm(struct up_insn *insn, const cs_insn *ci, unsigned prefixes,
+			   unsigned pfx_end)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	const uint8_t *b = insn->bytes;
+	unsigned op = x->opcode[0], ext = (x->modrm >> 3) & 7, off = x->encoding.imm_offset;
+	int32_t imm32;
+
+	if (prefixes || (x->rex & 8) == 0 || pfx_end != 0 || (op != 0x83 && op != 0x81) ||
+	    (x->modrm >> 6) != 3 || (ext != 0 && ext != 5))
+		return false;
+	if (op == 0x83 && insn->len == 4 && off == 3) {
+		insn->priv[1] = (int8_t)b[3];
+	} else if (op == 0x81 && insn->len == 7 && off == 3) {
+		memcpy(&imm32, b + 3, 4);
+		insn->priv[1] = imm32;
+	} else {
+		return false;
+	}
+	insn->priv[0] = enc_to_idx[(x->modrm & 7) | ((x->rex & 1) ? 8 : 0)];
+	insn->priv[2] = ext == 5;
+	simulate_as(insn, X86_CLASS_ADD_IMM);
+	return true;
+}
+
 /* Is up_regs index idx read or written by the instruction, explicitly or not? */
 static bool uses_register(csh handle, const cs_insn *ci, int idx)
 {
@@ -595,6 +626,9 @@ static int classify(struct up_insn *insn, csh handle, const cs_insn *ci)
 	    decode_push(insn, ci))
 		return 0;
 	if (ci->id == X86_INS_MOV && decode_mov(insn, ci, prefixes))
+		return 0;
+	if ((ci->id == X86_INS_ADD || ci->id == X86_INS_SUB) &&
+	    decode_add_imm(insn, ci, prefixes, pfx_end))
 		return 0;
 	if (ci->id == X86_INS_LEAVE && !(prefixes & PFX_OPSIZE) && ci->size == pfx_end + 1)
 		return simulate_as(insn, X86_CLASS_LEAVE);

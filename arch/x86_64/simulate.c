@@ -49,6 +49,28 @@ bool up_x86_64_condition(unsigned cc, uint64_t eflags)
 	return (cc & 1) ? !r : r;
 }
 
+/* rflags after a 64-bit add or sub: CF PF AF ZF SF OF from the operands, the rest kept. */
+static uint64_t arith_flags(uint64_t eflags, uint64_t a, uint64_t b, uint64_t res, bool sub)
+{
+	uint64_t f = eflags & ~(uint64_t)(X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF |
+					  X86_FLAG_SF | X86_FLAG_OF);
+
+	if (sub ? a < b : res < a)
+		f |= X86_FLAG_CF;
+	if (!(__builtin_popcount((unsigned)(res & 0xff)) & 1))
+		f |= X86_FLAG_PF;
+	if ((a ^ b ^ res) & 0x10)
+		f |= X86_FLAG_AF;
+	if (res == 0)
+		f |= X86_FLAG_ZF;
+	if (res >> 63)
+		f |= X86_FLAG_SF;
+	/* Overflow: the operands' signs (b negated for sub) agree and the result's differs. */
+	if (((sub ? (a ^ b) : ~(a ^ b)) & (a ^ res)) >> 63)
+		f |= X86_FLAG_OF;
+	return f;
+}
+
 static int push64(struct up_regs *regs, const struct up_mem *mem, uint64_t value)
 {
 	uint64_t sp = regs->r[UP_X86_RSP] - 8;
@@ -95,7 +117,7 @@ int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const s
 {
 	struct up_regs r = *regs;
 	const int64_t *p = insn->priv;
-	uint64_t next = insn->addr + insn->len, target = 0, count, mask;
+	uint64_t next = insn->addr + insn->len, target = 0, count, mask, a, b, res;
 	int err = 0;
 
 	if (insn->action != UP_INSN_SIMULATE)
@@ -157,6 +179,13 @@ int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const s
 	case X86_CLASS_MOV_RR:
 		/* A 32-bit destination is zero-extended, as the hardware does. */
 		r.r[p[0]] = p[2] == 4 ? (uint32_t)regs->r[p[1]] : regs->r[p[1]];
+		break;
+	case X86_CLASS_ADD_IMM:
+		a = regs->r[p[0]];
+		b = (uint64_t)p[1];
+		res = p[2] ? a - b : a + b;
+		r.r[p[0]] = res;
+		r.r[UP_X86_EFLAGS] = arith_flags(regs->r[UP_X86_EFLAGS], a, b, res, p[2]);
 		break;
 	case X86_CLASS_LEAVE:
 		r.r[UP_X86_RSP] = regs->r[UP_X86_RBP];

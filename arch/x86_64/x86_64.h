@@ -27,6 +27,7 @@ enum x86_class {
 	X86_CLASS_RET,	    /* priv[0] = bytes popped after the return address */
 	X86_CLASS_MOV_RR,   /* priv[0] = destination, priv[1] = source, priv[2] = size 4|8 */
 	X86_CLASS_LEAVE,
+	X86_CLASS_ADD_IMM, /* add/sub $imm, reg64: priv[0] = register, [1] = imm, [2] = 1 for sub */
 	/* UP_INSN_XOL */
 	X86_CLASS_XOL,	      /* runs unchanged at any address */
 	X86_CLASS_XOL_RIPREL, /* rip-relative: priv[] = struct x86_riprel below */
@@ -58,6 +59,7 @@ enum {
 #define X86_FLAG_ZF (1u << 6)
 #define X86_FLAG_SF (1u << 7)
 #define X86_FLAG_OF (1u << 11)
+#define X86_FLAG_AF (1u << 4)
 
 int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
 int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);

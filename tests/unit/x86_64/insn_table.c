@@ -78,10 +78,18 @@ const struct x86_case x86_cases[] = {
 	{ "49 89 fc", SIM, 3, "mov", NULL },
 	{ "89 f0", SIM, 2, "mov", NULL },
 	{ "c9", SIM, 1, "leave", NULL },
+	/* add/sub $imm, reg64 */
+	{ "48 83 ec 10", SIM, 4, "sub", NULL },
+	{ "48 81 ec 00 01 00 00", SIM, 7, "sub", NULL },
+	{ "48 83 c4 08", SIM, 4, "add", NULL },
+	{ "49 83 c7 01", SIM, 4, "add", NULL },
+	{ "48 81 c5 00 00 00 80", SIM, 7, "add", NULL },
 
 	/* out of line, unchanged */
-	{ "48 83 ec 10", XOL, 4, "sub", NULL },
-	{ "48 81 ec 00 01 00 00", XOL, 7, "sub", NULL },
+	{ "83 ec 10", XOL, 3, "sub", NULL },
+	{ "48 83 e4 f0", XOL, 4, "and", NULL },
+	{ "48 2d 00 01 00 00", XOL, 6, "sub", NULL },
+	{ "48 83 04 24 01", XOL, 5, "addq", NULL },
 	{ "31 c0", XOL, 2, "xor", NULL },
 	{ "41 90", XOL, 2, "xchg", NULL },
 	{ "f3 90", XOL, 2, "pause", NULL },

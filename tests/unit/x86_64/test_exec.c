@@ -8,6 +8,8 @@
  * (jmp rel32), far (jmp *0(%rip)) and, for rip-relative operands out of
  * reach, with the scratch register (its int3 becomes `ret` here, and the
  * scratch value xol_enter() would set is passed as an argument).
+ * Also: simulated add/sub $imm of a 64-bit register against the CPU's own
+ * result and arithmetic flags, over edge-case operands.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -158,10 +160,101 @@ static void test_slots(void **state)
 	}
 }
 
+/* Bytes of `mov %rdi,%rax; INSN; [pushfq; pop %rax]; ret` at code, INSN acting on rax. */
+static void *make_fn(uint8_t *code, const uint8_t *insn, size_t n, bool flags)
+{
+	size_t k = 0;
+
+	memcpy(code + k, "\x48\x89\xf8", 3);
+	k += 3;
+	memcpy(code + k, insn, n);
+	k += n;
+	if (flags) {
+		code[k++] = 0x9c;
+		code[k++] = 0x58;
+	}
+	code[k++] = 0xc3;
+	__builtin___clear_cache((char *)code, (char *)code + k);
+	return code;
+}
+
+static void test_add_sub_flags(void **state)
+{
+	static const uint64_t values[] = {
+	    0,
+	    1,
+	    5,
+	    0xf,
+	    0x10,
+	    0x7f,
+	    0x80,
+	    0xff,
+	    0x7fff8000,
+	    0x123456789abcdef0ull,
+	    0x7fffffffffffffffull,
+	    0x8000000000000000ull,
+	    0xfffffffffffffff0ull,
+	    ~0ull,
+	};
+	static const int32_t imms[] = {1,     5,  0xf,	 0x10,	     0x7f,
+				       -0x80, -1, 0x100, 0x7fffffff, INT32_MIN};
+	const uint64_t arith = 0x8d5; /* CF PF AF ZF SF OF */
+	uint8_t *code = code_page + 0x1800;
+	unsigned checked = 0;
+
+	for (size_t i = 0; i < sizeof(imms) / sizeof(imms[0]); i++) {
+		for (int sub = 0; sub < 2; sub++) {
+			uint8_t insn_bytes[8];
+			size_t n;
+			struct up_insn insn;
+
+			/* 48 83 /0 /5 ib where the immediate fits a byte, else 48 81 /0 /5 id */
+			insn_bytes[0] = 0x48;
+			insn_bytes[2] = sub ? 0xe8 : 0xc0;
+			if (imms[i] >= -128 && imms[i] <= 127) {
+				insn_bytes[1] = 0x83;
+				insn_bytes[3] = (uint8_t)imms[i];
+				n = 4;
+			} else {
+				insn_bytes[1] = 0x81;
+				memcpy(insn_bytes + 3, &imms[i], 4);
+				n = 7;
+			}
+			assert_int_equal(arch()->decode(&insn, 0x401000, insn_bytes, n), 0);
+			assert_int_equal(insn.action, UP_INSN_SIMULATE);
+			for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+				struct up_regs regs = {{0}};
+				const struct up_mem none = {0};
+				uint64_t res =
+				    ((fn2)make_fn(code, insn_bytes, n, false))(values[v], 0);
+				uint64_t fl =
+				    ((fn2)make_fn(code, insn_bytes, n, true))(values[v], 0);
+
+				regs.r[UP_X86_RAX] = values[v];
+				regs.r[UP_X86_EFLAGS] = 0x202 | (~fl & arith);
+				assert_int_equal(arch()->simulate(&insn, &regs, &none), 0);
+				if (regs.r[UP_X86_RAX] != res ||
+				    (regs.r[UP_X86_EFLAGS] & arith) != (fl & arith) ||
+				    (regs.r[UP_X86_EFLAGS] & ~arith) != 0x202)
+					fail_msg(
+					    "%s with rax %#llx: %#llx flags %#llx, the CPU %#llx "
+					    "flags %#llx",
+					    insn.text, (unsigned long long)values[v],
+					    (unsigned long long)regs.r[UP_X86_RAX],
+					    (unsigned long long)regs.r[UP_X86_EFLAGS],
+					    (unsigned long long)res, (unsigned long long)fl);
+				checked++;
+			}
+		}
+	}
+	assert_int_equal(checked, 2 * 10 * 14);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_add_sub_flags),
 	};
 	void *p, *far;
 

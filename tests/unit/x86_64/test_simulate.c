@@ -169,6 +169,19 @@ static const struct sim_case cases[] = {
 	  { R(RIP, ADDR + 2), R(RAX, 0xcafef00d) } },
 	{ "c9", { R(RBP, RSP0 + 0x20) }, { { RSP0 + 0x20, 0x7fff9000 } },
 	  { R(RIP, ADDR + 1), R(RBP, 0x7fff9000), R(RSP, RSP0 + 0x28) } },
+	/* add/sub $imm, reg64, with their flags */
+	{ "48 83 ec 10", {}, {}, { R(RIP, ADDR + 4), R(RSP, RSP0 - 0x10), R(EFLAGS, 0x206) } },
+	{ "48 81 ec 00 01 00 00", {}, {},
+	  { R(RIP, ADDR + 7), R(RSP, RSP0 - 0x100), R(EFLAGS, 0x206) } },
+	{ "48 83 c4 08", { R(EFLAGS, 0x202 | CF | ZF) }, {},
+	  { R(RIP, ADDR + 4), R(RSP, RSP0 + 8), R(EFLAGS, 0x202) } },
+	{ "48 83 e8 01", { R(RAX, 0) }, {},
+	  { R(RIP, ADDR + 4), R(RAX, ~0ull), R(EFLAGS, 0x297) } },
+	{ "48 83 c0 01", { R(RAX, 0x7fffffffffffffffull) }, {},
+	  { R(RIP, ADDR + 4), R(RAX, 0x8000000000000000ull), R(EFLAGS, 0xa96) } },
+	{ "48 83 e8 05", { R(RAX, 5), R(EFLAGS, 0x202 | CF | SF | OF) }, {},
+	  { R(RIP, ADDR + 4), R(RAX, 0), R(EFLAGS, 0x246) } },
+	{ "49 83 c7 01", { R(R15, ~0ull) }, {}, { R(RIP, ADDR + 4), R(R15, 0), R(EFLAGS, 0x257) } },
 	/* jrcxz, loop */
 	{ "e3 05", { R(RCX, 0) }, {}, { R(RIP, ADDR + 7) } },
 	{ "e3 05", { R(RCX, 1) }, {}, { R(RIP, ADDR + 2) } },
@@ -349,11 +362,11 @@ static void test_faults(void **state)
 /* simulate() only takes what decode() marked for simulation. */
 static void test_not_simulated(void **state)
 {
-	static const uint8_t sub[] = {0x48, 0x83, 0xec, 0x10};
+	static const uint8_t and[] = {0x48, 0x83, 0xe4, 0xf0}; /* and $-16, %rsp */
 	struct up_insn insn;
 	struct up_regs regs;
 
-	assert_int_equal(arch()->decode(&insn, ADDR, sub, sizeof(sub)), 0);
+	assert_int_equal(arch()->decode(&insn, ADDR, and, sizeof(and)), 0);
 	assert_int_equal(insn.action, UP_INSN_XOL);
 	base_regs(&regs);
 	assert_int_equal(arch()->simulate(&insn, &regs, &mem), -EINVAL);

@@ -45,8 +45,8 @@ static const struct xol_case cases[] = {
 	  "48 8b 05 f0 0f f0 ff ff 25 00 00 00 00 07 10 40 00 00 00 00 00",
 	  UP_XOL_EXIT_JUMP, -1 },
 	/* not rip-relative */
-	{ "48 83 ec 10", 0x402000, "48 83 ec 10 e9 fb ef ff ff", UP_XOL_EXIT_JUMP, -1 },
-	{ "48 83 ec 10", FAR, "48 83 ec 10 ff 25 00 00 00 00 04 10 40 00 00 00 00 00",
+	{ "48 83 e4 f0", 0x402000, "48 83 e4 f0 e9 fb ef ff ff", UP_XOL_EXIT_JUMP, -1 },
+	{ "48 83 e4 f0", FAR, "48 83 e4 f0 ff 25 00 00 00 00 04 10 40 00 00 00 00 00",
 	  UP_XOL_EXIT_JUMP, -1 },
 	/* rip-relative out of reach: ModRM -> disp32(scratch), int3 after */
 	{ "48 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 cc", UP_XOL_EXIT_TRAP,
