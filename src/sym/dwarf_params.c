@@ -182,9 +182,15 @@ static int finish_arg(struct sym_value *v, const char *name, struct up_arg *out)
 	struct up_type type;
 	int err;
 
-	err = sym_type_classify(&v->type, &type);
-	if (err)
-		return err;
+	if (v->is_address && sym_type_char_array(&v->type)) {
+		/* A char array in memory ("req->comm"): the string is where it lies. */
+		type = (struct up_type){UP_TYPE_STRING, 8};
+		v->is_address = false;
+	} else {
+		err = sym_type_classify(&v->type, &type);
+		if (err)
+			return err;
+	}
 	if (v->is_address) {
 		err = sym_fetch_load(&v->fetch, type.size);
 		if (err)

@@ -42,6 +42,14 @@ static bool is_char(Dwarf_Die *type)
 	       (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char || enc == DW_ATE_UTF);
 }
 
+bool sym_type_char_array(Dwarf_Die *type)
+{
+	Dwarf_Die peeled, element;
+
+	return dwarf_peel_type(type, &peeled) == 0 && dwarf_tag(&peeled) == DW_TAG_array_type &&
+	       sym_die_type(&peeled, &element) == 0 && is_char(&element);
+}
+
 /* Signed or unsigned enum: the underlying type, else whether an enumerator is negative. */
 static int enum_kind(Dwarf_Die *type)
 {

@@ -90,6 +90,8 @@ void sym_dwarf_ctx_close(struct sym_dwarf_ctx *c);
 
 /* Scalar type of a DWARF type (typedefs and qualifiers peeled), or -ENOTSUP. */
 int sym_type_classify(Dwarf_Die *type, struct up_type *out);
+/* An array of char (shown as the string it holds). */
+bool sym_type_char_array(Dwarf_Die *type);
 /* Passed in an integer argument register: <= 8 bytes, not floating point, not an aggregate. */
 bool sym_type_integer_class(Dwarf_Die *type);
 /* The DW_AT_type of a DIE (abstract origins followed), or -ENOENT (void). */

@@ -13,6 +13,7 @@ struct fx_req {
 struct fx_outer {
 	int a;
 	struct fx_req inner;
+	char tag[12];
 };
 
 /* Returned through a hidden first argument on x86_64. */

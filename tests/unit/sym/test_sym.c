@@ -495,6 +495,11 @@ static void test_members(void **state)
 			       offsetof(struct fx_outer, inner) + offsetof(struct fx_req, len), -8},
 			   2);
 
+		/* A char array member is a string at its address: no load. */
+		assert_int_equal(up_sym_variable(s, outer, "o->tag", &v), 0);
+		assert_ops(&v, 1, (int64_t[]){offsetof(struct fx_outer, tag)}, 1);
+		assert_int_equal(v.type.kind, UP_TYPE_STRING);
+
 		assert_int_equal(up_sym_variable(s, req, "req->nosuch", &v), -ENOENT);
 		assert_int_equal(up_sym_variable(s, req, "nosuch", &v), -ENOENT);
 		assert_int_equal(up_sym_variable(s, req, "req-", &v), -EINVAL);
