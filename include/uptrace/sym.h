@@ -78,6 +78,14 @@ int up_sym_variable(struct up_symtab *s, uint64_t pc, const char *expr, struct u
 /* The type of the function's return value (for $retval), or -ENOENT. */
 int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *type);
 
+/*
+ * The run-time ranges of a module's executable segments (PT_LOAD with
+ * PF_X): where a remote system call may find its instruction. Returns how
+ * many (at most max).
+ */
+int up_sym_exec_ranges(struct up_symtab *s, const char *module_spec, uint64_t ranges[][2],
+		       int max);
+
 /* Address of the dynamic linker's r_brk (_dl_debug_state), or -ENOENT. */
 int up_sym_rbrk(struct up_symtab *s, uint64_t *addr);
 

@@ -108,6 +108,9 @@ struct up_target {
 	char exe[4096];			/* path of the main program (absolute) */
 	char sysroot[1024];		/* remote: where the target's libraries live ("" = /) */
 	bool remote;			/* reached through the GDB remote protocol */
+	uint64_t syscall_hint;		/* a syscall instruction in the core's XOL page (0: none):
+					 * a remote system call that changes text pages runs it,
+					 * as one in the page it changes would re-protect it */
 };
 
 /* ptrace: run argv[0] traced, stopped at its first instruction (after exec). */

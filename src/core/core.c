@@ -112,6 +112,10 @@ int up_core_start(struct up_core *c, char *err, size_t errlen)
 	n = c->t->ops->threads(c->t, tids, 1024);
 	for (int i = 0; i < n; i++)
 		thread_get(c, tids[i]);
+	/* The XOL page first: under qemu-user its syscall slot makes text writable. */
+	ret = xol_ensure_trampoline(c, c->stopped_tid);
+	if (ret)
+		return ret;
 	/* Library loads: arm pending probes the moment a library is mapped. */
 	if (up_sym_rbrk(c->sym, &rbrk) == 0) {
 		ret = point_add_probe(c, rbrk, NULL, true);

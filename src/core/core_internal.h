@@ -103,10 +103,6 @@ struct up_core {
 	uint64_t removed[64];
 	unsigned nremoved;
 
-	/* text pages already made writable (remote targets) */
-	uint64_t writable_pages[256];
-	unsigned nwritable;
-
 	pid_t stopped_tid;		/* a thread stopped now: remote syscalls run in it */
 	uint64_t events;
 	bool started;

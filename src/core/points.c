@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core_internal.h"
 
@@ -160,39 +159,9 @@ int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool i
 	return 0;
 }
 
-static bool page_is_writable(struct up_core *c, uint64_t page)
-{
-	for (unsigned i = 0; i < c->nwritable; i++)
-		if (c->writable_pages[i] == page)
-			return true;
-	return false;
-}
-
-/*
- * Write text. Over ptrace /proc/PID/mem writes read-only text; qemu-user's
- * stub refuses until the program itself has made the page writable, so a
- * remote target gets an mprotect run in the target first.
- */
+/* Write text: the target's write() takes read-only text (ptrace and qemu's stub alike). */
 int core_write_text(struct up_core *c, uint64_t addr, const void *buf, size_t len)
 {
-	int err = c->t->ops->write(c->t, addr, buf, len);
-
-	if (err == 0 || !c->t->remote)
-		return err;
-	uint64_t page = addr & ~(uint64_t)(XOL_PAGE_SIZE - 1);
-	uint64_t end = (addr + len + XOL_PAGE_SIZE - 1) & ~(uint64_t)(XOL_PAGE_SIZE - 1);
-	if (page_is_writable(c, page))
-		return err;
-	err = core_find_syscall(c);
-	if (err)
-		return err;
-	uint64_t args[6] = { page, end - page, PROT_READ | PROT_WRITE | PROT_EXEC };
-	int64_t r = up_remote_syscall(c->t, c->stopped_tid, c->syscall_insn,
-				      c->arch->nr_mprotect, args);
-	if (r < 0)
-		return (int)r;
-	if (c->nwritable < sizeof(c->writable_pages) / sizeof(c->writable_pages[0]))
-		c->writable_pages[c->nwritable++] = page;
 	return c->t->ops->write(c->t, addr, buf, len);
 }
 

@@ -39,7 +39,6 @@ int core_find_syscall(struct up_core *c)
 	static struct up_mapping maps[MAX_MAPPINGS];
 	static const char *const modules[] = { NULL, "ld-linux", "ld-linux-x86-64",
 		"ld-linux-aarch64", "ld-linux-riscv64-lp64d", "ld-linux-loongarch-lp64d", "libc" };
-	struct up_module_info mi;
 	int n;
 
 	if (c->syscall_insn)
@@ -48,10 +47,13 @@ int core_find_syscall(struct up_core *c)
 	for (int i = 0; i < n; i++)
 		if (maps[i].x && scan_for_syscall(c, maps[i].start, maps[i].end) == 0)
 			return 0;
-	for (unsigned i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
-		if (up_sym_module(c->sym, modules[i], &mi) == 0 &&
-		    scan_for_syscall(c, mi.start, mi.end) == 0)
-			return 0;
+	for (unsigned i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+		uint64_t ranges[8][2];
+		int k = up_sym_exec_ranges(c->sym, modules[i], ranges, 8);
+		for (int j = 0; j < k; j++)
+			if (scan_for_syscall(c, ranges[j][0], ranges[j][1]) == 0)
+				return 0;
+	}
 	core_error(c, "found no %s system call instruction in the target's code",
 		   c->arch->name);
 	return -ENOENT;
@@ -148,9 +150,20 @@ int xol_ensure_trampoline(struct up_core *c, pid_t tid)
 	err = c->t->ops->write(c->t, c->pages[0].addr, bp, len);
 	if (err)
 		return err;
-	c->pages[0].used = 1;
 	c->pages[0].owner[0] = NULL;
 	c->trampoline = c->pages[0].addr;
+	/*
+	 * Slot 1: a syscall instruction of our own, outside every text page, for
+	 * the remote mprotect qemu-user needs before each text write (one in the
+	 * page being changed would write-protect it again as it runs).
+	 */
+	err = c->t->ops->write(c->t, c->pages[0].addr + UP_XOL_SLOT_SIZE, c->arch->syscall_insn,
+			       c->arch->syscall_len);
+	if (err)
+		return err;
+	c->pages[0].owner[1] = NULL;
+	c->pages[0].used = 2;
+	c->t->syscall_hint = c->pages[0].addr + UP_XOL_SLOT_SIZE;
 	return 0;
 }
 

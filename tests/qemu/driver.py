@@ -30,11 +30,11 @@ import sys
 SKIP = 77
 
 ARCHES = {
-    'aarch64': {'qemu': 'qemu-aarch64', 'sysroot': '/usr/aarch64-linux-gnu',
+    'aarch64': {'qemu': 'qemu-aarch64', 'sysroot': '/usr/aarch64-linux-gnu', 'prefix': 'a64_',
                 'objdump': ['aarch64-linux-gnu-objdump'], 'nm': 'aarch64-linux-gnu-nm'},
-    'riscv64': {'qemu': 'qemu-riscv64', 'sysroot': '/usr/riscv64-linux-gnu',
+    'riscv64': {'qemu': 'qemu-riscv64', 'sysroot': '/usr/riscv64-linux-gnu', 'prefix': 'rv_',
                 'objdump': ['riscv64-linux-gnu-objdump'], 'nm': 'riscv64-linux-gnu-nm'},
-    'loongarch64': {'qemu': 'qemu-loongarch64', 'sysroot': None,
+    'loongarch64': {'qemu': 'qemu-loongarch64', 'sysroot': None, 'prefix': 'la_',
                     'objdump': ['llvm-objdump-19', '--triple=loongarch64'], 'nm': 'llvm-nm-19'},
 }
 
@@ -145,18 +145,14 @@ def case_count(args, arch, out):
 
 
 def assembly_functions(arch, prog):
-    """Function symbols of the fixture's insns.S: those with a size, in .text, not C ones."""
+    """The fixture's insns.S functions: named with the arch's prefix, with a size."""
     a = ARCHES[arch]
     r = run([a['nm'], '-S', '--defined-only', prog])
     funcs = []
-    c_funcs = {'main', '_start', 'start', 'print', 'write_all', 'put_num', 'check'}
     for line in r.stdout.splitlines():
         parts = line.split()
-        if len(parts) == 4 and parts[2] in ('T', 't'):
-            name = parts[3]
-            if name in c_funcs or name.startswith('_') or 'tm_clones' in name:
-                continue
-            funcs.append((name, int(parts[0], 16), int(parts[1], 16)))
+        if len(parts) == 4 and parts[2] in ('T', 't') and parts[3].startswith(a['prefix']):
+            funcs.append((parts[3], int(parts[0], 16), int(parts[1], 16)))
     return funcs
 
 
