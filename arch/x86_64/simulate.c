@@ -13,7 +13,7 @@
 #include "x86_64.h"
 
 /* The sixteen conditions of jcc/setcc/cmovcc, by the low nibble of the opcode. */
-bool up_x86_64_condition(unsigned cc, uint64_t eflags)
+static bool condition(unsigned cc, uint64_t eflags)
 {
 	bool cf = eflags & X86_FLAG_CF, pf = eflags & X86_FLAG_PF;
 	bool zf = eflags & X86_FLAG_ZF, sf = eflags & X86_FLAG_SF;
@@ -136,7 +136,7 @@ int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const s
 		r.r[UP_X86_RIP] = (uint64_t)p[0];
 		break;
 	case X86_CLASS_JCC:
-		if (up_x86_64_condition((unsigned)p[1], regs->r[UP_X86_EFLAGS]))
+		if (condition((unsigned)p[1], regs->r[UP_X86_EFLAGS]))
 			r.r[UP_X86_RIP] = (uint64_t)p[0];
 		break;
 	case X86_CLASS_JRCXZ:

@@ -22,15 +22,15 @@ enum x86_class {
 	X86_CLASS_LOOPE,    /* as JRCXZ */
 	X86_CLASS_LOOPNE,   /* as JRCXZ */
 	X86_CLASS_CALL,	    /* priv[0] = target */
-	X86_CLASS_CALL_IND, /* priv[] = struct x86_operand below */
-	X86_CLASS_JMP_IND,  /* priv[] = struct x86_operand below */
+	X86_CLASS_CALL_IND, /* priv[] as X86_IND_* below */
+	X86_CLASS_JMP_IND,  /* priv[] as X86_IND_* below */
 	X86_CLASS_RET,	    /* priv[0] = bytes popped after the return address */
 	X86_CLASS_MOV_RR,   /* priv[0] = destination, priv[1] = source, priv[2] = size 4|8 */
 	X86_CLASS_LEAVE,
 	X86_CLASS_ADD_IMM, /* add/sub $imm, reg64: priv[0] = register, [1] = imm, [2] = 1 for sub */
 	/* UP_INSN_XOL */
 	X86_CLASS_XOL,	      /* runs unchanged at any address */
-	X86_CLASS_XOL_RIPREL, /* rip-relative: priv[] = struct x86_riprel below */
+	X86_CLASS_XOL_RIPREL, /* rip-relative: priv[] as X86_RIP_* below */
 };
 
 /* Indirect call/jmp operand in priv[]. */
@@ -63,7 +63,6 @@ enum {
 
 int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
 int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
-bool up_x86_64_condition(unsigned cc, uint64_t eflags);
 int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
 void up_x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
 			 struct up_regs *regs, struct up_xol_state *state);
