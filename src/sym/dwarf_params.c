@@ -66,6 +66,7 @@ int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc
 {
 	Dwarf_Die *cu;
 	Dwarf_Addr low, high;
+	const char *name;
 	GElf_Off off;
 	GElf_Sym sym;
 
@@ -91,9 +92,15 @@ int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc
 			c->func = i;
 	if (c->func < 0)
 		return 0;
+	name = dwfl_module_addrinfo(c->mod, pc, &off, &sym, NULL, NULL, NULL);
+	/*
+	 * gcc's clones (f.isra.0, f.constprop.0) take other arguments than
+	 * the source says: their parameters are only what DWARF locates.
+	 */
+	c->clone = name && strchr(name, '.');
 	if (dwarf_lowpc(&c->scopes[c->func], &low) == 0 && low + c->bias == pc)
 		c->at_entry = true;
-	else if (dwfl_module_addrinfo(c->mod, pc, &off, &sym, NULL, NULL, NULL) && off == 0)
+	else if (name && off == 0)
 		c->at_entry = true; /* split hot/cold functions have no low_pc */
 	else if (dwarf_lowpc(&c->scopes[c->func], &low) == 0 &&
 		 dwarf_highpc(&c->scopes[c->func], &high) == 0)
@@ -156,7 +163,7 @@ static int die_value(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *
 	 * In the prologue, gcc -O0's frame slots are not stored yet but the
 	 * argument registers still hold the values.
 	 */
-	if (c->func >= 0 && dwarf_tag(var) == DW_TAG_formal_parameter &&
+	if (c->func >= 0 && !c->clone && dwarf_tag(var) == DW_TAG_formal_parameter &&
 	    (c->at_entry || (c->in_prologue && sym_location_in_frame(c, var))))
 		argn = param_argn(c, var);
 	if (argn > 0) {

@@ -76,6 +76,7 @@ struct sym_dwarf_ctx {
 	int func;	  /* index in scopes of the innermost DW_TAG_subprogram */
 	bool at_entry;	  /* pc is the function's first instruction */
 	bool in_prologue; /* after it, before the first line of the body */
+	bool clone;	  /* a compiler's clone (f.isra.0): the ABI does not follow the source */
 };
 
 /* A value being built: its fetch, and whether that yields the object's address or its value. */

@@ -84,6 +84,17 @@ FX_FUNC void fx_void(int x)
 	(void)x;
 }
 
+/* At -O2 gcc clones it (clone_me.constprop.0.isra.0): unused dropped, r maybe split. */
+static __attribute__((noinline)) long clone_me(long a, long unused, struct fx_req *r)
+{
+	return a + r->len;
+}
+
+FX_FUNC long clone_use(struct fx_req *r, long x)
+{
+	return clone_me(1, 2, r) + clone_me(x, 3, r);
+}
+
 /* Also defined in libsymfixa.so: the main program's wins. */
 FX_FUNC int symfix_main_too(void)
 {
@@ -120,6 +131,7 @@ int main(int argc, char **argv)
 	fx_outer(&outer);
 	fx_name(&req);
 	fx_void(0);
+	clone_use(&req, 5);
 	fx_global += fx_global_req.len;
 	fx_body(4, &req);
 	symfix_dup();

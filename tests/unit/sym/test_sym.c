@@ -308,6 +308,24 @@ static void test_params_at_entry(void **state)
 			assert_arg(&a[1], "b", UP_FETCH_ARG, 2, UP_TYPE_SIGNED, 4);
 		}
 
+		/* A clone's registers do not follow the source: only DWARF's locations count. */
+		struct up_func_match cm[2];
+		char amb[64];
+
+		assert_int_equal(up_sym_functions(s, NULL, "clone_me*", cm, 2, amb, sizeof(amb)),
+				 1);
+		n = up_sym_params(s, cm[0].addr, a, 8);
+		if (strchr(cm[0].func, '.')) {
+			assert_true(n >= 1);
+			assert_string_equal(a[0].name, "a");
+			assert_int_equal(a[0].fetch.base, UP_FETCH_REG);
+			for (k = 0; k < n; k++)
+				assert_int_not_equal(a[k].fetch.base, UP_FETCH_ARG);
+		} else {
+			assert_int_equal(n, 3);
+			assert_arg(&a[2], "r", UP_FETCH_ARG, 3, UP_TYPE_PTR, 8);
+		}
+
 		/* max is honoured. */
 		f = lookup_one(s, NULL, "fx_long").addr;
 		assert_int_equal(up_sym_params(s, f, a, 1), 1);
