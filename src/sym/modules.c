@@ -291,9 +291,8 @@ int up_sym_open(struct up_symtab **out, struct up_target *t)
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = sym_read_auxv(s);
-	if (err && t->remote)
-		goto err_end;
+	/* Without an auxv a native target still has its maps, a remote one its ELF header. */
+	sym_read_auxv(s);
 	err = report(s);
 	if (err < 0)
 		goto err_end;

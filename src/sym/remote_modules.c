@@ -193,6 +193,12 @@ int sym_report_remote(struct up_symtab *s)
 		err = -ENOEXEC;
 		goto out;
 	}
+	if (!s->auxv_entry && ehdr.e_type == ET_EXEC)
+		s->auxv_entry = ehdr.e_entry; /* no auxv: a fixed-address program still works */
+	if (!s->auxv_entry) {
+		err = -ENOENT; /* a PIE without AT_ENTRY: its bias is unknowable */
+		goto out;
+	}
 	if (ehdr.e_type == ET_DYN)
 		bias = s->auxv_entry - ehdr.e_entry;
 	for (size_t i = 0; i < phnum; i++) {

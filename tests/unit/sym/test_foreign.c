@@ -92,9 +92,14 @@ static int file_read(struct up_target *t, uint64_t addr, void *buf, size_t len)
 	return -EFAULT;
 }
 
+static bool no_auxv;
+
 static int file_auxv(struct up_target *t, void *buf, size_t len)
 {
 	struct file_target *ft = (struct file_target *)t;
+
+	if (no_auxv)
+		return -ENOTSUP; /* a stub without qXfer:auxv */
 	Elf64_auxv_t auxv[] = {
 	    {AT_ENTRY, {ft->ehdr->e_entry}},
 	    {AT_BASE, {0}},
@@ -220,6 +225,16 @@ static void test_foreign(void **state)
 
 		/* No dynamic linker: nothing to stop at for library loads. */
 		assert_int_equal(up_sym_rbrk(s, &addr), -ENOENT);
+		up_sym_close(s);
+		free(ft.image);
+
+		/* Without an auxv a fixed-address program is still found. */
+		no_auxv = true;
+		assert_int_equal(open_fixture(i, &ft, &s), 0);
+		no_auxv = false;
+		assert_int_equal(up_sym_module(s, NULL, &info), 0);
+		assert_int_equal(up_sym_functions(s, NULL, "fx_long", m, 8, amb, sizeof(amb)), 1);
+		assert_int_equal(up_sym_params(s, m[0].addr, a, 4), 2);
 		up_sym_close(s);
 		free(ft.image);
 	}
