@@ -2,7 +2,7 @@
 """8 threads x 50,000 calls of work(): --count must show exactly 400000 entries (and as
 many returns with a return probe: one return stack per thread)."""
 
-from driver import counts
+from driver import counts, instruction_offsets
 
 
 def run(ctx):
@@ -22,3 +22,14 @@ def run(ctx):
     proc = ctx.uptrace("--count", "work", "--", exe, timeout=300)
     ctx.check_exit(proc, 0, "threads under uptrace --count (text)")
     ctx.check("400000" in proc.stderr, "text --count summary shows 400000")
+
+    # Every instruction of work() probed, 8 threads x 5000 calls: threads hit the same points
+    # at once, some of them run out of line in slots; every count must be 40000.
+    _, _, offs = instruction_offsets(exe, "work")
+    probes = [f"work+{off}" for off in offs]
+    proc = ctx.uptrace("--count", "--json", *probes, "--", exe, "8", "5000", timeout=300)
+    ctx.check_exit(proc, 0, f"threads with all {len(probes)} instructions of work probed")
+    ctx.check("calls=40000 ok" in proc.stdout, "threads computed its sums right")
+    ctx.check_equal(counts(proc.stderr, ctx),
+                    {("work" if off == 0 else f"work+0x{off:x}"): 40000 for off in offs},
+                    "count of every instruction of work")
