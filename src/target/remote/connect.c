@@ -75,11 +75,12 @@ int up_remote_elf_arch(const char *path, const struct up_arch **arch, uint32_t *
 }
 
 /* Features of qSupported's reply that change what we send. */
-static void parse_supported(struct up_remote *r, bool *noack)
+static void parse_supported(struct up_remote *r, bool *noack, bool *xml)
 {
 	char *p = r->rsp.pkt, *end;
 
 	*noack = false;
+	*xml = false;
 	for (; p && *p; p = end ? end + 1 : NULL) {
 		end = strchr(p, ';');
 		if (end)
@@ -93,14 +94,67 @@ static void parse_supported(struct up_remote *r, bool *noack)
 			*noack = true;
 		} else if (strcmp(p, "multiprocess+") == 0) {
 			r->multiprocess = true;
+		} else if (strcmp(p, "qXfer:features:read+") == 0) {
+			*xml = true;
 		}
 	}
+}
+
+/*
+ * Read target.xml as GDB does: qemu answers P only after that, and the
+ * 'g' layouts in arch/ are the ones GDB sees. Its <architecture> is kept.
+ */
+static int read_target_xml(struct up_remote *r)
+{
+	size_t off = 0, chunk = r->rsp.packet_size - 16;
+	char *p, *end;
+	int n;
+
+	for (;;) {
+		n = up_rsp_command(&r->rsp, "qXfer:features:read:target.xml:%zx,%zx", off, chunk);
+		if (n < 0)
+			return n;
+		if (n < 1 || (r->rsp.pkt[0] != 'm' && r->rsp.pkt[0] != 'l'))
+			return 0;
+		n = (int)up_rsp_unescape(r->rsp.pkt + 1, (size_t)n - 1);
+		if (off + (size_t)n >= sizeof(r->cmd))
+			return 0;
+		memcpy(r->cmd + off, r->rsp.pkt + 1, (size_t)n);
+		off += (size_t)n;
+		if (r->rsp.pkt[0] == 'l' || n == 0)
+			break;
+	}
+	r->cmd[off] = '\0';
+	p = strstr(r->cmd, "<architecture>");
+	if (!p)
+		return 0;
+	p += strlen("<architecture>");
+	end = strchr(p, '<');
+	if (end && (size_t)(end - p) < sizeof(r->xml_arch)) {
+		memcpy(r->xml_arch, p, (size_t)(end - p));
+		r->xml_arch[end - p] = '\0';
+	}
+	return 0;
+}
+
+/* target.xml's <architecture> matched against each arch's gdb_arch. */
+static const struct up_arch *arch_from_target_xml(struct up_remote *r)
+{
+	static const char *const names[] = { "x86_64", "aarch64", "riscv64", "loongarch64" };
+
+	for (unsigned i = 0; r->xml_arch[0] && i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct up_arch *a = up_arch_by_name(names[i]);
+
+		if (a && a->gdb_arch && strcmp(a->gdb_arch, r->xml_arch) == 0)
+			return a;
+	}
+	return NULL;
 }
 
 int up_remote_open(struct up_remote *r, int fd)
 {
 	struct up_rsp_stop stop;
-	bool noack;
+	bool noack, xml;
 	int n;
 
 	up_rsp_init(&r->rsp, fd);
@@ -111,13 +165,18 @@ int up_remote_open(struct up_remote *r, int fd)
 	n = up_rsp_command(&r->rsp, "qSupported:multiprocess+;swbreak+;vContSupported+");
 	if (n < 0)
 		return n;
-	parse_supported(r, &noack);
+	parse_supported(r, &noack, &xml);
 	if (noack) {
 		n = up_rsp_command(&r->rsp, "QStartNoAckMode");
 		if (n < 0)
 			return n;
 		if (strcmp(r->rsp.pkt, "OK") == 0)
 			r->rsp.noack = true;
+	}
+	if (xml) {
+		n = read_target_xml(r);
+		if (n)
+			return n;
 	}
 	n = up_rsp_command(&r->rsp, "vCont?");
 	if (n < 0)
@@ -159,34 +218,6 @@ static void ask_exec_file(struct up_remote *r)
 		return;
 	memcpy(r->t.exe, r->rsp.pkt + 1, (size_t)n);
 	r->t.exe[n] = '\0';
-}
-
-/* target.xml's <architecture> matched against each arch's gdb_arch. */
-static const struct up_arch *arch_from_target_xml(struct up_remote *r)
-{
-	static const char *const names[] = { "x86_64", "aarch64", "riscv64", "loongarch64" };
-	char *p, *end;
-	int n;
-
-	n = up_rsp_command(&r->rsp, "qXfer:features:read:target.xml:0,%zx",
-			   r->rsp.packet_size - 16);
-	if (n < 2)
-		return NULL;
-	p = strstr(r->rsp.pkt, "<architecture>");
-	if (!p)
-		return NULL;
-	p += strlen("<architecture>");
-	end = strchr(p, '<');
-	if (!end)
-		return NULL;
-	*end = '\0';
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const struct up_arch *a = up_arch_by_name(names[i]);
-
-		if (a && a->gdb_arch && strcmp(a->gdb_arch, p) == 0)
-			return a;
-	}
-	return NULL;
 }
 
 int up_remote_connect(struct up_target **out, const char *hostport)

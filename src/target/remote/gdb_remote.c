@@ -143,6 +143,36 @@ static int store_register_p(struct up_remote *r, unsigned i, const uint8_t *byte
 	return strcmp(r->rsp.pkt, "OK") == 0 ? 0 : -EIO;
 }
 
+/*
+ * Read the first G back: a register that did not take its value is set
+ * with P after every G from now on. qemu 7.2's loongarch64 stub needs it:
+ * its G takes no bytes for orig_a0, so pc gets orig_a0's slot.
+ */
+static int check_g(struct up_remote *r, const uint8_t *sent)
+{
+	const struct up_arch *arch = r->t.arch;
+	uint8_t back[UP_REMOTE_G_MAX];
+	size_t off = 0;
+	int n;
+
+	r->g_checked = true;
+	n = up_rsp_command(&r->rsp, "g");
+	if (n < 0)
+		return n;
+	if ((size_t)n != 2 * r->g_len || up_rsp_hex_decode(back, r->rsp.pkt, r->g_len))
+		return 0;
+	for (unsigned i = 0; i < arch->n_gdb_regs && i < 64; i++) {
+		unsigned size = arch->gdb_regs[i].size;
+
+		if (off + size > r->g_len)
+			break;
+		if (arch->gdb_regs[i].index >= 0 && memcmp(back + off, sent + off, size) != 0)
+			r->p_after_g |= 1ull << i;
+		off += size;
+	}
+	return 0;
+}
+
 static int remote_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
 {
 	struct up_remote *r = to_remote(t);
@@ -186,6 +216,20 @@ static int remote_set_regs(struct up_target *t, pid_t tid, const struct up_regs 
 		return n;
 	if (strcmp(r->rsp.pkt, "OK") != 0)
 		return -EIO;
+	if (!r->g_checked) {
+		n = check_g(r, raw);
+		if (n)
+			return n;
+	}
+	off = 0;
+	for (unsigned i = 0; r->p_after_g && i < arch->n_gdb_regs && i < 64; i++) {
+		if (r->p_after_g & (1ull << i)) {
+			n = store_register_p(r, i, raw + off, arch->gdb_regs[i].size);
+			if (n)
+				return n;
+		}
+		off += arch->gdb_regs[i].size;
+	}
 	memcpy(r->g_raw, raw, r->g_len);
 	return 0;
 }
@@ -308,6 +352,7 @@ static int remote_resume(struct up_target *t, pid_t tid, int sig)
 static int remote_step(struct up_target *t, pid_t tid)
 {
 	struct up_remote *r = to_remote(t);
+	struct up_regs regs;
 	char id[32];
 
 	if (r->gone)
@@ -315,6 +360,11 @@ static int remote_step(struct up_target *t, pid_t tid)
 	if (r->running)
 		return -EBUSY;
 	r->step_tid = tid;
+	r->step_pc_known = false;
+	if (t->arch && t->arch->syscall_len && remote_get_regs(t, tid, &regs) == 0) {
+		r->step_pc = regs.r[t->arch->pc_reg];
+		r->step_pc_known = true;
+	}
 	snprintf(r->last_resume, sizeof(r->last_resume), "vCont;s:%s", thread_id(r, tid, id));
 	return send_resume(r, r->last_resume);
 }
@@ -397,6 +447,28 @@ static int connection_lost(struct up_remote *r, struct up_stop *stop, int err)
 	return err;
 }
 
+/*
+ * qemu-user 7.2 (aarch64, loongarch64) ends a step over the system call
+ * instruction with PC still on it, the call done: stepping again would run
+ * it twice. Move PC past it, as a step over it ends under ptrace.
+ */
+static int finish_syscall_step(struct up_remote *r, pid_t tid)
+{
+	const struct up_arch *arch = r->t.arch;
+	struct up_regs regs;
+	uint8_t insn[4];
+	int n;
+
+	n = remote_get_regs(&r->t, tid, &regs);
+	if (n || regs.r[arch->pc_reg] != r->step_pc)
+		return n;
+	n = remote_read(&r->t, r->step_pc, insn, arch->syscall_len);
+	if (n || memcmp(insn, arch->syscall_insn, arch->syscall_len) != 0)
+		return n;
+	regs.r[arch->pc_reg] += arch->syscall_len;
+	return remote_set_regs(&r->t, tid, &regs);
+}
+
 static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms)
 {
 	struct up_remote *r = to_remote(t);
@@ -425,6 +497,10 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 		n = decode_stop(r, stop);
 		if (n < 0)
 			return n;
+		if (n == 0 && stop->kind == UP_STOP_TRAP && stop->stepped && r->step_pc_known) {
+			r->step_pc_known = false;
+			return finish_syscall_step(r, stop->tid);
+		}
 		if (n == 0)
 			return 0;
 		/* the stop of an interrupt stop_all no longer waits for: run on */

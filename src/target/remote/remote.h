@@ -25,15 +25,20 @@ struct up_remote {
 	int pending_interrupts;	/* SIGINTs we sent qemu whose stops are still to come */
 	pid_t g_tid;		/* thread selected by Hg (the stub does it at a stop too) */
 	pid_t step_tid;		/* thread single-stepped by the last resume, else 0 */
+	bool step_pc_known;
+	uint64_t step_pc;	/* its PC before the step */
 	pid_t last_tid;		/* thread of the last stop */
 	bool have_queued;	/* a stop read during stop_all, for the next wait() */
 	struct up_stop queued;
 	/* The last 'g' of regs_tid since the last resume (what G sends back). */
 	bool regs_valid;
 	bool use_p;		/* the stub has no 'g': p/P per register */
+	bool g_checked;		/* the first G was read back */
+	uint64_t p_after_g;	/* bit i: 'g' register i did not take its G value: P it */
 	pid_t regs_tid;
 	size_t g_len;
 	uint8_t g_raw[UP_REMOTE_G_MAX];
+	char xml_arch[32];	/* target.xml's <architecture>, "" when none */
 	uint64_t syscall_addr;	/* a syscall instruction found for mprotect, else 0 */
 	char last_resume[64];	/* repeated after a stale interrupt's stop */
 	char cmd[UP_RSP_BUF];	/* M packets are built here */

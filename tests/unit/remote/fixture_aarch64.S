@@ -14,6 +14,8 @@ _start:
 	mov	x19, #0
 	mov	x20, #0
 1:	bl	probe_me
+	.globl after_call
+after_call:
 	add	x19, x19, #1
 	cmp	x19, #3
 	b.ne	1b

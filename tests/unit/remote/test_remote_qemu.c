@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The GDB remote target against a real qemu-aarch64: spawn the fixture
- * (argv[1]) stopped at its entry, read registers, memory and auxv, make
+ * The GDB remote target against a real qemu-user (argv[1] names the arch,
+ * argv[2] its fixture, fixture_ARCH.S): spawn the fixture stopped at its entry, read registers, memory and auxv, make
  * its text writable with a remote mprotect, plant brk #0 in probe_me, take
  * the trap, put the bytes back (write() mprotects again by itself), step, change a register and check
  * the exit status the fixture computes from it. Then stop a spinning run
  * with stop_all, time out, take an EINTR, and kill it.
- * Skips (77) without qemu-aarch64 or the fixture (aarch64-linux-gnu-gcc).
+ * Skips (77) without qemu-ARCH or the fixture (no cross compiler).
  */
 #include <elf.h>
 #include <errno.h>
@@ -34,43 +34,86 @@ static uint64_t entry, probe_me, do_syscall, spin_here, value;
 /* the PT_LOAD segment holding the entry */
 static uint64_t text_vaddr, text_offset, text_filesz;
 
-/* Until arch/aarch64 has its table: x0..x30, sp, pc (8 bytes), cpsr (4). */
-static const struct up_gdb_reg local_gdb_regs[] = {
-	{ 0, 8 },  { 1, 8 },  { 2, 8 },	 { 3, 8 },  { 4, 8 },  { 5, 8 },  { 6, 8 },
-	{ 7, 8 },  { 8, 8 },  { 9, 8 },	 { 10, 8 }, { 11, 8 }, { 12, 8 }, { 13, 8 },
-	{ 14, 8 }, { 15, 8 }, { 16, 8 }, { 17, 8 }, { 18, 8 }, { 19, 8 }, { 20, 8 },
-	{ 21, 8 }, { 22, 8 }, { 23, 8 }, { 24, 8 }, { 25, 8 }, { 26, 8 }, { 27, 8 },
-	{ 28, 8 }, { 29, 8 }, { 30, 8 }, { 31, 8 }, { 32, 8 }, { 33, 4 },
+/*
+ * Until arch/<arch> has its table, the test's own: the 'g' layout of
+ * qemu-user 7.2 and the system call registers. aarch64: x0..x30, sp, pc
+ * (8 bytes), cpsr (4); riscv64: x0..x31, pc; loongarch64: r0..r31,
+ * orig_a0, pc, badv.
+ */
+#define R8(n) { n, 8 }
+static const struct up_gdb_reg a64_regs[] = {
+	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
+	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
+	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
+	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), { 33, 4 },
+};
+static const struct up_gdb_reg rv_regs[] = {
+	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
+	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
+	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
+	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32),
+};
+static const struct up_gdb_reg la_regs[] = {
+	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
+	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
+	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
+	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), R8(33), R8(34),
 };
 
-static const struct up_arch local_aarch64 = {
-	.name = "aarch64",
-	.e_machine = EM_AARCH64,
-	.qemu_name = "aarch64",
-	.bp = { 0x00, 0x00, 0x20, 0xd4 },
-	.bp_len = 4,
-	.insn_align = 4,
-	.nregs = UP_A64_NREGS,
-	.pc_reg = UP_A64_PC,
-	.sp_reg = UP_A64_SP,
-	.gdb_regs = local_gdb_regs,
-	.n_gdb_regs = sizeof(local_gdb_regs) / sizeof(local_gdb_regs[0]),
-	.syscall_insn = { 0x01, 0x00, 0x00, 0xd4 },
-	.syscall_len = 4,
-	.syscall_nr_reg = 8,
-	.syscall_arg_regs = { 0, 1, 2, 3, 4, 5 },
-	.syscall_ret_reg = 0,
-	.syscall_restart_reg = -1,
-	.nr_mmap = 222,
-	.nr_mprotect = 226,
-	.nr_munmap = 215,
+static const struct up_arch local_arches[] = {
+	{
+		.name = "aarch64", .e_machine = EM_AARCH64, .qemu_name = "aarch64",
+		.insn_align = 4, .nregs = UP_A64_NREGS, .pc_reg = UP_A64_PC,
+		.sp_reg = UP_A64_SP, .gdb_regs = a64_regs, .n_gdb_regs = 34,
+		.syscall_insn = { 0x01, 0x00, 0x00, 0xd4 }, .syscall_len = 4,
+		.syscall_nr_reg = 8, .syscall_arg_regs = { 0, 1, 2, 3, 4, 5 },
+		.syscall_ret_reg = 0, .syscall_restart_reg = -1, .nr_mprotect = 226,
+	},
+	{
+		.name = "riscv64", .e_machine = EM_RISCV, .qemu_name = "riscv64",
+		.insn_align = 2, .nregs = UP_RV_NREGS, .pc_reg = UP_RV_PC, .sp_reg = 2,
+		.gdb_regs = rv_regs, .n_gdb_regs = 33,
+		.syscall_insn = { 0x73, 0x00, 0x00, 0x00 }, .syscall_len = 4,
+		.syscall_nr_reg = UP_RV_A7, .syscall_arg_regs = { 10, 11, 12, 13, 14, 15 },
+		.syscall_ret_reg = UP_RV_A0, .syscall_restart_reg = -1, .nr_mprotect = 226,
+	},
+	{
+		.name = "loongarch64", .e_machine = 258, .qemu_name = "loongarch64",
+		.insn_align = 4, .nregs = UP_LA_NREGS, .pc_reg = UP_LA_PC, .sp_reg = UP_LA_SP,
+		.gdb_regs = la_regs, .n_gdb_regs = 35,
+		.syscall_insn = { 0x00, 0x00, 0x2b, 0x00 }, .syscall_len = 4,
+		.syscall_nr_reg = UP_LA_A7, .syscall_arg_regs = { 4, 5, 6, 7, 8, 9 },
+		.syscall_ret_reg = UP_LA_A0, .syscall_restart_reg = -1, .nr_mprotect = 226,
+	},
 };
 
-static const struct up_arch *aarch64(void)
+/* What each fixture does, in the arch's terms. */
+static const struct arch_case {
+	const char *name;
+	uint32_t first_insn;	/* probe_me's first instruction: the counter's increment */
+	uint32_t bp;		/* the breakpoint GDB uses */
+	int counter_reg, ra_reg;
+} cases[] = {
+	{ "aarch64", 0x91000694, 0xd4200000, 20, UP_A64_LR },	/* add x20, x20, #1; brk #0 */
+	{ "riscv64", 0x00190913, 0x00100073, 18, UP_RV_RA },	/* addi s2, s2, 1; ebreak */
+	{ "loongarch64", 0x02c00718, 0x002a0000, 24, UP_LA_RA }, /* addi.d $s1, $s1, 1; break 0 */
+};
+
+static const struct arch_case *acase;
+static const struct up_arch *test_arch;
+static uint64_t after_call;
+
+/* arch/<arch>'s table once it has a 'g' layout, else the test's own. */
+static const struct up_arch *pick_arch(const char *name)
 {
-	const struct up_arch *a = up_arch_by_machine(EM_AARCH64);
+	const struct up_arch *a = up_arch_by_name(name);
 
-	return a && a->gdb_regs ? a : &local_aarch64;
+	if (a && a->gdb_regs && a->n_gdb_regs && a->nr_mprotect > 0)
+		return a;
+	for (size_t i = 0; i < sizeof(local_arches) / sizeof(local_arches[0]); i++)
+		if (!strcmp(local_arches[i].name, name))
+			return &local_arches[i];
+	return NULL;
 }
 
 static int load_symbols(const char *path)
@@ -119,13 +162,26 @@ static int load_symbols(const char *path)
 				do_syscall = sym.st_value;
 			else if (!strcmp(name, "spin_here"))
 				spin_here = sym.st_value;
+			else if (!strcmp(name, "after_call"))
+				after_call = sym.st_value;
 			else if (!strcmp(name, "value"))
 				value = sym.st_value;
 		}
 	}
 	elf_end(elf);
 	close(fd);
-	return probe_me && do_syscall && spin_here && value ? 0 : -1;
+	return probe_me && do_syscall && spin_here && value && after_call ? 0 : -1;
+}
+
+/* The target a test is using: a failed assertion leaves it to teardown. */
+static struct up_target *live;
+
+static int teardown(void **state)
+{
+	if (live)
+		live->ops->destroy(live);	/* kills qemu: it holds the test's stdout */
+	live = NULL;
+	return 0;
 }
 
 static struct up_target *spawn(bool spin)
@@ -133,8 +189,9 @@ static struct up_target *spawn(bool spin)
 	char *argv[] = { (char *)fixture, spin ? "spin" : NULL, NULL };
 	struct up_target *t = NULL;
 
-	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, aarch64(), 0), 0);
+	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, test_arch, 0), 0);
 	assert_non_null(t);
+	live = t;
 	return t;
 }
 
@@ -145,7 +202,7 @@ static void test_trace_to_exit(void **state)
 	struct up_stop stop;
 	static uint8_t mem[16384], file[16384];
 	size_t size;
-	uint64_t v, auxv[64], args[6] = { 0 };
+	uint64_t v, auxv[64], args[6] = { 0 }, pagesz = 0;
 	uint32_t insn, orig;
 	char real[4096];
 	pid_t tid, tids[8];
@@ -156,7 +213,7 @@ static void test_trace_to_exit(void **state)
 	assert_true(t->pid > 0);
 	assert_non_null(realpath(fixture, real));
 	assert_string_equal(t->exe, real);
-	assert_ptr_equal(t->arch, aarch64());
+	assert_ptr_equal(t->arch, test_arch);
 
 	/* one thread, stopped at the ELF entry */
 	n = t->ops->threads(t, tids, 8);
@@ -164,9 +221,9 @@ static void test_trace_to_exit(void **state)
 	tid = tids[0];
 	assert_int_equal(tid, t->pid);	/* qemu-user's main thread is qemu itself */
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
-	assert_int_equal(regs.r[UP_A64_PC], entry);
-	assert_true(regs.r[UP_A64_SP] != 0);
-	assert_int_equal(regs.r[UP_A64_SP] & 15, 0);
+	assert_int_equal(regs.r[test_arch->pc_reg], entry);
+	assert_true(regs.r[test_arch->sp_reg] != 0);
+	assert_int_equal(regs.r[test_arch->sp_reg] & 15, 0);
 
 	/* memory: the text segment as in the file, read in several m packets */
 	size = text_filesz < sizeof(mem) ? text_filesz : sizeof(mem);
@@ -177,7 +234,7 @@ static void test_trace_to_exit(void **state)
 	close(fd);
 	assert_memory_equal(mem, file, size);
 	assert_int_equal(t->ops->read(t, probe_me, &orig, 4), 0);
-	assert_int_equal(orig, 0x91000694);	/* add x20, x20, #1 */
+	assert_int_equal(orig, acase->first_insn);
 	assert_int_equal(t->ops->read(t, value, &v, 8), 0);
 	assert_int_equal(v, 0x1122334455667788ull);
 	assert_int_equal(t->ops->read(t, 0, &v, 8), -EFAULT);
@@ -189,28 +246,50 @@ static void test_trace_to_exit(void **state)
 	assert_int_equal(t->ops->read(t, value, &v, 8), 0);
 	assert_int_equal(v, 0xa5a5a5a5deadbeefull);
 
-	/* auxv: AT_ENTRY is the entry */
+	/* auxv: AT_ENTRY is the entry; AT_PAGESZ is what mprotect wants */
 	n = t->ops->auxv(t, auxv, sizeof(auxv));
 	assert_true(n >= 16 && n % 16 == 0);
 	v = 0;
-	for (int i = 0; i + 1 < n / 8; i += 2)
+	for (int i = 0; i + 1 < n / 8; i += 2) {
 		if (auxv[i] == AT_ENTRY)
 			v = auxv[i + 1];
+		else if (auxv[i] == AT_PAGESZ)
+			pagesz = auxv[i + 1];
+	}
 	assert_int_equal(v, entry);
+	assert_true(pagesz >= 4096);
+
+	/*
+	 * A step over the system call instruction runs the call once and ends
+	 * past it (qemu 7.2 leaves PC on svc / syscall: the target fixes it).
+	 */
+	saved = regs;
+	regs.r[test_arch->pc_reg] = do_syscall;
+	regs.r[test_arch->syscall_nr_reg] = 172;	/* getpid */
+	assert_int_equal(t->ops->set_regs(t, tid, &regs), 0);
+	assert_int_equal(t->ops->step(t, tid), 0);
+	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
+	assert_int_equal(stop.kind, UP_STOP_TRAP);
+	assert_true(stop.stepped);
+	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
+	assert_int_equal(regs.r[test_arch->pc_reg], do_syscall + test_arch->syscall_len);
+	assert_int_equal(regs.r[test_arch->syscall_ret_reg], t->pid);
+	assert_int_equal(t->ops->set_regs(t, tid, &saved), 0);
+	regs = saved;
 
 	/* a remote mprotect makes the text page writable through the stub */
-	args[0] = probe_me & ~4095ull;
-	args[1] = 4096;
+	args[0] = probe_me & ~(pagesz - 1);
+	args[1] = pagesz;
 	args[2] = 7;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
-	assert_int_equal(up_remote_syscall(t, tid, do_syscall, 226, args), 0);
+	assert_int_equal(up_remote_syscall(t, tid, do_syscall, test_arch->nr_mprotect, args), 0);
 	/* every register came back, the PC included */
 	assert_int_equal(t->ops->get_regs(t, tid, &saved), 0);
 	assert_memory_equal(&saved, &regs, sizeof(regs));
-	insn = 0xd4200000;	/* brk #0 */
+	insn = acase->bp;
 	assert_int_equal(t->ops->write(t, probe_me, &insn, 4), 0);
 	insn = 0;
 	assert_int_equal(t->ops->read(t, probe_me, &insn, 4), 0);
-	assert_int_equal(insn, 0xd4200000);
+	assert_int_equal(insn, acase->bp);
 
 	/* the breakpoint traps with PC at the brk: bp_pc_adjust 0 */
 	assert_int_equal(t->ops->resume(t, tid, 0), 0);
@@ -219,11 +298,11 @@ static void test_trace_to_exit(void **state)
 	assert_int_equal(stop.tid, tid);
 	assert_false(stop.stepped);
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
-	printf("# brk #0 at %#llx: stop PC %#llx\n", (unsigned long long)probe_me,
-	       (unsigned long long)regs.r[UP_A64_PC]);
-	assert_int_equal(regs.r[UP_A64_PC], probe_me + aarch64()->bp_pc_adjust);
-	assert_int_equal(regs.r[UP_A64_LR], entry + 6 * 4);	/* after the first bl */
-	assert_int_equal(regs.r[20], 0);
+	printf("# %s breakpoint at %#llx: stop PC %#llx\n", acase->name, (unsigned long long)probe_me,
+	       (unsigned long long)regs.r[test_arch->pc_reg]);
+	assert_int_equal(regs.r[test_arch->pc_reg], probe_me + test_arch->bp_pc_adjust);
+	assert_int_equal(regs.r[acase->ra_reg], after_call);
+	assert_int_equal(regs.r[acase->counter_reg], 0);
 
 	/*
 	 * Original bytes back. qemu write-protected the page again when it
@@ -243,15 +322,15 @@ static void test_trace_to_exit(void **state)
 	assert_int_equal(stop.kind, UP_STOP_TRAP);
 	assert_true(stop.stepped);
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
-	assert_int_equal(regs.r[UP_A64_PC], probe_me + 4);
-	assert_int_equal(regs.r[20], 1);
+	assert_int_equal(regs.r[test_arch->pc_reg], probe_me + 4);
+	assert_int_equal(regs.r[acase->counter_reg], 1);
 
 	/* a register changed here shows in the exit status: 40 + 10 + 2 more calls */
-	regs.r[20] = 10;
+	regs.r[acase->counter_reg] = 10;
 	assert_int_equal(t->ops->set_regs(t, tid, &regs), 0);
 	memset(&saved, 0, sizeof(saved));
 	assert_int_equal(t->ops->get_regs(t, tid, &saved), 0);
-	assert_int_equal(saved.r[20], 10);
+	assert_int_equal(saved.r[acase->counter_reg], 10);
 	assert_int_equal(t->ops->resume(t, tid, 0), 0);
 	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
 	assert_int_equal(stop.kind, UP_STOP_EXITED);
@@ -259,6 +338,7 @@ static void test_trace_to_exit(void **state)
 	assert_int_equal(t->ops->wait(t, &stop, 100), -ESRCH);
 	assert_int_equal(t->ops->mappings(t, NULL, 0), -ENOTSUP);
 	t->ops->destroy(t);
+	live = NULL;
 }
 
 static volatile sig_atomic_t alarms;
@@ -292,7 +372,7 @@ static void test_stop_all_and_kill(void **state)
 	/* stop_all stops it where it spins; nothing else is queued */
 	assert_int_equal(t->ops->stop_all(t), 0);
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
-	assert_int_equal(regs.r[UP_A64_PC], spin_here);
+	assert_int_equal(regs.r[test_arch->pc_reg], spin_here);
 	assert_int_equal(t->ops->resume_all(t), 0);
 	assert_int_equal(t->ops->wait(t, &stop, 200), 0);
 	assert_int_equal(stop.kind, UP_STOP_TIMEOUT);
@@ -304,27 +384,44 @@ static void test_stop_all_and_kill(void **state)
 	assert_int_equal(stop.kind, UP_STOP_KILLED);
 	assert_int_equal(stop.sig, SIGUSR1);
 	t->ops->destroy(t);
+	live = NULL;
 
 	/* kill ends a stopped one for good */
 	t = spawn(true);
 	assert_int_equal(t->ops->kill(t), 0);
 	assert_int_equal(kill(t->pid, 0), -1);
 	t->ops->destroy(t);
+	live = NULL;
 }
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_trace_to_exit),
-		cmocka_unit_test(test_stop_all_and_kill),
+		cmocka_unit_test_teardown(test_trace_to_exit, teardown),
+		cmocka_unit_test_teardown(test_stop_all_and_kill, teardown),
 	};
-	if (argc < 2 || access(argv[1], R_OK)) {
-		printf("skip: no aarch64 fixture (aarch64-linux-gnu-gcc missing?)\n");
+	char cmd[128];
+
+	if (argc < 2) {
+		printf("usage: %s ARCH [FIXTURE]\n", argv[0]);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!strcmp(cases[i].name, argv[1]))
+			acase = &cases[i];
+	test_arch = pick_arch(argv[1]);
+	if (!acase || !test_arch) {
+		printf("unknown arch %s\n", argv[1]);
+		return 1;
+	}
+	if (argc < 3 || access(argv[2], R_OK)) {
+		printf("skip: no %s fixture (its cross compiler is missing)\n", argv[1]);
 		return 77;
 	}
-	fixture = argv[1];
-	if (system("command -v qemu-aarch64 >/dev/null 2>&1")) {
-		printf("skip: qemu-aarch64 not on PATH (Debian package qemu-user)\n");
+	fixture = argv[2];
+	snprintf(cmd, sizeof(cmd), "command -v qemu-%s >/dev/null 2>&1", test_arch->qemu_name);
+	if (system(cmd)) {
+		printf("skip: qemu-%s not on PATH (Debian package qemu-user)\n", test_arch->qemu_name);
 		return 77;
 	}
 	if (load_symbols(fixture)) {
