@@ -405,7 +405,9 @@ int main(int argc, char **argv)
 	if (o.list) {
 		void *ctx[2] = { sym, &o };
 		rc = up_sym_list(sym, o.nprobes ? o.probes[0] : "*", print_listed, ctx);
-		ret = rc ? 1 : 0;
+		if (rc < 0)
+			fprintf(stderr, "uptrace: cannot list the functions: %s\n", strerror(-rc));
+		ret = rc < 0 ? 1 : 0;
 		goto fail_target;
 	}
 

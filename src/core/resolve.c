@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <glob.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -292,10 +293,60 @@ static int resolve_line(struct up_core *c, struct pending_spec *ps)
 		     m.func[0] ? m.func : spec->file);
 }
 
-static bool module_path_exists(const char *spec)
+/* Does dir hold a library file that the short name spec would match ("libfoo" -> libfoo.so*)? */
+static bool dir_has_library(const char *dir, const char *spec)
 {
+	char path[4096];
 	struct stat st;
-	return strchr(spec, '/') && stat(spec, &st) == 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, spec);
+	if (stat(path, &st) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/%s.so", dir, spec);
+	if (stat(path, &st) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/%s.so.[0-9]*", dir, spec);
+	glob_t g;
+	bool found = glob(path, 0, NULL, &g) == 0;
+	if (found)
+		globfree(&g);
+	return found;
+}
+
+/*
+ * Can a module that is not loaded still come, by dlopen? A path must
+ * exist; a short name must name a library file in the program's folder,
+ * $LD_LIBRARY_PATH or the system's library folders. Anything else is a
+ * typo to report now rather than a probe that silently never fires.
+ */
+static bool module_may_load(struct up_core *c, const char *spec)
+{
+	static const char *const system_dirs[] = { "/lib", "/usr/lib", "/usr/local/lib",
+		"/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+		"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+		"/lib/riscv64-linux-gnu", "/usr/lib/riscv64-linux-gnu" };
+	char dir[4096];
+	struct stat st;
+
+	if (strchr(spec, '/'))
+		return stat(spec, &st) == 0;
+	snprintf(dir, sizeof(dir), "%s", c->t->exe);
+	if (dir_has_library(dirname(dir), spec))
+		return true;
+	const char *llp = getenv("LD_LIBRARY_PATH");
+	while (llp && *llp) {
+		size_t n = strcspn(llp, ":");
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, llp);
+		if (n && dir_has_library(dir, spec))
+			return true;
+		llp += n + (llp[n] == ':');
+	}
+	for (unsigned i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s%s", c->t->sysroot, system_dirs[i]);
+		if (dir_has_library(dir, spec))
+			return true;
+	}
+	return false;
 }
 
 static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
@@ -305,10 +356,11 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 	int err;
 
 	if (spec->module[0] && up_sym_module(c->sym, spec->module, &mi) != 0) {
-		if (!final || module_path_exists(spec->module))
+		if (!final || module_may_load(c, spec->module))
 			return 1; /* pending until it is mapped */
-		core_error(c, "no library '%s' in process %d (not loaded; give its path to wait "
-			      "for it)", spec->module, (int)c->t->pid);
+		core_error(c, "no library '%s': process %d has not loaded it and no such file is "
+			      "in its folder, $LD_LIBRARY_PATH or the system's library folders",
+			   spec->module, (int)c->t->pid);
 		return -ENOENT;
 	}
 	switch (spec->kind) {
