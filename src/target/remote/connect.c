@@ -253,6 +253,9 @@ int up_remote_connect(struct up_target **out, const char *hostport)
 		fprintf(stderr, "remote: %s: handshake failed: %s\n", hostport, strerror(-n));
 		goto fail;
 	}
+	/* the cli may set another one (--sysroot) */
+	if (getenv("QEMU_LD_PREFIX"))
+		snprintf(r->t.sysroot, sizeof(r->t.sysroot), "%s", getenv("QEMU_LD_PREFIX"));
 	ask_exec_file(r);
 	if (r->t.exe[0])
 		up_remote_elf_arch(r->t.exe, &r->t.arch, &r->t.e_flags);

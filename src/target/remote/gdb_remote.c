@@ -143,32 +143,67 @@ static int store_register_p(struct up_remote *r, unsigned i, const uint8_t *byte
 	return strcmp(r->rsp.pkt, "OK") == 0 ? 0 : -EIO;
 }
 
+/* Offset of 'g' register index i in the packet. */
+static size_t g_offset(const struct up_arch *arch, unsigned i)
+{
+	size_t off = 0;
+
+	for (unsigned k = 0; k < i; k++)
+		off += arch->gdb_regs[k].size;
+	return off;
+}
+
 /*
- * Read the first G back: a register that did not take its value is set
+ * Before the first G: send one whose PC slot holds a value no other slot
+ * holds and read it back; a register that did not take its value is set
  * with P after every G from now on. qemu 7.2's loongarch64 stub needs it:
- * its G takes no bytes for orig_a0, so pc gets orig_a0's slot.
+ * its G takes no bytes for orig_a0, so PC gets orig_a0's slot. The real G
+ * follows at once, so the probe's PC never runs.
  */
-static int check_g(struct up_remote *r, const uint8_t *sent)
+static int probe_g(struct up_remote *r, const uint8_t *raw)
 {
 	const struct up_arch *arch = r->t.arch;
-	uint8_t back[UP_REMOTE_G_MAX];
-	size_t off = 0;
+	uint8_t probe[UP_REMOTE_G_MAX], back[UP_REMOTE_G_MAX];
+	uint64_t mark = 0x5a5a5a5a5a5a5a50ull;
+	size_t pc_off = 0;
+	unsigned pc_size = 0;
 	int n;
 
 	r->g_checked = true;
+	for (unsigned i = 0; i < arch->n_gdb_regs; i++) {
+		if (arch->gdb_regs[i].index == arch->pc_reg) {
+			pc_off = g_offset(arch, i);
+			pc_size = arch->gdb_regs[i].size;
+		}
+	}
+	if (!pc_size || pc_off + pc_size > r->g_len)
+		return 0;
+	memcpy(probe, raw, r->g_len);
+	for (unsigned b = 0; b < pc_size && b < 8; b++)
+		probe[pc_off + b] = (uint8_t)(mark >> (8 * b));
+	r->cmd[0] = 'G';
+	up_rsp_hex_encode(r->cmd + 1, probe, r->g_len);
+	n = up_rsp_send(&r->rsp, r->cmd, 1 + 2 * r->g_len);
+	if (n)
+		return n;
+	n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+	if (n < 0)
+		return n;
+	if (strcmp(r->rsp.pkt, "OK") != 0)
+		return 0;
 	n = up_rsp_command(&r->rsp, "g");
 	if (n < 0)
 		return n;
 	if ((size_t)n != 2 * r->g_len || up_rsp_hex_decode(back, r->rsp.pkt, r->g_len))
 		return 0;
 	for (unsigned i = 0; i < arch->n_gdb_regs && i < 64; i++) {
+		size_t off = g_offset(arch, i);
 		unsigned size = arch->gdb_regs[i].size;
 
 		if (off + size > r->g_len)
 			break;
-		if (arch->gdb_regs[i].index >= 0 && memcmp(back + off, sent + off, size) != 0)
+		if (arch->gdb_regs[i].index >= 0 && memcmp(back + off, probe + off, size) != 0)
 			r->p_after_g |= 1ull << i;
-		off += size;
 	}
 	return 0;
 }
@@ -206,6 +241,11 @@ static int remote_set_regs(struct up_target *t, pid_t tid, const struct up_regs 
 	}
 	if (r->use_p || memcmp(raw, r->g_raw, r->g_len) == 0)
 		return 0;
+	if (!r->g_checked) {
+		n = probe_g(r, raw);
+		if (n)
+			return n;
+	}
 	r->cmd[0] = 'G';
 	up_rsp_hex_encode(r->cmd + 1, raw, r->g_len);
 	n = up_rsp_send(&r->rsp, r->cmd, 1 + 2 * r->g_len);
@@ -216,19 +256,12 @@ static int remote_set_regs(struct up_target *t, pid_t tid, const struct up_regs 
 		return n;
 	if (strcmp(r->rsp.pkt, "OK") != 0)
 		return -EIO;
-	if (!r->g_checked) {
-		n = check_g(r, raw);
-		if (n)
-			return n;
-	}
-	off = 0;
 	for (unsigned i = 0; r->p_after_g && i < arch->n_gdb_regs && i < 64; i++) {
 		if (r->p_after_g & (1ull << i)) {
-			n = store_register_p(r, i, raw + off, arch->gdb_regs[i].size);
+			n = store_register_p(r, i, raw + g_offset(arch, i), arch->gdb_regs[i].size);
 			if (n)
 				return n;
 		}
-		off += arch->gdb_regs[i].size;
 	}
 	memcpy(r->g_raw, raw, r->g_len);
 	return 0;

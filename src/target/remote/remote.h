@@ -33,7 +33,7 @@ struct up_remote {
 	/* The last 'g' of regs_tid since the last resume (what G sends back). */
 	bool regs_valid;
 	bool use_p;		/* the stub has no 'g': p/P per register */
-	bool g_checked;		/* the first G was read back */
+	bool g_checked;		/* the G probe ran (probe_g) */
 	uint64_t p_after_g;	/* bit i: 'g' register i did not take its G value: P it */
 	pid_t regs_tid;
 	size_t g_len;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -394,11 +395,94 @@ static void test_stop_all_and_kill(void **state)
 	live = NULL;
 }
 
+/* A fault is a signal stop; the signal not passed on, the program runs on. */
+static void test_signal_and_detach(void **state)
+{
+	struct up_target *t = spawn(false);
+	struct up_regs regs, saved;
+	struct up_stop stop;
+	pid_t tid = t->pid, qemu;
+	int status;
+
+	assert_int_equal(t->ops->get_regs(t, tid, &saved), 0);
+	regs = saved;
+	regs.r[test_arch->pc_reg] = 0;
+	assert_int_equal(t->ops->set_regs(t, tid, &regs), 0);
+	assert_int_equal(t->ops->resume(t, tid, 0), 0);
+	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
+	assert_int_equal(stop.kind, UP_STOP_SIGNAL);
+	assert_int_equal(stop.sig, SIGSEGV);
+	assert_int_equal(stop.tid, tid);
+	assert_int_equal(t->ops->set_regs(t, tid, &saved), 0);
+	assert_int_equal(t->ops->resume(t, tid, 0), 0);
+	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
+	assert_int_equal(stop.kind, UP_STOP_EXITED);
+	assert_int_equal(stop.status, 43);
+	t->ops->destroy(t);
+	live = NULL;
+
+	/* detached at its entry, it runs to its own end: qemu's exit status is 43 */
+	t = spawn(false);
+	qemu = t->pid;
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+	live = NULL;
+	assert_int_equal(waitpid(qemu, &status, 0), qemu);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 43);
+}
+
+/* --remote HOST:PORT against a qemu we start: the arch comes from target.xml. */
+static void test_connect(void **state)
+{
+	const struct up_arch *a = up_arch_by_name(acase->name);
+	char qemu[64], port[16], hostport[32];
+	struct up_target *t = NULL;
+	struct up_regs regs;
+	pid_t pid;
+	int status, n = -1;
+
+	if (!a || !a->gdb_arch || a->gdb_regs != test_arch->gdb_regs) {
+		printf("# arch/%s has no table yet: connect not tried\n", acase->name);
+		return;
+	}
+	snprintf(qemu, sizeof(qemu), "qemu-%s", a->qemu_name);
+	snprintf(port, sizeof(port), "%d", 20000 + getpid() % 20000);
+	pid = fork();
+	if (pid == 0) {
+		execlp(qemu, qemu, "-g", port, fixture, "spin", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(hostport, sizeof(hostport), "localhost:%s", port);
+	for (int i = 0; i < 100 && n; i++) {
+		n = up_remote_connect(&t, hostport);
+		if (n)
+			usleep(20000);
+	}
+	assert_int_equal(n, 0);
+	live = t;
+	assert_ptr_equal(t->arch, a);
+	assert_int_equal(t->pid, pid);	/* qemu's main thread id */
+	assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
+	assert_int_equal(regs.r[a->pc_reg], entry);
+	/* this stub ignores \x03 while running: stop_all falls back to SIGINT */
+	assert_int_equal(t->ops->resume_all(t), 0);
+	assert_int_equal(t->ops->stop_all(t), 0);
+	assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
+	assert_int_equal(regs.r[a->pc_reg], spin_here);
+	assert_int_equal(t->ops->kill(t), 0);
+	t->ops->destroy(t);
+	live = NULL;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_trace_to_exit, teardown),
 		cmocka_unit_test_teardown(test_stop_all_and_kill, teardown),
+		cmocka_unit_test_teardown(test_signal_and_detach, teardown),
+		cmocka_unit_test_teardown(test_connect, teardown),
 	};
 	char cmd[128];
 
