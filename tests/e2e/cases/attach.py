@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Attach and detach: start busy (4 threads in loops, nanosleep and futex waits), attach with
-`uptrace -p PID --timeout 2 busy_add`, then again until SIGINT; after each detach the process
+`uptrace -p PID --timeout 2 busy_add`, then on every instruction of busy_add, then until
+SIGINT; after each detach the process
 is no longer traced, its text (every file-backed r-xp mapping, read from /proc/PID/mem) is
 byte-identical to the file, and in the end it exits 0 with its own checks passed."""
 
@@ -8,6 +9,8 @@ import os
 import signal
 import subprocess
 import time
+
+from driver import counts, instruction_offsets
 
 
 def text_identical(ctx, pid, what):
@@ -37,6 +40,13 @@ def text_identical(ctx, pid, what):
               f"{what}: text of {compared} executable mappings equals the files {differ[:5]}")
 
 
+def exec_mappings(pid):
+    """The executable mappings of pid (range, perms, path): a slot page left behind shows."""
+    with open(f"/proc/{pid}/maps") as maps:
+        return sorted((f[0], f[1], f[5] if len(f) > 5 else "")
+                      for f in (line.split() for line in maps) if "x" in f[1])
+
+
 def tracer_pid(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -47,7 +57,7 @@ def tracer_pid(pid):
 
 def run(ctx):
     exe = ctx.fixture("busy")
-    busy = subprocess.Popen([exe, "7"], stdout=subprocess.PIPE, text=True)
+    busy = subprocess.Popen([exe, "10"], stdout=subprocess.PIPE, text=True)
     try:
         ready = busy.stdout.readline().split()
         if len(ready) != 3 or ready[1] != "ready":
@@ -55,6 +65,7 @@ def run(ctx):
             return
         pid = int(ready[2])
         time.sleep(0.3)
+        before = exec_mappings(pid)
 
         t0 = time.monotonic()
         proc = ctx.uptrace("-p", str(pid), "--timeout", "2", "busy_add", timeout=30)
@@ -66,8 +77,25 @@ def run(ctx):
         ctx.check(busy.poll() is None, "busy still runs after the detach")
         ctx.check_equal(tracer_pid(pid), 0, "TracerPid after detach")
         text_identical(ctx, pid, "after --timeout detach")
+        ctx.check_equal(exec_mappings(pid), before, "executable mappings after detach")
 
-        # Second attach, ended by SIGINT, with a return probe (hijacked returns must go back).
+        # Every instruction of busy_add (some run out of line, so the attach maps a slot page
+        # by a syscall injected while threads sleep in nanosleep and futex): at a detach a
+        # thread may sit between two of them, so counts differ by at most one per thread.
+        _, _, offs = instruction_offsets(exe, "busy_add")
+        proc = ctx.uptrace("-p", str(pid), "--timeout", "1.5", "--count", "--json",
+                           *[f"busy_add+{off}" for off in offs], timeout=30)
+        ctx.check_exit(proc, 0, f"uptrace -p {pid} on all {len(offs)} instructions of busy_add")
+        got = counts(proc.stderr, ctx) or {}
+        ctx.check_equal(len(got), len(offs), "one count per instruction")
+        if got:
+            ctx.check(min(got.values()) > 100 and max(got.values()) - min(got.values()) <= 4,
+                      f"instruction counts agree within the 4 threads: {got}")
+        ctx.check(busy.poll() is None, "busy still runs after the second detach")
+        text_identical(ctx, pid, "after the second detach")
+        ctx.check_equal(exec_mappings(pid), before, "executable mappings after detach")
+
+        # Third attach, ended by SIGINT, with a return probe (hijacked returns must go back).
         up = subprocess.Popen([ctx.uptrace_path, "-p", str(pid), "--count", "busy_mix",
                                "busy_add%return"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
@@ -83,6 +111,7 @@ def run(ctx):
         if busy.poll() is None:
             ctx.check_equal(tracer_pid(pid), 0, "TracerPid after SIGINT detach")
             text_identical(ctx, pid, "after SIGINT detach")
+            ctx.check_equal(exec_mappings(pid), before, "executable mappings after detach")
 
         rest, _ = busy.communicate(timeout=30)
         ctx.check_equal(busy.returncode, 0, "busy's exit status")
