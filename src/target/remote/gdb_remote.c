@@ -371,7 +371,7 @@ static int remote_resume(struct up_target *t, pid_t tid, int sig)
 	if (r->gone)
 		return -ESRCH;
 	/* a stop is still to be reported: the stub stays stopped until then */
-	if (r->running || r->have_queued)
+	if (r->running || r->nqueued)
 		return 0;
 	r->step_tid = 0;
 	if (sig)
@@ -457,6 +457,21 @@ static int decode_stop(struct up_remote *r, struct up_stop *stop)
 	return 0;
 }
 
+/*
+ * Keep a stop for a later wait(); the oldest is dropped when full (a trap
+ * repeats). A thread that traps again where it stands is one hit, not two.
+ */
+static void queue_stop(struct up_remote *r, const struct up_stop *stop)
+{
+	for (unsigned i = 0; i < r->nqueued; i++)
+		if (r->queued[i].tid == stop->tid && r->queued[i].kind == stop->kind &&
+		    r->queued[i].sig == stop->sig && !stop->stepped)
+			return;
+	if (r->nqueued == UP_REMOTE_QUEUE)
+		memmove(r->queued, r->queued + 1, --r->nqueued * sizeof(r->queued[0]));
+	r->queued[r->nqueued++] = *stop;
+}
+
 /* The connection dropped: if our qemu died, that is the process's end. */
 static int connection_lost(struct up_remote *r, struct up_stop *stop, int err)
 {
@@ -505,11 +520,12 @@ static int finish_syscall_step(struct up_remote *r, pid_t tid)
 static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms)
 {
 	struct up_remote *r = to_remote(t);
-	int n;
+	int n, restep = 0;
 
-	if (r->have_queued) {
-		*stop = r->queued;
-		r->have_queued = false;
+	/* a step under way reports first; queued stops wait for the stub to stop */
+	if (r->nqueued && !r->running) {
+		*stop = r->queued[0];
+		memmove(r->queued, r->queued + 1, --r->nqueued * sizeof(r->queued[0]));
 		return 0;
 	}
 	if (r->gone)
@@ -517,6 +533,8 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 	if (!r->running && timeout_ms < 0)
 		return -ECHILD;
 	for (;;) {
+		pid_t step_tid = r->step_tid;
+
 		n = up_rsp_recv(&r->rsp, timeout_ms, true);
 		if (n == -ETIMEDOUT || n == -EINTR) {
 			memset(stop, 0, sizeof(*stop));
@@ -533,6 +551,19 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 		if (n == 0 && stop->kind == UP_STOP_TRAP && stop->stepped && r->step_pc_known) {
 			r->step_pc_known = false;
 			return finish_syscall_step(r, stop->tid);
+		}
+		if (n == 0 && step_tid && stop->tid != step_tid && restep++ < 64 &&
+		    (stop->kind == UP_STOP_TRAP || stop->kind == UP_STOP_SIGNAL)) {
+			/*
+			 * Another thread stopped first (qemu-user runs them all
+			 * during a step): keep its stop, step again.
+			 */
+			queue_stop(r, stop);
+			r->step_tid = step_tid;
+			n = send_resume(r, r->last_resume);
+			if (n)
+				return n;
+			continue;
 		}
 		if (n == 0)
 			return 0;
@@ -577,8 +608,7 @@ static int remote_stop_all(struct up_target *t)
 			n = connection_lost(r, &stop, n);
 			if (n)
 				return n;
-			r->queued = stop;
-			r->have_queued = true;
+			queue_stop(r, &stop);
 			return 0;
 		}
 		if (r->rsp.pkt[0] == 'O' && r->rsp.pkt[1] != 'K')
@@ -588,8 +618,7 @@ static int remote_stop_all(struct up_target *t)
 			return n;
 		if (n == 0) {
 			/* stopped for another reason first: report it later */
-			r->queued = stop;
-			r->have_queued = true;
+			queue_stop(r, &stop);
 		}
 		return 0;
 	}
@@ -599,7 +628,7 @@ static int remote_resume_all(struct up_target *t)
 {
 	struct up_remote *r = to_remote(t);
 
-	if (r->gone || r->running || r->have_queued)
+	if (r->gone || r->running || r->nqueued)
 		return 0;
 	r->step_tid = 0;
 	snprintf(r->last_resume, sizeof(r->last_resume), "vCont;c");

@@ -11,6 +11,7 @@
 #include "rsp.h"
 
 #define UP_REMOTE_G_MAX 2048
+#define UP_REMOTE_QUEUE 16
 
 struct up_remote {
 	struct up_target t;
@@ -28,8 +29,9 @@ struct up_remote {
 	bool step_pc_known;
 	uint64_t step_pc;	/* its PC before the step */
 	pid_t last_tid;		/* thread of the last stop */
-	bool have_queued;	/* a stop read during stop_all, for the next wait() */
-	struct up_stop queued;
+	/* Stops read while waiting for another (stop_all, a step), for later wait()s. */
+	unsigned nqueued;
+	struct up_stop queued[UP_REMOTE_QUEUE];
 	/* The last 'g' of regs_tid since the last resume (what G sends back). */
 	bool regs_valid;
 	bool use_p;		/* the stub has no 'g': p/P per register */
