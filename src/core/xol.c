@@ -153,14 +153,20 @@ int xol_ensure_trampoline(struct up_core *c, pid_t tid)
 	c->pages[0].owner[0] = NULL;
 	c->trampoline = c->pages[0].addr;
 	/*
-	 * Slot 1: a syscall instruction of our own, outside every text page, for
-	 * the remote mprotect qemu-user needs before each text write (one in the
-	 * page being changed would write-protect it again as it runs).
+	 * Slot 1: a syscall instruction of our own followed by a breakpoint,
+	 * outside every text page. Remote system calls run here from now on:
+	 * under qemu-user a syscall in the page being mprotected write-protects
+	 * it again as it runs, and qemu 7.2's single-step over a syscall runs
+	 * one instruction more, which here is the breakpoint, not program code.
 	 */
-	err = c->t->ops->write(c->t, c->pages[0].addr + UP_XOL_SLOT_SIZE, c->arch->syscall_insn,
-			       c->arch->syscall_len);
+	uint8_t code[8];
+	memcpy(code, c->arch->syscall_insn, c->arch->syscall_len);
+	memcpy(code + c->arch->syscall_len, bp, len);
+	err = c->t->ops->write(c->t, c->pages[0].addr + UP_XOL_SLOT_SIZE, code,
+			       c->arch->syscall_len + len);
 	if (err)
 		return err;
+	c->syscall_insn = c->pages[0].addr + UP_XOL_SLOT_SIZE;
 	c->pages[0].owner[1] = NULL;
 	c->pages[0].used = 2;
 	c->t->syscall_hint = c->pages[0].addr + UP_XOL_SLOT_SIZE;
