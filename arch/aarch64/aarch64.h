@@ -13,31 +13,31 @@
 
 /* up_insn.op for aarch64: what simulate() does, or how the slot is built. */
 enum up_a64_op {
-	UP_A64_OP_NONE = 0,	/* refused */
-	UP_A64_OP_XOL,		/* runs as is in a slot: nothing depends on its PC */
-	UP_A64_OP_XOL_BRANCH,	/* braa/retaa...: runs in a slot, never comes back to it */
-	UP_A64_OP_B,		/* pc = target */
-	UP_A64_OP_BL,		/* x30 = addr + 4; pc = target */
-	UP_A64_OP_BCOND,	/* if (cond(NZCV)) pc = target */
-	UP_A64_OP_CBZ,		/* if (Rt == 0) pc = target */
-	UP_A64_OP_CBNZ,		/* if (Rt != 0) pc = target */
-	UP_A64_OP_TBZ,		/* if (!(Rt & 1 << bit)) pc = target */
-	UP_A64_OP_TBNZ,		/* if (Rt & 1 << bit) pc = target */
-	UP_A64_OP_ADR,		/* Rd = value (adr, adrp: computed at decode) */
-	UP_A64_OP_BR,		/* pc = Rn (br, ret) */
-	UP_A64_OP_BLR,		/* pc = Rn; x30 = addr + 4 */
-	UP_A64_OP_NOP,		/* pc += 4 (nop, bti, prfm literal) */
-	UP_A64_OP_LDR_LIT,	/* Rt = size bytes at address (zero- or sign-extended) */
-	UP_A64_OP_LDST_PAIR,	/* stp/ldp/ldpsw/stnp/ldnp of GPRs */
-	UP_A64_OP_LDST_IMM,	/* str/ldr/strb/ldrsw... of a GPR, immediate offset */
-	UP_A64_OP_ADDSUB_IMM,	/* Rd|SP = Rn|SP + imm (add/sub immediate, no flags) */
-	UP_A64_OP_MOV_REG,	/* Rd = Rm (orr Rd, zr, Rm) */
-	UP_A64_OP_MOVE_WIDE,	/* movz / movn / movk */
+	UP_A64_OP_NONE = 0,   /* refused */
+	UP_A64_OP_XOL,	      /* runs as is in a slot: nothing depends on its PC */
+	UP_A64_OP_XOL_BRANCH, /* braa/retaa...: runs in a slot, never comes back to it */
+	UP_A64_OP_B,	      /* pc = target */
+	UP_A64_OP_BL,	      /* x30 = addr + 4; pc = target */
+	UP_A64_OP_BCOND,      /* if (cond(NZCV)) pc = target */
+	UP_A64_OP_CBZ,	      /* if (Rt == 0) pc = target */
+	UP_A64_OP_CBNZ,	      /* if (Rt != 0) pc = target */
+	UP_A64_OP_TBZ,	      /* if (!(Rt & 1 << bit)) pc = target */
+	UP_A64_OP_TBNZ,	      /* if (Rt & 1 << bit) pc = target */
+	UP_A64_OP_ADR,	      /* Rd = value (adr, adrp: computed at decode) */
+	UP_A64_OP_BR,	      /* pc = Rn (br, ret) */
+	UP_A64_OP_BLR,	      /* pc = Rn; x30 = addr + 4 */
+	UP_A64_OP_NOP,	      /* pc += 4 (nop, bti, prfm literal) */
+	UP_A64_OP_LDR_LIT,    /* Rt = size bytes at address (zero- or sign-extended) */
+	UP_A64_OP_LDST_PAIR,  /* stp/ldp/ldpsw/stnp/ldnp of GPRs */
+	UP_A64_OP_LDST_IMM,   /* str/ldr/strb/ldrsw... of a GPR, immediate offset */
+	UP_A64_OP_ADDSUB_IMM, /* Rd|SP = Rn|SP + imm (add/sub immediate, no flags) */
+	UP_A64_OP_MOV_REG,    /* Rd = Rm (orr Rd, zr, Rm) */
+	UP_A64_OP_MOVE_WIDE,  /* movz / movn / movk */
 };
 
 /* up_insn.priv[] indexes. */
 enum {
-	UP_A64_PRIV_TARGET = 0,	/* branch target, adr value, literal address */
+	UP_A64_PRIV_TARGET = 0, /* branch target, adr value, literal address */
 	UP_A64_PRIV_RD = 1,	/* destination or tested register (Rt, Rd) */
 	UP_A64_PRIV_RN = 2,	/* base or source register (Rn, Rm) */
 	UP_A64_PRIV_RT2 = 3,	/* second register of a pair */
@@ -47,13 +47,13 @@ enum {
 };
 
 /* UP_A64_PRIV_FLAGS bits. */
-#define UP_A64_F_LOAD 0x1	/* load (else store) */
-#define UP_A64_F_WBACK 0x2	/* base register written back */
-#define UP_A64_F_POST 0x4	/* post-index: access at the old base */
-#define UP_A64_F_SIGNED 0x8	/* sign-extend the loaded value */
-#define UP_A64_F_64 0x10	/* 64-bit destination (X, else W zero-extended) */
-#define UP_A64_F_MOVN 0x20	/* move wide: movn */
-#define UP_A64_F_MOVK 0x40	/* move wide: movk (else movz) */
+#define UP_A64_F_LOAD 0x1   /* load (else store) */
+#define UP_A64_F_WBACK 0x2  /* base register written back */
+#define UP_A64_F_POST 0x4   /* post-index: access at the old base */
+#define UP_A64_F_SIGNED 0x8 /* sign-extend the loaded value */
+#define UP_A64_F_64 0x10    /* 64-bit destination (X, else W zero-extended) */
+#define UP_A64_F_MOVN 0x20  /* move wide: movn */
+#define UP_A64_F_MOVK 0x40  /* move wide: movk (else movz) */
 
 /* Encodings used by several files. */
 #define UP_A64_BRK0 0xd4200000u

@@ -20,11 +20,11 @@
 struct a64_dec {
 	struct up_insn *insn;
 	uint32_t w;
-	const char *name;	/* mnemonic when Capstone 4 does not know the word */
-	char buf[24];		/* for a name built here (ldaddal, caslh) */
+	const char *name;	     /* mnemonic when Capstone 4 does not know the word */
+	char buf[24];		     /* for a name built here (ldaddal, caslh) */
 	char text[UP_INSN_TEXT_LEN]; /* text preferred to Capstone's, where they differ */
-	const char *why;	/* with UP_INSN_REFUSE */
-	bool known;		/* certainly allocated, whatever Capstone says */
+	const char *why;	     /* with UP_INSN_REFUSE */
+	bool known;		     /* certainly allocated, whatever Capstone says */
 };
 
 static inline uint32_t field(uint32_t w, unsigned hi, unsigned lo)
@@ -88,7 +88,8 @@ static void decode_branch_reg(struct a64_dec *d)
 		if (plain)
 			return simulated(d, UP_A64_OP_BR);
 		if (pac && op4 == 0x1f)
-			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true, op3 & 1 ? "brabz" : "braaz");
+			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true,
+					   op3 & 1 ? "brabz" : "braaz");
 		break;
 	case 1: /* blr, blraaz, blrabz */
 		if (plain)
@@ -102,7 +103,8 @@ static void decode_branch_reg(struct a64_dec *d)
 		if (plain)
 			return simulated(d, UP_A64_OP_BR);
 		if (pac && rn == 0x1f && op4 == 0x1f)
-			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true, op3 & 1 ? "retab" : "retaa");
+			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true,
+					   op3 & 1 ? "retab" : "retaa");
 		break;
 	case 4:
 	case 5:
@@ -110,7 +112,8 @@ static void decode_branch_reg(struct a64_dec *d)
 		return refused(d, "exception return");
 	case 8: /* braa, brab */
 		if (pac)
-			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true, op3 & 1 ? "brab" : "braa");
+			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true,
+					   op3 & 1 ? "brab" : "braa");
 		break;
 	case 9: /* blraa, blrab */
 		if (pac) {
@@ -137,7 +140,7 @@ static void decode_system(struct a64_dec *d)
 	if ((w & 0xfffff01fu) == 0xd503301fu)
 		return out_of_line(d, UP_A64_OP_XOL, false, NULL); /* barriers, clrex */
 	if ((w & 0xfff8f01fu) == 0xd500401fu) {
-		static const char *const flag_ops[3] = { "cfinv", "xaflag", "axflag" };
+		static const char *const flag_ops[3] = {"cfinv", "xaflag", "axflag"};
 
 		if (field(w, 18, 16) == 0 && field(w, 7, 5) <= 2)
 			return out_of_line(d, UP_A64_OP_XOL, true, flag_ops[field(w, 7, 5)]);
@@ -215,7 +218,8 @@ static void move_wide_text(struct a64_dec *d)
 	if (!sf)
 		value = (uint32_t)value;
 	if (alias)
-		snprintf(d->text, sizeof(d->text), "mov %s, #0x%llx", reg, (unsigned long long)value);
+		snprintf(d->text, sizeof(d->text), "mov %s, #0x%llx", reg,
+			 (unsigned long long)value);
 	else
 		snprintf(d->text, sizeof(d->text), "%s %s, #0x%x, lsl #%u", opc ? "movz" : "movn",
 			 reg, imm16, hw * 16);
@@ -237,7 +241,7 @@ static void decode_dp_imm(struct a64_dec *d)
 		imm = sext(field(w, 23, 5) << 2 | field(w, 30, 29), 21);
 		if (sf)
 			insn->priv[UP_A64_PRIV_TARGET] =
-				(int64_t)((insn->addr & ~0xfffull) + (uint64_t)(imm * 4096));
+			    (int64_t)((insn->addr & ~0xfffull) + (uint64_t)(imm * 4096));
 		else
 			insn->priv[UP_A64_PRIV_TARGET] = (int64_t)(insn->addr + (uint64_t)imm);
 		return simulated(d, UP_A64_OP_ADR);
@@ -251,8 +255,8 @@ static void decode_dp_imm(struct a64_dec *d)
 		if (field(w, 30, 29) == 1 || (!sf && field(w, 22, 21) >= 2))
 			return unallocated(d);
 		insn->priv[UP_A64_PRIV_TARGET] = field(w, 22, 21) * 16;
-		insn->priv[UP_A64_PRIV_IMM] = (int64_t)((uint64_t)field(w, 20, 5)
-							<< (field(w, 22, 21) * 16));
+		insn->priv[UP_A64_PRIV_IMM] =
+		    (int64_t)((uint64_t)field(w, 20, 5) << (field(w, 22, 21) * 16));
 		if (field(w, 30, 29) == 0)
 			insn->priv[UP_A64_PRIV_FLAGS] |= UP_A64_F_MOVN;
 		else if (field(w, 30, 29) == 3)
@@ -269,19 +273,20 @@ static void decode_literal(struct a64_dec *d)
 {
 	uint32_t w = d->w, opc = field(w, 31, 30);
 	struct up_insn *insn = d->insn;
-	static const uint8_t sizes[3] = { 4, 8, 4 };
+	static const uint8_t sizes[3] = {4, 8, 4};
 
 	if (field(w, 26, 26)) {
 		d->name = "ldr";
 		return refused(d, "SIMD&FP literal load (no vector registers here)");
 	}
-	insn->priv[UP_A64_PRIV_TARGET] = (int64_t)(insn->addr + (uint64_t)(sext(field(w, 23, 5), 19) * 4));
+	insn->priv[UP_A64_PRIV_TARGET] =
+	    (int64_t)(insn->addr + (uint64_t)(sext(field(w, 23, 5), 19) * 4));
 	if (opc == 3)
 		return simulated(d, UP_A64_OP_NOP); /* prfm: a hint, no architectural effect */
 	insn->priv[UP_A64_PRIV_RD] = field(w, 4, 0);
 	insn->priv[UP_A64_PRIV_SIZE] = sizes[opc];
-	insn->priv[UP_A64_PRIV_FLAGS] = UP_A64_F_LOAD | (opc ? UP_A64_F_64 : 0) |
-					(opc == 2 ? UP_A64_F_SIGNED : 0);
+	insn->priv[UP_A64_PRIV_FLAGS] =
+	    UP_A64_F_LOAD | (opc ? UP_A64_F_64 : 0) | (opc == 2 ? UP_A64_F_SIGNED : 0);
 	simulated(d, UP_A64_OP_LDR_LIT);
 }
 
@@ -296,8 +301,8 @@ static void decode_exclusive(struct a64_dec *d)
 {
 	uint32_t w = d->w, size = field(w, 31, 30), o2 = field(w, 23, 23), o1 = field(w, 21, 21);
 	uint32_t l = field(w, 22, 22), o0 = field(w, 15, 15);
-	static const char *const ordered[2][2] = { { "stllr", "stlr" }, { "ldlar", "ldar" } };
-	static const char *const cas[2][2] = { { "cas", "casl" }, { "casa", "casal" } };
+	static const char *const ordered[2][2] = {{"stllr", "stlr"}, {"ldlar", "ldar"}};
+	static const char *const cas[2][2] = {{"cas", "casl"}, {"casa", "casal"}};
 
 	if (!o2 && (!o1 || size >= 2))
 		return refused(d, "exclusive access; a trap in between clears the monitor");
@@ -316,10 +321,10 @@ static void decode_exclusive(struct a64_dec *d)
 static void decode_atomic(struct a64_dec *d)
 {
 	uint32_t w = d->w, o3 = field(w, 15, 15), opc = field(w, 14, 12);
-	static const char *const names[8] = { "ldadd",	"ldclr",  "ldeor",  "ldset",
-					      "ldsmax", "ldsmin", "ldumax", "ldumin" };
+	static const char *const names[8] = {"ldadd",  "ldclr",	 "ldeor",  "ldset",
+					     "ldsmax", "ldsmin", "ldumax", "ldumin"};
 
-	static const char *const order[4] = { "", "l", "a", "al" };
+	static const char *const order[4] = {"", "l", "a", "al"};
 	const char *base = NULL, *suffix = order[field(w, 23, 22)];
 
 	if (field(w, 26, 26))
@@ -402,11 +407,11 @@ static void decode_ldst_imm(struct a64_dec *d)
 		return out_of_line(d, UP_A64_OP_XOL, false, NULL); /* constrained unpredictable */
 	insn->priv[UP_A64_PRIV_RD] = rt;
 	insn->priv[UP_A64_PRIV_RN] = rn;
-	insn->priv[UP_A64_PRIV_IMM] = uoff ? (int64_t)field(w, 21, 10) << size
-					   : sext(field(w, 20, 12), 9);
+	insn->priv[UP_A64_PRIV_IMM] =
+	    uoff ? (int64_t)field(w, 21, 10) << size : sext(field(w, 20, 12), 9);
 	insn->priv[UP_A64_PRIV_SIZE] = 1 << size;
-	insn->priv[UP_A64_PRIV_FLAGS] = flags | (wback ? UP_A64_F_WBACK : 0) |
-					(post ? UP_A64_F_POST : 0);
+	insn->priv[UP_A64_PRIV_FLAGS] =
+	    flags | (wback ? UP_A64_F_WBACK : 0) | (post ? UP_A64_F_POST : 0);
 	simulated(d, UP_A64_OP_LDST_IMM);
 }
 
@@ -471,7 +476,7 @@ static void classify(struct a64_dec *d)
 
 int up_a64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail)
 {
-	struct a64_dec d = { .insn = insn };
+	struct a64_dec d = {.insn = insn};
 	char name[24];
 	int err;
 
@@ -480,8 +485,8 @@ int up_a64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, siz
 	insn->action = UP_INSN_REFUSE;
 	if (avail < 4 || (addr & 3)) {
 		snprintf(insn->text, sizeof(insn->text), "?");
-		snprintf(insn->why, sizeof(insn->why), avail < 4 ? "truncated instruction"
-								 : "address not 4-byte aligned");
+		snprintf(insn->why, sizeof(insn->why),
+			 avail < 4 ? "truncated instruction" : "address not 4-byte aligned");
 		return -EINVAL;
 	}
 	memcpy(insn->bytes, bytes, 4);

@@ -90,7 +90,7 @@ static int load_store(const struct up_insn *insn, struct up_regs *regs, const st
 	uint64_t flags = (uint64_t)p[UP_A64_PRIV_FLAGS], base = xreg_sp(regs, p[UP_A64_PRIV_RN]);
 	uint64_t ea = base + (uint64_t)p[UP_A64_PRIV_IMM];
 	unsigned size = (unsigned)p[UP_A64_PRIV_SIZE];
-	int64_t rt[2] = { p[UP_A64_PRIV_RD], p[UP_A64_PRIV_RT2] };
+	int64_t rt[2] = {p[UP_A64_PRIV_RD], p[UP_A64_PRIV_RT2]};
 	uint8_t buf[16];
 	int err;
 
@@ -113,7 +113,7 @@ static int load_store(const struct up_insn *insn, struct up_regs *regs, const st
 	}
 	if (flags & UP_A64_F_WBACK)
 		regs->r[p[UP_A64_PRIV_RN] == 31 ? UP_A64_SP : p[UP_A64_PRIV_RN]] =
-			base + (uint64_t)p[UP_A64_PRIV_IMM];
+		    base + (uint64_t)p[UP_A64_PRIV_IMM];
 	return 0;
 }
 
@@ -171,8 +171,9 @@ int up_a64_simulate(const struct up_insn *insn, struct up_regs *regs, const stru
 		err = mem->read(mem->ctx, target, buf, (size_t)p[UP_A64_PRIV_SIZE]);
 		if (err)
 			return err;
-		set_xreg(&r, rd, load_le(buf, (unsigned)p[UP_A64_PRIV_SIZE], flags & UP_A64_F_SIGNED,
-					 flags & UP_A64_F_64));
+		set_xreg(&r, rd,
+			 load_le(buf, (unsigned)p[UP_A64_PRIV_SIZE], flags & UP_A64_F_SIGNED,
+				 flags & UP_A64_F_64));
 		break;
 	case UP_A64_OP_LDST_PAIR:
 	case UP_A64_OP_LDST_IMM:

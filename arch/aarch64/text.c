@@ -14,13 +14,13 @@
 #include "aarch64.h"
 
 static const char *const hint_names[40] = {
-	[0] = "nop",	    [1] = "yield",	 [2] = "wfe",	      [3] = "wfi",
-	[4] = "sev",	    [5] = "sevl",	 [6] = "dgh",	      [7] = "xpaclri",
-	[8] = "pacia1716",  [10] = "pacib1716",	 [12] = "autia1716",  [14] = "autib1716",
-	[16] = "esb",	    [17] = "psb csync",	 [18] = "tsb csync",  [20] = "csdb",
-	[24] = "paciaz",    [25] = "paciasp",	 [26] = "pacibz",     [27] = "pacibsp",
-	[28] = "autiaz",    [29] = "autiasp",	 [30] = "autibz",     [31] = "autibsp",
-	[32] = "bti",	    [34] = "bti c",	 [36] = "bti j",      [38] = "bti jc",
+    [0] = "nop",       [1] = "yield",	   [2] = "wfe",	       [3] = "wfi",
+    [4] = "sev",       [5] = "sevl",	   [6] = "dgh",	       [7] = "xpaclri",
+    [8] = "pacia1716", [10] = "pacib1716", [12] = "autia1716", [14] = "autib1716",
+    [16] = "esb",      [17] = "psb csync", [18] = "tsb csync", [20] = "csdb",
+    [24] = "paciaz",   [25] = "paciasp",   [26] = "pacibz",    [27] = "pacibsp",
+    [28] = "autiaz",   [29] = "autiasp",   [30] = "autibz",    [31] = "autibsp",
+    [32] = "bti",      [34] = "bti c",	   [36] = "bti j",     [38] = "bti jc",
 };
 
 const char *up_a64_hint_name(unsigned hint)
@@ -31,7 +31,7 @@ const char *up_a64_hint_name(unsigned hint)
 /* Capstone's "mnemonic operands"; -ENOENT when it does not decode the word. */
 static int capstone_text(uint64_t addr, uint32_t word, char *text, size_t size)
 {
-	uint8_t b[4] = { word, word >> 8, word >> 16, word >> 24 };
+	uint8_t b[4] = {word, word >> 8, word >> 16, word >> 24};
 	cs_insn *ci;
 	csh handle;
 	size_t n;

@@ -13,8 +13,8 @@
 
 struct a64_row {
 	uint32_t word;
-	uint8_t action;		/* enum up_insn_action */
-	const char *mnemonic;	/* objdump's first word: "b.eq", "ldp", ".inst" */
+	uint8_t action;	      /* enum up_insn_action */
+	const char *mnemonic; /* objdump's first word: "b.eq", "ldp", ".inst" */
 };
 
 extern const struct a64_row a64_table[];

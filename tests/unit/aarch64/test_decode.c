@@ -49,9 +49,10 @@ static void test_table(void **state)
 		if (insn.action != row->action || strcmp(mnem, row->mnemonic) != 0 ||
 		    insn.len != 4 || (err && insn.action != UP_INSN_REFUSE) ||
 		    (insn.action == UP_INSN_REFUSE && !insn.why[0])) {
-			print_error("0x%08x: action %d text '%s' why '%s' err %d; want action %d '%s'\n",
-				    row->word, insn.action, insn.text, insn.why, err, row->action,
-				    row->mnemonic);
+			print_error(
+			    "0x%08x: action %d text '%s' why '%s' err %d; want action %d '%s'\n",
+			    row->word, insn.action, insn.text, insn.why, err, row->action,
+			    row->mnemonic);
 			bad++;
 		}
 	}
@@ -90,7 +91,7 @@ static void test_reasons(void **state)
 static void test_bad_input(void **state)
 {
 	struct up_insn insn;
-	uint8_t b[4] = { 0x1f, 0x20, 0x03, 0xd5 };
+	uint8_t b[4] = {0x1f, 0x20, 0x03, 0xd5};
 
 	assert_int_equal(arch()->decode(&insn, 0x1000, b, 3), -EINVAL);
 	assert_int_equal(insn.action, UP_INSN_REFUSE);
@@ -149,7 +150,7 @@ static void test_ops_table(void **state)
 static void test_return_address(void **state)
 {
 	const struct up_arch *a = arch();
-	struct up_regs regs = { { 0 } };
+	struct up_regs regs = {{0}};
 	uint64_t ret = 0;
 
 	regs.r[UP_A64_LR] = 0x400123;
@@ -162,9 +163,9 @@ static void test_return_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),	 cmocka_unit_test(test_reasons),
-		cmocka_unit_test(test_bad_input), cmocka_unit_test(test_ops_table),
-		cmocka_unit_test(test_return_address),
+	    cmocka_unit_test(test_table),	   cmocka_unit_test(test_reasons),
+	    cmocka_unit_test(test_bad_input),	   cmocka_unit_test(test_ops_table),
+	    cmocka_unit_test(test_return_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

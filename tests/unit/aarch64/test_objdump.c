@@ -32,7 +32,7 @@ static void test_mnemonics(void **state)
 	assert_non_null(f);
 	for (size_t i = 0; i < a64_table_len; i++) {
 		uint32_t w = a64_table[i].word;
-		uint8_t b[4] = { w, w >> 8, w >> 16, w >> 24 };
+		uint8_t b[4] = {w, w >> 8, w >> 16, w >> 24};
 
 		assert_int_equal(fwrite(b, 1, 4, f), 4);
 	}
@@ -55,8 +55,8 @@ static void test_mnemonics(void **state)
 	assert_int_equal(seen, a64_table_len);
 	for (size_t i = 0; i < a64_table_len; i++) {
 		if (strcmp(mnem[i], a64_table[i].mnemonic) != 0) {
-			print_error("0x%08x: objdump says '%s', the table '%s'\n", a64_table[i].word,
-				    mnem[i], a64_table[i].mnemonic);
+			print_error("0x%08x: objdump says '%s', the table '%s'\n",
+				    a64_table[i].word, mnem[i], a64_table[i].mnemonic);
 			bad++;
 		}
 		free(mnem[i]);
@@ -67,7 +67,7 @@ static void test_mnemonics(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_mnemonics) };
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_mnemonics)};
 	int fd, ret;
 
 	if (system("command -v " OBJDUMP " >/dev/null 2>&1") != 0) {

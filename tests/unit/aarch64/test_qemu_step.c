@@ -222,7 +222,7 @@ static uint64_t load_bias(const char *path)
 
 static void start_qemu(const char *path)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	int port = 20000 + getpid() % 20000;
 	char portstr[16];
 
@@ -237,7 +237,7 @@ static void start_qemu(const char *path)
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (int i = 0; i < 100; i++) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		struct timespec ts = {0, 50 * 1000 * 1000};
 
 		sock = socket(AF_INET, SOCK_STREAM, 0);
 		if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
@@ -277,7 +277,7 @@ static void compare(const struct up_insn *insn, const struct up_regs *want,
 
 int main(int argc, char **argv)
 {
-	struct up_mem mem = { NULL, mem_read, mem_write };
+	struct up_mem mem = {NULL, mem_read, mem_write};
 	char cmd[1100], reply[1024], path[512];
 	unsigned simulated = 0, steps = 0;
 	uint64_t func, ret;

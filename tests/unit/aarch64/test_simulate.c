@@ -49,7 +49,7 @@ static int fake_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 }
 
 static struct fake_mem fmem;
-static struct up_mem mem = { &fmem, fake_read, fake_write };
+static struct up_mem mem = {&fmem, fake_read, fake_write};
 static struct up_regs regs;
 
 static const struct up_arch *arch(void)
@@ -87,7 +87,7 @@ static int setup(void **state)
 
 static void decode_at(uint64_t pc, uint32_t word, struct up_insn *insn)
 {
-	uint8_t b[4] = { word, word >> 8, word >> 16, word >> 24 };
+	uint8_t b[4] = {word, word >> 8, word >> 16, word >> 24};
 
 	assert_int_equal(arch()->decode(insn, pc, b, 4), 0);
 	if (insn->action != UP_INSN_SIMULATE)
@@ -131,8 +131,8 @@ static void test_branches(void **state)
 {
 	struct up_regs want;
 
-	assert_int_equal(run_same(0x14000040), PC + 0x100);	/* b .+0x100 */
-	assert_int_equal(run_same(0x17fffffe), PC - 8);		/* b .-8 */
+	assert_int_equal(run_same(0x14000040), PC + 0x100); /* b .+0x100 */
+	assert_int_equal(run_same(0x17fffffe), PC - 8);	    /* b .-8 */
 	want = regs;
 	want.r[30] = PC + 4;
 	assert_int_equal(run(0x95ffffff, &want), PC + 0x7fffffc); /* bl, farthest forward */
@@ -146,21 +146,36 @@ static bool cond_expected(unsigned cond, unsigned nzcv)
 	bool n = nzcv & 8, z = nzcv & 4, c = nzcv & 2, v = nzcv & 1;
 
 	switch (cond) {
-	case 0x0: return z;			/* eq */
-	case 0x1: return !z;			/* ne */
-	case 0x2: return c;			/* cs */
-	case 0x3: return !c;			/* cc */
-	case 0x4: return n;			/* mi */
-	case 0x5: return !n;			/* pl */
-	case 0x6: return v;			/* vs */
-	case 0x7: return !v;			/* vc */
-	case 0x8: return c && !z;		/* hi */
-	case 0x9: return !c || z;		/* ls */
-	case 0xa: return n == v;		/* ge */
-	case 0xb: return n != v;		/* lt */
-	case 0xc: return !z && n == v;		/* gt */
-	case 0xd: return z || n != v;		/* le */
-	default: return true;			/* al, nv */
+	case 0x0:
+		return z; /* eq */
+	case 0x1:
+		return !z; /* ne */
+	case 0x2:
+		return c; /* cs */
+	case 0x3:
+		return !c; /* cc */
+	case 0x4:
+		return n; /* mi */
+	case 0x5:
+		return !n; /* pl */
+	case 0x6:
+		return v; /* vs */
+	case 0x7:
+		return !v; /* vc */
+	case 0x8:
+		return c && !z; /* hi */
+	case 0x9:
+		return !c || z; /* ls */
+	case 0xa:
+		return n == v; /* ge */
+	case 0xb:
+		return n != v; /* lt */
+	case 0xc:
+		return !z && n == v; /* gt */
+	case 0xd:
+		return z || n != v; /* le */
+	default:
+		return true; /* al, nv */
 	}
 }
 
@@ -195,7 +210,7 @@ static void test_cbz_tbz(void **state)
 	assert_int_equal(run_same(0xb4000203), PC + 0x40); /* cbz x3, .+0x40 */
 	regs.r[3] = 1ull << 40;
 	assert_int_equal(run_same(0xb4000203), PC + 4);
-	regs.r[4] = 1ull << 32; /* w4 == 0 */
+	regs.r[4] = 1ull << 32;				/* w4 == 0 */
 	assert_int_equal(run_same(0x35fffe04), PC + 4); /* cbnz w4, .-0x40 */
 	regs.r[4] = 0x80000000;
 	assert_int_equal(run_same(0x35fffe04), PC - 0x40);
@@ -456,7 +471,7 @@ static void test_arithmetic(void **state)
 static void test_not_simulated(void **state)
 {
 	struct up_insn insn;
-	uint8_t b[4] = { 0x3f, 0x23, 0x03, 0xd5 }; /* paciasp */
+	uint8_t b[4] = {0x3f, 0x23, 0x03, 0xd5}; /* paciasp */
 
 	assert_int_equal(arch()->decode(&insn, PC, b, 4), 0);
 	assert_int_equal(insn.action, UP_INSN_XOL);
@@ -466,18 +481,18 @@ static void test_not_simulated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_branches, setup),
-		cmocka_unit_test_setup(test_bcond, setup),
-		cmocka_unit_test_setup(test_btype_cleared, setup),
-		cmocka_unit_test_setup(test_cbz_tbz, setup),
-		cmocka_unit_test_setup(test_adr_adrp, setup),
-		cmocka_unit_test_setup(test_register_branches, setup),
-		cmocka_unit_test_setup(test_hints, setup),
-		cmocka_unit_test_setup(test_ldr_literal, setup),
-		cmocka_unit_test_setup(test_pairs, setup),
-		cmocka_unit_test_setup(test_loads_stores, setup),
-		cmocka_unit_test_setup(test_arithmetic, setup),
-		cmocka_unit_test_setup(test_not_simulated, setup),
+	    cmocka_unit_test_setup(test_branches, setup),
+	    cmocka_unit_test_setup(test_bcond, setup),
+	    cmocka_unit_test_setup(test_btype_cleared, setup),
+	    cmocka_unit_test_setup(test_cbz_tbz, setup),
+	    cmocka_unit_test_setup(test_adr_adrp, setup),
+	    cmocka_unit_test_setup(test_register_branches, setup),
+	    cmocka_unit_test_setup(test_hints, setup),
+	    cmocka_unit_test_setup(test_ldr_literal, setup),
+	    cmocka_unit_test_setup(test_pairs, setup),
+	    cmocka_unit_test_setup(test_loads_stores, setup),
+	    cmocka_unit_test_setup(test_arithmetic, setup),
+	    cmocka_unit_test_setup(test_not_simulated, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

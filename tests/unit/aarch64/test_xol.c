@@ -27,7 +27,7 @@ static const struct up_arch *arch(void)
 
 static void decode(uint32_t word, struct up_insn *insn)
 {
-	uint8_t b[4] = { word, word >> 8, word >> 16, word >> 24 };
+	uint8_t b[4] = {word, word >> 8, word >> 16, word >> 24};
 
 	assert_int_equal(arch()->decode(insn, ADDR, b, 4), 0);
 }
@@ -82,8 +82,8 @@ static void test_far(void **state)
 static void test_leave(void **state)
 {
 	const struct up_arch *a = arch();
-	struct up_regs regs = { { 0 } };
-	struct up_xol_state st = { { 0 } };
+	struct up_regs regs = {{0}};
+	struct up_xol_state st = {{0}};
 	struct up_insn insn;
 	struct up_xol xol;
 
@@ -122,9 +122,9 @@ static void test_not_xol(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_near),	    cmocka_unit_test(test_far),
-		cmocka_unit_test(test_leave),	    cmocka_unit_test(test_branch_away),
-		cmocka_unit_test(test_not_xol),
+	    cmocka_unit_test(test_near),    cmocka_unit_test(test_far),
+	    cmocka_unit_test(test_leave),   cmocka_unit_test(test_branch_away),
+	    cmocka_unit_test(test_not_xol),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
