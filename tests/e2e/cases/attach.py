@@ -5,7 +5,6 @@ SIGINT; after each detach the process
 is no longer traced, its text (every file-backed r-xp mapping, read from /proc/PID/mem) is
 byte-identical to the file, and in the end it exits 0 with its own checks passed."""
 
-import os
 import signal
 import subprocess
 import time

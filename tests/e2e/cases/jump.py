@@ -9,8 +9,9 @@ from driver import events, json_lines, render
 
 def run(ctx):
     exe = ctx.fixture("jump")
-    proc = ctx.uptrace("--json", "dive depth jump", "dive%return", "greet name:string x=p->x y=p->y",
-                       "sum8 a b c d e f g h", "sum8%return", "--", exe, timeout=60)
+    proc = ctx.uptrace("--json", "dive depth jump", "dive%return",
+                       "greet name:string x=p->x y=p->y", "sum8 a b c d e f g h", "sum8%return",
+                       "--", exe, timeout=60)
     ctx.check_exit(proc, 0, "uptrace on jump")
     ctx.check_equal(proc.stdout.strip(),
                     "jump: jumps=3 dive=102 sum8=204 greet=7042 ok", "jump's output")

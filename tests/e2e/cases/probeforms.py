@@ -3,7 +3,6 @@
 explicit types; each must hit exactly where and as often as the program says."""
 
 import os
-import re
 from collections import Counter
 
 from driver import counts, events, json_lines, symbols
