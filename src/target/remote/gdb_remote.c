@@ -62,13 +62,19 @@ static int fetch_registers(struct up_remote *r, pid_t tid)
 		return -ESRCH;
 	if (r->regs_valid && r->regs_tid == tid)
 		return 0;
-	n = select_thread(r, tid);
-	if (n)
-		return n;
 	if (!r->use_p) {
-		n = up_rsp_command(&r->rsp, "g");
-		if (n < 0)
-			return n;
+		unsigned strays;
+
+		/* a stop of another thread before the reply may have moved 'g' there */
+		do {
+			n = select_thread(r, tid);
+			if (n)
+				return n;
+			strays = r->rsp.strays;
+			n = up_rsp_command(&r->rsp, "g");
+			if (n < 0)
+				return n;
+		} while (strays != r->rsp.strays);
 		if (up_rsp_error(&r->rsp))
 			return -ESRCH;
 		if (n > 0) {
@@ -82,6 +88,9 @@ static int fetch_registers(struct up_remote *r, pid_t tid)
 		}
 		r->use_p = true;	/* empty reply: 'g' is not supported */
 	}
+	n = select_thread(r, tid);
+	if (n)
+		return n;
 	for (unsigned i = 0; arch && i < arch->n_gdb_regs; i++) {
 		unsigned size = arch->gdb_regs[i].size;
 
@@ -137,7 +146,7 @@ static int store_register_p(struct up_remote *r, unsigned i, const uint8_t *byte
 	n = up_rsp_send(&r->rsp, r->cmd, 1 + (size_t)n + 2 * size);
 	if (n)
 		return n;
-	n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+	n = up_rsp_reply(&r->rsp);
 	if (n < 0)
 		return n;
 	return strcmp(r->rsp.pkt, "OK") == 0 ? 0 : -EIO;
@@ -186,7 +195,7 @@ static int probe_g(struct up_remote *r, const uint8_t *raw)
 	n = up_rsp_send(&r->rsp, r->cmd, 1 + 2 * r->g_len);
 	if (n)
 		return n;
-	n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+	n = up_rsp_reply(&r->rsp);
 	if (n < 0)
 		return n;
 	if (strcmp(r->rsp.pkt, "OK") != 0)
@@ -251,7 +260,7 @@ static int remote_set_regs(struct up_target *t, pid_t tid, const struct up_regs 
 	n = up_rsp_send(&r->rsp, r->cmd, 1 + 2 * r->g_len);
 	if (n)
 		return n;
-	n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+	n = up_rsp_reply(&r->rsp);
 	if (n < 0)
 		return n;
 	if (strcmp(r->rsp.pkt, "OK") != 0)
@@ -324,7 +333,7 @@ static int write_memory(struct up_target *t, uint64_t addr, const void *buf, siz
 		n = up_rsp_send(&r->rsp, r->cmd, (size_t)n + 2 * want);
 		if (n)
 			return n;
-		n = up_rsp_recv(&r->rsp, r->rsp.reply_timeout_ms, false);
+		n = up_rsp_reply(&r->rsp);
 		if (n < 0)
 			return n;
 		if (strcmp(r->rsp.pkt, "OK") != 0) {
@@ -398,8 +407,41 @@ static int remote_step(struct up_target *t, pid_t tid)
 		r->step_pc = regs.r[t->arch->pc_reg];
 		r->step_pc_known = true;
 	}
+	/*
+	 * Over a system call instruction qemu-user 7.2 does not stop where a
+	 * step should: it may run one instruction more, with the registers a
+	 * remote syscall injected. A stub breakpoint (Z0, no memory written)
+	 * right after it and a continue stop exactly there instead.
+	 */
+	if (r->step_pc_known) {
+		uint8_t insn[4];
+		uint64_t after = r->step_pc + t->arch->syscall_len;
+
+		if (remote_read(t, r->step_pc, insn, t->arch->syscall_len) == 0 &&
+		    memcmp(insn, t->arch->syscall_insn, t->arch->syscall_len) == 0 &&
+		    up_rsp_command(&r->rsp, "Z0,%llx,%x", (unsigned long long)after,
+				   (unsigned)t->arch->syscall_len) >= 0 &&
+		    strcmp(r->rsp.pkt, "OK") == 0) {
+			r->step_z0 = after;
+			snprintf(r->last_resume, sizeof(r->last_resume), "vCont;c:%s",
+				 thread_id(r, tid, id));
+			return send_resume(r, r->last_resume);
+		}
+	}
 	snprintf(r->last_resume, sizeof(r->last_resume), "vCont;s:%s", thread_id(r, tid, id));
 	return send_resume(r, r->last_resume);
+}
+
+/* The step over a system call ended: take its stub breakpoint out again. */
+static int remove_step_z0(struct up_remote *r)
+{
+	uint64_t at = r->step_z0;
+	int n;
+
+	r->step_z0 = 0;
+	n = up_rsp_command(&r->rsp, "z0,%llx,%x", (unsigned long long)at,
+			   (unsigned)r->t.arch->syscall_len);
+	return n < 0 ? n : 0;
 }
 
 /* The qemu we spawned is gone: collect it (once). */
@@ -548,6 +590,17 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 		n = decode_stop(r, stop);
 		if (n < 0)
 			return n;
+		bool other = n == 0 && step_tid && stop->tid != step_tid &&
+			     (stop->kind == UP_STOP_TRAP || stop->kind == UP_STOP_SIGNAL);
+		if (r->step_z0 && !r->gone && !other) {
+			int err = remove_step_z0(r);
+			if (err)
+				return err;
+			if (n == 0 && stop->kind == UP_STOP_TRAP && stop->stepped) {
+				r->step_pc_known = false;
+				return 0;
+			}
+		}
 		if (n == 0 && stop->kind == UP_STOP_TRAP && stop->stepped && r->step_pc_known) {
 			r->step_pc_known = false;
 			return finish_syscall_step(r, stop->tid);
@@ -794,6 +847,18 @@ static void remote_destroy(struct up_target *t)
 	free(r);
 }
 
+/* A second thread's stop reply arrived in the middle of a command: keep it. */
+static void stray_stop(void *ctx)
+{
+	struct up_remote *r = ctx;
+	struct up_stop stop;
+
+	if (decode_stop(r, &stop) == 0)
+		queue_stop(r, &stop);
+	/* the stub now points 'g' at that thread */
+	r->g_tid = 0;
+}
+
 static const struct up_target_ops remote_ops = {
 	.read = remote_read,
 	.write = remote_write,
@@ -822,5 +887,7 @@ struct up_remote *up_remote_new(void)
 	r->t.ops = &remote_ops;
 	r->t.remote = true;
 	r->rsp.fd = -1;
+	r->rsp.on_stop = stray_stop;
+	r->rsp.ctx = r;
 	return r;
 }

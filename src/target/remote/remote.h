@@ -28,6 +28,7 @@ struct up_remote {
 	pid_t step_tid;		/* thread single-stepped by the last resume, else 0 */
 	bool step_pc_known;
 	uint64_t step_pc;	/* its PC before the step */
+	uint64_t step_z0;	/* stub breakpoint ending a step over a syscall, else 0 */
 	pid_t last_tid;		/* thread of the last stop */
 	/* Stops read while waiting for another (stop_all, a step), for later wait()s. */
 	unsigned nqueued;
