@@ -191,13 +191,15 @@ def oracle_counts(arch, prog):
     return counts, start_code, r.stdout
 
 
-def first_load_vaddr(prog):
+def first_exec_vaddr(prog):
+    """The lowest executable PT_LOAD's address: qemu's start_code is where it landed."""
     r = run(['readelf', '-lW', prog])
+    addrs = []
     for line in r.stdout.splitlines():
         parts = line.split()
-        if parts and parts[0] == 'LOAD':
-            return int(parts[2], 16) & ~0xfff
-    return 0
+        if parts and parts[0] == 'LOAD' and 'E' in parts[6:-1]:
+            addrs.append(int(parts[2], 16))
+    return min(addrs) if addrs else 0
 
 
 def case_insns(args, arch, out):
@@ -208,7 +210,7 @@ def case_insns(args, arch, out):
     counts, start_code, untraced_out = oracle_counts(arch, prog)
     if start_code is None:
         fail('qemu logged no start_code')
-    bias = start_code - first_load_vaddr(prog)
+    bias = start_code - first_exec_vaddr(prog)
     probes, expected = [], {}
     seen = set()
     for name, start, size in funcs:
