@@ -203,6 +203,36 @@ int up_rsp_recv(struct up_rsp *rsp, int timeout_ms, bool eintr)
 	return n;
 }
 
+bool up_rsp_is_stop(const char *pkt, size_t len)
+{
+	return len >= 3 && strchr("TSWX", pkt[0]) && hexval(pkt[1]) >= 0 && hexval(pkt[2]) >= 0;
+}
+
+static int reply(struct up_rsp *rsp, bool stop_expected)
+{
+	int n;
+
+	for (;;) {
+		n = up_rsp_recv(rsp, rsp->reply_timeout_ms, false);
+		if (n < 0)
+			return n;
+		/* console output from gdbserver ("O" + hex), not a reply */
+		if (n > 1 && rsp->pkt[0] == 'O' && rsp->pkt[1] != 'K')
+			continue;
+		if (!stop_expected && rsp->on_stop && up_rsp_is_stop(rsp->pkt, (size_t)n)) {
+			rsp->strays++;
+			rsp->on_stop(rsp->ctx);
+			continue;
+		}
+		return n;
+	}
+}
+
+int up_rsp_reply(struct up_rsp *rsp)
+{
+	return reply(rsp, false);
+}
+
 int up_rsp_command(struct up_rsp *rsp, const char *fmt, ...)
 {
 	char buf[512];
@@ -217,13 +247,7 @@ int up_rsp_command(struct up_rsp *rsp, const char *fmt, ...)
 	n = up_rsp_send(rsp, buf, (size_t)n);
 	if (n)
 		return n;
-	for (;;) {
-		n = up_rsp_recv(rsp, rsp->reply_timeout_ms, false);
-		/* console output from gdbserver ("O" + hex), not a reply */
-		if (n > 1 && rsp->pkt[0] == 'O' && rsp->pkt[1] != 'K')
-			continue;
-		return n;
-	}
+	return reply(rsp, strcmp(buf, "?") == 0);
 }
 
 int up_rsp_error(const struct up_rsp *rsp)

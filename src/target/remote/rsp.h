@@ -24,6 +24,13 @@ struct up_rsp {
 	size_t packet_size;	/* largest packet the stub takes (its PacketSize, capped) */
 	int reply_timeout_ms;	/* how long a command waits for its reply */
 	bool debug;		/* $UPTRACE_RSP_DEBUG set: packets logged to stderr */
+	/*
+	 * A stop reply that came while a command waited for its reply
+	 * (qemu-user: a second thread stopping): handed over in rsp->pkt.
+	 */
+	void (*on_stop)(void *ctx);
+	void *ctx;
+	unsigned strays;	/* how many such stop replies so far */
 	size_t rx_pos, rx_len;
 	char rx[UP_RSP_BUF];
 	size_t pkt_len;
@@ -79,6 +86,10 @@ int up_rsp_send_byte(struct up_rsp *rsp, char c);
 int up_rsp_recv(struct up_rsp *rsp, int timeout_ms, bool eintr);
 /* Send a command and receive its reply (console 'O' packets skipped): the reply's length. */
 int up_rsp_command(struct up_rsp *rsp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The reply to a command just sent (console output and stray stop replies set aside). */
+int up_rsp_reply(struct up_rsp *rsp);
+/* pkt looks like a stop reply: T, S, W or X and two hex digits. */
+bool up_rsp_is_stop(const char *pkt, size_t len);
 /* The reply is "Exx": its errno-ish value as a negative errno (-EIO), else 0. */
 int up_rsp_error(const struct up_rsp *rsp);
 
