@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads under qemu-aarch64's stub: fixture_threads (argv[1]) runs four
+ * threads, one after the other, through probe_me while its main thread
+ * waits. A breakpoint there is hit from each; each hit is stepped over the
+ * way a debugger does it (original bytes back, step that thread,
+ * breakpoint again), which drives thread selection (Hg), register reads of
+ * a thread other than the stopped one, and writes to text qemu keeps
+ * protecting. The program checks every call ran exactly once (status 0).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "uptrace/arch.h"
+#include "uptrace/target.h"
+#include "remote.h"
+
+#define R8(n) { n, 8 }
+static const struct up_gdb_reg a64_regs[] = {
+	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
+	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
+	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
+	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), { 33, 4 },
+};
+
+/* Until arch/aarch64 has its table: qemu 7.2's 'g' layout and svc #0. */
+static const struct up_arch local_aarch64 = {
+	.name = "aarch64", .e_machine = EM_AARCH64, .qemu_name = "aarch64",
+	.insn_align = 4, .nregs = UP_A64_NREGS, .pc_reg = UP_A64_PC,
+	.sp_reg = UP_A64_SP, .gdb_regs = a64_regs, .n_gdb_regs = 34,
+	.syscall_insn = { 0x01, 0x00, 0x00, 0xd4 }, .syscall_len = 4,
+	.syscall_nr_reg = 8, .syscall_arg_regs = { 0, 1, 2, 3, 4, 5 },
+	.syscall_ret_reg = 0, .syscall_restart_reg = -1, .nr_mprotect = 226,
+};
+
+static const char *fixture;
+static uint64_t probe_me;
+static struct up_target *live;
+
+static const struct up_arch *aarch64(void)
+{
+	const struct up_arch *a = up_arch_by_name("aarch64");
+
+	return a && a->gdb_regs && a->nr_mprotect > 0 ? a : &local_aarch64;
+}
+
+static int find_symbol(const char *path, const char *want, uint64_t *addr)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd, ret = -1;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			gelf_getsym(data, (int)i, &sym);
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (name && !strcmp(name, want)) {
+				*addr = sym.st_value;
+				ret = 0;
+			}
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return ret;
+}
+
+static int teardown(void **state)
+{
+	if (live)
+		live->ops->destroy(live);
+	live = NULL;
+	return 0;
+}
+
+static void test_threads(void **state)
+{
+	char *argv[] = { (char *)fixture, NULL };
+	const uint32_t brk = 0xd4200000;
+	const struct up_arch *a = aarch64();
+	struct up_target *t = NULL;
+	struct up_regs regs;
+	struct up_stop stop;
+	pid_t tids[16], seen[16];
+	int nseen = 0, hits = 0, most_threads = 0;
+	uint32_t orig;
+
+	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, a, 0), 0);
+	live = t;
+	assert_int_equal(t->ops->read(t, probe_me, &orig, 4), 0);
+	assert_int_equal(t->ops->write(t, probe_me, &brk, 4), 0);
+	assert_int_equal(t->ops->resume(t, t->pid, 0), 0);
+	for (;;) {
+		int n;
+		bool known = false;
+
+		assert_int_equal(t->ops->wait(t, &stop, 20000), 0);
+		if (stop.kind == UP_STOP_EXITED)
+			break;
+		assert_int_equal(stop.kind, UP_STOP_TRAP);
+		assert_false(stop.stepped);
+		hits++;
+		for (int i = 0; i < nseen; i++)
+			known |= seen[i] == stop.tid;
+		if (!known && nseen < 16)
+			seen[nseen++] = stop.tid;
+
+		/* every thread's registers can be read, not only the stopped one's */
+		n = t->ops->threads(t, tids, 16);
+		assert_true(n >= 1);
+		if (n > most_threads)
+			most_threads = n;
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(t->ops->get_regs(t, tids[i], &regs), 0);
+			assert_true(regs.r[UP_A64_PC] != 0);
+		}
+		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
+		assert_int_equal(regs.r[UP_A64_PC], probe_me);
+
+		/* over the breakpoint: original back, step this thread, breakpoint again */
+		assert_int_equal(t->ops->write(t, probe_me, &orig, 4), 0);
+		assert_int_equal(t->ops->step(t, stop.tid), 0);
+		do {
+			assert_int_equal(t->ops->wait(t, &stop, 20000), 0);
+		} while (stop.kind == UP_STOP_TRAP && !stop.stepped);
+		assert_int_equal(stop.kind, UP_STOP_TRAP);
+		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
+		assert_int_equal(regs.r[UP_A64_PC], probe_me + 4);
+		assert_int_equal(t->ops->write(t, probe_me, &brk, 4), 0);
+		assert_int_equal(t->ops->resume(t, stop.tid, 0), 0);
+	}
+	printf("# %d hits from %d threads, at most %d threads listed\n", hits, nseen,
+	       most_threads);
+	/* every call ran once: the fixture's own check */
+	assert_int_equal(stop.status, 0);
+	assert_int_equal(hits, 4 * 50);
+	assert_int_equal(nseen, 4);
+	assert_int_equal(most_threads, 2);	/* main and the worker of the moment */
+	t->ops->destroy(t);
+	live = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_threads, teardown),
+	};
+
+	if (argc < 2 || access(argv[1], R_OK)) {
+		printf("skip: no threads fixture (aarch64-linux-gnu-gcc missing?)\n");
+		return 77;
+	}
+	if (system("command -v qemu-aarch64 >/dev/null 2>&1")) {
+		printf("skip: qemu-aarch64 not on PATH (Debian package qemu-user)\n");
+		return 77;
+	}
+	fixture = argv[1];
+	if (find_symbol(fixture, "probe_me", &probe_me)) {
+		printf("fixture %s has no probe_me\n", fixture);
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
