@@ -20,6 +20,7 @@ import shlex
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 SKIP = 77
 
 
