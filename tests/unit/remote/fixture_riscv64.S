@@ -2,9 +2,12 @@
 /*
  * fixture_aarch64.S for riscv64: probe_me is called three times (s2 counts
  * the calls) and the exit status is 40 + s2; with an argument it spins in
- * spin_here. No compressed instructions: ebreak replaces 4 bytes.
+ * spin_here. No compressed instructions (ebreak replaces 4 bytes) unless
+ * built with -DRVC (c.ebreak replaces the 2 of c.addi).
  */
+#ifndef RVC
 	.option norvc
+#endif
 	.text
 	.globl _start
 _start:

@@ -90,14 +90,20 @@ static const struct up_arch local_arches[] = {
 
 /* What each fixture does, in the arch's terms. */
 static const struct arch_case {
-	const char *name;
-	uint32_t first_insn;	/* probe_me's first instruction: the counter's increment */
+	const char *name, *arch;
+	uint32_t first_word;	/* probe_me's first 4 bytes: the counter's increment first */
 	uint32_t bp;		/* the breakpoint GDB uses */
+	uint8_t bp_len, first_len;	/* bytes of bp, of probe_me's first instruction */
 	int counter_reg, ra_reg;
 } cases[] = {
-	{ "aarch64", 0x91000694, 0xd4200000, 20, UP_A64_LR },	/* add x20, x20, #1; brk #0 */
-	{ "riscv64", 0x00190913, 0x00100073, 18, UP_RV_RA },	/* addi s2, s2, 1; ebreak */
-	{ "loongarch64", 0x02c00718, 0x002a0000, 24, UP_LA_RA }, /* addi.d $s1, $s1, 1; break 0 */
+	/* add x20, x20, #1; brk #0 */
+	{ "aarch64", "aarch64", 0x91000694, 0xd4200000, 4, 4, 20, UP_A64_LR },
+	/* addi s2, s2, 1; ebreak */
+	{ "riscv64", "riscv64", 0x00190913, 0x00100073, 4, 4, 18, UP_RV_RA },
+	/* c.addi s2, 1; c.nop; c.ebreak */
+	{ "riscv64c", "riscv64", 0x00010905, 0x9002, 2, 2, 18, UP_RV_RA },
+	/* addi.d $s1, $s1, 1; break 0 */
+	{ "loongarch64", "loongarch64", 0x02c00718, 0x002a0000, 4, 4, 24, UP_LA_RA },
 };
 
 static const struct arch_case *acase;
@@ -235,7 +241,7 @@ static void test_trace_to_exit(void **state)
 	close(fd);
 	assert_memory_equal(mem, file, size);
 	assert_int_equal(t->ops->read(t, probe_me, &orig, 4), 0);
-	assert_int_equal(orig, acase->first_insn);
+	assert_int_equal(orig, acase->first_word);
 	assert_int_equal(t->ops->read(t, value, &v, 8), 0);
 	assert_int_equal(v, 0x1122334455667788ull);
 	assert_int_equal(t->ops->read(t, 0, &v, 8), -EFAULT);
@@ -286,11 +292,13 @@ static void test_trace_to_exit(void **state)
 	/* every register came back, the PC included */
 	assert_int_equal(t->ops->get_regs(t, tid, &saved), 0);
 	assert_memory_equal(&saved, &regs, sizeof(regs));
-	insn = acase->bp;
-	assert_int_equal(t->ops->write(t, probe_me, &insn, 4), 0);
+	assert_int_equal(t->ops->write(t, probe_me, &acase->bp, acase->bp_len), 0);
 	insn = 0;
 	assert_int_equal(t->ops->read(t, probe_me, &insn, 4), 0);
-	assert_int_equal(insn, acase->bp);
+	if (acase->bp_len == 2)
+		assert_int_equal(insn, (orig & 0xffff0000) | acase->bp);
+	else
+		assert_int_equal(insn, acase->bp);
 
 	/* the breakpoint traps with PC at the brk: bp_pc_adjust 0 */
 	assert_int_equal(t->ops->resume(t, tid, 0), 0);
@@ -311,7 +319,7 @@ static void test_trace_to_exit(void **state)
 	 * a syscall instruction on another page, and leaves the registers be.
 	 */
 	saved = regs;
-	assert_int_equal(t->ops->write(t, probe_me, &orig, 4), 0);
+	assert_int_equal(t->ops->write(t, probe_me, &orig, acase->bp_len), 0);
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
 	assert_memory_equal(&saved, &regs, sizeof(regs));
 	insn = 0;
@@ -323,7 +331,7 @@ static void test_trace_to_exit(void **state)
 	assert_int_equal(stop.kind, UP_STOP_TRAP);
 	assert_true(stop.stepped);
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
-	assert_int_equal(regs.r[test_arch->pc_reg], probe_me + 4);
+	assert_int_equal(regs.r[test_arch->pc_reg], probe_me + acase->first_len);
 	assert_int_equal(regs.r[acase->counter_reg], 1);
 
 	/* a register changed here shows in the exit status: 40 + 10 + 2 more calls */
@@ -435,7 +443,7 @@ static void test_signal_and_detach(void **state)
 /* --remote HOST:PORT against a qemu we start: the arch comes from target.xml. */
 static void test_connect(void **state)
 {
-	const struct up_arch *a = up_arch_by_name(acase->name);
+	const struct up_arch *a = up_arch_by_name(acase->arch);
 	char qemu[64], port[16], hostport[32];
 	struct up_target *t = NULL;
 	struct up_regs regs;
@@ -443,7 +451,7 @@ static void test_connect(void **state)
 	int status, n = -1;
 
 	if (!a || !a->gdb_arch || a->gdb_regs != test_arch->gdb_regs) {
-		printf("# arch/%s has no table yet: connect not tried\n", acase->name);
+		printf("# arch/%s has no table yet: connect not tried\n", acase->arch);
 		return;
 	}
 	snprintf(qemu, sizeof(qemu), "qemu-%s", a->qemu_name);
@@ -493,7 +501,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (!strcmp(cases[i].name, argv[1]))
 			acase = &cases[i];
-	test_arch = pick_arch(argv[1]);
+	test_arch = acase ? pick_arch(acase->arch) : NULL;
 	if (!acase || !test_arch) {
 		printf("unknown arch %s\n", argv[1]);
 		return 1;
