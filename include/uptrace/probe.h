@@ -86,6 +86,7 @@ struct up_probe {
 	struct up_arg args[UP_MAX_ARGS];
 
 	/* Filled while tracing. */
+	bool retired;			/* its program exec'd away; revived if it resolves again */
 	uint64_t hits;
 	uint64_t hist[UP_HIST_BUCKETS];	/* log2 buckets of durations in ns (return probes) */
 };

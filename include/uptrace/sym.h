@@ -36,6 +36,8 @@ int up_sym_open(struct up_symtab **out, struct up_target *t);
 void up_sym_close(struct up_symtab *s);
 /* Re-read the module list (after a library load). Returns how many modules are new. */
 int up_sym_refresh(struct up_symtab *s);
+/* The process exec'd: forget every module and read the new program's. */
+int up_sym_reset(struct up_symtab *s);
 
 /*
  * Does a module spec ("libc", "libc.so.6", "/usr/lib/.../libc.so.6", NULL =

@@ -42,6 +42,8 @@ struct up_stop {
 	int sig;		/* UP_STOP_SIGNAL, UP_STOP_KILLED */
 	int status;		/* UP_STOP_EXITED, UP_STOP_THREAD_EXIT */
 	pid_t new_pid;		/* UP_STOP_FORK */
+	bool vfork;		/* UP_STOP_FORK: the child shares our memory until it execs or
+				 * exits, and stays traced as one of our threads till then */
 	bool stepped;		/* UP_STOP_TRAP: this stop ends a single-step */
 };
 

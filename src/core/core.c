@@ -213,6 +213,20 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 			ret = 0;
 			break;
 		case UP_STOP_FORK:
+			if (st.vfork) {
+				/* it runs in our memory, on our breakpoints: trace it like a thread */
+				struct up_thread *parent = thread_find(c, st.tid);
+				struct up_thread *child = thread_get(c, st.new_pid);
+				if (parent && child && parent->depth) {
+					memcpy(child->stack, parent->stack,
+					       parent->depth * sizeof(*child->stack));
+					child->depth = parent->depth;
+				}
+				ret = c->t->ops->resume(c->t, st.new_pid, 0);
+				if (!ret)
+					ret = c->t->ops->resume(c->t, st.tid, 0);
+				break;
+			}
 			ret = uret_release_child(c, st.tid, st.new_pid);
 			if (ret == -ESRCH)
 				ret = 0;
@@ -220,19 +234,10 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 				ret = c->t->ops->resume(c->t, st.tid, 0);
 			break;
 		case UP_STOP_EXEC:
-			/* All text is new: our breakpoints and pages are gone with the old image. */
-			fprintf(stderr, "uptrace: process %d called exec: tracing the new program "
-					"is not supported yet; detaching\n", (int)c->t->pid);
-			for (unsigned i = 0; i < c->points_cap; i++)
-				if (c->points[i])
-					c->points[i]->armed = false;
-			c->npages = 0;
-			c->trampoline = 0;
-			for (unsigned i = 0; i < c->threads_cap; i++)
-				if (c->threads[i].tid > 0)
-					c->threads[i].depth = 0;
-			*status = 0;
-			return UP_END_DETACH;
+			ret = core_exec(c, st.tid);
+			if (!ret)
+				ret = c->t->ops->resume(c->t, st.tid, 0);
+			break;
 		case UP_STOP_EXITED:
 			*status = st.status;
 			return UP_END_EXITED;

@@ -88,6 +88,7 @@ struct up_core {
 	struct pending_spec *specs;
 	unsigned nspecs, specs_cap;
 	bool libs_loaded;		/* the dynamic linker reported its initial libraries */
+	bool after_exec;		/* the process has exec'd since tracing began */
 
 	/* threads: open addressing by tid */
 	struct up_thread *threads;
@@ -149,6 +150,9 @@ int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, u
 int uret_restore_thread(struct up_core *c, struct up_thread *th, struct up_regs *regs,
 			bool *regs_changed);
 int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child);
+
+/* exec.c */
+int core_exec(struct up_core *c, pid_t tid);
 
 /* resolve.c */
 int resolve_pending(struct up_core *c, bool final);

@@ -155,11 +155,24 @@ static int add_probe(struct up_core *c, struct up_probe *p)
 	return 0;
 }
 
+/* A probe of the same key from before an exec: it goes on counting. */
+static struct up_probe *revive(struct up_core *c, const char *key)
+{
+	for (unsigned i = 0; i < c->nprobes; i++) {
+		struct up_probe *p = c->probes[i];
+		if (p->retired && strcmp(p->key, key) == 0) {
+			p->retired = false;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 /* One probe on one match: key, arguments, point. */
 static int place(struct up_core *c, const struct up_spec *spec, const struct up_func_match *m,
 		 uint64_t addr, uint64_t offset, const char *name)
 {
-	struct up_probe *p = calloc(1, sizeof(*p));
+	struct up_probe *p = calloc(1, sizeof(*p)), *old;
 	int err;
 
 	if (!p)
@@ -196,9 +209,21 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		int n = up_sym_params(c->sym, addr, p->args, UP_MAX_ARGS);
 		p->nargs = n > 0 ? (unsigned)n : 0;
 	}
-	err = add_probe(c, p);
-	if (err)
-		goto fail;
+	old = revive(c, p->key);
+	if (old) {
+		uint64_t hits = old->hits;
+		uint64_t hist[UP_HIST_BUCKETS];
+		memcpy(hist, old->hist, sizeof(hist));
+		*old = *p;
+		old->hits = hits;
+		memcpy(old->hist, hist, sizeof(hist));
+		free(p);
+		p = old;
+	} else {
+		err = add_probe(c, p);
+		if (err)
+			goto fail;
+	}
 	return point_add_probe(c, addr, p, false);
 fail:
 	free(p);
@@ -389,6 +414,12 @@ int resolve_pending(struct up_core *c, bool final)
 		if (ps->resolved)
 			continue;
 		err = resolve_one(c, ps, final);
+		if (err < 0 && c->after_exec && c->err && c->err[0]) {
+			/* a program exec'd into need not have every function the first had */
+			fprintf(stderr, "uptrace: after exec: %s; that probe stays off\n", c->err);
+			c->err[0] = 0;
+			err = 0;
+		}
 		if (err < 0)
 			return err;
 		if (err == 0)

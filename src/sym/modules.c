@@ -321,6 +321,25 @@ int up_sym_refresh(struct up_symtab *s)
 	return report(s);
 }
 
+/* After an exec every module is another: start a new libdwfl session on the same handle. */
+int up_sym_reset(struct up_symtab *s)
+{
+	Dwfl *dwfl = dwfl_begin(&s->callbacks);
+	int err;
+
+	if (!dwfl)
+		return -ENOMEM;
+	dwfl_end(s->dwfl);
+	s->dwfl = dwfl;
+	s->main = NULL;
+	s->auxv_entry = s->auxv_base = s->auxv_phdr = s->main_bias = 0;
+	s->nmodules = 0;
+	s->nknown = 0;
+	sym_read_auxv(s);
+	err = report(s);
+	return err < 0 ? err : 0;
+}
+
 int up_sym_module(struct up_symtab *s, const char *spec, struct up_module_info *info)
 {
 	Dwfl_Module *mod = sym_module_find(s, spec);

@@ -78,7 +78,7 @@ static int on_exit_status(struct up_ptrace *p, pid_t tid, int status, struct up_
 		return 0; /* a thread we stopped tracking (gone at exec) */
 	tgid = th->tgid;
 	pt_thread_remove(&p->threads, tid);
-	if (tid == tgid) {
+	if (tid == tgid && tid == p->t.pid) {
 		stop->kind = WIFEXITED(status) ? UP_STOP_EXITED : UP_STOP_KILLED;
 		stop->status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 		stop->sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -139,6 +139,7 @@ static int on_fork(struct up_ptrace *p, struct pt_thread *th, int event, struct 
 	}
 	stop->kind = UP_STOP_FORK;
 	stop->new_pid = child;
+	stop->vfork = event == PTRACE_EVENT_VFORK;
 	if (r == child && !WIFSTOPPED(status)) {
 		pt_thread_remove(&p->threads, child); /* died at once: nothing to release */
 		return 1;
@@ -177,6 +178,13 @@ static int on_exec(struct up_ptrace *p, pid_t tid, struct up_stop *stop)
 		}
 	}
 	th = pt_thread_find(tab, tid);
+	if (th && th->vfork_child) {
+		/* a vfork child leaves our memory for its own program: it goes untraced */
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		pt_thread_remove(tab, tid);
+		stop->kind = UP_STOP_THREAD_EXIT;
+		return 1;
+	}
 	th->state = PT_STOPPED;
 	th->stop_type = PT_STOP_EVENT;
 	th->stepping = false;

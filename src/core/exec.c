@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The traced process called exec: its text, our breakpoints and XOL pages
+ * went with the old image. Forget them, read the new program's modules,
+ * and resolve every PROBE again as for a program just started (probes
+ * keep their counts when they resolve to the same key).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_internal.h"
+#include "uptrace/sym.h"
+
+int core_exec(struct up_core *c, pid_t tid)
+{
+	uint64_t rbrk;
+	int err;
+
+	for (unsigned i = 0; i < c->points_cap; i++) {
+		free(c->points[i]);
+		c->points[i] = NULL;
+	}
+	c->npoints = 0;
+	for (unsigned i = 0; i < c->threads_cap; i++)
+		if (c->threads[i].tid > 0)
+			thread_remove(c, c->threads[i].tid);
+	for (unsigned i = 0; i < c->nprobes; i++)
+		c->probes[i]->retired = true;
+	for (unsigned i = 0; i < c->nspecs; i++)
+		c->specs[i].resolved = false;
+	memset(c->pages, 0, sizeof(c->pages));
+	c->npages = 0;
+	c->trampoline = 0;
+	c->syscall_insn = 0;
+	c->t->syscall_hint = 0;
+	c->nremoved = 0;
+	c->libs_loaded = false;
+	c->after_exec = true;
+	c->stopped_tid = tid;
+	thread_get(c, tid);
+
+	err = up_sym_reset(c->sym);
+	if (err) {
+		core_error(c, "cannot read the symbols of %s after exec: %s", c->t->exe,
+			   strerror(-err));
+		return err;
+	}
+	err = xol_ensure_trampoline(c, tid);
+	if (err)
+		return err;
+	if (up_sym_rbrk(c->sym, &rbrk) == 0) {
+		err = point_add_probe(c, rbrk, NULL, true);
+		if (err)
+			return err;
+		err = resolve_pending(c, false);
+	} else {
+		c->libs_loaded = true;
+		err = resolve_pending(c, true);
+	}
+	if (err)
+		return err;
+	return points_arm_all(c);
+}
