@@ -34,11 +34,13 @@ spin_here:
 	 * translated code from.
 	 */
 	.globl probe_me
+	.type probe_me, %function
 	.p2align 14
 probe_me:
 	addi.d	$s1, $s1, 1
 	nop
 	jirl	$zero, $ra, 0
+	.size	probe_me, . - probe_me
 
 	.data
 	.globl value

@@ -35,11 +35,13 @@ spin_here:
 
 	/* a page of its own: qemu write-protects pages it translated code from */
 	.globl probe_me
+	.type probe_me, %function
 	.p2align 12
 probe_me:
 	addi	s2, s2, 1
 	nop
 	ret
+	.size	probe_me, . - probe_me
 
 	.data
 	.globl value
