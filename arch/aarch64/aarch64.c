@@ -99,6 +99,9 @@ const struct up_arch up_arch_aarch64 = {
     .arg_regs = {0, 1, 2, 3, 4, 5, 6, 7},
     .n_arg_regs = 8,
     .stack_arg_offset = 0,
+    .fp_reg = UP_A64_FP,
+    .fp_next_offset = 0,
+    .fp_ra_offset = 8,
     .reg_names = up_a64_reg_names,
 
     .gdb_regs = a64_gdb_regs,

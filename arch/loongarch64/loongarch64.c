@@ -101,6 +101,9 @@ const struct up_arch up_arch_loongarch64 = {
     .arg_regs = {4, 5, 6, 7, 8, 9, 10, 11},
     .n_arg_regs = 8,
     .stack_arg_offset = 0,
+    .fp_reg = 22,
+    .fp_next_offset = -16,
+    .fp_ra_offset = -8,
     .reg_names = up_la_reg_names,
 
     .gdb_regs = gdb_regs,

@@ -103,6 +103,9 @@ const struct up_arch up_arch_riscv64 = {
     .arg_regs = {10, 11, 12, 13, 14, 15, 16, 17},
     .n_arg_regs = 8,
     .stack_arg_offset = 0,
+    .fp_reg = 8,
+    .fp_next_offset = -16,
+    .fp_ra_offset = -8,
     .reg_names = up_rv_reg_names,
 
     .gdb_regs = gdb_regs,

@@ -135,6 +135,9 @@ const struct up_arch up_arch_x86_64 = {
     .arg_regs = {UP_X86_RDI, UP_X86_RSI, UP_X86_RDX, UP_X86_RCX, UP_X86_R8, UP_X86_R9},
     .n_arg_regs = 6,
     .stack_arg_offset = 8,
+    .fp_reg = UP_X86_RBP,
+    .fp_next_offset = 0,
+    .fp_ra_offset = 8,
     .reg_names = x86_64_reg_names,
 
     .gdb_regs = x86_64_gdb_regs,

@@ -106,6 +106,14 @@ struct up_arch {
 	uint8_t stack_arg_offset;	/* at entry, $argN past the registers is at sp + this + 8*k */
 	const char *const *reg_names;	/* nregs names, "rax"; for %REG and messages */
 
+	/*
+	 * Frame records for --stack, where code keeps a frame pointer: at
+	 * [fp + fp_next_offset] the caller's fp, at [fp + fp_ra_offset] the
+	 * return address. fp_reg -1: no frame-pointer walk.
+	 */
+	int16_t fp_reg;
+	int8_t fp_next_offset, fp_ra_offset;
+
 	/* GDB remote 'g' packet layout (qemu-user's and gdbserver's). */
 	const struct up_gdb_reg *gdb_regs;
 	uint16_t n_gdb_regs;

@@ -61,7 +61,7 @@ static const char usage_text[] =
 	"  -n, --max-events N     detach after N events\n"
 	"      --timeout SECONDS  detach after SECONDS\n"
 	"  -l, --list [PATTERN]   list probe-able functions (-v: with their arguments)\n"
-	"      --stack            the return address with each event\n"
+	"      --stack            the user stack (by frame pointers) with each event\n"
 	"      --qemu             run COMMAND under qemu-user for its ELF architecture\n"
 	"      --remote HOST:PORT trace a target behind the GDB remote protocol\n"
 	"      --sysroot DIR      where a foreign target's libraries live\n"

@@ -30,14 +30,39 @@ void core_emit(struct up_core *c, struct up_event *ev)
 		up_core_stop_requested = 1;
 }
 
-static void capture_stack(struct up_core *c, const struct up_regs *regs, struct up_event *ev)
+/*
+ * --stack: the return address, then the frame-pointer chain. At a
+ * function's first instruction its own frame does not exist yet, so the
+ * chain starts at the caller's frame. Copies of the uretprobe trampoline
+ * show as the return addresses they stand for. Stops at the first frame
+ * that cannot be read or does not lie above the last one.
+ */
+static void capture_stack(struct up_core *c, const struct up_thread *th, const struct up_regs *regs,
+			  const struct up_probe *p, struct up_event *ev)
 {
-	/* Return addresses by frame pointer where the arch keeps one; else the return address only. */
-	uint64_t ret;
+	const struct up_arch *a = c->arch;
+	unsigned hijacked = th->depth;
+	uint64_t ret, fp, prev = 0;
 
 	ev->nframes = 0;
-	if (c->arch->return_address_get && c->arch->return_address_get(regs, &c->mem, &ret) == 0)
+	if (p->offset == 0 && a->return_address_get(regs, &c->mem, &ret) == 0)
 		ev->frames[ev->nframes++] = ret;
+	if (a->fp_reg < 0)
+		goto map_trampoline;
+	fp = regs->r[a->fp_reg];
+	while (ev->nframes < UP_STACK_MAX && fp > prev && fp % 8 == 0) {
+		uint64_t next;
+		if (c->t->ops->read(c->t, fp + a->fp_ra_offset, &ret, 8) ||
+		    c->t->ops->read(c->t, fp + a->fp_next_offset, &next, 8) || ret == 0)
+			break;
+		ev->frames[ev->nframes++] = ret;
+		prev = fp;
+		fp = next;
+	}
+map_trampoline:
+	for (unsigned i = 0; i < ev->nframes; i++)
+		if (c->trampoline && ev->frames[i] == c->trampoline && hijacked > 0)
+			ev->frames[i] = th->stack[--hijacked].orig_ret;
 }
 
 static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
@@ -60,7 +85,7 @@ static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_
 	fetch_event_args(c, th, regs, p, &ev);
 	ev.nframes = 0;
 	if (c->cfg.stack)
-		capture_stack(c, regs, &ev);
+		capture_stack(c, th, regs, p, &ev);
 	core_emit(c, &ev);
 }
 

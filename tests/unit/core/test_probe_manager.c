@@ -113,12 +113,15 @@ static int fk_notsup(struct up_target *t, struct up_mapping *m, int max)
 	return -ENOTSUP;
 }
 
-/* A step over the fake's "syscall" instruction runs it: every call succeeds with 0. */
+/* A step over the fake's "syscall" (0f 05, wherever it is) runs it: every call succeeds with 0. */
 static int fk_step(struct up_target *t, pid_t tid)
 {
 	struct up_regs *r = &F(t)->regs[tid - 1];
 
-	if (r->r[2] == SYSCALL_AT) {
+	uint64_t pc = r->r[2];
+
+	if (pc >= BASE && pc + 2 <= BASE + SIZE && F(t)->mem[pc - BASE] == 0x0f &&
+	    F(t)->mem[pc - BASE + 1] == 0x05) {
 		r->r[0] = 0;
 		r->r[2] += 2;
 		syscalls_run++;
@@ -210,7 +213,7 @@ static int toy_ra_set(struct up_regs *r, const struct up_mem *m, uint64_t ret)
 static const struct up_arch toy = {
 	.name = "toy", .bp = { 0xcc }, .bp_len = 1, .bp_pc_adjust = 1, .insn_align = 1,
 	.max_insn_len = 1, .nregs = 3, .pc_reg = PC, .sp_reg = SP, .ra_reg = -1,
-	.retval_reg = R0, .arg_regs = { R0 }, .n_arg_regs = 1, .stack_arg_offset = 8,
+	.retval_reg = R0, .arg_regs = { R0 }, .n_arg_regs = 1, .stack_arg_offset = 8, .fp_reg = -1,
 	.breakpoint = toy_bp, .decode = toy_decode, .simulate = toy_simulate,
 	.xol_build = toy_xol_build, .xol_enter = toy_xol_enter, .xol_leave = toy_xol_leave,
 	.return_address_get = toy_ra_get, .return_address_set = toy_ra_set,
@@ -251,6 +254,8 @@ static int setup(void **state)
 	fx->c->pages[0].addr = XOL;
 	fx->c->npages = 1;
 	fx->c->syscall_insn = SYSCALL_AT;
+	fx->f->mem[SYSCALL_AT - BASE] = 0x0f;
+	fx->f->mem[SYSCALL_AT - BASE + 1] = 0x05;
 	syscalls_run = 0;
 	fx->c->err = fx->err;
 	fx->c->errlen = sizeof(fx->err);
