@@ -34,6 +34,7 @@ struct up_core_config {
 	bool want_durations;	/* --hist */
 	bool stack;		/* --stack */
 	bool spawned;		/* the target was started by us at its first instruction */
+	bool follow;		/* -f: trace forked children too (until they exec) */
 	bool verbose;
 };
 

@@ -42,6 +42,7 @@ struct up_stop {
 	int sig;		/* UP_STOP_SIGNAL, UP_STOP_KILLED */
 	int status;		/* UP_STOP_EXITED, UP_STOP_THREAD_EXIT */
 	pid_t new_pid;		/* UP_STOP_FORK */
+	pid_t pid;		/* UP_STOP_THREAD_NEW: the process the thread belongs to */
 	bool vfork;		/* UP_STOP_FORK: the child shares our memory until it execs or
 				 * exits, and stays traced as one of our threads till then */
 	bool stepped;		/* UP_STOP_TRAP: this stop ends a single-step */
@@ -82,6 +83,13 @@ struct up_target_ops {
 	int (*stop_all)(struct up_target *t);
 	/* Resume every thread stopped by stop_all. */
 	int (*resume_all)(struct up_target *t);
+	/*
+	 * With several traced processes (-f): read, write, mappings and the
+	 * remote syscalls act on the address space of tid's process from now
+	 * on. Cheap when it does not change. -ENOTSUP where only one process
+	 * can be traced.
+	 */
+	int (*select_space)(struct up_target *t, pid_t tid);
 	/* Thread ids currently traced; returns the count (at most max). */
 	int (*threads)(struct up_target *t, pid_t *tids, int max);
 	/* Address-space mappings; returns the count (at most max), -ENOTSUP remote. */

@@ -53,7 +53,7 @@ static const char usage_text[] =
 	"       TYPE: s8..s64 u8..u64 x8..x64 string ptr\n"
 	"\n"
 	"  -p, --pid PID          attach to a running process (all its threads)\n"
-	"  -f, --follow           also trace forked children (not yet supported)\n"
+	"  -f, --follow           also trace forked children (until they exec)\n"
 	"  -c, --count            count hits per probe; print the counts at the end\n"
 	"      --hist             log2 histogram of durations per return probe\n"
 	"      --json             JSON Lines output\n"
@@ -217,8 +217,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage_error("no PROBE given (e.g. 'uptrace main -- ./prog')");
 	if (o->list && o->nprobes > 1)
 		usage_error("-l takes at most one PATTERN");
-	if (o->follow)
-		usage_error("-f/--follow is not supported yet: children are released untraced");
+	if (o->follow && (o->qemu || o->remote))
+		usage_error("-f/--follow works with native processes only, not with --qemu or --remote");
 }
 
 /* Find COMMAND like execvp does: a path as given, else the first match in $PATH. */
@@ -431,6 +431,7 @@ int main(int argc, char **argv)
 		.want_durations = o.hist,
 		.stack = o.stack,
 		.spawned = spawned || o.remote,
+		.follow = o.follow,
 		.verbose = o.verbose,
 	};
 	if (o.count && o.hist)

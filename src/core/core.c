@@ -169,6 +169,45 @@ static int deliver_signal(struct up_core *c, pid_t tid, int sig)
 	return c->t->ops->resume(c->t, tid, sig);
 }
 
+/*
+ * -f: a forked child is a copy of us, breakpoints, XOL pages and hijacked
+ * return addresses included. Trace it as a process of its own: its thread
+ * inherits the forking thread's return instances.
+ */
+static int follow_child(struct up_core *c, pid_t parent_tid, pid_t child)
+{
+	struct up_thread *parent = thread_find(c, parent_tid);
+	struct up_thread *th;
+	int err;
+
+	if (c->nchildren == sizeof(c->children) / sizeof(c->children[0])) {
+		err = uret_release_child(c, parent_tid, child); /* too many: let it go untraced */
+		return err ? err : c->t->ops->resume(c->t, parent_tid, 0);
+	}
+	th = thread_get(c, child);
+	if (!th)
+		return -ENOMEM;
+	th->pid = child;
+	if (parent && parent->depth) {
+		memcpy(th->stack, parent->stack, parent->depth * sizeof(*th->stack));
+		th->depth = parent->depth;
+	}
+	c->children[c->nchildren++] = child;
+	err = c->t->ops->resume(c->t, child, 0);
+	if (err && err != -ESRCH)
+		return err;
+	return c->t->ops->resume(c->t, parent_tid, 0);
+}
+
+static void child_gone(struct up_core *c, pid_t tid)
+{
+	for (unsigned i = 0; i < c->nchildren; i++)
+		if (c->children[i] == tid) {
+			c->children[i] = c->children[--c->nchildren];
+			return;
+		}
+}
+
 enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t errlen)
 {
 	struct up_stop st;
@@ -204,13 +243,21 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 		case UP_STOP_INTERRUPTED:
 			ret = c->t->ops->resume(c->t, st.tid, 0);
 			break;
-		case UP_STOP_THREAD_NEW:
-			thread_get(c, st.tid);
+		case UP_STOP_THREAD_NEW: {
+			struct up_thread *th = thread_get(c, st.tid);
+			if (th && st.pid > 0)
+				th->pid = st.pid;
 			ret = c->t->ops->resume(c->t, st.tid, 0);
 			break;
+		}
 		case UP_STOP_THREAD_EXIT:
 			thread_remove(c, st.tid);
+			child_gone(c, st.tid);
 			ret = 0;
+			if (c->main_exited && !c->nchildren) {
+				*status = c->main_status;
+				return c->main_end;
+			}
 			break;
 		case UP_STOP_FORK:
 			if (st.vfork) {
@@ -227,6 +274,10 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 					ret = c->t->ops->resume(c->t, st.tid, 0);
 				break;
 			}
+			if (c->cfg.follow) {
+				ret = follow_child(c, st.tid, st.new_pid);
+				break;
+			}
 			ret = uret_release_child(c, st.tid, st.new_pid);
 			if (ret == -ESRCH)
 				ret = 0;
@@ -239,11 +290,16 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 				ret = c->t->ops->resume(c->t, st.tid, 0);
 			break;
 		case UP_STOP_EXITED:
-			*status = st.status;
-			return UP_END_EXITED;
 		case UP_STOP_KILLED:
-			*status = st.sig;
-			return UP_END_KILLED;
+			*status = st.kind == UP_STOP_EXITED ? st.status : st.sig;
+			if (!c->nchildren)
+				return st.kind == UP_STOP_EXITED ? UP_END_EXITED : UP_END_KILLED;
+			/* -f: like strace, run on until the followed children end too */
+			c->main_exited = true;
+			c->main_status = *status;
+			c->main_end = st.kind == UP_STOP_EXITED ? UP_END_EXITED : UP_END_KILLED;
+			ret = 0;
+			break;
 		case UP_STOP_TIMEOUT:
 		case UP_STOP_EINTR:
 			ret = 0;

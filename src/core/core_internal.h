@@ -49,6 +49,7 @@ struct up_instance {
 
 struct up_thread {
 	pid_t tid;			/* 0: free entry */
+	pid_t pid;			/* its process: the target's, or a followed child's (-f) */
 	bool in_slot;			/* executing a UP_XOL_EXIT_TRAP slot */
 	struct up_point *slot_point;
 	struct up_xol_state xol_state;
@@ -105,6 +106,13 @@ struct up_core {
 	unsigned nremoved;
 
 	pid_t stopped_tid;		/* a thread stopped now: remote syscalls run in it */
+
+	/* -f: children followed into their own address spaces (copies of ours) */
+	pid_t children[64];
+	unsigned nchildren;
+	bool main_exited;		/* the target process ended; children still run */
+	int main_status;
+	enum up_core_end main_end;
 	uint64_t events;
 	bool started;
 	char *err;
@@ -126,7 +134,15 @@ int xol_slot_for(struct up_core *c, struct up_point *pt, pid_t tid);
 struct up_point *xol_point_at(struct up_core *c, uint64_t pc, uint64_t *slot);
 bool xol_contains(struct up_core *c, uint64_t pc);
 int xol_unmap_all(struct up_core *c, pid_t tid);
+int xol_unmap_pages(struct up_core *c, pid_t tid);
 int core_find_syscall(struct up_core *c);
+
+/* Memory ops act on tid's process (only when -f follows children). */
+static inline void core_select_space(struct up_core *c, pid_t tid)
+{
+	if (c->nchildren)
+		c->t->ops->select_space(c->t, tid);
+}
 
 /* threads.c */
 struct up_thread *thread_get(struct up_core *c, pid_t tid);

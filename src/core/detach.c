@@ -67,13 +67,31 @@ int up_core_detach(struct up_core *c)
 	err = c->t->ops->stop_all(c->t);
 	if (err)
 		return err;
+	/* -f: each followed child has its own copy of our text and pages */
+	for (unsigned k = 0; k < c->nchildren; k++) {
+		c->t->ops->select_space(c->t, c->children[k]);
+		for (unsigned i = 0; i < c->points_cap; i++) {
+			struct up_point *pt = c->points[i];
+			if (pt && pt->armed)
+				core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
+		}
+	}
+	if (c->nchildren)
+		c->t->ops->select_space(c->t, c->t->pid);
 	for (unsigned i = 0; i < c->points_cap; i++) {
 		struct up_point *pt = c->points[i];
-		if (pt && pt->armed) {
-			err = point_restore(c, pt);
-			if (err && !ret)
-				ret = err;
+		if (!pt || !pt->armed)
+			continue;
+		if (c->main_exited) {
+			/* only children remain: their text is restored above */
+			pt->armed = false;
+			if (c->nremoved < sizeof(c->removed) / sizeof(c->removed[0]))
+				c->removed[c->nremoved++] = pt->addr;
+			continue;
 		}
+		err = point_restore(c, pt);
+		if (err && !ret)
+			ret = err;
 	}
 	settle_pending_stops(c);
 	n = c->t->ops->threads(c->t, tids, 4096);
@@ -82,6 +100,7 @@ int up_core_detach(struct up_core *c)
 		struct up_regs regs;
 		bool changed = false;
 
+		core_select_space(c, tids[i]);
 		step_out_of_slots(c, tids[i]);
 		th = thread_find(c, tids[i]);
 		if (!th || th->depth == 0)
@@ -94,8 +113,24 @@ int up_core_detach(struct up_core *c)
 		if (err && !ret)
 			ret = err;
 	}
-	if (c->npages && n > 0) {
-		err = xol_unmap_all(c, tids[0]);
+	for (unsigned k = 0; k < c->nchildren && c->npages; k++) {
+		uint64_t syscall_insn = c->syscall_insn;
+		c->t->ops->select_space(c->t, c->children[k]);
+		err = xol_unmap_pages(c, c->children[k]);
+		c->syscall_insn = syscall_insn;
+		if (err && !ret)
+			ret = err;
+	}
+	if (c->nchildren)
+		c->t->ops->select_space(c->t, c->t->pid);
+	if (c->npages && n > 0 && !c->main_exited) {
+		pid_t tid = 0;
+		for (int i = 0; i < n && !tid; i++) {
+			struct up_thread *th = thread_find(c, tids[i]);
+			if (!th || th->pid == c->t->pid)
+				tid = tids[i];
+		}
+		err = tid ? xol_unmap_all(c, tid) : 0;
 		if (err && !ret)
 			ret = err;
 	}

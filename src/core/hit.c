@@ -76,7 +76,7 @@ static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_
 		return;
 	}
 	ev.ts_ns = now;
-	ev.pid = c->t->pid;
+	ev.pid = th->pid;
 	ev.tid = th->tid;
 	ev.probe = p;
 	ev.is_return = false;
@@ -165,6 +165,7 @@ int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume)
 	uint64_t pc, at, slot;
 	int err;
 
+	core_select_space(c, tid);
 	err = c->t->ops->get_regs(c->t, tid, &regs);
 	if (err)
 		return err == -ESRCH ? 0 : err;

@@ -92,6 +92,7 @@ struct up_thread *thread_get(struct up_core *c, pid_t tid)
 	if (!th->stack)
 		return NULL;
 	th->tid = tid;
+	th->pid = c->t->pid;
 	read_comm(c, th);
 	return th;
 }

@@ -71,7 +71,7 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 			continue;
 		}
 		ev.ts_ns = now;
-		ev.pid = c->t->pid;
+		ev.pid = th->pid;
 		ev.tid = th->tid;
 		ev.probe = p;
 		ev.is_return = true;

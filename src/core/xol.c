@@ -243,16 +243,46 @@ struct up_point *xol_point_at(struct up_core *c, uint64_t pc, uint64_t *slot)
 	return NULL;
 }
 
-int xol_unmap_all(struct up_core *c, pid_t tid)
+static int64_t remote_munmap(struct up_core *c, pid_t tid, uint64_t addr)
 {
+	uint64_t args[6] = { addr, XOL_PAGE_SIZE };
+	return up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_munmap, args);
+}
+
+/*
+ * Unmap the XOL pages in tid's address space (each followed child has
+ * copies). The page holding our own syscall slot goes last, through a
+ * syscall instruction of the program's text: a call must not unmap the
+ * page it runs in.
+ */
+int xol_unmap_pages(struct up_core *c, pid_t tid)
+{
+	int64_t r;
 	int ret = 0;
 
-	for (unsigned i = 0; i < c->npages; i++) {
-		uint64_t args[6] = { c->pages[i].addr, XOL_PAGE_SIZE };
-		int64_t r = up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_munmap, args);
+	if (!c->npages)
+		return 0;
+	for (unsigned i = 1; i < c->npages; i++) {
+		r = remote_munmap(c, tid, c->pages[i].addr);
 		if (r < 0 && !ret)
 			ret = (int)r;
 	}
+	if (c->syscall_insn >= c->pages[0].addr &&
+	    c->syscall_insn < c->pages[0].addr + XOL_PAGE_SIZE) {
+		c->syscall_insn = 0;
+		c->t->syscall_hint = 0;
+		r = core_find_syscall(c);
+		if (r)
+			return ret ? ret : (int)r;
+	}
+	r = remote_munmap(c, tid, c->pages[0].addr);
+	return r < 0 && !ret ? (int)r : ret;
+}
+
+int xol_unmap_all(struct up_core *c, pid_t tid)
+{
+	int ret = xol_unmap_pages(c, tid);
+
 	c->npages = 0;
 	c->trampoline = 0;
 	return ret;

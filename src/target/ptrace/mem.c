@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <signal.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -58,25 +59,27 @@ int pt_read(struct up_target *t, uint64_t addr, void *buf, size_t len)
 
 	if (!len)
 		return 0;
-	n = process_vm_readv(t->pid, &local, 1, &remote, 1, 0);
+	n = process_vm_readv(p->space_pid ? p->space_pid : t->pid, &local, 1, &remote, 1, 0);
 	if (n == (ssize_t)len)
 		return 0;
 	/* Partly unmapped, or process_vm_readv refused: the mem file says which. */
-	if (p->mem_fd < 0)
+	int fd = p->space_pid ? p->space_fd : p->mem_fd;
+	if (fd < 0)
 		return n < 0 ? -errno : -EFAULT;
-	return mem_pread(p->mem_fd, addr, buf, len);
+	return mem_pread(fd, addr, buf, len);
 }
 
 int pt_write(struct up_target *t, uint64_t addr, const void *buf, size_t len)
 {
 	struct up_ptrace *p = to_ptrace(t);
+	int fd = p->space_pid ? p->space_fd : p->mem_fd;
 	size_t done = 0;
 	ssize_t n;
 
-	if (p->mem_fd < 0)
+	if (fd < 0)
 		return -EBADF;
 	while (done < len) {
-		n = pwrite(p->mem_fd, (const char *)buf + done, len - done, (off_t)(addr + done));
+		n = pwrite(fd, (const char *)buf + done, len - done, (off_t)(addr + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -85,6 +88,51 @@ int pt_write(struct up_target *t, uint64_t addr, const void *buf, size_t len)
 			return -EIO;
 		done += (size_t)n;
 	}
+	return 0;
+}
+
+/*
+ * -f: memory ops go to tid's process. Each followed child's mem file is
+ * opened once and kept; switching is a lookup on the hit path.
+ */
+int pt_select_space(struct up_target *t, pid_t tid)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	struct pt_thread *th = pt_thread_find(&p->threads, tid);
+	pid_t tgid = th ? th->tgid : t->pid;
+	struct pt_space *free_slot = NULL;
+	char path[64];
+	int fd;
+
+	if (tgid == t->pid || tgid <= 0) {
+		p->space_pid = 0;
+		return 0;
+	}
+	if (tgid == p->space_pid)
+		return 0;
+	for (int i = 0; i < PT_SPACES; i++) {
+		struct pt_space *sp = &p->spaces[i];
+		if (sp->pid == tgid) {
+			p->space_pid = tgid;
+			p->space_fd = sp->mem_fd;
+			return 0;
+		}
+		/* a slot whose process is gone is reused */
+		if (!free_slot && (sp->pid == 0 || kill(sp->pid, 0) < 0))
+			free_slot = sp;
+	}
+	if (!free_slot)
+		return -ENOSPC;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)tgid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (free_slot->pid)
+		close(free_slot->mem_fd);
+	free_slot->pid = tgid;
+	free_slot->mem_fd = fd;
+	p->space_pid = tgid;
+	p->space_fd = fd;
 	return 0;
 }
 
@@ -118,7 +166,8 @@ int pt_mappings(struct up_target *t, struct up_mapping *maps, int max)
 	FILE *f;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps",
+		 (int)(to_ptrace(t)->space_pid ? to_ptrace(t)->space_pid : t->pid));
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;

@@ -167,6 +167,7 @@ const struct up_target_ops up_ptrace_ops = {
     .mappings = pt_mappings,
     .auxv = pt_auxv,
     .child_release = pt_child_release,
+    .select_space = pt_select_space,
     .detach = pt_detach,
     .kill = pt_kill,
     .destroy = pt_destroy,

@@ -62,9 +62,20 @@ struct pt_queue {
 	unsigned cap, head, count;
 };
 
+/* The address space memory ops act on: the traced process, or a followed child (-f). */
+struct pt_space {
+	pid_t pid;  /* 0: the traced process itself */
+	int mem_fd; /* its /proc/PID/mem */
+};
+
+#define PT_SPACES 16
+
 struct up_ptrace {
 	struct up_target t;
 	int mem_fd; /* /proc/PID/mem, O_RDWR; reopened after exec */
+	pid_t space_pid;		/* memory ops go to this process (t.pid by default) */
+	int space_fd;			/* and this mem file */
+	struct pt_space spaces[PT_SPACES]; /* followed children's mem files, opened once */
 	bool follow_forks;
 	bool in_stop_all; /* interrupt traps are absorbed, other stops queued */
 	struct pt_table threads;
@@ -100,6 +111,7 @@ int pt_read(struct up_target *t, uint64_t addr, void *buf, size_t len);
 int pt_write(struct up_target *t, uint64_t addr, const void *buf, size_t len);
 int pt_mappings(struct up_target *t, struct up_mapping *maps, int max);
 int pt_auxv(struct up_target *t, void *buf, size_t len);
+int pt_select_space(struct up_target *t, pid_t tid);
 int pt_child_release(struct up_target *t, pid_t child, const struct up_patch *patches, int n);
 
 /* regs_<host>.c */

@@ -110,6 +110,7 @@ static int on_clone(struct up_ptrace *p, struct pt_thread *th, struct up_stop *s
 		c->state = PT_STOPPED;
 		stop->kind = UP_STOP_THREAD_NEW;
 		stop->tid = child;
+		stop->pid = tgid;
 		return 1;
 	}
 	if (!c) {
@@ -178,8 +179,8 @@ static int on_exec(struct up_ptrace *p, pid_t tid, struct up_stop *stop)
 		}
 	}
 	th = pt_thread_find(tab, tid);
-	if (th && th->vfork_child) {
-		/* a vfork child leaves our memory for its own program: it goes untraced */
+	if (th && (th->vfork_child || th->fork_child) && tid != p->t.pid) {
+		/* a child leaves for its own program (our probes are in ours): it goes untraced */
 		ptrace(PTRACE_DETACH, tid, 0, 0);
 		pt_thread_remove(tab, tid);
 		stop->kind = UP_STOP_THREAD_EXIT;
@@ -244,6 +245,7 @@ static int on_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop 
 	if (th->state == PT_NEW_PENDING) {
 		first_stop_seen(th, sig);
 		stop->kind = UP_STOP_THREAD_NEW;
+		stop->pid = th->tgid;
 		return 1;
 	}
 	switch (event) {
