@@ -159,6 +159,8 @@ static int deliver_signal(struct up_core *c, pid_t tid, int sig)
 			if (err)
 				return err;
 		} while (st.kind == UP_STOP_EINTR);
+		if (st.kind == UP_STOP_SIGNAL && st.tid == tid && st.sig == sig)
+			continue; /* the same signal again: one delivery serves both, as the kernel's would */
 		if (st.kind != UP_STOP_TRAP || st.tid != tid)
 			break;
 		/* the step may have reached a slot's trailing breakpoint */
@@ -234,8 +236,9 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 		switch (st.kind) {
 		case UP_STOP_TRAP:
 			ret = hit_handle_trap(c, st.tid, st.stepped, true);
+			/* a stray trap of our own single-step is swallowed; any other is the program's */
 			if (ret == 1)
-				ret = c->t->ops->resume(c->t, st.tid, SIGTRAP);
+				ret = c->t->ops->resume(c->t, st.tid, st.stepped ? 0 : SIGTRAP);
 			break;
 		case UP_STOP_SIGNAL:
 			ret = deliver_signal(c, st.tid, st.sig);

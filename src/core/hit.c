@@ -172,11 +172,12 @@ int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume)
 	pc = regs.r[c->arch->pc_reg];
 	at = pc - c->arch->bp_pc_adjust;
 
-	pt = point_find(c, at);
+	/* a single-step's trap is never a breakpoint hit, even right after one */
+	pt = stepped ? NULL : point_find(c, at);
 	if (pt && pt->armed)
 		return handle_point(c, tid, pt, &regs, resume);
 
-	if (c->trampoline && at == c->trampoline) {
+	if (c->trampoline && at == c->trampoline && !stepped) {
 		struct up_thread *th = thread_get(c, tid);
 		if (!th)
 			return -ENOMEM;

@@ -33,6 +33,7 @@ static int pt_step(struct up_target *t, pid_t tid)
 	if (th) {
 		th->step_from = th->state;
 		th->stepping = true;
+		th->step_trap_maybe = true;
 		th->state = PT_RUNNING;
 		th->stop_type = PT_STOP_NONE;
 	}

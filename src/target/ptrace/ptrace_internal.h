@@ -44,6 +44,7 @@ struct pt_thread {
 	uint8_t stop_type;   /* enum pt_stop_type */
 	uint8_t stop_sig;    /* with PT_STOP_SIGNAL: the signal */
 	bool stepping;	     /* PTRACE_SINGLESTEP issued, its trap not yet seen */
+	bool step_trap_maybe; /* a step was cut short by a signal: its trap may still come */
 	bool interrupt_sent; /* PTRACE_INTERRUPT issued, its trap not yet seen */
 	bool vfork_child;    /* made by vfork: shares the parent's memory */
 	bool fork_child;     /* the leader of a process made by fork/vfork */

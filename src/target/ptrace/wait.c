@@ -256,7 +256,19 @@ static int on_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop 
 		if (sig == SIGTRAP) {
 			stop->kind = UP_STOP_TRAP;
 			stop->stepped = th->stepping;
+			/*
+			 * A step that a signal's stop overtook leaves its trap pending,
+			 * to arrive after the core resumed the thread: siginfo tells it
+			 * from a breakpoint's (only looked at in that rare case).
+			 */
+			if (!th->stepping && th->step_trap_maybe) {
+				siginfo_t si;
+				if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
+				    si.si_code == TRAP_TRACE)
+					stop->stepped = true;
+			}
 			th->stepping = false;
+			th->step_trap_maybe = false;
 		} else {
 			stop->kind = UP_STOP_SIGNAL;
 			stop->sig = sig;
