@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 
@@ -52,13 +53,19 @@ class Ctx:
     def run(self, argv, timeout=60, **kw):
         """Run argv; return CompletedProcess with text stdout/stderr. Logs the command."""
         self.log("$ " + " ".join(shlex.quote(str(a)) for a in argv))
+        # In its own process group, so that a timeout also ends what it started (qemu).
+        child = subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, errors="replace",
+                                 start_new_session=True, **kw)
         try:
-            proc = subprocess.run([str(a) for a in argv], capture_output=True, text=True,
-                                  errors="replace", timeout=timeout, **kw)
-        except subprocess.TimeoutExpired as e:
+            out, err = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            out, err = child.communicate()
             self.fail(f"timed out after {timeout}s: {' '.join(map(str, argv))}\n"
-                      f"stderr: {tail(e.stderr)}")
-            raise Skip("(failed: timeout)") from None
+                      f"stderr: {tail(err)}")
+            return subprocess.CompletedProcess(argv, -signal.SIGKILL, out, err)
+        proc = subprocess.CompletedProcess(argv, child.returncode, out, err)
         self.log(f"  exit {proc.returncode}; stdout: {tail(proc.stdout)}; "
                  f"stderr: {tail(proc.stderr)}")
         return proc
