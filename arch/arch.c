@@ -30,9 +30,10 @@ static int default_simulate(const struct up_insn *insn, struct up_regs *regs,
 	return -ENOTSUP;
 }
 
+/* DWARF numbers 0-31 are the integer registers in up_regs order (aarch64: 31 = sp). */
 static int default_dwarf_reg(unsigned regno)
 {
-	return -1;
+	return regno < 32 ? (int)regno : -1;
 }
 
 static int lookup_in_names(const struct up_arch *a, const char *name)
@@ -73,6 +74,18 @@ static int lookup_in_names(const struct up_arch *a, const char *name)
 	static int reg_lookup_##n(const char *name)                                              \
 	{                                                                                        \
 		return lookup_in_names(&filled[n], name);                                        \
+	}                                                                                        \
+	/* the return address in a link register (ra_reg) */                                    \
+	static int ra_get_##n(const struct up_regs *regs, const struct up_mem *mem,              \
+			      uint64_t *ret)                                                     \
+	{                                                                                        \
+		*ret = regs->r[filled[n].ra_reg];                                                \
+		return 0;                                                                        \
+	}                                                                                        \
+	static int ra_set_##n(struct up_regs *regs, const struct up_mem *mem, uint64_t ret)      \
+	{                                                                                        \
+		regs->r[filled[n].ra_reg] = ret;                                                 \
+		return 0;                                                                        \
 	}
 DEFINE_DEFAULTS(0)
 DEFINE_DEFAULTS(1)
@@ -96,6 +109,13 @@ static int (*const reg_lookups[4])(const char *) = {
 	DEFAULT(0, reg_lookup), DEFAULT(1, reg_lookup), DEFAULT(2, reg_lookup), DEFAULT(3, reg_lookup),
 };
 
+static int (*const ra_gets[4])(const struct up_regs *, const struct up_mem *, uint64_t *) = {
+	DEFAULT(0, ra_get), DEFAULT(1, ra_get), DEFAULT(2, ra_get), DEFAULT(3, ra_get),
+};
+static int (*const ra_sets[4])(struct up_regs *, const struct up_mem *, uint64_t) = {
+	DEFAULT(0, ra_set), DEFAULT(1, ra_set), DEFAULT(2, ra_set), DEFAULT(3, ra_set),
+};
+
 static const struct up_arch *fill(unsigned i)
 {
 	struct up_arch *a = &filled[i];
@@ -117,6 +137,10 @@ static const struct up_arch *fill(unsigned i)
 		a->reg_lookup = reg_lookups[i];
 	if (!a->dwarf_reg)
 		a->dwarf_reg = default_dwarf_reg;
+	if (!a->return_address_get && a->ra_reg >= 0)
+		a->return_address_get = ra_gets[i];
+	if (!a->return_address_set && a->ra_reg >= 0)
+		a->return_address_set = ra_sets[i];
 	return a;
 }
 

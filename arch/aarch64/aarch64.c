@@ -55,29 +55,6 @@ static int a64_reg_lookup(const char *name)
 	return -1;
 }
 
-/* AADWARF64: 0-30 are x0-x30, 31 is sp. */
-static int a64_dwarf_reg(unsigned regno)
-{
-	if (regno <= 30)
-		return (int)regno;
-	if (regno == 31)
-		return UP_A64_SP;
-	return -1;
-}
-
-static int a64_return_address_get(const struct up_regs *regs, const struct up_mem *mem,
-				  uint64_t *ret)
-{
-	*ret = regs->r[UP_A64_LR];
-	return 0;
-}
-
-static int a64_return_address_set(struct up_regs *regs, const struct up_mem *mem, uint64_t ret)
-{
-	regs->r[UP_A64_LR] = ret;
-	return 0;
-}
-
 const struct up_arch up_arch_aarch64 = {
     .name = "aarch64",
     .e_machine = EM_AARCH64,
@@ -121,8 +98,5 @@ const struct up_arch up_arch_aarch64 = {
     .decode = up_a64_decode,
     .simulate = up_a64_simulate,
     .xol_build = up_a64_xol_build,
-    .return_address_get = a64_return_address_get,
-    .return_address_set = a64_return_address_set,
     .reg_lookup = a64_reg_lookup,
-    .dwarf_reg = a64_dwarf_reg,
 };

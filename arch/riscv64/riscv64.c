@@ -66,23 +66,6 @@ static int reg_lookup(const char *name)
 	return -1;
 }
 
-static int dwarf_reg(unsigned regno)
-{
-	return regno < 32 ? (int)regno : -1;
-}
-
-static int return_address_get(const struct up_regs *regs, const struct up_mem *mem, uint64_t *ret)
-{
-	*ret = regs->r[UP_RV_RA];
-	return 0;
-}
-
-static int return_address_set(struct up_regs *regs, const struct up_mem *mem, uint64_t ret)
-{
-	regs->r[UP_RV_RA] = ret;
-	return 0;
-}
-
 const struct up_arch up_arch_riscv64 = {
     .name = "riscv64",
     .e_machine = EM_RISCV,
@@ -125,8 +108,5 @@ const struct up_arch up_arch_riscv64 = {
     .decode = up_rv_decode,
     .simulate = up_rv_simulate,
     .xol_build = up_rv_xol_build,
-    .return_address_get = return_address_get,
-    .return_address_set = return_address_set,
     .reg_lookup = reg_lookup,
-    .dwarf_reg = dwarf_reg,
 };

@@ -170,7 +170,7 @@ struct up_arch {
 			 struct up_regs *regs, const struct up_mem *mem,
 			 const struct up_xol_state *state);
 
-	/* At a function's first instruction: read / replace its return address. */
+	/* At a function's first instruction: read / replace its return address. Default: ra_reg. */
 	int (*return_address_get)(const struct up_regs *regs, const struct up_mem *mem,
 				  uint64_t *ret);
 	int (*return_address_set)(struct up_regs *regs, const struct up_mem *mem, uint64_t ret);
@@ -178,7 +178,7 @@ struct up_arch {
 	/* Register index for a name (%rax, %x0, %a0, %sp, %pc), or -1. Default: reg_names. */
 	int (*reg_lookup)(const char *name);
 
-	/* up_regs index of a DWARF register number (DW_OP_regN), or -1. */
+	/* up_regs index of a DWARF register number (DW_OP_regN), or -1. Default: 0-31 as is. */
 	int (*dwarf_reg)(unsigned dwarf_regno);
 };
 
