@@ -811,6 +811,12 @@ static int remote_detach(struct up_target *t)
 	if (strcmp(r->rsp.pkt, "OK") != 0)
 		return -EIO;
 	r->detached = true;
+	/*
+	 * Hang up now: qemu-user keeps the connection after D and, at the
+	 * program's exit, would wait for our ack of its W packet for ever.
+	 */
+	close(r->rsp.fd);
+	r->rsp.fd = -1;
 	return 0;
 }
 
