@@ -23,7 +23,7 @@
 
 int up_remote_tcp_connect(const char *host, const char *port)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res, *ai;
 	int fd = -1, err = -ECONNREFUSED, one = 1;
 
@@ -140,7 +140,7 @@ static int read_target_xml(struct up_remote *r)
 /* target.xml's <architecture> matched against each arch's gdb_arch. */
 static const struct up_arch *arch_from_target_xml(struct up_remote *r)
 {
-	static const char *const names[] = { "x86_64", "aarch64", "riscv64", "loongarch64" };
+	static const char *const names[] = {"x86_64", "aarch64", "riscv64", "loongarch64"};
 
 	for (unsigned i = 0; r->xml_arch[0] && i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct up_arch *a = up_arch_by_name(names[i]);

@@ -86,7 +86,7 @@ static int fetch_registers(struct up_remote *r, pid_t tid)
 			r->regs_valid = true;
 			return 0;
 		}
-		r->use_p = true;	/* empty reply: 'g' is not supported */
+		r->use_p = true; /* empty reply: 'g' is not supported */
 	}
 	n = select_thread(r, tid);
 	if (n)
@@ -586,7 +586,7 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 		if (n < 0)
 			return connection_lost(r, stop, n);
 		if (r->rsp.pkt[0] == 'O' && r->rsp.pkt[1] != 'K')
-			continue;	/* console output */
+			continue; /* console output */
 		n = decode_stop(r, stop);
 		if (n < 0)
 			return n;
@@ -866,22 +866,22 @@ static void stray_stop(void *ctx)
 }
 
 static const struct up_target_ops remote_ops = {
-	.read = remote_read,
-	.write = remote_write,
-	.get_regs = remote_get_regs,
-	.set_regs = remote_set_regs,
-	.resume = remote_resume,
-	.step = remote_step,
-	.wait = remote_wait,
-	.stop_all = remote_stop_all,
-	.resume_all = remote_resume_all,
-	.threads = remote_threads,
-	.mappings = remote_mappings,
-	.auxv = remote_auxv,
-	.child_release = remote_child_release,
-	.detach = remote_detach,
-	.kill = remote_kill,
-	.destroy = remote_destroy,
+    .read = remote_read,
+    .write = remote_write,
+    .get_regs = remote_get_regs,
+    .set_regs = remote_set_regs,
+    .resume = remote_resume,
+    .step = remote_step,
+    .wait = remote_wait,
+    .stop_all = remote_stop_all,
+    .resume_all = remote_resume_all,
+    .threads = remote_threads,
+    .mappings = remote_mappings,
+    .auxv = remote_auxv,
+    .child_release = remote_child_release,
+    .detach = remote_detach,
+    .kill = remote_kill,
+    .destroy = remote_destroy,
 };
 
 struct up_remote *up_remote_new(void)

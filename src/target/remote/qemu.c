@@ -24,7 +24,7 @@
 #include "remote.h"
 
 #define MAX_ARGS 1024
-#define CONNECT_TRIES 100	/* 10 ms apart at first, then 50 ms */
+#define CONNECT_TRIES 100 /* 10 ms apart at first, then 50 ms */
 #define PORT_TRIES 3
 
 /* An executable file named name in $PATH (or name itself when it has a '/'). */
@@ -52,7 +52,7 @@ static int find_in_path(const char *name, char *out, size_t size)
 
 static int free_loopback_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(sa);
 	int fd, port = -EADDRNOTAVAIL;
 
@@ -91,7 +91,7 @@ static void pick_sysroot(const struct up_arch *arch, const char *sysroot, char *
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }

@@ -16,35 +16,35 @@
 struct up_remote {
 	struct up_target t;
 	struct up_rsp rsp;
-	pid_t qemu_pid;		/* the qemu-user we spawned, else 0 */
-	bool qemu_stub;		/* qemu-user's stub: \x03 is not read while running */
-	bool multiprocess;	/* thread ids go out as pPID.TID */
-	pid_t stub_pid;		/* the PID part of the stub's thread ids */
-	bool running;		/* a resume was sent and its stop not read yet */
-	bool gone;		/* W or X was seen: the process is no more */
+	pid_t qemu_pid;	   /* the qemu-user we spawned, else 0 */
+	bool qemu_stub;	   /* qemu-user's stub: \x03 is not read while running */
+	bool multiprocess; /* thread ids go out as pPID.TID */
+	pid_t stub_pid;	   /* the PID part of the stub's thread ids */
+	bool running;	   /* a resume was sent and its stop not read yet */
+	bool gone;	   /* W or X was seen: the process is no more */
 	bool detached;
-	int pending_interrupts;	/* SIGINTs we sent qemu whose stops are still to come */
+	int pending_interrupts; /* SIGINTs we sent qemu whose stops are still to come */
 	pid_t g_tid;		/* thread selected by Hg (the stub does it at a stop too) */
 	pid_t step_tid;		/* thread single-stepped by the last resume, else 0 */
 	bool step_pc_known;
-	uint64_t step_pc;	/* its PC before the step */
-	uint64_t step_z0;	/* stub breakpoint ending a step over a syscall, else 0 */
-	pid_t last_tid;		/* thread of the last stop */
+	uint64_t step_pc; /* its PC before the step */
+	uint64_t step_z0; /* stub breakpoint ending a step over a syscall, else 0 */
+	pid_t last_tid;	  /* thread of the last stop */
 	/* Stops read while waiting for another (stop_all, a step), for later wait()s. */
 	unsigned nqueued;
 	struct up_stop queued[UP_REMOTE_QUEUE];
 	/* The last 'g' of regs_tid since the last resume (what G sends back). */
 	bool regs_valid;
-	bool use_p;		/* the stub has no 'g': p/P per register */
-	bool g_checked;		/* the G probe ran (probe_g) */
-	uint64_t p_after_g;	/* bit i: 'g' register i did not take its G value: P it */
+	bool use_p;	    /* the stub has no 'g': p/P per register */
+	bool g_checked;	    /* the G probe ran (probe_g) */
+	uint64_t p_after_g; /* bit i: 'g' register i did not take its G value: P it */
 	pid_t regs_tid;
 	size_t g_len;
 	uint8_t g_raw[UP_REMOTE_G_MAX];
-	char xml_arch[32];	/* target.xml's <architecture>, "" when none */
-	uint64_t syscall_addr;	/* a syscall instruction found for mprotect, else 0 */
-	char last_resume[64];	/* repeated after a stale interrupt's stop */
-	char cmd[UP_RSP_BUF];	/* M packets are built here */
+	char xml_arch[32];     /* target.xml's <architecture>, "" when none */
+	uint64_t syscall_addr; /* a syscall instruction found for mprotect, else 0 */
+	char last_resume[64];  /* repeated after a stale interrupt's stop */
+	char cmd[UP_RSP_BUF];  /* M packets are built here */
 };
 
 /*

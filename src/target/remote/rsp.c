@@ -61,7 +61,7 @@ static int next_byte(struct up_rsp *rsp, int timeout_ms, bool eintr)
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 
 	while (rsp->rx_pos == rsp->rx_len) {
-		struct pollfd pfd = { .fd = rsp->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = rsp->fd, .events = POLLIN};
 		int wait = -1, n;
 		ssize_t got;
 

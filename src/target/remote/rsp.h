@@ -20,31 +20,31 @@
 
 struct up_rsp {
 	int fd;
-	bool noack;		/* QStartNoAckMode accepted: no '+' either way */
-	size_t packet_size;	/* largest packet the stub takes (its PacketSize, capped) */
-	int reply_timeout_ms;	/* how long a command waits for its reply */
-	bool debug;		/* $UPTRACE_RSP_DEBUG set: packets logged to stderr */
+	bool noack;	      /* QStartNoAckMode accepted: no '+' either way */
+	size_t packet_size;   /* largest packet the stub takes (its PacketSize, capped) */
+	int reply_timeout_ms; /* how long a command waits for its reply */
+	bool debug;	      /* $UPTRACE_RSP_DEBUG set: packets logged to stderr */
 	/*
 	 * A stop reply that came while a command waited for its reply
 	 * (qemu-user: a second thread stopping): handed over in rsp->pkt.
 	 */
 	void (*on_stop)(void *ctx);
 	void *ctx;
-	unsigned strays;	/* how many such stop replies so far */
+	unsigned strays; /* how many such stop replies so far */
 	size_t rx_pos, rx_len;
 	char rx[UP_RSP_BUF];
 	size_t pkt_len;
-	char pkt[UP_RSP_BUF + 1];	/* decoded payload of the last packet, NUL-terminated */
+	char pkt[UP_RSP_BUF + 1]; /* decoded payload of the last packet, NUL-terminated */
 	char tx[UP_RSP_BUF + 8];
 };
 
 /* One parsed stop reply ('T', 'S', 'W', 'X'). Signals are GDB's numbers. */
 struct up_rsp_stop {
-	char kind;		/* 'T' / 'S': stopped; 'W': exited; 'X': killed */
-	int value;		/* signal (T, S, X) or exit code (W) */
-	pid_t pid;		/* thread:pPID.TID or ;process:PID, else 0 */
-	pid_t tid;		/* thread:TID, else 0 */
-	bool swbreak;		/* the stub said the stop is a software breakpoint */
+	char kind;    /* 'T' / 'S': stopped; 'W': exited; 'X': killed */
+	int value;    /* signal (T, S, X) or exit code (W) */
+	pid_t pid;    /* thread:pPID.TID or ;process:PID, else 0 */
+	pid_t tid;    /* thread:TID, else 0 */
+	bool swbreak; /* the stub said the stop is a software breakpoint */
 };
 
 /* Modulo-256 sum of the payload bytes, as framed after '#'. */

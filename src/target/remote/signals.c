@@ -10,13 +10,13 @@
 
 /* GDB number -> Linux number for GDB's classic signals 0..32 (0: none on Linux). */
 static const unsigned char gdb_to_linux[33] = {
-	[0] = 0,	   [1] = SIGHUP,   [2] = SIGINT,     [3] = SIGQUIT,  [4] = SIGILL,
-	[5] = SIGTRAP,	   [6] = SIGABRT,  [7] = 0 /* EMT */, [8] = SIGFPE, [9] = SIGKILL,
-	[10] = SIGBUS,	   [11] = SIGSEGV, [12] = SIGSYS,    [13] = SIGPIPE, [14] = SIGALRM,
-	[15] = SIGTERM,	   [16] = SIGURG,  [17] = SIGSTOP,   [18] = SIGTSTP, [19] = SIGCONT,
-	[20] = SIGCHLD,	   [21] = SIGTTIN, [22] = SIGTTOU,   [23] = SIGIO,   [24] = SIGXCPU,
-	[25] = SIGXFSZ,	   [26] = SIGVTALRM, [27] = SIGPROF, [28] = SIGWINCH, [29] = 0 /* LOST */,
-	[30] = SIGUSR1,	   [31] = SIGUSR2, [32] = SIGPWR,
+    [0] = 0,	    [1] = SIGHUP,     [2] = SIGINT,	 [3] = SIGQUIT,	  [4] = SIGILL,
+    [5] = SIGTRAP,  [6] = SIGABRT,    [7] = 0 /* EMT */, [8] = SIGFPE,	  [9] = SIGKILL,
+    [10] = SIGBUS,  [11] = SIGSEGV,   [12] = SIGSYS,	 [13] = SIGPIPE,  [14] = SIGALRM,
+    [15] = SIGTERM, [16] = SIGURG,    [17] = SIGSTOP,	 [18] = SIGTSTP,  [19] = SIGCONT,
+    [20] = SIGCHLD, [21] = SIGTTIN,   [22] = SIGTTOU,	 [23] = SIGIO,	  [24] = SIGXCPU,
+    [25] = SIGXFSZ, [26] = SIGVTALRM, [27] = SIGPROF,	 [28] = SIGWINCH, [29] = 0 /* LOST */,
+    [30] = SIGUSR1, [31] = SIGUSR2,   [32] = SIGPWR,
 };
 
 #define GDB_SIGNAL_POLL 33

@@ -47,7 +47,7 @@ static int exe_bias(struct up_remote *r, const Elf64_Phdr *ph, unsigned n, uint6
 				*bias = at_phdr - eh.e_phoff - ph[i].p_vaddr;
 				return 0;
 			}
-			*bias = 0;	/* a fixed-address program */
+			*bias = 0; /* a fixed-address program */
 			return 0;
 		}
 	}
@@ -136,7 +136,7 @@ int up_remote_unprotect(struct up_remote *r, uint64_t addr, size_t len)
 {
 	const struct up_arch *arch = r->t.arch;
 	struct range ranges[MAX_RANGES];
-	uint64_t page = 4096, lo, hi, insn, args[6] = { 0 };
+	uint64_t page = 4096, lo, hi, insn, args[6] = {0};
 	int64_t ret;
 	int n;
 

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The GDB remote target against a real qemu-user (argv[1] names the arch,
- * argv[2] its fixture, fixture_ARCH.S): spawn the fixture stopped at its entry, read registers, memory and auxv, make
- * its text writable with a remote mprotect, plant brk #0 in probe_me, take
- * the trap, put the bytes back (write() mprotects again by itself), step, change a register and check
- * the exit status the fixture computes from it. Then stop a spinning run
- * with stop_all, time out, take an EINTR, and kill it.
- * Skips (77) without qemu-ARCH or the fixture (no cross compiler).
+ * argv[2] its fixture, fixture_ARCH.S): spawn the fixture stopped at its entry, read registers,
+ * memory and auxv, make its text writable with a remote mprotect, plant brk #0 in probe_me, take
+ * the trap, put the bytes back (write() mprotects again by itself), step, change a register and
+ * check the exit status the fixture computes from it. Then stop a spinning run with stop_all, time
+ * out, take an EINTR, and kill it. Skips (77) without qemu-ARCH or the fixture (no cross compiler).
  */
 #include <elf.h>
 #include <errno.h>
@@ -41,69 +40,99 @@ static uint64_t text_vaddr, text_offset, text_filesz;
  * (8 bytes), cpsr (4); riscv64: x0..x31, pc; loongarch64: r0..r31,
  * orig_a0, pc, badv.
  */
-#define R8(n) { n, 8 }
+#define R8(n)                                                                                      \
+	{                                                                                          \
+		n, 8                                                                               \
+	}
 static const struct up_gdb_reg a64_regs[] = {
-	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
-	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
-	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
-	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), { 33, 4 },
+    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),   R8(10), R8(11),
+    R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21),  R8(22), R8(23),
+    R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), {33, 4},
 };
 static const struct up_gdb_reg rv_regs[] = {
-	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
-	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
-	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
-	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32),
+    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),  R8(10),
+    R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21),
+    R8(22), R8(23), R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32),
 };
 static const struct up_gdb_reg la_regs[] = {
-	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
-	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
-	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
-	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), R8(33), R8(34),
+    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),  R8(10), R8(11),
+    R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21), R8(22), R8(23),
+    R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), R8(33), R8(34),
 };
 
 static const struct up_arch local_arches[] = {
-	{
-		.name = "aarch64", .e_machine = EM_AARCH64, .qemu_name = "aarch64",
-		.insn_align = 4, .nregs = UP_A64_NREGS, .pc_reg = UP_A64_PC,
-		.sp_reg = UP_A64_SP, .gdb_regs = a64_regs, .n_gdb_regs = 34,
-		.syscall_insn = { 0x01, 0x00, 0x00, 0xd4 }, .syscall_len = 4,
-		.syscall_nr_reg = 8, .syscall_arg_regs = { 0, 1, 2, 3, 4, 5 },
-		.syscall_ret_reg = 0, .syscall_restart_reg = -1, .nr_mprotect = 226,
-	},
-	{
-		.name = "riscv64", .e_machine = EM_RISCV, .qemu_name = "riscv64",
-		.insn_align = 2, .nregs = UP_RV_NREGS, .pc_reg = UP_RV_PC, .sp_reg = 2,
-		.gdb_regs = rv_regs, .n_gdb_regs = 33,
-		.syscall_insn = { 0x73, 0x00, 0x00, 0x00 }, .syscall_len = 4,
-		.syscall_nr_reg = UP_RV_A7, .syscall_arg_regs = { 10, 11, 12, 13, 14, 15 },
-		.syscall_ret_reg = UP_RV_A0, .syscall_restart_reg = -1, .nr_mprotect = 226,
-	},
-	{
-		.name = "loongarch64", .e_machine = 258, .qemu_name = "loongarch64",
-		.insn_align = 4, .nregs = UP_LA_NREGS, .pc_reg = UP_LA_PC, .sp_reg = UP_LA_SP,
-		.gdb_regs = la_regs, .n_gdb_regs = 35,
-		.syscall_insn = { 0x00, 0x00, 0x2b, 0x00 }, .syscall_len = 4,
-		.syscall_nr_reg = UP_LA_A7, .syscall_arg_regs = { 4, 5, 6, 7, 8, 9 },
-		.syscall_ret_reg = UP_LA_A0, .syscall_restart_reg = -1, .nr_mprotect = 226,
-	},
+    {
+	.name = "aarch64",
+	.e_machine = EM_AARCH64,
+	.qemu_name = "aarch64",
+	.insn_align = 4,
+	.nregs = UP_A64_NREGS,
+	.pc_reg = UP_A64_PC,
+	.sp_reg = UP_A64_SP,
+	.gdb_regs = a64_regs,
+	.n_gdb_regs = 34,
+	.syscall_insn = {0x01, 0x00, 0x00, 0xd4},
+	.syscall_len = 4,
+	.syscall_nr_reg = 8,
+	.syscall_arg_regs = {0, 1, 2, 3, 4, 5},
+	.syscall_ret_reg = 0,
+	.syscall_restart_reg = -1,
+	.nr_mprotect = 226,
+    },
+    {
+	.name = "riscv64",
+	.e_machine = EM_RISCV,
+	.qemu_name = "riscv64",
+	.insn_align = 2,
+	.nregs = UP_RV_NREGS,
+	.pc_reg = UP_RV_PC,
+	.sp_reg = 2,
+	.gdb_regs = rv_regs,
+	.n_gdb_regs = 33,
+	.syscall_insn = {0x73, 0x00, 0x00, 0x00},
+	.syscall_len = 4,
+	.syscall_nr_reg = UP_RV_A7,
+	.syscall_arg_regs = {10, 11, 12, 13, 14, 15},
+	.syscall_ret_reg = UP_RV_A0,
+	.syscall_restart_reg = -1,
+	.nr_mprotect = 226,
+    },
+    {
+	.name = "loongarch64",
+	.e_machine = 258,
+	.qemu_name = "loongarch64",
+	.insn_align = 4,
+	.nregs = UP_LA_NREGS,
+	.pc_reg = UP_LA_PC,
+	.sp_reg = UP_LA_SP,
+	.gdb_regs = la_regs,
+	.n_gdb_regs = 35,
+	.syscall_insn = {0x00, 0x00, 0x2b, 0x00},
+	.syscall_len = 4,
+	.syscall_nr_reg = UP_LA_A7,
+	.syscall_arg_regs = {4, 5, 6, 7, 8, 9},
+	.syscall_ret_reg = UP_LA_A0,
+	.syscall_restart_reg = -1,
+	.nr_mprotect = 226,
+    },
 };
 
 /* What each fixture does, in the arch's terms. */
 static const struct arch_case {
 	const char *name, *arch;
-	uint32_t first_word;	/* probe_me's first 4 bytes: the counter's increment first */
-	uint32_t bp;		/* the breakpoint GDB uses */
-	uint8_t bp_len, first_len;	/* bytes of bp, of probe_me's first instruction */
+	uint32_t first_word;	   /* probe_me's first 4 bytes: the counter's increment first */
+	uint32_t bp;		   /* the breakpoint GDB uses */
+	uint8_t bp_len, first_len; /* bytes of bp, of probe_me's first instruction */
 	int counter_reg, ra_reg;
 } cases[] = {
-	/* add x20, x20, #1; brk #0 */
-	{ "aarch64", "aarch64", 0x91000694, 0xd4200000, 4, 4, 20, UP_A64_LR },
-	/* addi s2, s2, 1; ebreak */
-	{ "riscv64", "riscv64", 0x00190913, 0x00100073, 4, 4, 18, UP_RV_RA },
-	/* c.addi s2, 1; c.nop; c.ebreak */
-	{ "riscv64c", "riscv64", 0x00010905, 0x9002, 2, 2, 18, UP_RV_RA },
-	/* addi.d $s1, $s1, 1; break 0 */
-	{ "loongarch64", "loongarch64", 0x02c00718, 0x002a0000, 4, 4, 24, UP_LA_RA },
+    /* add x20, x20, #1; brk #0 */
+    {"aarch64", "aarch64", 0x91000694, 0xd4200000, 4, 4, 20, UP_A64_LR},
+    /* addi s2, s2, 1; ebreak */
+    {"riscv64", "riscv64", 0x00190913, 0x00100073, 4, 4, 18, UP_RV_RA},
+    /* c.addi s2, 1; c.nop; c.ebreak */
+    {"riscv64c", "riscv64", 0x00010905, 0x9002, 2, 2, 18, UP_RV_RA},
+    /* addi.d $s1, $s1, 1; break 0 */
+    {"loongarch64", "loongarch64", 0x02c00718, 0x002a0000, 4, 4, 24, UP_LA_RA},
 };
 
 static const struct arch_case *acase;
@@ -186,14 +215,14 @@ static struct up_target *live;
 static int teardown(void **state)
 {
 	if (live)
-		live->ops->destroy(live);	/* kills qemu: it holds the test's stdout */
+		live->ops->destroy(live); /* kills qemu: it holds the test's stdout */
 	live = NULL;
 	return 0;
 }
 
 static struct up_target *spawn(bool spin)
 {
-	char *argv[] = { (char *)fixture, spin ? "spin" : NULL, NULL };
+	char *argv[] = {(char *)fixture, spin ? "spin" : NULL, NULL};
 	struct up_target *t = NULL;
 
 	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, test_arch, 0), 0);
@@ -209,7 +238,7 @@ static void test_trace_to_exit(void **state)
 	struct up_stop stop;
 	static uint8_t mem[16384], file[16384];
 	size_t size;
-	uint64_t v, auxv[64], args[6] = { 0 }, pagesz = 0;
+	uint64_t v, auxv[64], args[6] = {0}, pagesz = 0;
 	uint32_t insn, orig;
 	char real[4096];
 	pid_t tid, tids[8];
@@ -226,7 +255,7 @@ static void test_trace_to_exit(void **state)
 	n = t->ops->threads(t, tids, 8);
 	assert_int_equal(n, 1);
 	tid = tids[0];
-	assert_int_equal(tid, t->pid);	/* qemu-user's main thread is qemu itself */
+	assert_int_equal(tid, t->pid); /* qemu-user's main thread is qemu itself */
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
 	assert_int_equal(regs.r[test_arch->pc_reg], entry);
 	assert_true(regs.r[test_arch->sp_reg] != 0);
@@ -272,7 +301,7 @@ static void test_trace_to_exit(void **state)
 	 */
 	saved = regs;
 	regs.r[test_arch->pc_reg] = do_syscall;
-	regs.r[test_arch->syscall_nr_reg] = 172;	/* getpid */
+	regs.r[test_arch->syscall_nr_reg] = 172; /* getpid */
 	assert_int_equal(t->ops->set_regs(t, tid, &regs), 0);
 	assert_int_equal(t->ops->step(t, tid), 0);
 	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
@@ -287,7 +316,7 @@ static void test_trace_to_exit(void **state)
 	/* a remote mprotect makes the text page writable through the stub */
 	args[0] = probe_me & ~(pagesz - 1);
 	args[1] = pagesz;
-	args[2] = 7;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	args[2] = 7; /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	assert_int_equal(up_remote_syscall(t, tid, do_syscall, test_arch->nr_mprotect, args), 0);
 	/* every register came back, the PC included */
 	assert_int_equal(t->ops->get_regs(t, tid, &saved), 0);
@@ -307,8 +336,8 @@ static void test_trace_to_exit(void **state)
 	assert_int_equal(stop.tid, tid);
 	assert_false(stop.stepped);
 	assert_int_equal(t->ops->get_regs(t, tid, &regs), 0);
-	printf("# %s breakpoint at %#llx: stop PC %#llx\n", acase->name, (unsigned long long)probe_me,
-	       (unsigned long long)regs.r[test_arch->pc_reg]);
+	printf("# %s breakpoint at %#llx: stop PC %#llx\n", acase->name,
+	       (unsigned long long)probe_me, (unsigned long long)regs.r[test_arch->pc_reg]);
 	assert_int_equal(regs.r[test_arch->pc_reg], probe_me + test_arch->bp_pc_adjust);
 	assert_int_equal(regs.r[acase->ra_reg], after_call);
 	assert_int_equal(regs.r[acase->counter_reg], 0);
@@ -360,8 +389,8 @@ static void on_alarm(int sig)
 static void test_stop_all_and_kill(void **state)
 {
 	struct up_target *t = spawn(true);
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART, as the cli */
-	struct itimerval it = { .it_value = { .tv_usec = 100000 } };
+	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART, as the cli */
+	struct itimerval it = {.it_value = {.tv_usec = 100000}};
 	struct up_regs regs;
 	struct up_stop stop;
 	pid_t tid = t->pid;
@@ -474,7 +503,7 @@ static void test_connect(void **state)
 	assert_int_equal(n, 0);
 	live = t;
 	assert_ptr_equal(t->arch, a);
-	assert_int_equal(t->pid, pid);	/* qemu's main thread id */
+	assert_int_equal(t->pid, pid); /* qemu's main thread id */
 	assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
 	assert_int_equal(regs.r[a->pc_reg], entry);
 	/* this stub ignores \x03 while running: stop_all falls back to SIGINT */
@@ -491,10 +520,10 @@ static void test_connect(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_trace_to_exit, teardown),
-		cmocka_unit_test_teardown(test_stop_all_and_kill, teardown),
-		cmocka_unit_test_teardown(test_signal_and_detach, teardown),
-		cmocka_unit_test_teardown(test_connect, teardown),
+	    cmocka_unit_test_teardown(test_trace_to_exit, teardown),
+	    cmocka_unit_test_teardown(test_stop_all_and_kill, teardown),
+	    cmocka_unit_test_teardown(test_signal_and_detach, teardown),
+	    cmocka_unit_test_teardown(test_connect, teardown),
 	};
 	char cmd[128];
 
@@ -517,7 +546,8 @@ int main(int argc, char **argv)
 	fixture = argv[2];
 	snprintf(cmd, sizeof(cmd), "command -v qemu-%s >/dev/null 2>&1", test_arch->qemu_name);
 	if (system(cmd)) {
-		printf("skip: qemu-%s not on PATH (Debian package qemu-user)\n", test_arch->qemu_name);
+		printf("skip: qemu-%s not on PATH (Debian package qemu-user)\n",
+		       test_arch->qemu_name);
 		return 77;
 	}
 	if (load_symbols(fixture)) {

@@ -27,22 +27,34 @@
 #include "uptrace/target.h"
 #include "remote.h"
 
-#define R8(n) { n, 8 }
+#define R8(n)                                                                                      \
+	{                                                                                          \
+		n, 8                                                                               \
+	}
 static const struct up_gdb_reg a64_regs[] = {
-	R8(0),	R8(1),	R8(2),	R8(3),	R8(4),	R8(5),	R8(6),	R8(7),	R8(8),
-	R8(9),	R8(10), R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17),
-	R8(18), R8(19), R8(20), R8(21), R8(22), R8(23), R8(24), R8(25), R8(26),
-	R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), { 33, 4 },
+    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),   R8(10), R8(11),
+    R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21),  R8(22), R8(23),
+    R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), {33, 4},
 };
 
 /* Until arch/aarch64 has its table: qemu 7.2's 'g' layout and svc #0. */
 static const struct up_arch local_aarch64 = {
-	.name = "aarch64", .e_machine = EM_AARCH64, .qemu_name = "aarch64",
-	.insn_align = 4, .nregs = UP_A64_NREGS, .pc_reg = UP_A64_PC,
-	.sp_reg = UP_A64_SP, .gdb_regs = a64_regs, .n_gdb_regs = 34,
-	.syscall_insn = { 0x01, 0x00, 0x00, 0xd4 }, .syscall_len = 4,
-	.syscall_nr_reg = 8, .syscall_arg_regs = { 0, 1, 2, 3, 4, 5 },
-	.syscall_ret_reg = 0, .syscall_restart_reg = -1, .nr_mprotect = 226,
+    .name = "aarch64",
+    .e_machine = EM_AARCH64,
+    .qemu_name = "aarch64",
+    .insn_align = 4,
+    .nregs = UP_A64_NREGS,
+    .pc_reg = UP_A64_PC,
+    .sp_reg = UP_A64_SP,
+    .gdb_regs = a64_regs,
+    .n_gdb_regs = 34,
+    .syscall_insn = {0x01, 0x00, 0x00, 0xd4},
+    .syscall_len = 4,
+    .syscall_nr_reg = 8,
+    .syscall_arg_regs = {0, 1, 2, 3, 4, 5},
+    .syscall_ret_reg = 0,
+    .syscall_restart_reg = -1,
+    .nr_mprotect = 226,
 };
 
 static const char *fixture;
@@ -101,7 +113,7 @@ static int teardown(void **state)
 
 static void test_threads(void **state)
 {
-	char *argv[] = { (char *)fixture, NULL };
+	char *argv[] = {(char *)fixture, NULL};
 	const uint32_t brk = 0xd4200000;
 	const struct up_arch *a = aarch64();
 	struct up_target *t = NULL;
@@ -155,13 +167,12 @@ static void test_threads(void **state)
 		assert_int_equal(t->ops->write(t, probe_me, &brk, 4), 0);
 		assert_int_equal(t->ops->resume(t, stop.tid, 0), 0);
 	}
-	printf("# %d hits from %d threads, at most %d threads listed\n", hits, nseen,
-	       most_threads);
+	printf("# %d hits from %d threads, at most %d threads listed\n", hits, nseen, most_threads);
 	/* every call ran once: the fixture's own check */
 	assert_int_equal(stop.status, 0);
 	assert_int_equal(hits, 4 * 50);
 	assert_int_equal(nseen, 4);
-	assert_int_equal(most_threads, 2);	/* main and the worker of the moment */
+	assert_int_equal(most_threads, 2); /* main and the worker of the moment */
 	t->ops->destroy(t);
 	live = NULL;
 }
@@ -169,7 +180,7 @@ static void test_threads(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_threads, teardown),
+	    cmocka_unit_test_teardown(test_threads, teardown),
 	};
 
 	if (argc < 2 || access(argv[1], R_OK)) {

@@ -38,13 +38,13 @@ static void test_checksum_and_frame(void **state)
 
 static void test_escape_roundtrip(void **state)
 {
-	const uint8_t data[] = { 'a', '#', '$', '}', '*', 0, 0xff, 0x7d ^ 0x20 };
+	const uint8_t data[] = {'a', '#', '$', '}', '*', 0, 0xff, 0x7d ^ 0x20};
 	char out[32];
 	size_t olen, used;
 
 	used = up_rsp_escape(out, sizeof(out), data, sizeof(data), &olen);
 	assert_int_equal(used, sizeof(data));
-	assert_int_equal(olen, sizeof(data) + 4);	/* # $ } * escaped, ']' not */
+	assert_int_equal(olen, sizeof(data) + 4); /* # $ } * escaped, ']' not */
 	assert_memory_equal(out, "a}\x03}\x04}]}\x0a", 9);
 	assert_int_equal(up_rsp_unescape(out, olen), sizeof(data));
 	assert_memory_equal(out, data, sizeof(data));
@@ -59,10 +59,10 @@ static void test_run_length(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "0* ", "0000" },	/* ' ' is 32: 3 more */
-		{ "ab*\"c", "abbbbbbc" },	/* '"' is 34: 5 more */
-		{ "xx*!", "xxxxxx" },	/* '!' 33: 4 more */
-		{ "plain", "plain" },
+	    {"0* ", "0000"},	    /* ' ' is 32: 3 more */
+	    {"ab*\"c", "abbbbbbc"}, /* '"' is 34: 5 more */
+	    {"xx*!", "xxxxxx"},	    /* '!' 33: 4 more */
+	    {"plain", "plain"},
 	};
 	char out[64];
 
@@ -107,14 +107,14 @@ static void test_stop_replies(void **state)
 		pid_t pid, tid;
 		bool swbreak;
 	} cases[] = {
-		{ "T05thread:p01.1a2b;", 'T', 5, 1, 0x1a2b, false },
-		{ "T1ethread:3039;", 'T', 30, 0, 0x3039, false },
-		{ "T0506:0000000000000000;07:10e0ffffff7f0000;thread:p7b.7c;core:1;swbreak:;",
-		  'T', 5, 0x7b, 0x7c, true },
-		{ "S0b", 'S', 11, 0, 0, false },
-		{ "W2a", 'W', 42, 0, 0, false },
-		{ "W00;process:4d2", 'W', 0, 0x4d2, 0, false },
-		{ "X09", 'X', 9, 0, 0, false },
+	    {"T05thread:p01.1a2b;", 'T', 5, 1, 0x1a2b, false},
+	    {"T1ethread:3039;", 'T', 30, 0, 0x3039, false},
+	    {"T0506:0000000000000000;07:10e0ffffff7f0000;thread:p7b.7c;core:1;swbreak:;", 'T', 5,
+	     0x7b, 0x7c, true},
+	    {"S0b", 'S', 11, 0, 0, false},
+	    {"W2a", 'W', 42, 0, 0, false},
+	    {"W00;process:4d2", 'W', 0, 0x4d2, 0, false},
+	    {"X09", 'X', 9, 0, 0, false},
 	};
 	struct up_rsp_stop s;
 
@@ -135,16 +135,16 @@ static void test_signals(void **state)
 	static const struct {
 		int gdb, linux_sig;
 	} cases[] = {
-		{ 5, SIGTRAP }, { 2, SIGINT },	 { 30, SIGUSR1 }, { 31, SIGUSR2 }, { 10, SIGBUS },
-		{ 11, SIGSEGV }, { 20, SIGCHLD }, { 17, SIGSTOP }, { 19, SIGCONT }, { 12, SIGSYS },
-		{ 6, SIGABRT }, { 45, 33 },	 { 75, 63 },	   { 77, 32 },	     { 78, 64 },
+	    {5, SIGTRAP},  {2, SIGINT},	  {30, SIGUSR1}, {31, SIGUSR2}, {10, SIGBUS},
+	    {11, SIGSEGV}, {20, SIGCHLD}, {17, SIGSTOP}, {19, SIGCONT}, {12, SIGSYS},
+	    {6, SIGABRT},  {45, 33},	  {75, 63},	 {77, 32},	{78, 64},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(up_gdb_signal_to_linux(cases[i].gdb), cases[i].linux_sig);
 		assert_int_equal(up_linux_signal_to_gdb(cases[i].linux_sig), cases[i].gdb);
 	}
-	assert_int_equal(up_gdb_signal_to_linux(7), 0);	/* SIGEMT: none on Linux */
+	assert_int_equal(up_gdb_signal_to_linux(7), 0); /* SIGEMT: none on Linux */
 	assert_int_equal(up_linux_signal_to_gdb(0), 0);
 }
 
@@ -201,13 +201,10 @@ static void test_ack_exchange(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_checksum_and_frame),
-		cmocka_unit_test(test_escape_roundtrip),
-		cmocka_unit_test(test_run_length),
-		cmocka_unit_test(test_hex),
-		cmocka_unit_test(test_stop_replies),
-		cmocka_unit_test(test_signals),
-		cmocka_unit_test(test_ack_exchange),
+	    cmocka_unit_test(test_checksum_and_frame), cmocka_unit_test(test_escape_roundtrip),
+	    cmocka_unit_test(test_run_length),	       cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_stop_replies),       cmocka_unit_test(test_signals),
+	    cmocka_unit_test(test_ack_exchange),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
