@@ -202,7 +202,6 @@ int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const 
 		goto fail;
 	}
 	r->qemu_pid = pid;
-	r->qemu_stub = true;
 	r->t.pid = pid;
 	n = up_remote_open(r, fd);
 	if (n) {

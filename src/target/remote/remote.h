@@ -17,7 +17,6 @@ struct up_remote {
 	struct up_target t;
 	struct up_rsp rsp;
 	pid_t qemu_pid;	   /* the qemu-user we spawned, else 0 */
-	bool qemu_stub;	   /* qemu-user's stub: \x03 is not read while running */
 	bool multiprocess; /* thread ids go out as pPID.TID */
 	pid_t stub_pid;	   /* the PID part of the stub's thread ids */
 	bool running;	   /* a resume was sent and its stop not read yet */
