@@ -220,6 +220,65 @@ static void ask_exec_file(struct up_remote *r)
 	r->t.exe[n] = '\0';
 }
 
+/*
+ * A qemu-user on this host says neither the program's path nor its -L (7.2
+ * has no qXfer:exec-file): read them from its command line. The program is
+ * its first argument that is an ELF file for a known architecture, taken
+ * relative to qemu's working directory.
+ */
+static void ask_local_qemu(struct up_remote *r)
+{
+	char path[64], exe[4096], cmdline[8192], cwd[4096], file[4096];
+	const struct up_arch *arch;
+	const char *base;
+	uint32_t e_flags;
+	ssize_t n, len;
+	int fd;
+
+	if (r->t.pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)r->t.pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	if (strncmp(base ? base + 1 : exe, "qemu-", 5) != 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)r->t.pid);
+	n = readlink(path, cwd, sizeof(cwd) - 1);
+	if (n <= 0)
+		return;
+	cwd[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)r->t.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	len = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	cmdline[len] = '\0';
+	/* skip qemu's own name; -L takes the next word; the first ELF is the program */
+	for (const char *a = cmdline + strlen(cmdline) + 1; a < cmdline + len; a += strlen(a) + 1) {
+		if (strcmp(a, "-L") == 0 && a + strlen(a) + 1 < cmdline + len) {
+			a += strlen(a) + 1;
+			if (!r->t.sysroot[0])
+				snprintf(r->t.sysroot, sizeof(r->t.sysroot), "%s", a);
+			continue;
+		}
+		if (a[0] == '/')
+			snprintf(file, sizeof(file), "%s", a);
+		else if ((size_t)snprintf(file, sizeof(file), "%s/%s", cwd, a) >= sizeof(file))
+			continue;
+		if (up_remote_elf_arch(file, &arch, &e_flags) == 0) {
+			if (!realpath(file, r->t.exe))
+				snprintf(r->t.exe, sizeof(r->t.exe), "%s", file);
+			return;
+		}
+	}
+}
+
 int up_remote_connect(struct up_target **out, const char *hostport)
 {
 	struct up_remote *r;
@@ -257,6 +316,8 @@ int up_remote_connect(struct up_target **out, const char *hostport)
 	if (getenv("QEMU_LD_PREFIX"))
 		snprintf(r->t.sysroot, sizeof(r->t.sysroot), "%s", getenv("QEMU_LD_PREFIX"));
 	ask_exec_file(r);
+	if (!r->t.exe[0])
+		ask_local_qemu(r);
 	if (r->t.exe[0])
 		up_remote_elf_arch(r->t.exe, &r->t.arch, &r->t.e_flags);
 	if (!r->t.arch)

@@ -477,7 +477,7 @@ static void test_signal_and_detach(void **state)
 static void test_connect(void **state)
 {
 	const struct up_arch *a = up_arch_by_name(acase->arch);
-	char qemu[64], port[16], hostport[32];
+	char qemu[64], port[16], hostport[32], real[4096];
 	struct up_target *t = NULL;
 	struct up_regs regs;
 	pid_t pid;
@@ -504,6 +504,9 @@ static void test_connect(void **state)
 	live = t;
 	assert_ptr_equal(t->arch, a);
 	assert_int_equal(t->pid, pid); /* qemu's main thread id */
+	/* the program's path from that qemu's command line (7.2 has no exec-file) */
+	assert_non_null(realpath(fixture, real));
+	assert_string_equal(t->exe, real);
 	assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
 	assert_int_equal(regs.r[a->pc_reg], entry);
 	/* this stub ignores \x03 while running: stop_all falls back to SIGINT */
