@@ -447,6 +447,9 @@ static int remove_step_z0(struct up_remote *r)
 /* The qemu we spawned is gone: collect it (once). */
 static void reap_qemu(struct up_remote *r)
 {
+	/* qemu waits for the ack of its last packet (W, X) before it exits */
+	if (r->rsp.fd >= 0)
+		up_rsp_flush_ack(&r->rsp);
 	if (r->qemu_pid > 0) {
 		waitpid(r->qemu_pid, NULL, 0);
 		r->qemu_pid = 0;

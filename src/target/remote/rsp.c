@@ -20,6 +20,7 @@ void up_rsp_init(struct up_rsp *rsp, int fd)
 {
 	rsp->fd = fd;
 	rsp->noack = false;
+	rsp->ack_pending = false;
 	rsp->packet_size = 4096;
 	rsp->reply_timeout_ms = 30000;
 	rsp->debug = getenv("UPTRACE_RSP_DEBUG") != NULL;
@@ -65,6 +66,11 @@ static int next_byte(struct up_rsp *rsp, int timeout_ms, bool eintr)
 		int wait = -1, n;
 		ssize_t got;
 
+		/* the stub may wait for our ack before it says more */
+		n = up_rsp_flush_ack(rsp);
+		if (n)
+			return n;
+
 		if (deadline >= 0) {
 			int64_t left = deadline - now_ms();
 
@@ -95,35 +101,34 @@ static int next_byte(struct up_rsp *rsp, int timeout_ms, bool eintr)
 	return (uint8_t)rsp->rx[rsp->rx_pos++];
 }
 
+int up_rsp_flush_ack(struct up_rsp *rsp)
+{
+	if (!rsp->ack_pending)
+		return 0;
+	rsp->ack_pending = false;
+	return write_all(rsp->fd, "+", 1);
+}
+
 int up_rsp_send_byte(struct up_rsp *rsp, char c)
 {
-	return write_all(rsp->fd, &c, 1);
+	int n = up_rsp_flush_ack(rsp);
+
+	return n ? n : write_all(rsp->fd, &c, 1);
 }
 
 int up_rsp_send(struct up_rsp *rsp, const char *data, size_t len)
 {
-	size_t n;
-	int c, ret;
+	size_t n, at = rsp->ack_pending ? 1 : 0;
 
-	if (len + 4 > sizeof(rsp->tx))
+	if (len + 5 > sizeof(rsp->tx))
 		return -EMSGSIZE;
-	n = up_rsp_frame(rsp->tx, data, len);
+	n = up_rsp_frame(rsp->tx + at, data, len);
 	if (rsp->debug)
-		fprintf(stderr, "rsp: -> %.*s\n", (int)(n < 1200 ? n : 1200), rsp->tx);
-	for (int tries = 0; tries < 5; tries++) {
-		ret = write_all(rsp->fd, rsp->tx, n);
-		if (ret || rsp->noack)
-			return ret;
-		/* the ack; anything else before it (a stray ack) is skipped */
-		do {
-			c = next_byte(rsp, rsp->reply_timeout_ms, false);
-			if (c < 0)
-				return c;
-		} while (c != '+' && c != '-');
-		if (c == '+')
-			return 0;
-	}
-	return -EIO;
+		fprintf(stderr, "rsp: -> %.*s\n", (int)(n < 1200 ? n : 1200), rsp->tx + at);
+	if (at)
+		rsp->tx[0] = '+';
+	rsp->ack_pending = false;
+	return write_all(rsp->fd, rsp->tx, n + at);
 }
 
 int up_rsp_sendf(struct up_rsp *rsp, const char *fmt, ...)
@@ -184,12 +189,13 @@ int up_rsp_recv(struct up_rsp *rsp, int timeout_ms, bool eintr)
 			break;
 		if (hexval(hi) >= 0 && hexval(lo) >= 0 &&
 		    (hexval(hi) << 4 | hexval(lo)) == up_rsp_checksum(raw, len)) {
-			n = write_all(rsp->fd, "+", 1);
-			if (n)
-				return n;
+			rsp->ack_pending = true;
 			break;
 		}
-		n = write_all(rsp->fd, "-", 1);
+		/* a mangled packet: ask for it again at once */
+		n = up_rsp_flush_ack(rsp);
+		if (!n)
+			n = write_all(rsp->fd, "-", 1);
 		if (n)
 			return n;
 	}

@@ -21,6 +21,7 @@
 struct up_rsp {
 	int fd;
 	bool noack;	      /* QStartNoAckMode accepted: no '+' either way */
+	bool ack_pending;     /* a packet came in: its '+' goes out with our next bytes */
 	size_t packet_size;   /* largest packet the stub takes (its PacketSize, capped) */
 	int reply_timeout_ms; /* how long a command waits for its reply */
 	bool debug;	      /* $UPTRACE_RSP_DEBUG set: packets logged to stderr */
@@ -72,10 +73,17 @@ int up_rsp_parse_stop(const char *pkt, size_t len, struct up_rsp_stop *stop);
 
 /* Start talking over fd (a connected socket). */
 void up_rsp_init(struct up_rsp *rsp, int fd);
-/* Send one packet (waits for the stub's ack unless no-ack). */
+/*
+ * Send one packet. Acks are not waited for (TCP does not lose or mangle
+ * bytes; a stray '+' is skipped when reading) and ours ride along with the
+ * next bytes we send, or go out before we block reading: one write and
+ * one read fewer per exchange.
+ */
 int up_rsp_send(struct up_rsp *rsp, const char *data, size_t len);
 /* printf-style packet. */
 int up_rsp_sendf(struct up_rsp *rsp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Send the ack of the last packet now, if it is still owed. */
+int up_rsp_flush_ack(struct up_rsp *rsp);
 /* Send a raw byte outside framing (\x03 interrupt). */
 int up_rsp_send_byte(struct up_rsp *rsp, char c);
 /*
