@@ -4,8 +4,9 @@
  *
  * argv[0]'s ELF header picks the architecture and so the emulator
  * (qemu-<arch->qemu_name> from PATH). qemu is started as
- * "qemu-ARCH -g PORT [-L SYSROOT] ELF ARGS..." on a loopback port found
- * free by binding port 0; it waits for us before the first instruction.
+ * "qemu-ARCH -g SOCKET [-L SYSROOT] ELF ARGS..." with a unix socket in a
+ * private directory (else a loopback port found free by binding port 0);
+ * it waits for us before the first instruction.
  * The program shares uptrace's stdin, stdout and stderr.
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -96,18 +98,17 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static pid_t start_qemu(const char *qemu, int port, const char *sysroot, const char *exe,
+/* qemu -g WHERE: a TCP port number or a unix socket's path. */
+static pid_t start_qemu(const char *qemu, const char *where, const char *sysroot, const char *exe,
 			char *const argv[])
 {
 	char *args[MAX_ARGS + 8];
-	char portbuf[16];
 	int n = 0;
 	pid_t pid;
 
-	snprintf(portbuf, sizeof(portbuf), "%d", port);
 	args[n++] = (char *)qemu;
 	args[n++] = "-g";
-	args[n++] = portbuf;
+	args[n++] = (char *)where;
 	if (sysroot[0]) {
 		args[n++] = "-L";
 		args[n++] = (char *)sysroot;
@@ -125,18 +126,34 @@ static pid_t start_qemu(const char *qemu, int port, const char *sysroot, const c
 	return pid < 0 ? -errno : pid;
 }
 
-/*
- * Connect to qemu listening on port; -EAGAIN when qemu died first (the port
- * was taken meanwhile, say), after collecting it.
- */
-static int connect_qemu(pid_t qemu_pid, int port)
+static int unix_connect(const char *path)
 {
-	char portbuf[16];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	close(fd);
+	return -errno;
+}
+
+/*
+ * Connect to the qemu listening at where (a unix socket's path, else a
+ * loopback port); -EAGAIN when qemu died first (the port was taken
+ * meanwhile, say), after collecting it.
+ */
+static int connect_qemu(pid_t qemu_pid, const char *where, bool is_unix)
+{
 	int status;
 
-	snprintf(portbuf, sizeof(portbuf), "%d", port);
 	for (int i = 0; i < CONNECT_TRIES; i++) {
-		int fd = up_remote_tcp_connect("127.0.0.1", portbuf);
+		int fd = is_unix ? unix_connect(where) : up_remote_tcp_connect("127.0.0.1", where);
 
 		if (fd >= 0)
 			return fd;
@@ -147,13 +164,50 @@ static int connect_qemu(pid_t qemu_pid, int port)
 	return -ETIMEDOUT;
 }
 
+/*
+ * Start qemu on a unix socket in a private directory (nothing on the
+ * network, no port to race for; qemu 7.2 takes a path for -g), else on a
+ * free loopback port. The connected fd, or a negative errno; *pid is set.
+ */
+static int start_and_connect(const char *qemu, const char *sysroot, const char *exe,
+			     char *const argv[], pid_t *pid)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[256], where[300];
+	int fd = -EAGAIN, port;
+
+	snprintf(dir, sizeof(dir), "%s/uptrace-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir)) {
+		snprintf(where, sizeof(where), "%s/gdb", dir);
+		*pid = start_qemu(qemu, where, sysroot, exe, argv);
+		if (*pid < 0)
+			fd = *pid;
+		else
+			fd = connect_qemu(*pid, where, true);
+		unlink(where);
+		rmdir(dir);
+		return fd;
+	}
+	for (int tries = 0; tries < PORT_TRIES && fd == -EAGAIN; tries++) {
+		port = free_loopback_port();
+		if (port < 0)
+			return port;
+		snprintf(where, sizeof(where), "%d", port);
+		*pid = start_qemu(qemu, where, sysroot, exe, argv);
+		if (*pid < 0)
+			return *pid;
+		fd = connect_qemu(*pid, where, false);
+	}
+	return fd;
+}
+
 /* The body of up_remote_spawn_qemu for a known architecture (tests pass their own). */
 int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const char *sysroot,
 			      const struct up_arch *arch, uint32_t e_flags)
 {
 	char qemu_name[64], qemu[4096];
 	struct up_remote *r;
-	int n, fd = -1, port;
+	int n, fd = -1;
 	pid_t pid = -1;
 
 	snprintf(qemu_name, sizeof(qemu_name), "qemu-%s", arch->qemu_name);
@@ -176,26 +230,12 @@ int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const 
 		goto fail;
 	}
 	pick_sysroot(arch, sysroot, r->t.sysroot, sizeof(r->t.sysroot));
-	for (int tries = 0; tries < PORT_TRIES; tries++) {
-		port = free_loopback_port();
-		if (port < 0) {
-			n = port;
-			goto fail;
-		}
-		pid = start_qemu(qemu, port, r->t.sysroot, r->t.exe, argv);
-		if (pid < 0) {
-			n = pid;
-			goto fail;
-		}
-		fd = connect_qemu(pid, port);
-		if (fd != -EAGAIN)
-			break;
-	}
+	fd = start_and_connect(qemu, r->t.sysroot, r->t.exe, argv, &pid);
 	if (fd < 0) {
 		fprintf(stderr, "remote: cannot connect to %s's gdbstub: %s\n", qemu_name,
 			strerror(fd == -EAGAIN ? ECONNREFUSED : -fd));
 		n = fd;
-		if (fd != -EAGAIN) {
+		if (fd != -EAGAIN && pid > 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 		}
