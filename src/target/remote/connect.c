@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "uptrace/arch.h"
@@ -47,6 +48,23 @@ int up_remote_tcp_connect(const char *host, const char *port)
 	/* small packets, one per exchange: do not let Nagle hold them */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
+}
+
+int up_remote_unix_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	close(fd);
+	return -errno;
 }
 
 int up_remote_elf_arch(const char *path, const struct up_arch **arch, uint32_t *e_flags)
@@ -284,24 +302,27 @@ int up_remote_connect(struct up_target **out, const char *hostport)
 	struct up_remote *r;
 	char host[256];
 	const char *colon = strrchr(hostport, ':');
+	bool is_unix = strchr(hostport, '/') != NULL; /* a path: qemu -g PATH */
 	size_t hlen;
 	int fd, n;
 
-	if (!colon || colon == hostport || !colon[1])
-		return -EINVAL;
-	hlen = (size_t)(colon - hostport);
-	if (hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, hostport, hlen);
-	host[hlen] = '\0';
-	if (host[0] == '[' && host[hlen - 1] == ']') {
-		memmove(host, host + 1, hlen - 2);
-		host[hlen - 2] = '\0';
+	if (!is_unix) {
+		if (!colon || colon == hostport || !colon[1])
+			return -EINVAL;
+		hlen = (size_t)(colon - hostport);
+		if (hlen >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, hostport, hlen);
+		host[hlen] = '\0';
+		if (host[0] == '[' && host[hlen - 1] == ']') {
+			memmove(host, host + 1, hlen - 2);
+			host[hlen - 2] = '\0';
+		}
 	}
 	r = up_remote_new();
 	if (!r)
 		return -ENOMEM;
-	fd = up_remote_tcp_connect(host, colon + 1);
+	fd = is_unix ? up_remote_unix_connect(hostport) : up_remote_tcp_connect(host, colon + 1);
 	if (fd < 0) {
 		fprintf(stderr, "remote: cannot connect to %s: %s\n", hostport, strerror(-fd));
 		free(r);

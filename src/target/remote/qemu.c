@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,23 +125,6 @@ static pid_t start_qemu(const char *qemu, const char *where, const char *sysroot
 	return pid < 0 ? -errno : pid;
 }
 
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return fd;
-	close(fd);
-	return -errno;
-}
-
 /*
  * Connect to the qemu listening at where (a unix socket's path, else a
  * loopback port); -EAGAIN when qemu died first (the port was taken
@@ -153,7 +135,8 @@ static int connect_qemu(pid_t qemu_pid, const char *where, bool is_unix)
 	int status;
 
 	for (int i = 0; i < CONNECT_TRIES; i++) {
-		int fd = is_unix ? unix_connect(where) : up_remote_tcp_connect("127.0.0.1", where);
+		int fd = is_unix ? up_remote_unix_connect(where)
+				 : up_remote_tcp_connect("127.0.0.1", where);
 
 		if (fd >= 0)
 			return fd;

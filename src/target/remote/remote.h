@@ -55,6 +55,8 @@ int up_remote_open(struct up_remote *r, int fd);
 struct up_remote *up_remote_new(void);
 /* Connect a TCP socket to host:port; the fd or a negative errno. */
 int up_remote_tcp_connect(const char *host, const char *port);
+/* Connect to a unix socket (qemu -g PATH); the fd or a negative errno. */
+int up_remote_unix_connect(const char *path);
 /* Architecture and e_flags of an ELF file: 0 or a negative errno. */
 int up_remote_elf_arch(const char *path, const struct up_arch **arch, uint32_t *e_flags);
 

@@ -473,30 +473,26 @@ static void test_signal_and_detach(void **state)
 	live = NULL;
 }
 
-/* --remote HOST:PORT against a qemu we start: the arch comes from target.xml. */
-static void test_connect(void **state)
+/*
+ * --remote against a qemu we start with -g gdb_arg, reached as spec: the
+ * arch comes from target.xml, the program from qemu's command line.
+ */
+static void connect_once(const struct up_arch *a, const char *gdb_arg, const char *spec)
 {
-	const struct up_arch *a = up_arch_by_name(acase->arch);
-	char qemu[64], port[16], hostport[32], real[4096];
+	char qemu[64], real[4096];
 	struct up_target *t = NULL;
 	struct up_regs regs;
 	pid_t pid;
 	int status, n = -1;
 
-	if (!a || !a->gdb_arch || a->gdb_regs != test_arch->gdb_regs) {
-		printf("# arch/%s has no table yet: connect not tried\n", acase->arch);
-		return;
-	}
 	snprintf(qemu, sizeof(qemu), "qemu-%s", a->qemu_name);
-	snprintf(port, sizeof(port), "%d", 20000 + getpid() % 20000);
 	pid = fork();
 	if (pid == 0) {
-		execlp(qemu, qemu, "-g", port, fixture, "spin", (char *)NULL);
+		execlp(qemu, qemu, "-g", gdb_arg, fixture, "spin", (char *)NULL);
 		_exit(127);
 	}
-	snprintf(hostport, sizeof(hostport), "localhost:%s", port);
 	for (int i = 0; i < 100 && n; i++) {
-		n = up_remote_connect(&t, hostport);
+		n = up_remote_connect(&t, spec);
 		if (n)
 			usleep(20000);
 	}
@@ -518,6 +514,23 @@ static void test_connect(void **state)
 	t->ops->destroy(t);
 	live = NULL;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static void test_connect(void **state)
+{
+	const struct up_arch *a = up_arch_by_name(acase->arch);
+	char port[16], hostport[32], path[64];
+
+	if (!a || !a->gdb_arch || a->gdb_regs != test_arch->gdb_regs) {
+		printf("# arch/%s has no table yet: connect not tried\n", acase->arch);
+		return;
+	}
+	snprintf(port, sizeof(port), "%d", 20000 + getpid() % 20000);
+	snprintf(hostport, sizeof(hostport), "localhost:%s", port);
+	connect_once(a, port, hostport);
+	snprintf(path, sizeof(path), "/tmp/uptrace-test-%d.sock", (int)getpid());
+	connect_once(a, path, path);
+	unlink(path);
 }
 
 int main(int argc, char **argv)
