@@ -566,6 +566,7 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 {
 	struct up_remote *r = to_remote(t);
 	int n, restep = 0;
+	bool other;
 
 	/* a step under way reports first; queued stops wait for the stub to stop */
 	if (r->nqueued && !r->running) {
@@ -593,9 +594,10 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 		n = decode_stop(r, stop);
 		if (n < 0)
 			return n;
-		bool other = n == 0 && step_tid && stop->tid != step_tid &&
-			     (stop->kind == UP_STOP_TRAP || stop->kind == UP_STOP_SIGNAL);
-		if (r->step_z0 && !r->gone && !other) {
+		other = n == 0 && step_tid && stop->tid != step_tid &&
+			(stop->kind == UP_STOP_TRAP || stop->kind == UP_STOP_SIGNAL);
+		/* our own interrupt's stop (n == 1) runs on with the breakpoint kept */
+		if (r->step_z0 && !r->gone && !other && n == 0) {
 			int err = remove_step_z0(r);
 			if (err)
 				return err;
