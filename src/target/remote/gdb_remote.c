@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * struct up_target_ops over the GDB remote protocol (qemu-user's gdbstub,
- * gdbserver). The stub is all-stop: any stop stops every thread and one
- * resume runs them all, so "resume(tid)" continues the whole process.
+ * gdbserver). We drive the stub as all-stop: one stop is reported at a
+ * time and one resume runs every thread, so "resume(tid)" continues the
+ * whole process.
  *
  * Per hit the traffic is: the stop reply, one 'g' (cached until the next
  * resume), one 'G' only when set_regs changed something, one vCont. The
  * stub selects the stopped thread for 'g' itself, so no Hg is needed then.
+ *
+ * qemu-user 7.2, as measured: a breakpoint (brk #0, ebreak, c.ebreak,
+ * break 0) stops with PC on it; a page it translated code from refuses M
+ * until the program mprotects it (write() does that, unprotect.c); it
+ * reads no \x03 while the program runs (stop_all sends qemu SIGINT); a
+ * step over svc / syscall may not end past it (a stub breakpoint after it
+ * instead); loongarch64's G skips orig_a0 (probe_g); only the thread that
+ * trapped stops, and two threads stopping at once share the one socket
+ * (stop replies that arrive mid-command are queued, but the stream can
+ * still be garbled).
  */
 #include <errno.h>
 #include <signal.h>
