@@ -875,6 +875,9 @@ static void stray_stop(void *ctx)
 	struct up_remote *r = ctx;
 	struct up_stop stop;
 
+	if (r->rsp.strays == 1)
+		fprintf(stderr, "remote: warning: two threads stopped at once; qemu-user 7.2's "
+				"gdbstub can lose packets then (its threads share one socket)\n");
 	if (decode_stop(r, &stop) == 0)
 		queue_stop(r, &stop);
 	/* the stub now points 'g' at that thread */

@@ -23,7 +23,7 @@ void up_rsp_init(struct up_rsp *rsp, int fd)
 	rsp->noack = false;
 	rsp->ack_pending = false;
 	rsp->packet_size = 4096;
-	rsp->reply_timeout_ms = 30000;
+	rsp->reply_timeout_ms = 10000;
 	rsp->debug = getenv("UPTRACE_RSP_DEBUG") != NULL;
 	rsp->rx_pos = rsp->rx_len = 0;
 	rsp->pkt_len = 0;
