@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define UP_MAX_ARGS 8
@@ -105,5 +106,24 @@ struct up_event {
 	unsigned nframes;
 	uint64_t frames[UP_STACK_MAX];	/* --stack: return addresses, innermost first */
 };
+
+/*
+ * A probe's key, its canonical spelling in summaries and JSON (cli.md):
+ * [MODULE-BASENAME:]FUNC[+0xOFF][%return]. module_basename is NULL or ""
+ * for the main program.
+ */
+static inline void up_probe_key(char *buf, size_t len, const char *module_basename,
+				const char *func, uint64_t offset, bool is_return)
+{
+	char off[24] = "";
+	bool mod = module_basename && *module_basename;
+
+	if (!buf || !len)
+		return;
+	if (offset)
+		snprintf(off, sizeof(off), "+0x%llx", (unsigned long long)offset);
+	snprintf(buf, len, "%s%s%s%s%s", mod ? module_basename : "", mod ? ":" : "",
+		 func ? func : "", off, is_return ? "%return" : "");
+}
 
 #endif

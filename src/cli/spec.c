@@ -140,15 +140,7 @@ int up_type_parse(const char *text, struct up_type *type)
 void up_spec_key(char *buf, size_t len, const char *module_basename, const char *func,
 		 uint64_t offset, bool is_return)
 {
-	char off[24] = "";
-
-	if (!buf || !len)
-		return;
-	if (offset)
-		snprintf(off, sizeof(off), "+0x%llx", (unsigned long long)offset);
-	snprintf(buf, len, "%s%s%s%s%s", module_basename && *module_basename ? module_basename : "",
-		 module_basename && *module_basename ? ":" : "", func ? func : "", off,
-		 is_return ? RETURN_SUFFIX : "");
+	up_probe_key(buf, len, module_basename, func, offset, is_return);
 }
 
 /* Function names: symbol characters plus the glob characters * ? [ ] (and ! ^ - inside []). */

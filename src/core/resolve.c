@@ -190,9 +190,9 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 	p->is_return = spec->is_return;
 	if (spec->is_return && m && up_sym_return_type(c->sym, m->addr, &p->ret_type))
 		p->ret_type.kind = 0;
-	up_spec_key(p->key, sizeof(p->key),
+	up_probe_key(p->key, sizeof(p->key),
 		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
-		    name, offset, spec->is_return);
+		     name, offset, spec->is_return);
 	if (m && spec->kind == UP_SPEC_FUNC) {
 		err = check_boundary(c, m->addr, offset, p->key);
 		if (err)
