@@ -31,19 +31,18 @@ static int seize_pass(struct up_ptrace *p, int *added)
 		if (tid <= 0 || pt_thread_find(&p->threads, tid))
 			continue;
 		if (ptrace(PTRACE_SEIZE, tid, 0, (long)PT_OPTIONS) < 0) {
-			if (errno == ESRCH)
-				continue; /* exited meanwhile */
-			if (errno != EPERM || tid == p->t.pid) {
-				closedir(dir);
-				return -errno;
-			}
-			/* EPERM in a process we seized: the kernel traces it already. */
-			th = pt_thread_add(&p->threads, tid, p->t.pid);
-			if (th)
-				th->state = PT_NEW_PENDING;
-		} else {
-			th = pt_thread_add(&p->threads, tid, p->t.pid);
+			/*
+			 * ESRCH: gone meanwhile. EPERM in a process we seized:
+			 * made by a seized thread, so the kernel traces it
+			 * already, and its first stop and its parent's clone
+			 * event will introduce it.
+			 */
+			if (errno == ESRCH || (errno == EPERM && tid != p->t.pid))
+				continue;
+			closedir(dir);
+			return -errno;
 		}
+		th = pt_thread_add(&p->threads, tid, p->t.pid);
 		if (!th) {
 			closedir(dir);
 			return -ENOMEM;

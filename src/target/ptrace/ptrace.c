@@ -83,7 +83,7 @@ static int pt_detach(struct up_target *t)
 	struct pt_table *tab = &p->threads;
 	struct pt_thread *th;
 	struct up_stop ev;
-	int err = 0, sig;
+	int err = 0, sig, status;
 
 	if (any_running(p))
 		err = pt_stop_all(t);
@@ -101,6 +101,18 @@ static int pt_detach(struct up_target *t)
 			sig = th->stop_sig;
 		if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) < 0 && errno != ESRCH && !err)
 			err = -errno;
+	}
+	/*
+	 * A thread past PTRACE_EVENT_EXIT cannot be detached: it is on its way
+	 * to a zombie that only its tracer may reap, and until then the
+	 * process's own exit would wait for it. (A leader that exited before
+	 * its other threads stays ours until the process ends.)
+	 */
+	for (unsigned i = 0; i < tab->cap; i++) {
+		th = &tab->slot[i];
+		if (th->tid && th->state == PT_EXITING && th->tid != th->tgid)
+			while (waitpid(th->tid, &status, __WALL) < 0 && errno == EINTR)
+				;
 	}
 	pt_table_free(tab);
 	if (p->mem_fd >= 0)

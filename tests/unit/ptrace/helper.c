@@ -15,6 +15,7 @@
  *   usr1          print "ready", wait up to 3 s for SIGUSR1 (handled): "ok", exit 0
  *   vfork         vfork; the child exits 6, the parent with its status + 20
  *   thread_exec   a second thread execs "helper exit 8"
+ *   churn         print "ready", then start and join threads for 3 s, exit 0
  */
 #include <pthread.h>
 #include <signal.h>
@@ -157,6 +158,20 @@ int main(int argc, char **argv)
 			_exit(6);
 		waitpid(pid, &status, 0);
 		return WEXITSTATUS(status) + 20;
+	}
+	if (!strcmp(argv[1], "churn")) {
+		int64_t end = now_ns() + 3000 * 1000000LL;
+
+		printf("ready\n");
+		fflush(stdout);
+		while (now_ns() < end) {
+			pthread_create(&a, NULL, noop, NULL);
+			pthread_create(&b, NULL, noop, NULL);
+			pthread_join(a, NULL);
+			pthread_join(b, NULL);
+		}
+		printf("ok\n");
+		return 0;
 	}
 	if (!strcmp(argv[1], "thread_exec")) {
 		pthread_create(&a, NULL, exec_exit8, argv[0]);

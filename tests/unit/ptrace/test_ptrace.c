@@ -17,6 +17,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -797,6 +798,89 @@ static void test_attach_stopped(void **state)
 	assert_int_equal(WEXITSTATUS(status), 7);
 }
 
+static void on_alarm(int sig)
+{
+}
+
+/* A signal to the tracer ends a blocking wait() with UP_STOP_EINTR. */
+static void test_wait_eintr(void **state)
+{
+	struct up_target *t = spawn(helper, "exit", "0");
+	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+	struct itimerval it = {.it_value = {0, 100000}};
+	struct up_stop s;
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	/* nothing is running: only the alarm can end this wait */
+	assert_int_equal(t->ops->wait(t, &s, -1), 0);
+	assert_int_equal(s.kind, UP_STOP_EINTR);
+	signal(SIGALRM, SIG_DFL);
+	finish(t, UP_STOP_EXITED, 0);
+}
+
+/* Attach while threads come and go; every stop is handled, and detach leaves it well. */
+static void test_attach_churn(void **state)
+{
+	struct up_target *t = NULL;
+	char buf[64] = {0};
+	int64_t until;
+	struct up_stop s;
+	int fd, status, news = 0;
+	pid_t pid = start_untraced("churn", &fd);
+	int64_t t0 = now_ms();
+
+	usleep(100 * 1000);
+	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(t->ops->resume_all(t), 0);
+		until = now_ms() + 100;
+		while (now_ms() < until) {
+			assert_int_equal(t->ops->wait(t, &s, 10), 0);
+			if (s.kind == UP_STOP_TIMEOUT || s.kind == UP_STOP_THREAD_EXIT)
+				continue;
+			if (s.kind != UP_STOP_THREAD_NEW)
+				fail_msg("round %d: stop %d tid %d (pid %d) status %d sig %d at %lld ms",
+					 round, s.kind, s.tid, pid, s.status, s.sig,
+					 (long long)(now_ms() - t0));
+			news++;
+			assert_int_equal(t->ops->resume(t, s.tid, 0), 0);
+		}
+		assert_int_equal(t->ops->stop_all(t), 0);
+		/* what stop_all queued is for the core: handle it */
+		while (t->ops->wait(t, &s, 0) == 0 && s.kind != UP_STOP_TIMEOUT) {
+			if (s.kind == UP_STOP_THREAD_NEW) {
+				news++;
+				assert_int_equal(t->ops->resume(t, s.tid, 0), 0);
+			} else {
+				assert_int_equal(s.kind, UP_STOP_THREAD_EXIT);
+			}
+		}
+	}
+	if (news <= 10) {
+		pid_t tids[64];
+		int n = t->ops->threads(t, tids, 64);
+
+		fprintf(stderr, "churn: only %d new threads in %lld ms; %d threads:", news,
+			(long long)(now_ms() - t0), n);
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, " %d:%c", tids[i], proc_state(tids[i]));
+		fprintf(stderr, "\n");
+	}
+	assert_true(news > 10);
+	if (getenv("PT_VERBOSE"))
+		fprintf(stderr, "churn: %d new threads seen in %lld ms\n", news,
+			(long long)(now_ms() - t0));
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	assert_string_equal(buf, "ok\n");
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_vfork_release(void **state)
 {
 	struct up_target *t = spawn(helper, "vfork", NULL);
@@ -899,11 +983,15 @@ int main(void)
 	    cmocka_unit_test(test_thread_exec),
 	    cmocka_unit_test(test_breakpoint_and_step),
 	    cmocka_unit_test(test_attach_stopped),
+	    cmocka_unit_test(test_wait_eintr),
+	    cmocka_unit_test(test_attach_churn),
 	};
 
 	if (!ptrace_allowed()) {
 		printf("skip: ptrace is not permitted here (%s)\n", strerror(errno));
 		return 77;
 	}
+	if (getenv("PT_FILTER"))
+		cmocka_set_test_filter(getenv("PT_FILTER"));
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
 }
