@@ -38,18 +38,18 @@ enum pt_stop_type {
 };
 
 struct pt_thread {
-	pid_t tid;	     /* 0: empty slot */
-	pid_t tgid;	     /* the process it belongs to (leader's tid) */
-	uint8_t state;	     /* enum pt_state */
-	uint8_t stop_type;   /* enum pt_stop_type */
-	uint8_t stop_sig;    /* with PT_STOP_SIGNAL: the signal */
-	bool stepping;	     /* PTRACE_SINGLESTEP issued, its trap not yet seen */
+	pid_t tid;	      /* 0: empty slot */
+	pid_t tgid;	      /* the process it belongs to (leader's tid) */
+	uint8_t state;	      /* enum pt_state */
+	uint8_t stop_type;    /* enum pt_stop_type */
+	uint8_t stop_sig;     /* with PT_STOP_SIGNAL: the signal */
+	bool stepping;	      /* PTRACE_SINGLESTEP issued, its trap not yet seen */
 	bool step_trap_maybe; /* a step was cut short by a signal: its trap may still come */
-	bool interrupt_sent; /* PTRACE_INTERRUPT issued, its trap not yet seen */
-	bool vfork_child;    /* made by vfork: shares the parent's memory */
-	bool fork_child;     /* the leader of a process made by fork/vfork */
-	uint8_t step_from;   /* state before step(): a remote syscall puts it back */
-	int held_sig;	     /* signal held back during a remote syscall, for the core */
+	bool interrupt_sent;  /* PTRACE_INTERRUPT issued, its trap not yet seen */
+	bool vfork_child;     /* made by vfork: shares the parent's memory */
+	bool fork_child;      /* the leader of a process made by fork/vfork */
+	uint8_t step_from;    /* state before step(): a remote syscall puts it back */
+	int held_sig;	      /* signal held back during a remote syscall, for the core */
 };
 
 struct pt_table {
@@ -73,9 +73,9 @@ struct pt_space {
 
 struct up_ptrace {
 	struct up_target t;
-	int mem_fd; /* /proc/PID/mem, O_RDWR; reopened after exec */
-	pid_t space_pid;		/* memory ops go to this process (t.pid by default) */
-	int space_fd;			/* and this mem file */
+	int mem_fd;			   /* /proc/PID/mem, O_RDWR; reopened after exec */
+	pid_t space_pid;		   /* memory ops go to this process (t.pid by default) */
+	int space_fd;			   /* and this mem file */
 	struct pt_space spaces[PT_SPACES]; /* followed children's mem files, opened once */
 	bool follow_forks;
 	bool in_stop_all; /* interrupt traps are absorbed, other stops queued */

@@ -12,10 +12,12 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ptrace_internal.h"
 #include "ptrace_step.h"
@@ -347,17 +349,30 @@ int pt_wait(struct up_target *t, struct up_stop *stop, int timeout_ms)
 	}
 }
 
+/* A clone child announced after it was already gone (killed in its first stop) never stops. */
+static bool task_exists(pid_t tid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)tid);
+	return access(path, F_OK) == 0;
+}
+
 static bool stop_all_pending(struct up_ptrace *p)
 {
-	const struct pt_table *tab = &p->threads;
+	struct pt_table *tab = &p->threads;
 
 	for (unsigned i = 0; i < tab->cap; i++) {
 		const struct pt_thread *th = &tab->slot[i];
 
 		if (!th->tid)
 			continue;
-		if (th->state == PT_NEW_PENDING)
-			return true;
+		if (th->state == PT_NEW_PENDING) {
+			if (task_exists(th->tid))
+				return true;
+			pt_thread_remove(tab, th->tid);
+			return stop_all_pending(p);
+		}
 		if ((th->state == PT_RUNNING || th->state == PT_LISTENING) && th->interrupt_sent)
 			return true;
 	}

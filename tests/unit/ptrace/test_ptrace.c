@@ -840,9 +840,10 @@ static void test_attach_churn(void **state)
 			if (s.kind == UP_STOP_TIMEOUT || s.kind == UP_STOP_THREAD_EXIT)
 				continue;
 			if (s.kind != UP_STOP_THREAD_NEW)
-				fail_msg("round %d: stop %d tid %d (pid %d) status %d sig %d at %lld ms",
-					 round, s.kind, s.tid, pid, s.status, s.sig,
-					 (long long)(now_ms() - t0));
+				fail_msg(
+				    "round %d: stop %d tid %d (pid %d) status %d sig %d at %lld ms",
+				    round, s.kind, s.tid, pid, s.status, s.sig,
+				    (long long)(now_ms() - t0));
 			news++;
 			assert_int_equal(t->ops->resume(t, s.tid, 0), 0);
 		}
