@@ -59,6 +59,27 @@ static void step_out_of_slots(struct up_core *c, pid_t tid)
 	}
 }
 
+/* One stopped thread: out of any XOL slot, its hijacked return addresses put back. */
+static int settle_thread(struct up_core *c, pid_t tid)
+{
+	struct up_thread *th;
+	struct up_regs regs;
+	bool changed = false;
+	int err;
+
+	core_select_space(c, tid);
+	step_out_of_slots(c, tid);
+	th = thread_find(c, tid);
+	if (!th || th->depth == 0)
+		return 0;
+	if (c->t->ops->get_regs(c->t, tid, &regs))
+		return 0; /* gone */
+	err = uret_restore_thread(c, th, &regs, &changed);
+	if (!err && changed)
+		err = c->t->ops->set_regs(c->t, tid, &regs);
+	return err == -ESRCH ? 0 : err;
+}
+
 int up_core_detach(struct up_core *c)
 {
 	static pid_t tids[4096];
@@ -96,22 +117,18 @@ int up_core_detach(struct up_core *c)
 	settle_pending_stops(c);
 	n = c->t->ops->threads(c->t, tids, 4096);
 	for (int i = 0; i < n; i++) {
-		struct up_thread *th;
-		struct up_regs regs;
-		bool changed = false;
-
-		core_select_space(c, tids[i]);
-		step_out_of_slots(c, tids[i]);
-		th = thread_find(c, tids[i]);
-		if (!th || th->depth == 0)
-			continue;
-		if (c->t->ops->get_regs(c->t, tids[i], &regs))
-			continue;
-		err = uret_restore_thread(c, th, &regs, &changed);
-		if (!err && changed)
-			err = c->t->ops->set_regs(c->t, tids[i], &regs);
+		err = settle_thread(c, tids[i]);
 		if (err && !ret)
 			ret = err;
+	}
+	/* -f: the threads of followed children, which the target's list leaves out */
+	for (unsigned i = 0; c->nchildren && i < c->threads_cap; i++) {
+		struct up_thread *th = &c->threads[i];
+		if (th->tid > 0 && th->pid != c->t->pid) {
+			err = settle_thread(c, th->tid);
+			if (err && !ret)
+				ret = err;
+		}
 	}
 	for (unsigned k = 0; k < c->nchildren && c->npages; k++) {
 		uint64_t syscall_insn = c->syscall_insn;
