@@ -11,6 +11,7 @@
  * remote syscalls).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -358,6 +359,23 @@ static bool task_exists(pid_t tid)
 	return access(path, F_OK) == 0;
 }
 
+#define STOP_ALL_TIMEOUT_S 3
+
+/* Threads that did not stop in time are left as they are (running, or stuck exiting). */
+static void give_up_interrupts(struct up_ptrace *p)
+{
+	struct pt_table *tab = &p->threads;
+
+	for (unsigned i = 0; i < tab->cap; i++) {
+		struct pt_thread *th = &tab->slot[i];
+		if (th->tid && th->interrupt_sent &&
+		    (th->state == PT_RUNNING || th->state == PT_LISTENING))
+			th->interrupt_sent = false;
+		if (th->tid && th->state == PT_NEW_PENDING)
+			pt_thread_remove(tab, th->tid);
+	}
+}
+
 static bool stop_all_pending(struct up_ptrace *p)
 {
 	struct pt_table *tab = &p->threads;
@@ -379,6 +397,58 @@ static bool stop_all_pending(struct up_ptrace *p)
 	return false;
 }
 
+/* Is SIGTRAP pending for tid (raised by a breakpoint, its stop not taken yet)? */
+static bool trap_pending(pid_t tgid, pid_t tid)
+{
+	char path[96], line[256];
+	bool pending = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)tgid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "SigPnd:", 7) == 0) {
+			pending = (strtoull(line + 7, NULL, 16) >> (SIGTRAP - 1)) & 1;
+			break;
+		}
+	}
+	fclose(f);
+	return pending;
+}
+
+/*
+ * A thread can be interrupted just after it ran into a breakpoint: its
+ * SIGTRAP is pending but not yet reported. Left so, it would be delivered
+ * after detach and kill the process. Let each such thread take that stop
+ * now and queue it for the core (which rewinds it onto the restored code).
+ */
+static int collect_pending_traps(struct up_ptrace *p)
+{
+	struct pt_table *tab = &p->threads;
+	struct up_stop stop;
+	int status, err = 0;
+
+	for (unsigned i = 0; i < tab->cap && !err; i++) {
+		struct pt_thread *th = &tab->slot[i];
+		pid_t pid;
+
+		if (!th->tid || th->state != PT_HELD || !trap_pending(th->tgid, th->tid))
+			continue;
+		if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+			continue;
+		th->state = PT_RUNNING;
+		th->stop_type = PT_STOP_NONE;
+		do
+			pid = waitpid(th->tid, &status, __WALL);
+		while (pid < 0 && errno == EINTR);
+		if (pid == th->tid && on_status(p, pid, status, &stop))
+			err = pt_queue_push(&p->queue, &stop);
+	}
+	return err;
+}
+
 int pt_stop_all(struct up_target *t)
 {
 	struct up_ptrace *p = to_ptrace(t);
@@ -397,8 +467,23 @@ int pt_stop_all(struct up_target *t)
 			th->interrupt_sent = true;
 		}
 	}
+	/*
+	 * Bounded: a thread that never stops (a zombie leader whose threads
+	 * live on) must not hang the tracer, which may be detaching on SIGINT.
+	 */
+	struct timespec start, now, nap = { 0, 100000 };
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (stop_all_pending(p)) {
-		pid = waitpid(-1, &status, __WALL);
+		pid = waitpid(-1, &status, __WALL | WNOHANG);
+		if (pid == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - start.tv_sec >= STOP_ALL_TIMEOUT_S) {
+				give_up_interrupts(p);
+				break;
+			}
+			nanosleep(&nap, NULL);
+			continue;
+		}
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -412,6 +497,8 @@ int pt_stop_all(struct up_target *t)
 		}
 	}
 	p->in_stop_all = false;
+	if (!err)
+		err = collect_pending_traps(p);
 	return err;
 }
 
