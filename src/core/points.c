@@ -106,9 +106,10 @@ static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp
 	pt->insn.addr = addr;
 	memcpy(pt->insn.bytes, bytes, len < UP_INSN_MAX_LEN ? len : UP_INSN_MAX_LEN);
 	if (err || pt->insn.action == UP_INSN_REFUSE) {
-		core_error(c, "cannot probe 0x%llx: the instruction '%s' %s",
-			   (unsigned long long)addr, pt->insn.text[0] ? pt->insn.text : "?",
-			   pt->insn.why[0] ? pt->insn.why : "cannot be displaced safely");
+		/* the arch's reason starts with the mnemonic ("syscall: system call ...") */
+		core_error(c, "cannot probe 0x%llx ('%s'): %s", (unsigned long long)addr,
+			   pt->insn.text[0] ? pt->insn.text : "?",
+			   pt->insn.why[0] ? pt->insn.why : "it cannot be displaced safely");
 		free(pt);
 		*errp = err ? err : -ENOTSUP;
 		return NULL;

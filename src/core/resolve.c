@@ -141,7 +141,8 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 	return 0;
 }
 
-static int add_probe(struct up_core *c, struct up_probe *p)
+/* Room for one more probe in the list (so that adding it cannot fail). */
+static int reserve_probe(struct up_core *c)
 {
 	if (c->nprobes == c->probes_cap) {
 		unsigned cap = c->probes_cap ? c->probes_cap * 2 : 16;
@@ -151,7 +152,6 @@ static int add_probe(struct up_core *c, struct up_probe *p)
 		c->probes = n;
 		c->probes_cap = cap;
 	}
-	c->probes[c->nprobes++] = p;
 	return 0;
 }
 
@@ -218,13 +218,24 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		old->hits = hits;
 		memcpy(old->hist, hist, sizeof(hist));
 		free(p);
-		p = old;
-	} else {
-		err = add_probe(c, p);
+		err = point_add_probe(c, addr, old, false);
 		if (err)
-			goto fail;
+			old->retired = true;
+		return err;
 	}
-	return point_add_probe(c, addr, p, false);
+	/* only a probe that got its point is listed (and counted in the summary) */
+	err = reserve_probe(c);
+	if (!err)
+		err = point_add_probe(c, addr, p, false);
+	if (err && c->err && c->err[0] && strncmp(c->err, "probe '", 7) != 0) {
+		char why[512];
+		snprintf(why, sizeof(why), "%s", c->err);
+		snprintf(c->err, c->errlen, "probe '%s': %s", p->key, why);
+	}
+	if (err)
+		goto fail;
+	c->probes[c->nprobes++] = p;
+	return 0;
 fail:
 	free(p);
 	return err;
@@ -259,11 +270,27 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 				   c->t->exe);
 		return -ENOENT;
 	}
+	/*
+	 * A glob may match functions that cannot be probed (an instruction we
+	 * refuse at their entry): those are named and skipped, the rest armed.
+	 */
+	bool glob = strpbrk(spec->func, "*?[") != NULL;
+	int placed = 0;
 	for (int i = 0; i < n; i++) {
 		err = place(c, spec, &matches[i], matches[i].addr + spec->offset, spec->offset,
 			    matches[i].func);
+		if (err && glob && c->err && c->err[0] && err != -ENOMEM) {
+			fprintf(stderr, "uptrace: skipping %s\n", c->err);
+			c->err[0] = 0;
+			continue;
+		}
 		if (err)
 			return err;
+		placed++;
+	}
+	if (!placed) {
+		core_error(c, "none of the %d functions matching '%s' can be probed", n, spec->func);
+		return -ENOTSUP;
 	}
 	return 0;
 }
