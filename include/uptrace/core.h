@@ -67,6 +67,13 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
  */
 int up_core_start(struct up_core *c, char *err, size_t errlen);
 
+/*
+ * For a program started by us: run it until the dynamic linker has loaded
+ * its libraries (before any of their code runs) and leave it stopped there,
+ * so that every module's symbols can be read (-l). 0, or -ESRCH if it ended.
+ */
+int up_core_wait_libraries(struct up_core *c, char *err, size_t errlen);
+
 /* Trace until the process ends or a stop is requested. *status per enum up_core_end. */
 enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t errlen);
 

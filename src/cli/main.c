@@ -325,6 +325,58 @@ static void print_listed(void *ctx, const struct up_func_match *m)
 	putchar('\n');
 }
 
+/*
+ * -l [[MODULE:]PATTERN]: a started program first runs to the point where
+ * its libraries are loaded (before their code runs), so they are listed too.
+ */
+static int list_functions(const struct options *o, struct up_target *t, struct up_symtab *sym,
+			  bool spawned)
+{
+	const char *pattern = o->nprobes ? o->probes[0] : "*";
+	const char *colon = strrchr(pattern, ':');
+	void *ctx[2] = { sym, (void *)o };
+	char err[1024], module[4096];
+	int rc = 0;
+
+	if (spawned) {
+		struct up_core_config cfg = { .target = t, .sym = sym, .spawned = true };
+		struct up_core *core = NULL;
+
+		rc = up_core_create(&core, &cfg);
+		if (!rc)
+			rc = up_core_start(core, err, sizeof(err));
+		if (!rc)
+			rc = up_core_wait_libraries(core, err, sizeof(err));
+		if (rc && rc != -ESRCH)
+			fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
+		if (!rc || rc == -ESRCH)
+			rc = 0;
+		/* the program is killed, not detached: nothing needs restoring */
+		if (core)
+			up_core_destroy(core);
+		if (rc)
+			return rc;
+	}
+	if (!colon) {
+		rc = up_sym_list(sym, pattern, print_listed, ctx);
+	} else {
+		static struct up_func_match matches[8192];
+		char ambiguous[256];
+		snprintf(module, sizeof(module), "%.*s", (int)(colon - pattern), pattern);
+		if (up_sym_module(sym, module, NULL)) {
+			fprintf(stderr, "uptrace: no module '%s' is loaded\n", module);
+			return -ENOENT;
+		}
+		rc = up_sym_functions(sym, module, colon + 1, matches, 8192, ambiguous,
+				      sizeof(ambiguous));
+		for (int i = 0; i < rc; i++)
+			print_listed(ctx, &matches[i]);
+	}
+	if (rc < 0)
+		fprintf(stderr, "uptrace: cannot list the functions: %s\n", strerror(-rc));
+	return rc < 0 ? rc : 0;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -403,11 +455,7 @@ int main(int argc, char **argv)
 	}
 
 	if (o.list) {
-		void *ctx[2] = { sym, &o };
-		rc = up_sym_list(sym, o.nprobes ? o.probes[0] : "*", print_listed, ctx);
-		if (rc < 0)
-			fprintf(stderr, "uptrace: cannot list the functions: %s\n", strerror(-rc));
-		ret = rc < 0 ? 1 : 0;
+		ret = list_functions(&o, t, sym, spawned) ? 1 : 0;
 		goto fail_target;
 	}
 

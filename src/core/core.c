@@ -210,6 +210,46 @@ static void child_gone(struct up_core *c, pid_t tid)
 		}
 }
 
+int up_core_wait_libraries(struct up_core *c, char *err, size_t errlen)
+{
+	struct up_stop st;
+	int ret;
+
+	set_err(c, err, errlen);
+	if (c->libs_loaded)
+		return 0;
+	ret = c->t->ops->resume(c->t, c->t->pid, 0);
+	while (!ret) {
+		ret = c->t->ops->wait(c->t, &st, -1);
+		if (ret)
+			break;
+		switch (st.kind) {
+		case UP_STOP_TRAP:
+			ret = hit_handle_trap(c, st.tid, st.stepped, false);
+			if (ret == 0 && c->libs_loaded)
+				return 0; /* stopped right after the libraries' load */
+			ret = c->t->ops->resume(c->t, st.tid, ret == 1 ? SIGTRAP : 0);
+			break;
+		case UP_STOP_SIGNAL:
+			ret = c->t->ops->resume(c->t, st.tid, st.sig);
+			break;
+		case UP_STOP_EXITED:
+		case UP_STOP_KILLED:
+			return -ESRCH;
+		case UP_STOP_THREAD_EXIT:
+		case UP_STOP_EINTR:
+		case UP_STOP_TIMEOUT:
+			if (up_core_stop_requested)
+				return -EINTR;
+			break;
+		default:
+			ret = c->t->ops->resume(c->t, st.tid, 0);
+			break;
+		}
+	}
+	return ret;
+}
+
 enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t errlen)
 {
 	struct up_stop st;

@@ -13,6 +13,14 @@ def run(ctx):
     out = proc.stdout + proc.stderr
     ctx.check(re.search(r"\bfib\b", out) and "main" not in out, f"-l lists fib only: {out!r}")
 
+    # a started program's libraries are listed too: it runs until they are loaded
+    proc = ctx.uptrace("-l", "libc:mall*", "--", fib, timeout=30)
+    ctx.check_exit(proc, 0, "uptrace -l 'libc:mall*'")
+    lines = proc.stdout.split()
+    ctx.check("libc.so.6:malloc" in lines and all(l.startswith("libc.so.6:mall") for l in lines),
+              f"-l 'libc:mall*' lists libc's malloc and the like only: {lines}")
+    ctx.check("fib(15)" not in proc.stdout, "the listed program did not run its main")
+
     proc = ctx.uptrace("-l", "-v", "sum8", "--", jump, timeout=30)
     ctx.check_exit(proc, 0, "uptrace -l -v sum8")
     out = proc.stdout + proc.stderr
