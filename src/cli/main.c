@@ -12,12 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "guardian.h"
 #include "uptrace/arch.h"
 #include "uptrace/core.h"
 #include "uptrace/output.h"
@@ -82,10 +85,20 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* A pipe or socket the events go to: see on_signal. */
+static int output_pipe_fd = -1;
+
 static void on_signal(int sig)
 {
 	(void)sig;
 	up_core_stop_requested = 1;
+	/*
+	 * A tracer blocked writing events to a pipe nobody reads could never
+	 * get to detach: from now on such writes fail instead of blocking
+	 * (fcntl is async-signal-safe).
+	 */
+	if (sig != SIGALRM && output_pipe_fd >= 0)
+		fcntl(output_pipe_fd, F_SETFL, fcntl(output_pipe_fd, F_GETFL) | O_NONBLOCK);
 }
 
 static void install_signals(void)
@@ -444,6 +457,12 @@ int main(int argc, char **argv)
 		}
 	}
 
+	up_guardian_start();
+	{
+		struct stat st;
+		if (fstat(fileno(f), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			output_pipe_fd = fileno(f);
+	}
 	install_signals();
 	if (open_target(&o, &t))
 		goto out;

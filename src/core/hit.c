@@ -177,7 +177,8 @@ int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume)
 	if (pt && pt->armed)
 		return handle_point(c, tid, pt, &regs, resume);
 
-	if (c->trampoline && at == c->trampoline && !stepped) {
+	/* (a step can end here too: deliver_signal steps a thread over the trampoline's bp) */
+	if (c->trampoline && at == c->trampoline) {
 		struct up_thread *th = thread_get(c, tid);
 		if (!th)
 			return -ENOMEM;

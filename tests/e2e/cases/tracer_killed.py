@@ -12,10 +12,6 @@ from cases.attach import text_identical, tracer_pid
 
 
 def run(ctx):
-    # The acceptance test of a feature not written yet: run it with UPTRACE_TEST_GUARDIAN=1.
-    if os.environ.get("UPTRACE_TEST_GUARDIAN") != "1":
-        ctx.skip("not implemented yet: no guardian or in-process fallback survives a "
-                 "SIGKILLed tracer (README, Limits)")
     exe = ctx.fixture("busy")
     busy = subprocess.Popen([exe, "4"], stdout=subprocess.PIPE, text=True)
     try:
