@@ -22,25 +22,7 @@ enum { ZERO = 0, RA = 1, SP = 3, A0 = 4, A1 = 5, A2 = 6, A3 = 7, T0 = 12, T1 = 1
 enum { T8 = 20, FP = 22, S0 = 23, S1 = 24, S2 = 25 };
 
 static const struct up_arch *la;
-static uint8_t memory[MEM_SIZE];
-
-static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	if (addr < MEM_BASE || addr + len > MEM_BASE + MEM_SIZE)
-		return -EFAULT;
-	memcpy(buf, memory + (addr - MEM_BASE), len);
-	return 0;
-}
-
-static int mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
-{
-	if (addr < MEM_BASE || addr + len > MEM_BASE + MEM_SIZE)
-		return -EFAULT;
-	memcpy(memory + (addr - MEM_BASE), buf, len);
-	return 0;
-}
-
-static const struct up_mem mem = {NULL, mem_read, mem_write};
+#include "../fake_mem.h"
 
 static int sim_at(uint64_t addr, uint32_t word, struct up_regs *regs)
 {

@@ -19,25 +19,7 @@
 #define MEM_SIZE 1024
 
 static const struct up_arch *rv;
-static uint8_t memory[MEM_SIZE];
-
-static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	if (addr < MEM_BASE || addr + len > MEM_BASE + MEM_SIZE)
-		return -EFAULT;
-	memcpy(buf, memory + (addr - MEM_BASE), len);
-	return 0;
-}
-
-static int mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
-{
-	if (addr < MEM_BASE || addr + len > MEM_BASE + MEM_SIZE)
-		return -EFAULT;
-	memcpy(memory + (addr - MEM_BASE), buf, len);
-	return 0;
-}
-
-static const struct up_mem mem = {NULL, mem_read, mem_write};
+#include "../fake_mem.h"
 
 /* Decode word at ADDR, check it is simulated, run it on regs (pc set to ADDR). */
 static int sim(uint32_t word, struct up_regs *regs)
