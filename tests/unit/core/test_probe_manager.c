@@ -77,10 +77,18 @@ static int fk_resume(struct up_target *t, pid_t tid, int sig)
 static pid_t stepped_tid;
 static int syscalls_run;
 
+/* Stops the next waits return, in order, before anything else (for up_core_run). */
+static struct up_stop script[8];
+static unsigned nscript, script_at;
+
 static int fk_wait(struct up_target *t, struct up_stop *st, int timeout_ms)
 {
 	memset(st, 0, sizeof(*st));
 	st->kind = UP_STOP_TIMEOUT;
+	if (!stepped_tid && script_at < nscript) {
+		*st = script[script_at++];
+		return 0;
+	}
 	if (stepped_tid) {
 		st->kind = UP_STOP_TRAP;
 		st->tid = stepped_tid;
@@ -130,6 +138,8 @@ static int fk_step(struct up_target *t, pid_t tid)
 		r->r[0] = 0;
 		r->r[2] += 2;
 		syscalls_run++;
+	} else if (pc >= BASE && pc < BASE + SIZE && F(t)->mem[pc - BASE] == 0xcc) {
+		r->r[2] += 1; /* int3: traps with pc after it */
 	}
 	stepped_tid = tid;
 	return 0;
@@ -259,6 +269,7 @@ static int setup(void **state)
 	fx->c->pages[0].addr = XOL;
 	fx->c->npages = 1;
 	fx->c->syscall_insn = SYSCALL_AT;
+	nscript = script_at = 0;
 	fx->f->mem[SYSCALL_AT - BASE] = 0x0f;
 	fx->f->mem[SYSCALL_AT - BASE + 1] = 0x05;
 	syscalls_run = 0;
@@ -466,6 +477,37 @@ static void test_detach_restores_return_addresses(void **state)
 	free(p);
 }
 
+/*
+ * A signal arrives for a thread whose function just returned to the
+ * trampoline, before its breakpoint ran. The core must complete the return
+ * (report it, go on at the real return address) and only then deliver the
+ * signal; stepping on past the trampoline would run the page's zeros.
+ */
+static void test_signal_at_trampoline(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t a = BASE + 0x400;
+	struct up_probe *p = probe("f%return", true, a);
+	int status;
+
+	assert_int_equal(point_add_probe(fx->c, a, p, false), 0);
+	call(fx, 1, a, BASE + 0x7000, BASE + 0x1234);
+	/* the function returns: pops the trampoline address, then a signal stops it */
+	fx->f->regs[0].r[SP] = BASE + 0x7008;
+	fx->f->regs[0].r[R0] = 42;
+	fx->f->regs[0].r[PC] = fx->c->trampoline;
+	script[nscript++] = (struct up_stop){ .kind = UP_STOP_SIGNAL, .tid = 1, .sig = 10 };
+	script[nscript++] = (struct up_stop){ .kind = UP_STOP_EXITED, .tid = 1, .status = 0 };
+	fx->c->cfg.spawned = false;
+	assert_int_equal(up_core_run(fx->c, &status, fx->err, sizeof(fx->err)), UP_END_EXITED);
+	assert_int_equal(fx->f->regs[0].r[PC], BASE + 0x1234);
+	assert_int_equal(nseen, 1);
+	assert_true(seen[0].is_return);
+	assert_int_equal(seen[0].retval, 42);
+	assert_int_equal(fx->f->last_sig[0], 10); /* delivered after the return */
+	free(p);
+}
+
 static void test_foreign_trap_is_passed_on(void **state)
 {
 	struct fixture *fx = *state;
@@ -485,6 +527,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_longjmp_drops_stale_instances, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_restores_return_addresses, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_signal_at_trampoline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_trap_is_passed_on, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
