@@ -13,8 +13,10 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "uptrace/probe.h"
+#include "uptrace/regs.h"
 
 struct up_target;
 struct up_symtab;
@@ -90,6 +92,14 @@ int up_sym_exec_ranges(struct up_symtab *s, const char *module_spec, uint64_t ra
 
 /* Address of the dynamic linker's r_brk (_dl_debug_state), or -ENOENT. */
 int up_sym_rbrk(struct up_symtab *s, uint64_t *addr);
+
+/*
+ * The return addresses of a stopped thread's callers, innermost first,
+ * unwound by libdwfl from CFI starting at regs. Returns how many (at most
+ * max), or a negative errno when libdwfl cannot unwind this target.
+ */
+int up_sym_unwind(struct up_symtab *s, pid_t tid, const struct up_regs *regs, uint64_t *frames,
+		  int max);
 
 /* "module+0xoff (func+0xoff)" for --stack, outside the hit path. */
 int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len);

@@ -31,11 +31,12 @@ void core_emit(struct up_core *c, struct up_event *ev)
 }
 
 /*
- * --stack: the return address, then the frame-pointer chain. At a
- * function's first instruction its own frame does not exist yet, so the
- * chain starts at the caller's frame. Copies of the uretprobe trampoline
- * show as the return addresses they stand for. Stops at the first frame
- * that cannot be read or does not lie above the last one.
+ * --stack: the callers' return addresses, innermost first, unwound by
+ * libdwfl from CFI; where it cannot (no CFI, a trampoline copy in the way)
+ * the return address and then the frame-pointer chain. At a function's
+ * first instruction its own frame does not exist yet, so the chain starts
+ * at the caller's frame. Copies of the uretprobe trampoline show as the
+ * return addresses they stand for.
  */
 static void capture_stack(struct up_core *c, const struct up_thread *th, const struct up_regs *regs,
 			  const struct up_probe *p, struct up_event *ev)
@@ -43,8 +44,17 @@ static void capture_stack(struct up_core *c, const struct up_thread *th, const s
 	const struct up_arch *a = c->arch;
 	unsigned hijacked = th->depth;
 	uint64_t ret, fp, prev = 0;
+	int n;
+
+	struct up_regs at = *regs;
 
 	ev->nframes = 0;
+	at.r[a->pc_reg] = p->addr; /* where the thread stands: the probed instruction */
+	n = up_sym_unwind(c->sym, th->tid, &at, ev->frames, UP_STACK_MAX);
+	if (n > 1) {
+		ev->nframes = (unsigned)n;
+		goto map_trampoline;
+	}
 	if (p->offset == 0 && a->return_address_get(regs, &c->mem, &ret) == 0)
 		ev->frames[ev->nframes++] = ret;
 	if (a->fp_reg < 0)

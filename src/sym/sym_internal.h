@@ -28,6 +28,8 @@ struct sym_known {
 struct up_symtab {
 	struct up_target *t;
 	Dwfl *dwfl;
+	Dwfl *attached;	     /* the session dwfl_attach_state ran on (unwind.c) */
+	void *unwinding;     /* the unwind under way, for libdwfl's callbacks */
 	Dwfl_Callbacks callbacks;
 	char *debuginfo_path;
 	Dwfl_Module *main;   /* the main program's module (may be NULL) */
