@@ -95,11 +95,13 @@ int up_sym_rbrk(struct up_symtab *s, uint64_t *addr);
 
 /*
  * The return addresses of a stopped thread's callers, innermost first,
- * unwound by libdwfl from CFI starting at regs. Returns how many (at most
- * max), or a negative errno when libdwfl cannot unwind this target.
+ * unwound by libdwfl from CFI starting at regs. Return addresses on the
+ * stack that hold trampoline stand, in order, for originals (innermost
+ * first). Returns how many frames (at most max), or a negative errno when
+ * libdwfl cannot unwind this target.
  */
 int up_sym_unwind(struct up_symtab *s, pid_t tid, const struct up_regs *regs, uint64_t *frames,
-		  int max);
+		  int max, uint64_t trampoline, const uint64_t *originals, int noriginals);
 
 /* "module+0xoff (func+0xoff)" for --stack, outside the hit path. */
 int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len);

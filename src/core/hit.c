@@ -47,13 +47,18 @@ static void capture_stack(struct up_core *c, const struct up_thread *th, const s
 	int n;
 
 	struct up_regs at = *regs;
+	uint64_t originals[UP_STACK_MAX];
+	int norig = 0;
 
 	ev->nframes = 0;
 	at.r[a->pc_reg] = p->addr; /* where the thread stands: the probed instruction */
-	n = up_sym_unwind(c->sym, th->tid, &at, ev->frames, UP_STACK_MAX);
+	for (unsigned i = th->depth; i > 0 && norig < UP_STACK_MAX; i--)
+		originals[norig++] = th->stack[i - 1].orig_ret;
+	n = up_sym_unwind(c->sym, th->tid, &at, ev->frames, UP_STACK_MAX, c->trampoline, originals,
+			  norig);
 	if (n > 1) {
 		ev->nframes = (unsigned)n;
-		goto map_trampoline;
+		return;
 	}
 	if (p->offset == 0 && a->return_address_get(regs, &c->mem, &ret) == 0)
 		ev->frames[ev->nframes++] = ret;

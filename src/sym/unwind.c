@@ -23,6 +23,9 @@ struct unwind_ctx {
 	const struct up_regs *regs;
 	uint64_t *frames;
 	int max, n;
+	uint64_t trampoline;		/* return addresses replaced by it ... */
+	const uint64_t *originals;	/* ... stand for these, innermost first */
+	int noriginals, used;
 };
 
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
@@ -42,10 +45,14 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct up_symtab *s = arg;
+	struct unwind_ctx *u = s->unwinding;
 	uint64_t v;
 
 	if (s->t->ops->read(s->t, addr, &v, sizeof(v)))
 		return false;
+	/* a return address our trampoline took over: the walk goes on from the real one */
+	if (u && u->trampoline && v == u->trampoline && u->used < u->noriginals)
+		v = u->originals[u->used++];
 	*result = v;
 	return true;
 }
@@ -95,9 +102,11 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 }
 
 int up_sym_unwind(struct up_symtab *s, pid_t tid, const struct up_regs *regs, uint64_t *frames,
-		  int max)
+		  int max, uint64_t trampoline, const uint64_t *originals, int noriginals)
 {
-	struct unwind_ctx u = { .s = s, .tid = tid, .regs = regs, .frames = frames, .max = max };
+	struct unwind_ctx u = { .s = s, .tid = tid, .regs = regs, .frames = frames, .max = max,
+				.trampoline = trampoline, .originals = originals,
+				.noriginals = noriginals };
 
 	if (!s->t->arch || max <= 0)
 		return -EINVAL;
