@@ -34,89 +34,6 @@ static uint64_t entry, probe_me, do_syscall, spin_here, value;
 /* the PT_LOAD segment holding the entry */
 static uint64_t text_vaddr, text_offset, text_filesz;
 
-/*
- * Until arch/<arch> has its table, the test's own: the 'g' layout of
- * qemu-user 7.2 and the system call registers. aarch64: x0..x30, sp, pc
- * (8 bytes), cpsr (4); riscv64: x0..x31, pc; loongarch64: r0..r31,
- * orig_a0, pc, badv.
- */
-#define R8(n)                                                                                      \
-	{                                                                                          \
-		n, 8                                                                               \
-	}
-static const struct up_gdb_reg a64_regs[] = {
-    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),   R8(10), R8(11),
-    R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21),  R8(22), R8(23),
-    R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), {33, 4},
-};
-static const struct up_gdb_reg rv_regs[] = {
-    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),  R8(10),
-    R8(11), R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21),
-    R8(22), R8(23), R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32),
-};
-static const struct up_gdb_reg la_regs[] = {
-    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),  R8(10), R8(11),
-    R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21), R8(22), R8(23),
-    R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), R8(33), R8(34),
-};
-
-static const struct up_arch local_arches[] = {
-    {
-	.name = "aarch64",
-	.e_machine = EM_AARCH64,
-	.qemu_name = "aarch64",
-	.insn_align = 4,
-	.nregs = UP_A64_NREGS,
-	.pc_reg = UP_A64_PC,
-	.sp_reg = UP_A64_SP,
-	.gdb_regs = a64_regs,
-	.n_gdb_regs = 34,
-	.syscall_insn = {0x01, 0x00, 0x00, 0xd4},
-	.syscall_len = 4,
-	.syscall_nr_reg = 8,
-	.syscall_arg_regs = {0, 1, 2, 3, 4, 5},
-	.syscall_ret_reg = 0,
-	.syscall_restart_reg = -1,
-	.nr_mprotect = 226,
-    },
-    {
-	.name = "riscv64",
-	.e_machine = EM_RISCV,
-	.qemu_name = "riscv64",
-	.insn_align = 2,
-	.nregs = UP_RV_NREGS,
-	.pc_reg = UP_RV_PC,
-	.sp_reg = 2,
-	.gdb_regs = rv_regs,
-	.n_gdb_regs = 33,
-	.syscall_insn = {0x73, 0x00, 0x00, 0x00},
-	.syscall_len = 4,
-	.syscall_nr_reg = UP_RV_A7,
-	.syscall_arg_regs = {10, 11, 12, 13, 14, 15},
-	.syscall_ret_reg = UP_RV_A0,
-	.syscall_restart_reg = -1,
-	.nr_mprotect = 226,
-    },
-    {
-	.name = "loongarch64",
-	.e_machine = 258,
-	.qemu_name = "loongarch64",
-	.insn_align = 4,
-	.nregs = UP_LA_NREGS,
-	.pc_reg = UP_LA_PC,
-	.sp_reg = UP_LA_SP,
-	.gdb_regs = la_regs,
-	.n_gdb_regs = 35,
-	.syscall_insn = {0x00, 0x00, 0x2b, 0x00},
-	.syscall_len = 4,
-	.syscall_nr_reg = UP_LA_A7,
-	.syscall_arg_regs = {4, 5, 6, 7, 8, 9},
-	.syscall_ret_reg = UP_LA_A0,
-	.syscall_restart_reg = -1,
-	.nr_mprotect = 226,
-    },
-};
-
 /* What each fixture does, in the arch's terms. */
 static const struct arch_case {
 	const char *name, *arch;
@@ -139,17 +56,10 @@ static const struct arch_case *acase;
 static const struct up_arch *test_arch;
 static uint64_t after_call;
 
-/* arch/<arch>'s table once it has a 'g' layout, else the test's own. */
+/* arch/<arch>'s table: its 'g' layout and syscall are what is under test with the stub. */
 static const struct up_arch *pick_arch(const char *name)
 {
-	const struct up_arch *a = up_arch_by_name(name);
-
-	if (a && a->gdb_regs && a->n_gdb_regs && a->nr_mprotect > 0)
-		return a;
-	for (size_t i = 0; i < sizeof(local_arches) / sizeof(local_arches[0]); i++)
-		if (!strcmp(local_arches[i].name, name))
-			return &local_arches[i];
-	return NULL;
+	return up_arch_by_name(name);
 }
 
 static int load_symbols(const char *path)

@@ -27,45 +27,13 @@
 #include "uptrace/target.h"
 #include "remote.h"
 
-#define R8(n)                                                                                      \
-	{                                                                                          \
-		n, 8                                                                               \
-	}
-static const struct up_gdb_reg a64_regs[] = {
-    R8(0),  R8(1),  R8(2),  R8(3),  R8(4),  R8(5),  R8(6),  R8(7),  R8(8),  R8(9),   R8(10), R8(11),
-    R8(12), R8(13), R8(14), R8(15), R8(16), R8(17), R8(18), R8(19), R8(20), R8(21),  R8(22), R8(23),
-    R8(24), R8(25), R8(26), R8(27), R8(28), R8(29), R8(30), R8(31), R8(32), {33, 4},
-};
-
-/* Until arch/aarch64 has its table: qemu 7.2's 'g' layout and svc #0. */
-static const struct up_arch local_aarch64 = {
-    .name = "aarch64",
-    .e_machine = EM_AARCH64,
-    .qemu_name = "aarch64",
-    .insn_align = 4,
-    .nregs = UP_A64_NREGS,
-    .pc_reg = UP_A64_PC,
-    .sp_reg = UP_A64_SP,
-    .gdb_regs = a64_regs,
-    .n_gdb_regs = 34,
-    .syscall_insn = {0x01, 0x00, 0x00, 0xd4},
-    .syscall_len = 4,
-    .syscall_nr_reg = 8,
-    .syscall_arg_regs = {0, 1, 2, 3, 4, 5},
-    .syscall_ret_reg = 0,
-    .syscall_restart_reg = -1,
-    .nr_mprotect = 226,
-};
-
 static const char *fixture;
 static uint64_t probe_me;
 static struct up_target *live;
 
 static const struct up_arch *aarch64(void)
 {
-	const struct up_arch *a = up_arch_by_name("aarch64");
-
-	return a && a->gdb_regs && a->nr_mprotect > 0 ? a : &local_aarch64;
+	return up_arch_by_name("aarch64");
 }
 
 static int find_symbol(const char *path, const char *want, uint64_t *addr)
