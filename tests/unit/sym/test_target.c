@@ -10,26 +10,9 @@
 #include <elf.h>
 #include <sys/wait.h>
 
+#include "uptrace/arch.h"
 #include "uptrace/regs.h"
 #include "test_target.h"
-
-/* The x86-64 psABI's DWARF register numbers. */
-static int x86_dwarf_reg(unsigned n)
-{
-	static const int16_t map[16] = {
-	    UP_X86_RAX, UP_X86_RDX, UP_X86_RCX, UP_X86_RBX, UP_X86_RSI, UP_X86_RDI,
-	    UP_X86_RBP, UP_X86_RSP, UP_X86_R8,	UP_X86_R9,  UP_X86_R10, UP_X86_R11,
-	    UP_X86_R12, UP_X86_R13, UP_X86_R14, UP_X86_R15,
-	};
-
-	return n < 16 ? map[n] : -1;
-}
-
-const struct up_arch sym_test_arch = {
-    .name = "x86_64",
-    .e_machine = EM_X86_64,
-    .dwarf_reg = x86_dwarf_reg,
-};
 
 static int proc_read(pid_t pid, const char *what, uint64_t off, void *buf, size_t len, bool all)
 {
@@ -71,7 +54,7 @@ void sym_test_target_init(struct up_target *t, pid_t pid, const char *exe, bool 
 {
 	memset(t, 0, sizeof(*t));
 	t->ops = &test_ops;
-	t->arch = &sym_test_arch;
+	t->arch = up_arch_by_machine(EM_X86_64); /* its dwarf_reg numbering */
 	t->pid = pid;
 	t->remote = remote;
 	if (!realpath(exe, t->exe))
