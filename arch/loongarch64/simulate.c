@@ -9,17 +9,8 @@
 #include <errno.h>
 
 #include "loongarch64.h"
+#include "zero_reg.h"
 
-static uint64_t get(const struct up_regs *regs, int64_t i)
-{
-	return i ? regs->r[i] : 0;
-}
-
-static void set(struct up_regs *regs, int64_t i, uint64_t v)
-{
-	if (i)
-		regs->r[i] = v;
-}
 
 static bool branch_taken(int64_t cond, uint64_t a, uint64_t b)
 {
@@ -43,7 +34,7 @@ int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 {
 	const int64_t *p = insn->priv;
 	int64_t rd = p[UP_LA_PRIV_RD];
-	uint64_t next = insn->addr + 4, j = get(regs, p[UP_LA_PRIV_RJ]);
+	uint64_t next = insn->addr + 4, j = zr_get(regs, p[UP_LA_PRIV_RJ]);
 	uint64_t imm = (uint64_t)p[UP_LA_PRIV_IMM];
 	uint8_t buf[8];
 	uint64_t v;
@@ -53,40 +44,40 @@ int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		return -EINVAL;
 	switch (insn->op) {
 	case UP_LA_OP_PCADD:
-		set(regs, rd, insn->addr + imm);
+		zr_set(regs, rd, insn->addr + imm);
 		break;
 	case UP_LA_OP_PCALAU12I:
-		set(regs, rd, (insn->addr + imm) & ~(uint64_t)0xfff);
+		zr_set(regs, rd, (insn->addr + imm) & ~(uint64_t)0xfff);
 		break;
 	case UP_LA_OP_JUMP:
-		set(regs, rd, next);
+		zr_set(regs, rd, next);
 		next = insn->addr + imm;
 		break;
 	case UP_LA_OP_JIRL:
-		set(regs, rd, next);
+		zr_set(regs, rd, next);
 		next = j + imm;
 		break;
 	case UP_LA_OP_BRANCH:
-		if (branch_taken(p[UP_LA_PRIV_COND], j, get(regs, rd)))
+		if (branch_taken(p[UP_LA_PRIV_COND], j, zr_get(regs, rd)))
 			next = insn->addr + imm;
 		break;
 	case UP_LA_OP_ADDI:
-		set(regs, rd, j + imm);
+		zr_set(regs, rd, j + imm);
 		break;
 	case UP_LA_OP_ORI:
-		set(regs, rd, j | imm);
+		zr_set(regs, rd, j | imm);
 		break;
 	case UP_LA_OP_ANDI:
-		set(regs, rd, j & imm);
+		zr_set(regs, rd, j & imm);
 		break;
 	case UP_LA_OP_OR:
-		set(regs, rd, j | get(regs, p[UP_LA_PRIV_RK]));
+		zr_set(regs, rd, j | zr_get(regs, p[UP_LA_PRIV_RK]));
 		break;
 	case UP_LA_OP_LI:
-		set(regs, rd, imm);
+		zr_set(regs, rd, imm);
 		break;
 	case UP_LA_OP_ST:
-		v = get(regs, rd);
+		v = zr_get(regs, rd);
 		for (int i = 0; i < 8; i++)
 			buf[i] = (uint8_t)(v >> (8 * i));
 		err = mem->write(mem->ctx, j + imm, buf, 8);
@@ -100,7 +91,7 @@ int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		v = 0;
 		for (int i = 7; i >= 0; i--)
 			v = v << 8 | buf[i];
-		set(regs, rd, v);
+		zr_set(regs, rd, v);
 		break;
 	case UP_LA_OP_NOP:
 		break;

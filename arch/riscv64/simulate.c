@@ -9,17 +9,8 @@
 #include <errno.h>
 
 #include "riscv64.h"
+#include "zero_reg.h"
 
-static uint64_t get(const struct up_regs *regs, int64_t i)
-{
-	return i ? regs->r[i] : 0;
-}
-
-static void set(struct up_regs *regs, int64_t i, uint64_t v)
-{
-	if (i)
-		regs->r[i] = v;
-}
 
 static bool branch_taken(int64_t cond, uint64_t a, uint64_t b)
 {
@@ -42,8 +33,8 @@ static bool branch_taken(int64_t cond, uint64_t a, uint64_t b)
 int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem)
 {
 	const int64_t *p = insn->priv;
-	uint64_t next = insn->addr + insn->len, a = get(regs, p[UP_RV_PRIV_RS1]);
-	uint64_t b = get(regs, p[UP_RV_PRIV_RS2]), imm = (uint64_t)p[UP_RV_PRIV_IMM];
+	uint64_t next = insn->addr + insn->len, a = zr_get(regs, p[UP_RV_PRIV_RS1]);
+	uint64_t b = zr_get(regs, p[UP_RV_PRIV_RS2]), imm = (uint64_t)p[UP_RV_PRIV_IMM];
 	uint8_t buf[8];
 	uint64_t v;
 	int err;
@@ -52,28 +43,28 @@ int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		return -EINVAL;
 	switch (insn->op) {
 	case UP_RV_OP_JAL:
-		set(regs, p[UP_RV_PRIV_RD], next);
+		zr_set(regs, p[UP_RV_PRIV_RD], next);
 		next = insn->addr + imm;
 		break;
 	case UP_RV_OP_JALR:
-		set(regs, p[UP_RV_PRIV_RD], next);
+		zr_set(regs, p[UP_RV_PRIV_RD], next);
 		next = (a + imm) & ~(uint64_t)1;
 		break;
 	case UP_RV_OP_AUIPC:
-		set(regs, p[UP_RV_PRIV_RD], insn->addr + imm);
+		zr_set(regs, p[UP_RV_PRIV_RD], insn->addr + imm);
 		break;
 	case UP_RV_OP_BRANCH:
 		if (branch_taken(p[UP_RV_PRIV_COND], a, b))
 			next = insn->addr + imm;
 		break;
 	case UP_RV_OP_ADDI:
-		set(regs, p[UP_RV_PRIV_RD], a + imm);
+		zr_set(regs, p[UP_RV_PRIV_RD], a + imm);
 		break;
 	case UP_RV_OP_LUI:
-		set(regs, p[UP_RV_PRIV_RD], imm);
+		zr_set(regs, p[UP_RV_PRIV_RD], imm);
 		break;
 	case UP_RV_OP_ADD:
-		set(regs, p[UP_RV_PRIV_RD], a + b);
+		zr_set(regs, p[UP_RV_PRIV_RD], a + b);
 		break;
 	case UP_RV_OP_SD:
 		for (int i = 0; i < 8; i++)
@@ -89,7 +80,7 @@ int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		v = 0;
 		for (int i = 7; i >= 0; i--)
 			v = v << 8 | buf[i];
-		set(regs, p[UP_RV_PRIV_RD], v);
+		zr_set(regs, p[UP_RV_PRIV_RD], v);
 		break;
 	case UP_RV_OP_NOP:
 		break;
