@@ -125,6 +125,7 @@ int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool i
 int point_arm(struct up_core *c, struct up_point *pt);
 int points_arm_all(struct up_core *c);
 int point_restore(struct up_core *c, struct up_point *pt);
+void point_forget(struct up_core *c, struct up_point *pt);
 bool point_was_removed(struct up_core *c, uint64_t addr);
 int core_write_text(struct up_core *c, uint64_t addr, const void *buf, size_t len);
 

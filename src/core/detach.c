@@ -105,9 +105,7 @@ int up_core_detach(struct up_core *c)
 			continue;
 		if (c->main_exited) {
 			/* only children remain: their text is restored above */
-			pt->armed = false;
-			if (c->nremoved < sizeof(c->removed) / sizeof(c->removed[0]))
-				c->removed[c->nremoved++] = pt->addr;
+			point_forget(c, pt);
 			continue;
 		}
 		err = point_restore(c, pt);

@@ -209,10 +209,16 @@ int point_restore(struct up_core *c, struct up_point *pt)
 	err = core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
 	if (err && err != -ESRCH)
 		return err;
+	point_forget(c, pt);
+	return 0;
+}
+
+/* The point's bytes are the original ones again (or its process is gone): a late trap rewinds. */
+void point_forget(struct up_core *c, struct up_point *pt)
+{
 	pt->armed = false;
 	if (c->nremoved < sizeof(c->removed) / sizeof(c->removed[0]))
 		c->removed[c->nremoved++] = pt->addr;
-	return 0;
 }
 
 bool point_was_removed(struct up_core *c, uint64_t addr)
