@@ -76,6 +76,11 @@ struct up_target_ops {
 	/* Next stop of any thread; timeout_ms < 0 waits forever. */
 	int (*wait)(struct up_target *t, struct up_stop *stop, int timeout_ms);
 	/*
+	 * Wait for tid's single-step to end, leaving other threads' stops for
+	 * later wait() calls (remote syscalls). NULL: wait() until that trap.
+	 */
+	int (*wait_step)(struct up_target *t, pid_t tid);
+	/*
 	 * Stop every running thread (all-stop, for patching text and detach).
 	 * Stops that arrive meanwhile for other reasons are queued and
 	 * returned by later wait() calls.

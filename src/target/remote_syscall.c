@@ -17,7 +17,6 @@
 
 #include "uptrace/arch.h"
 #include "uptrace/target.h"
-#include "ptrace/ptrace_step.h"
 
 /*
  * The step's trap. The ptrace target waits for this thread only, so stops
@@ -28,10 +27,10 @@
 static int wait_step(struct up_target *t, pid_t tid)
 {
 	struct up_stop stop;
-	int err = up_ptrace_wait_step(t, tid);
+	int err;
 
-	if (err != -ENOTSUP)
-		return err;
+	if (t->ops->wait_step)
+		return t->ops->wait_step(t, tid);
 	for (;;) {
 		err = t->ops->wait(t, &stop, -1);
 		if (err)

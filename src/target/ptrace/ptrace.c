@@ -181,6 +181,7 @@ const struct up_target_ops up_ptrace_ops = {
     .auxv = pt_auxv,
     .child_release = pt_child_release,
     .select_space = pt_select_space,
+    .wait_step = pt_wait_step,
     .detach = pt_detach,
     .kill = pt_kill,
     .destroy = pt_destroy,

@@ -7,7 +7,7 @@
  * (group-stops are parked with PTRACE_LISTEN, a clone parent and an exiting
  * thread are resumed, stale interrupt traps are swallowed). Three callers
  * drive it: wait() (one blocking waitpid per hit), stop_all() (queues what
- * is not its own interrupt) and up_ptrace_wait_step() (one thread only, for
+ * is not its own interrupt) and pt_wait_step() (one thread only, for
  * remote syscalls).
  */
 #include <errno.h>
@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "ptrace_internal.h"
-#include "ptrace_step.h"
 
 static bool is_stop_signal(int sig)
 {
@@ -526,7 +525,7 @@ int pt_resume_all(struct up_target *t)
  * retried, and the signal is queued as a stop for the core afterwards, when
  * the thread sits in the step's SIGTRAP stop and a resume delivers it.
  */
-int up_ptrace_wait_step(struct up_target *t, pid_t tid)
+int pt_wait_step(struct up_target *t, pid_t tid)
 {
 	struct up_ptrace *p = to_ptrace(t);
 	struct pt_thread *th;
@@ -534,8 +533,6 @@ int up_ptrace_wait_step(struct up_target *t, pid_t tid)
 	int status, err, sig = 0;
 	pid_t pid;
 
-	if (t->ops != &up_ptrace_ops)
-		return -ENOTSUP;
 	for (;;) {
 		pid = waitpid(tid, &status, __WALL);
 		if (pid < 0) {
