@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * uptrace's command line (../shared/cli.md): options and PROBE words in,
+ * uptrace's command line (man/uptrace.1): options and PROBE words in,
  * a target (ptrace spawn or attach, qemu-user, a remote stub), symbols,
  * the probe manager and the output wired together, and the exit status
  * out. Errors are printed here, once, naming what the user gave.
