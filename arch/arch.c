@@ -36,6 +36,11 @@ static int default_dwarf_reg(unsigned regno)
 	return regno < 32 ? (int)regno : -1;
 }
 
+static int default_dwarf_fp_reg(unsigned regno)
+{
+	return -1;
+}
+
 static int lookup_in_names(const struct up_arch *a, const char *name)
 {
 	for (unsigned i = 0; a->reg_names && i < a->nregs; i++)
@@ -137,6 +142,8 @@ static const struct up_arch *fill(unsigned i)
 		a->reg_lookup = reg_lookups[i];
 	if (!a->dwarf_reg)
 		a->dwarf_reg = default_dwarf_reg;
+	if (!a->dwarf_fp_reg)
+		a->dwarf_fp_reg = default_dwarf_fp_reg;
 	if (!a->return_address_get && a->ra_reg >= 0)
 		a->return_address_get = ra_gets[i];
 	if (!a->return_address_set && a->ra_reg >= 0)

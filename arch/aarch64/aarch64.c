@@ -55,6 +55,12 @@ static int a64_reg_lookup(const char *name)
 	return -1;
 }
 
+/* DWARF numbers 64-95 are v0-v31. */
+static int a64_dwarf_fp_reg(unsigned regno)
+{
+	return regno >= 64 && regno <= 95 ? (int)regno - 64 : -1;
+}
+
 const struct up_arch up_arch_aarch64 = {
     .name = "aarch64",
     .e_machine = EM_AARCH64,
@@ -99,4 +105,14 @@ const struct up_arch up_arch_aarch64 = {
     .simulate = up_a64_simulate,
     .xol_build = up_a64_xol_build,
     .reg_lookup = a64_reg_lookup,
+
+    .fp_arg_regs = {0, 1, 2, 3, 4, 5, 6, 7},
+    .n_fp_arg_regs = 8,
+    .fp_retval_reg = 0,
+    .dwarf_fp_reg = a64_dwarf_fp_reg,
+    /* qemu's aarch64-fpu.xml after the 34 core registers: v0-v31 of 16 bytes */
+    .gdb_fp_regnum = 34,
+    .gdb_fp_size = 16,
+    .n_fp_regs = 32,
+    .gdb_x87_regnum = -1,
 };

@@ -64,6 +64,12 @@ static int reg_lookup(const char *name)
 	return -1;
 }
 
+/* DWARF numbers 32-63 are f0-f31. */
+static int dwarf_fp_reg(unsigned regno)
+{
+	return regno >= 32 && regno <= 63 ? (int)regno - 32 : -1;
+}
+
 const struct up_arch up_arch_loongarch64 = {
     .name = "loongarch64",
     .e_machine = EM_LOONGARCH,
@@ -106,4 +112,14 @@ const struct up_arch up_arch_loongarch64 = {
     .simulate = up_la_simulate,
     .xol_build = up_la_xol_build,
     .reg_lookup = reg_lookup,
+
+    .fp_arg_regs = {0, 1, 2, 3, 4, 5, 6, 7},
+    .n_fp_arg_regs = 8,
+    .fp_retval_reg = 0,
+    .dwarf_fp_reg = dwarf_fp_reg,
+    /* qemu's loongarch-fpu.xml after the 35 core registers: f0-f31 of 8 bytes */
+    .gdb_fp_regnum = 35,
+    .gdb_fp_size = 8,
+    .n_fp_regs = 32,
+    .gdb_x87_regnum = -1,
 };

@@ -66,6 +66,12 @@ static int reg_lookup(const char *name)
 	return -1;
 }
 
+/* DWARF numbers 32-63 are f0-f31. */
+static int dwarf_fp_reg(unsigned regno)
+{
+	return regno >= 32 && regno <= 63 ? (int)regno - 32 : -1;
+}
+
 const struct up_arch up_arch_riscv64 = {
     .name = "riscv64",
     .e_machine = EM_RISCV,
@@ -109,4 +115,14 @@ const struct up_arch up_arch_riscv64 = {
     .simulate = up_rv_simulate,
     .xol_build = up_rv_xol_build,
     .reg_lookup = reg_lookup,
+
+    .fp_arg_regs = {10, 11, 12, 13, 14, 15, 16, 17},
+    .n_fp_arg_regs = 8,
+    .fp_retval_reg = 10,
+    .dwarf_fp_reg = dwarf_fp_reg,
+    /* qemu's riscv-64bit-fpu.xml after the 33 core registers: f0-f31 of 8 bytes */
+    .gdb_fp_regnum = 33,
+    .gdb_fp_size = 8,
+    .n_fp_regs = 32,
+    .gdb_x87_regnum = -1,
 };

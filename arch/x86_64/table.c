@@ -88,6 +88,16 @@ static int x86_64_dwarf_reg(unsigned regno)
 	return -1;
 }
 
+/* The psABI's DWARF numbers of xmm0-15 (17-32) and st0-7 (33-40). */
+static int x86_64_dwarf_fp_reg(unsigned regno)
+{
+	if (regno >= 17 && regno <= 32)
+		return (int)regno - 17;
+	if (regno >= 33 && regno <= 40)
+		return UP_FP_X87 + (int)regno - 33;
+	return -1;
+}
+
 /* Accepts "rax" or "%rax", and the generic "pc", "ip" and "sp". */
 static int x86_64_reg_lookup(const char *name)
 {
@@ -162,4 +172,15 @@ const struct up_arch up_arch_x86_64 = {
     .return_address_set = x86_64_return_address_set,
     .reg_lookup = x86_64_reg_lookup,
     .dwarf_reg = x86_64_dwarf_reg,
+
+    .fp_arg_regs = {0, 1, 2, 3, 4, 5, 6, 7},
+    .n_fp_arg_regs = 8,
+    .fp_retval_reg = 0,
+    .long_double_x87 = true,
+    .dwarf_fp_reg = x86_64_dwarf_fp_reg,
+    /* qemu's i386-64bit.xml: st0 is register 33, xmm0 49 (after fctrl..fop) */
+    .gdb_fp_regnum = 49,
+    .gdb_fp_size = 16,
+    .n_fp_regs = 16,
+    .gdb_x87_regnum = 33,
 };

@@ -180,6 +180,28 @@ struct up_arch {
 
 	/* up_regs index of a DWARF register number (DW_OP_regN), or -1. Default: 0-31 as is. */
 	int (*dwarf_reg)(unsigned dwarf_regno);
+
+	/*
+	 * Floating-point arguments and results (struct up_fpregs indexes):
+	 * xmm0-7, v0-7, fa0-7 (f10-f17 on riscv64, f0-f7 on loongarch64).
+	 */
+	int8_t fp_arg_regs[8];
+	uint8_t n_fp_arg_regs;
+	int8_t fp_retval_reg;		/* xmm0, v0, fa0 */
+	bool long_double_x87;		/* long double is x87 80-bit extended (else IEEE quad) */
+
+	/* struct up_fpregs index of a DWARF register number, or -1. Default: none. */
+	int (*dwarf_fp_reg)(unsigned dwarf_regno);
+
+	/*
+	 * GDB remote numbers of the FP registers (qemu-user 7.2's; 'p' reads
+	 * them): FP register 0 is gdb_fp_regnum (-1: none), each gdb_fp_size
+	 * bytes, n_fp_regs of them; x86_64's st(0) is gdb_x87_regnum (-1: none).
+	 */
+	int16_t gdb_fp_regnum;
+	uint8_t gdb_fp_size;
+	uint8_t n_fp_regs;
+	int16_t gdb_x87_regnum;
 };
 
 /* The ops table for an ELF e_machine, defaults filled in; NULL if unknown. */

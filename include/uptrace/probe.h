@@ -31,11 +31,16 @@ enum up_fetch_base {
 	UP_FETCH_CONST,		/* imm */
 	UP_FETCH_TID,		/* the thread id */
 	UP_FETCH_COMM,		/* the thread's name (a string) */
+	UP_FETCH_FPREG,		/* reg: a floating-point register (struct up_fpregs index) */
+	UP_FETCH_ENTRY,		/* argn (from 0): the value of the return probe's entry_fetch[argn],
+				 * captured when the function was entered */
+	UP_FETCH_NONE,		/* nothing: the value is not available here (shown as such) */
 };
 
 enum up_fetch_opcode {
 	UP_FOP_ADD = 1,		/* value += imm */
-	UP_FOP_LOAD,		/* value = *(uintN_t *)value, N = size bytes */
+	UP_FOP_LOAD,		/* value = *(uintN_t *)value, N = size bytes (10, 16: two words) */
+	UP_FOP_SHR,		/* value >>= imm (a member of a struct held in a register) */
 };
 
 struct up_fetch_op {
@@ -61,11 +66,13 @@ enum up_type_kind {
 	UP_TYPE_PTR,		/* shown as 0x... */
 	UP_TYPE_CHAR,		/* a C char: shown as a number and the character */
 	UP_TYPE_BOOL,
+	UP_TYPE_FLOAT,		/* IEEE binary32 (size 4), binary64 (8), x87 80-bit extended (10) */
+	UP_TYPE_UCHAR,		/* an unsigned char: a number and the character (CHAR is signed) */
 };
 
 struct up_type {
 	uint8_t kind;		/* enum up_type_kind */
-	uint8_t size;		/* 1, 2, 4, 8 */
+	uint8_t size;		/* 1, 2, 4, 8; 10 for an x87 long double */
 };
 
 struct up_arg {
@@ -86,6 +93,15 @@ struct up_probe {
 	unsigned nargs;
 	struct up_arg args[UP_MAX_ARGS];
 
+	/*
+	 * Return probes: what is fetched at the function's entry and kept
+	 * with the call until it returns (entry arguments at the return,
+	 * UP_FETCH_ENTRY). Types are those of the args that use them.
+	 */
+	unsigned nentry;
+	struct up_arg entry_fetch[UP_MAX_ARGS];
+	struct up_fetch ret_fetch;	/* where $retval lives (base 0: the return register) */
+
 	/* Filled while tracing. */
 	bool retired;			/* its program exec'd away; revived if it resolves again */
 	uint64_t hits;
@@ -105,6 +121,9 @@ struct up_event {
 	char strings[UP_MAX_ARGS][UP_STR_MAX];	/* string-typed args, NUL-terminated */
 	unsigned nframes;
 	uint64_t frames[UP_STACK_MAX];	/* --stack: return addresses, innermost first */
+	uint64_t values_hi[UP_MAX_ARGS];	/* bytes 8-15 of a value wider than 8 (long double) */
+	uint64_t retval_hi;
+	bool retval_unavailable;	/* $retval could not be read (its FP register) */
 };
 
 /*

@@ -49,4 +49,19 @@ enum {
 	UP_LA_NREGS
 };
 
+/*
+ * The floating-point and vector registers, fetched only when a probe asks
+ * for one (a double argument, a float return value): v[i] holds register
+ * i's low 16 bytes, little-endian (x86_64 xmm0-15, aarch64 v0-31, riscv64
+ * and loongarch64 f0-31 in v[i][0]); indexes UP_FP_X87 + k are x86_64's
+ * st(k) as 80-bit extended (low 10 bytes). A float is the low 4 bytes of
+ * its register, a double the low 8, on every arch.
+ */
+#define UP_FP_X87 32
+#define UP_FPREGS_MAX 40
+
+struct up_fpregs {
+	uint64_t v[UP_FPREGS_MAX][2];
+};
+
 #endif

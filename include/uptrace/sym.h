@@ -81,6 +81,13 @@ int up_sym_variable(struct up_symtab *s, uint64_t pc, const char *expr, struct u
 
 /* The type of the function's return value (for $retval), or -ENOENT. */
 int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *type);
+/*
+ * Its type and where the ABI leaves it (the integer return register,
+ * xmm0 / v0 / fa0 for a float, x87 st(0) for long double); -EDOM when it
+ * is not one value uptrace can show (a struct), -ENOENT without DWARF.
+ */
+int up_sym_return_fetch(struct up_symtab *s, uint64_t func_addr, struct up_type *type,
+			struct up_fetch *fetch);
 
 /*
  * The run-time ranges of a module's executable segments (PT_LOAD with

@@ -113,6 +113,12 @@ struct up_target_ops {
 	/* Kill the target (spawned commands after a fatal tracer error). */
 	int (*kill)(struct up_target *t);
 	void (*destroy)(struct up_target *t);
+	/*
+	 * The floating-point registers of a stopped thread (regs.h), at least
+	 * those whose bit is set in want (bit i: fp->v[i]); others may be left
+	 * zero. NULL or -ENOTSUP where the target cannot read them.
+	 */
+	int (*get_fpregs)(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want);
 };
 
 struct up_target {

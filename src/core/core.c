@@ -68,8 +68,10 @@ void up_core_destroy(struct up_core *c)
 	for (unsigned i = 0; c->points && i < c->points_cap; i++)
 		free(c->points[i]);
 	for (unsigned i = 0; c->threads && i < c->threads_cap; i++)
-		if (c->threads[i].tid > 0)
+		if (c->threads[i].tid > 0) {
 			free(c->threads[i].stack);
+			free(c->threads[i].entry_values);
+		}
 	for (unsigned i = 0; i < c->nprobes; i++)
 		free(c->probes[i]);
 	free(c->probes);

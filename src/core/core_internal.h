@@ -33,6 +33,7 @@ struct up_point {
 	bool is_rbrk;			/* the dynamic linker's library-load hook */
 	bool has_return;		/* some probe here is a %return probe */
 	bool has_entry;
+	bool captures;			/* some %return probe here keeps entry values (nentry) */
 	uint64_t slot;			/* XOL slot address (UP_INSN_XOL), else 0 */
 	struct up_xol xol;
 	unsigned nprobes;
@@ -47,6 +48,18 @@ struct up_instance {
 	struct up_point *point;
 };
 
+/*
+ * Values a return probe shows that were fetched at the function's entry
+ * ($argN, parameters by name), one per call, at the same depth as its
+ * instance (fetch.c).
+ */
+#define ENTRY_VALUES_MAX 16
+struct up_entry_values {
+	uint64_t values[ENTRY_VALUES_MAX];
+	uint64_t values_hi[ENTRY_VALUES_MAX];
+	uint32_t ok;			/* bit k: values[k] was fetched */
+};
+
 struct up_thread {
 	pid_t tid;			/* 0: free entry */
 	pid_t pid;			/* its process: the target's, or a followed child's (-f) */
@@ -56,6 +69,7 @@ struct up_thread {
 	unsigned depth;
 	unsigned lost;			/* instances not pushed because the stack was full */
 	struct up_instance *stack;	/* INSTANCE_STACK_MAX entries, allocated with the thread */
+	struct up_entry_values *entry_values; /* parallel to stack, allocated at first need */
 	char comm[16];
 };
 
@@ -157,6 +171,14 @@ void core_emit(struct up_core *c, struct up_event *ev);
 /* fetch.c */
 void fetch_event_args(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
 		      const struct up_probe *p, struct up_event *ev);
+/* A return event: $retval where the probe says, then its args (entry's from entry). */
+void fetch_return_event(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
+			const struct up_point *pt, const struct up_probe *p,
+			const struct up_entry_values *entry, struct up_event *ev);
+/* At a function's entry: the values its return probes keep until the return. */
+void fetch_entry_values(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
+			const struct up_point *pt, struct up_entry_values *out);
+unsigned fetch_entry_offset(const struct up_point *pt, const struct up_probe *p);
 int core_read(void *ctx, uint64_t addr, void *buf, size_t len);
 int core_write(void *ctx, uint64_t addr, const void *buf, size_t len);
 

@@ -152,6 +152,8 @@ int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool i
 		pt->probes[pt->nprobes++] = p;
 		if (p->is_return)
 			pt->has_return = true;
+		if (p->is_return && p->nentry)
+			pt->captures = true;
 		else
 			pt->has_entry = true;
 	}

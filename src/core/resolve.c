@@ -99,9 +99,24 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 	case UP_EXPR_VAR:
 		err = up_sym_variable(c->sym, p->addr, sa->expr, out);
 		if (err) {
-			core_error(c, "probe '%s': %s '%s' at %s", p->key,
-				   err == -ENOENT ? "no variable or parameter" : "cannot read",
-				   sa->expr, p->func[0] ? p->func : "this address");
+			const char *at = p->func[0] ? p->func : "this address";
+
+			if (err == -ENOENT)
+				core_error(c, "probe '%s': no variable or parameter '%s' at %s", p->key,
+					   sa->expr, at);
+			else if (err == -ENODATA)
+				core_error(c, "probe '%s': '%s' is not available at %s (optimised "
+					      "out there, or its place is not certain: a parameter "
+					      "before it is of a kind the calling convention rules "
+					      "here do not cover)", p->key, sa->expr, at);
+			else if (err == -EDOM)
+				core_error(c, "probe '%s': '%s' at %s is not one value uptrace can "
+					      "show (a struct or union: name a member; a 128-bit "
+					      "long double, a complex or vector value)", p->key,
+					   sa->expr, at);
+			else
+				core_error(c, "probe '%s': cannot read '%s' at %s", p->key, sa->expr,
+					   at);
 			return err;
 		}
 		snprintf(out->name, sizeof(out->name), "%s", sa->name);
@@ -109,12 +124,15 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 	case UP_EXPR_ARGN:
 		out->fetch.base = UP_FETCH_ARG;
 		out->fetch.argn = sa->argn;
-		if (p->offset == 0 && !spec->is_return)
+		if (p->offset == 0)
 			param_type(c, func_addr, sa->argn, &out->type);
 		break;
 	case UP_EXPR_RETVAL:
-		out->fetch.base = UP_FETCH_RETVAL;
-		up_sym_return_type(c->sym, func_addr, &out->type);
+		out->fetch = p->ret_fetch;
+		if (!out->fetch.base)
+			out->fetch.base = UP_FETCH_RETVAL;
+		if (p->ret_type.kind)
+			out->type = p->ret_type;
 		break;
 	case UP_EXPR_REG:
 		out->fetch.base = UP_FETCH_REG;
@@ -138,6 +156,19 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 	}
 	if (sa->has_type)
 		out->type = sa->type;
+	/*
+	 * In a return probe, arguments and parameters are the values the
+	 * function was called with: fetched at its entry, kept with the call
+	 * (UP_FETCH_ENTRY), shown at its return.
+	 */
+	if (spec->is_return && (sa->kind == UP_EXPR_VAR || sa->kind == UP_EXPR_ARGN)) {
+		if (p->nentry == UP_MAX_ARGS)
+			return -E2BIG;
+		p->entry_fetch[p->nentry] = *out;
+		memset(&out->fetch, 0, sizeof(out->fetch));
+		out->fetch.base = UP_FETCH_ENTRY;
+		out->fetch.argn = (uint16_t)p->nentry++;
+	}
 	return 0;
 }
 
@@ -188,8 +219,12 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 	p->offset = offset;
 	p->addr = addr;
 	p->is_return = spec->is_return;
-	if (spec->is_return && m && up_sym_return_type(c->sym, m->addr, &p->ret_type))
+	/* $retval where the ABI leaves it: a float's in xmm0 / v0 / fa0 */
+	if (spec->is_return && m &&
+	    up_sym_return_fetch(c->sym, m->addr, &p->ret_type, &p->ret_fetch)) {
 		p->ret_type.kind = 0;
+		memset(&p->ret_fetch, 0, sizeof(p->ret_fetch));
+	}
 	up_probe_key(p->key, sizeof(p->key),
 		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
 		     name, offset, spec->is_return);

@@ -105,5 +105,7 @@ void thread_remove(struct up_core *c, pid_t tid)
 		return;
 	free(th->stack);
 	th->stack = NULL;
+	free(th->entry_values);
+	th->entry_values = NULL;
 	th->tid = -1; /* tombstone: keeps probe chains intact */
 }

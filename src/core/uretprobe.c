@@ -42,6 +42,16 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 	err = c->arch->return_address_get(regs, &c->mem, &ret);
 	if (err)
 		return err;
+	if (pt->captures && !c->cfg.count_only && !th->entry_values) {
+		th->entry_values = calloc(INSTANCE_STACK_MAX, sizeof(*th->entry_values));
+		if (!th->entry_values)
+			return -ENOMEM;
+	}
+	if (th->entry_values) {
+		th->entry_values[th->depth].ok = 0;
+		if (pt->captures && !c->cfg.count_only)
+			fetch_entry_values(c, th, regs, pt, &th->entry_values[th->depth]);
+	}
 	err = c->arch->return_address_set(regs, &c->mem, c->trampoline);
 	if (err)
 		return err;
@@ -75,9 +85,9 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 		ev.tid = th->tid;
 		ev.probe = p;
 		ev.is_return = true;
-		ev.retval = regs->r[c->arch->retval_reg];
 		ev.duration_ns = dur;
-		fetch_event_args(c, th, regs, p, &ev);
+		fetch_return_event(c, th, regs, pt, p,
+				   th->entry_values ? &th->entry_values[in - th->stack] : NULL, &ev);
 		ev.nframes = 0;
 		if (c->cfg.stack)
 			ev.frames[ev.nframes++] = in->orig_ret;

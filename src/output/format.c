@@ -4,8 +4,12 @@
  * the per-event path costs a few hundred instructions: integers in
  * decimal and hex, times and durations in fixed point, strings escaped for
  * a terminal (C escapes) or for JSON (RFC 8259), and an event argument
- * shown by its type.
+ * shown by its type. Floating point is the exception: snprintf's %g, with
+ * as many digits as gdb prints (9 for float, 17 for double, 21 for x87
+ * long double), enough to read back the exact value.
  */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "output_internal.h"
@@ -245,15 +249,70 @@ void up_wb_json_string(struct up_wbuf *w, const char *s, size_t n)
 	up_wb_putc(w, '"');
 }
 
+/* An x87 80-bit extended value (64-bit mantissa with its integer bit, 15-bit exponent). */
+static long double x87_value(uint64_t mantissa, uint16_t sign_exp)
+{
+	int exp = sign_exp & 0x7fff;
+	long double v;
+
+	if (exp == 0x7fff)
+		v = mantissa << 1 ? NAN : INFINITY;
+	else
+		v = ldexpl((long double)mantissa, (exp ? exp : 1) - 16383 - 63);
+	return sign_exp & 0x8000 ? -v : v;
+}
+
+void up_wb_float(struct up_wbuf *w, uint64_t lo, uint64_t hi, unsigned size, bool json)
+{
+	char tmp[64];
+	long double v;
+	int digits;
+	union {
+		uint32_t u;
+		float f;
+	} f32;
+	union {
+		uint64_t u;
+		double d;
+	} f64;
+
+	if (size == 4) {
+		f32.u = (uint32_t)lo;
+		v = f32.f;
+		digits = 9;
+	} else if (size == 8) {
+		f64.u = lo;
+		v = f64.d;
+		digits = 17;
+	} else {
+		v = x87_value(lo, (uint16_t)hi);
+		digits = 21;
+	}
+	if (isnan(v) || isinf(v)) {
+		/* JSON has no number for these: a string, as the text shows it */
+		if (json)
+			up_wb_putc(w, '"');
+		up_wb_puts(w, signbit(v) ? "-" : "");
+		up_wb_puts(w, isnan(v) ? "nan" : "inf");
+		if (json)
+			up_wb_putc(w, '"');
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*Lg", digits, v);
+	up_wb_puts(w, tmp);
+}
+
 struct up_type up_arg_shown_type(const struct up_arg *a)
 {
 	struct up_type t = a->type;
 
 	if (a->fetch.base == UP_FETCH_COMM)
 		return (struct up_type){ .kind = UP_TYPE_STRING, .size = 8 };
-	if (t.kind < UP_TYPE_SIGNED || t.kind > UP_TYPE_BOOL)
+	if (t.kind < UP_TYPE_SIGNED || t.kind > UP_TYPE_UCHAR)
 		t = (struct up_type){ .kind = UP_TYPE_HEX, .size = 8 };
-	if (t.size != 1 && t.size != 2 && t.size != 4 && t.size != 8)
+	if (t.kind == UP_TYPE_FLOAT && t.size != 4 && t.size != 8 && t.size != 10)
+		t.size = 8;
+	if (t.kind != UP_TYPE_FLOAT && t.size != 1 && t.size != 2 && t.size != 4 && t.size != 8)
 		t.size = 8;
 	return t;
 }
@@ -265,7 +324,7 @@ uint64_t up_value_fit(uint64_t v, struct up_type t)
 	if (bits >= 64)
 		return v;
 	v &= (UINT64_C(1) << bits) - 1;
-	if (t.kind == UP_TYPE_SIGNED && (v >> (bits - 1)))
+	if ((t.kind == UP_TYPE_SIGNED || t.kind == UP_TYPE_CHAR) && (v >> (bits - 1)))
 		v |= ~((UINT64_C(1) << bits) - 1);
 	return v;
 }
@@ -282,6 +341,10 @@ void up_text_value(struct up_wbuf *w, const struct up_event *ev, unsigned i)
 	uint64_t v = up_value_fit(ev->values[i], t);
 	size_t len;
 
+	if (a->fetch.base == UP_FETCH_NONE) {
+		up_wb_puts(w, "<unavailable>");
+		return;
+	}
 	if (!ev->value_ok[i]) {
 		up_wb_putc(w, '?');
 		return;
@@ -293,6 +356,9 @@ void up_text_value(struct up_wbuf *w, const struct up_event *ev, unsigned i)
 	case UP_TYPE_UNSIGNED:
 		up_wb_u64(w, v);
 		break;
+	case UP_TYPE_FLOAT:
+		up_wb_float(w, v, ev->values_hi[i], t.size, false);
+		break;
 	case UP_TYPE_STRING:
 		len = strnlen(ev->strings[i], UP_STR_MAX - 1);
 		up_wb_c_string(w, ev->strings[i], len);
@@ -300,8 +366,13 @@ void up_text_value(struct up_wbuf *w, const struct up_event *ev, unsigned i)
 			up_wb_puts(w, "...");
 		break;
 	case UP_TYPE_CHAR:
+	case UP_TYPE_UCHAR:
+		/* the number as C has it (char is signed on x86_64, unsigned on the others) */
+		if (t.kind == UP_TYPE_CHAR)
+			up_wb_s64(w, (int64_t)v);
+		else
+			up_wb_u64(w, v & 0xff);
 		v &= 0xff;
-		up_wb_u64(w, v);
 		up_wb_puts(w, " '");
 		if (v == '\'') {
 			up_wb_puts(w, "\\'");
@@ -331,7 +402,7 @@ void up_json_value(struct up_wbuf *w, const struct up_event *ev, unsigned i)
 	struct up_type t = up_arg_shown_type(a);
 	uint64_t v = up_value_fit(ev->values[i], t);
 
-	if (!ev->value_ok[i]) {
+	if (!ev->value_ok[i] || a->fetch.base == UP_FETCH_NONE) {
 		up_wb_puts(w, "null");
 		return;
 	}
@@ -343,7 +414,13 @@ void up_json_value(struct up_wbuf *w, const struct up_event *ev, unsigned i)
 		up_wb_u64(w, v);
 		break;
 	case UP_TYPE_CHAR:
+		up_wb_s64(w, (int64_t)v);
+		break;
+	case UP_TYPE_UCHAR:
 		up_wb_u64(w, v & 0xff);
+		break;
+	case UP_TYPE_FLOAT:
+		up_wb_float(w, v, ev->values_hi[i], t.size, true);
 		break;
 	case UP_TYPE_STRING:
 		up_wb_json_string(w, ev->strings[i], strnlen(ev->strings[i], UP_STR_MAX - 1));
@@ -376,13 +453,21 @@ void up_retval_value(struct up_wbuf *w, const struct up_event *ev, bool json)
 	struct up_type t = retval_type(ev);
 	uint64_t v = up_value_fit(ev->retval, t);
 
+	if (ev->retval_unavailable) {
+		up_wb_puts(w, json ? "null" : "?");
+		return;
+	}
 	switch (t.kind) {
 	case UP_TYPE_SIGNED:
+	case UP_TYPE_CHAR:
 		up_wb_s64(w, (int64_t)v);
 		break;
 	case UP_TYPE_UNSIGNED:
-	case UP_TYPE_CHAR:
-		up_wb_u64(w, t.kind == UP_TYPE_CHAR ? v & 0xff : v);
+	case UP_TYPE_UCHAR:
+		up_wb_u64(w, t.kind == UP_TYPE_UCHAR ? v & 0xff : v);
+		break;
+	case UP_TYPE_FLOAT:
+		up_wb_float(w, v, ev->retval_hi, t.size, json);
 		break;
 	case UP_TYPE_BOOL:
 		up_wb_puts(w, v ? "true" : "false");

@@ -69,6 +69,12 @@ void up_wb_c_string(struct up_wbuf *w, const char *s, size_t n);
 /* s[0..n) as a JSON string (RFC 8259); bytes that are not UTF-8 become \u00XX. */
 void up_wb_json_string(struct up_wbuf *w, const char *s, size_t n);
 
+/*
+ * A float (size 4), double (8) or x87 long double (10: lo the mantissa, hi
+ * the sign and exponent) from its bits, as gdb prints it: %g with 9, 17 or
+ * 21 digits. inf, -inf and nan as such (JSON strings with json).
+ */
+void up_wb_float(struct up_wbuf *w, uint64_t lo, uint64_t hi, unsigned size, bool json);
 /* The type an argument is shown as (defaults applied: x64 without a type, string for $comm). */
 struct up_type up_arg_shown_type(const struct up_arg *a);
 /* The value masked to the type's size (sign-extended for signed types). */

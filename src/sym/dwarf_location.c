@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DWARF location expressions at one pc, turned into the small fetch
- * programs of probe.h: DW_OP_regN is a register's value, DW_OP_bregN off
+ * programs of probe.h: DW_OP_regN is a register's value (an integer or a
+ * floating-point register), DW_OP_bregN off
  * and DW_OP_fbreg off are addresses (register plus offset; the frame base
  * being the CFA from libdw's CFI when it is DW_OP_call_frame_cfa), and
  * DW_OP_addr a global. Anything richer (pieces, entry values, arithmetic)
@@ -51,6 +52,22 @@ static int fetch_reg(struct sym_dwarf_ctx *c, unsigned dwarf_regno, struct up_fe
 	if (reg < 0)
 		return -ENOTSUP;
 	f->base = UP_FETCH_REG;
+	f->reg = reg;
+	return 0;
+}
+
+/* A register's value (DW_OP_regN): an integer register, or a floating-point one (xmm0, v0, f10). */
+static int fetch_value_reg(struct sym_dwarf_ctx *c, unsigned dwarf_regno, struct up_fetch *f)
+{
+	const struct up_arch *arch = c->s->t->arch;
+	int reg;
+
+	if (fetch_reg(c, dwarf_regno, f) == 0)
+		return 0;
+	reg = arch ? arch->dwarf_fp_reg(dwarf_regno) : -1;
+	if (reg < 0 || reg >= UP_FPREGS_MAX)
+		return -ENOTSUP;
+	f->base = UP_FETCH_FPREG;
 	f->reg = reg;
 	return 0;
 }
@@ -164,7 +181,7 @@ static int expression(struct sym_dwarf_ctx *c, const Dwarf_Op *expr, size_t len,
 	reg = op_reg(&expr[0]);
 	if (reg >= 0) {
 		v->is_address = false;
-		return fetch_reg(c, reg, &v->fetch);
+		return fetch_value_reg(c, reg, &v->fetch);
 	}
 	if (op_breg(&expr[0], &regno, &off)) {
 		err = fetch_reg(c, regno, &v->fetch);

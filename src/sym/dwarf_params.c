@@ -6,8 +6,11 @@
  *
  * At a function's first instruction the DWARF locations of gcc -O0 are
  * frame-base relative and only hold after the prologue has stored the
- * registers, so there an integer-class parameter is fetched as the ABI
- * argument register of its position (UP_FETCH_ARG), which is always right.
+ * registers, so there a parameter is fetched where the arch's calling
+ * convention puts it (dwarf_abi.c classifies every parameter before it:
+ * structs by value, floats), which is always right; a struct held in
+ * registers is reached member by member. After the prologue, DWARF's
+ * location (lists) decide.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,9 +21,6 @@
 
 #include "uptrace/arch.h"
 #include "sym_internal.h"
-
-/* Aggregates larger than this are returned through a hidden first argument. */
-#define SRET_MIN_SIZE 17
 
 /*
  * The CU holding pc by its own ranges. libdw before 0.191 finds CUs only
@@ -114,78 +114,121 @@ void sym_dwarf_ctx_close(struct sym_dwarf_ctx *c)
 	c->scopes = NULL;
 }
 
-/* Does the function return an aggregate through a hidden pointer in the first argument register? */
-static bool returns_via_first_arg(struct sym_dwarf_ctx *c)
+/* A parameter's value where the ABI put it at the function's entry. */
+static int abi_value(struct sym_dwarf_ctx *c, const struct sym_abi_loc *loc, struct sym_value *v)
 {
 	const struct up_arch *arch = c->s->t->arch;
-	Dwarf_Die type, agg;
+	Dwarf_Die agg;
+	int err;
 
-	if (arch && arch->e_machine == EM_AARCH64)
-		return false; /* x8 holds it there */
-	if (sym_die_type(&c->scopes[c->func], &type) || sym_type_aggregate(&type, &agg))
-		return false;
-	return dwarf_bytesize(&agg) >= SRET_MIN_SIZE;
+	switch (loc->where) {
+	case SYM_ABI_REGS:
+	case SYM_ABI_SPLIT:
+		if (sym_type_aggregate(&v->type, &agg) == 0) {
+			v->in_regs = true;
+			v->regs = *loc;
+			v->regs_offset = 0;
+			return 0;
+		}
+		if (loc->where == SYM_ABI_SPLIT || loc->nparts != 1)
+			return -EDOM; /* __int128, a quad long double: not shown */
+		if (loc->part[0].fp) {
+			if (loc->part[0].reg >= arch->n_fp_arg_regs)
+				return -ENODATA;
+			v->fetch.base = UP_FETCH_FPREG;
+			v->fetch.reg = arch->fp_arg_regs[loc->part[0].reg];
+		} else {
+			v->fetch.base = UP_FETCH_ARG;
+			v->fetch.argn = loc->part[0].reg + 1;
+		}
+		v->is_address = false;
+		return 0;
+	case SYM_ABI_STACK:
+	case SYM_ABI_REF_STACK:
+		v->fetch.base = UP_FETCH_REG;
+		v->fetch.reg = arch->sp_reg;
+		err = sym_fetch_add(&v->fetch, (int64_t)(arch->stack_arg_offset + loc->stack));
+		if (!err && loc->where == SYM_ABI_REF_STACK)
+			err = sym_fetch_load(&v->fetch, 8);
+		v->is_address = true;
+		return err;
+	case SYM_ABI_REF_REG:
+		v->fetch.base = UP_FETCH_ARG;
+		v->fetch.argn = loc->part[0].reg + 1;
+		v->is_address = true;
+		return 0;
+	case SYM_ABI_NONE:
+		return -EDOM; /* an empty struct */
+	}
+	return -ENODATA;
 }
 
 /*
- * The ABI argument number (from 1) of a parameter DIE among the function's
- * integer-class parameters, or 0 when it is not passed that way.
+ * The value of a variable or parameter DIE at c->pc. At the function's
+ * entry (and in gcc -O0's prologue, where the frame slots DWARF names are
+ * not stored yet) a parameter is where the ABI puts it; elsewhere DWARF's
+ * location (list) at c->pc decides.
  */
-static int param_argn(struct sym_dwarf_ctx *c, Dwarf_Die *param)
-{
-	Dwarf_Die child, type;
-	int argn = returns_via_first_arg(c) ? 1 : 0;
-
-	if (dwarf_child(&c->scopes[c->func], &child) != 0)
-		return 0;
-	do {
-		bool integer;
-
-		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
-			continue;
-		integer = sym_die_type(&child, &type) == 0 && sym_type_integer_class(&type);
-		argn += integer;
-		if (dwarf_dieoffset(&child) == dwarf_dieoffset(param))
-			return integer ? argn : 0;
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return 0;
-}
-
-/* The value of a variable or parameter DIE at c->pc: an ABI argument at entry, else DWARF's. */
 static int die_value(struct sym_dwarf_ctx *c, Dwarf_Die *var, struct sym_value *v)
 {
-	int argn = 0, err;
+	struct sym_abi_loc loc;
+	int err;
 
 	memset(v, 0, sizeof(*v));
 	if (sym_die_type(var, &v->type) < 0)
 		return -ENOTSUP;
-	/*
-	 * In the prologue, gcc -O0's frame slots are not stored yet but the
-	 * argument registers still hold the values.
-	 */
 	if (c->func >= 0 && !c->clone && dwarf_tag(var) == DW_TAG_formal_parameter &&
-	    (c->at_entry || (c->in_prologue && sym_location_in_frame(c, var))))
-		argn = param_argn(c, var);
-	if (argn > 0) {
-		v->fetch.base = UP_FETCH_ARG;
-		v->fetch.argn = argn;
-		v->is_address = false;
-		return 0;
+	    (c->at_entry || (c->in_prologue && sym_location_in_frame(c, var)))) {
+		sym_abi_param(c, var, &loc);
+		return abi_value(c, &loc, v);
 	}
 	err = sym_location(c, var, v);
-	/*
-	 * Other parameters in memory at the entry: gcc -O0 puts them in the
-	 * frame the prologue has not made yet. Left out rather than wrong.
-	 */
-	if (!err && argn == 0 && v->is_address && dwarf_tag(var) == DW_TAG_formal_parameter &&
-	    (c->at_entry || (c->in_prologue && sym_location_in_frame(c, var))))
-		return -ENOTSUP;
+	if (err == -ENOENT)
+		return -ENODATA; /* optimised out at this pc */
 	return err;
 }
 
-/* Turn a value into a printable argument: load a scalar that is still an address. */
-static int finish_arg(struct sym_value *v, const char *name, struct up_arg *out)
+/*
+ * A scalar of size bytes at v->regs_offset of an aggregate held in
+ * registers: the register holding those bytes, shifted down to them.
+ */
+static int regs_scalar(struct sym_dwarf_ctx *c, struct sym_value *v, unsigned size)
 {
+	const struct up_arch *arch = c->s->t->arch;
+
+	for (unsigned i = 0; i < v->regs.nparts; i++) {
+		const struct sym_abi_part *p = &v->regs.part[i];
+		uint64_t shift;
+
+		if (v->regs_offset < p->offset || v->regs_offset + size > (uint64_t)p->offset + p->size)
+			continue;
+		memset(&v->fetch, 0, sizeof(v->fetch));
+		if (p->fp) {
+			if (p->reg >= arch->n_fp_arg_regs)
+				return -ENODATA;
+			v->fetch.base = UP_FETCH_FPREG;
+			v->fetch.reg = arch->fp_arg_regs[p->reg];
+		} else {
+			v->fetch.base = UP_FETCH_ARG;
+			v->fetch.argn = p->reg + 1;
+		}
+		shift = 8 * (v->regs_offset - p->offset);
+		if (shift) {
+			v->fetch.ops[0] = (struct up_fetch_op){.op = UP_FOP_SHR, .imm = (int64_t)shift};
+			v->fetch.nops = 1;
+		}
+		v->in_regs = false;
+		v->is_address = false;
+		return 0;
+	}
+	return -ENODATA; /* in the stack half of a split struct, or across two registers */
+}
+
+/* Turn a value into a printable argument: load a scalar that is still an address. */
+static int finish_arg(struct sym_dwarf_ctx *c, struct sym_value *v, const char *name,
+		      struct up_arg *out)
+{
+	const struct up_arch *arch = c->s->t->arch;
 	struct up_type type;
 	int err;
 
@@ -194,9 +237,14 @@ static int finish_arg(struct sym_value *v, const char *name, struct up_arg *out)
 		type = (struct up_type){UP_TYPE_STRING, 8};
 		v->is_address = false;
 	} else {
-		err = sym_type_classify(&v->type, &type);
+		err = sym_type_classify(&v->type, arch && arch->long_double_x87, &type);
 		if (err)
 			return err;
+		if (v->in_regs) {
+			err = regs_scalar(c, v, type.size == 10 ? 16 : type.size);
+			if (err)
+				return err;
+		}
 	}
 	if (v->is_address) {
 		err = sym_fetch_load(&v->fetch, type.size);
@@ -226,6 +274,7 @@ int up_sym_params(struct up_symtab *s, uint64_t pc, struct up_arg *out, int max)
 		struct sym_value v;
 		char name[UP_NAME_MAX];
 		const char *dn;
+		int err;
 
 		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
 			continue;
@@ -235,9 +284,22 @@ int up_sym_params(struct up_symtab *s, uint64_t pc, struct up_arg *out, int max)
 			snprintf(name, sizeof(name), "%s", dn);
 		else
 			snprintf(name, sizeof(name), "arg%d", pos);
-		/* A parameter that cannot be fetched here (a struct by value, optimised out) is
-		 * left out. */
-		if (die_value(&c, &child, &v) == 0 && finish_arg(&v, name, &out[n]) == 0)
+		/*
+		 * A struct or union by value is left out (name a member: "s.a"); one that is
+		 * not available here (optimised out, not located with certainty) is listed
+		 * as such.
+		 */
+		err = die_value(&c, &child, &v);
+		if (!err)
+			err = finish_arg(&c, &v, name, &out[n]);
+		if (err == -ENODATA || err == -ENOENT) {
+			memset(&out[n], 0, sizeof(out[n]));
+			snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+			out[n].fetch.base = UP_FETCH_NONE;
+			out[n].type = (struct up_type){UP_TYPE_HEX, 8};
+			err = 0;
+		}
+		if (!err)
 			n++;
 	} while (n < max && dwarf_siblingof(&child, &child) == 0);
 out:
@@ -263,7 +325,8 @@ static size_t identifier(const char *p, char *buf, size_t len)
 }
 
 /* Apply ".member" or "->member" to a value. */
-static int member_access(struct sym_value *v, bool arrow, const char *name)
+static int member_access(struct sym_dwarf_ctx *c, struct sym_value *v, bool arrow,
+			 const char *name)
 {
 	Dwarf_Die agg, member, pointee;
 	uint64_t offset;
@@ -275,7 +338,11 @@ static int member_access(struct sym_value *v, bool arrow, const char *name)
 		if (dwarf_peel_type(&v->type, &peeled) != 0 ||
 		    dwarf_tag(&peeled) != DW_TAG_pointer_type || sym_die_type(&peeled, &pointee))
 			return -EINVAL; /* "->" on something that is not a pointer */
-		if (v->is_address) {
+		if (v->in_regs) {
+			err = regs_scalar(c, v, 8); /* a pointer member of a struct in registers */
+			if (err)
+				return err;
+		} else if (v->is_address) {
 			err = sym_fetch_load(&v->fetch, 8);
 			if (err)
 				return err;
@@ -286,11 +353,15 @@ static int member_access(struct sym_value *v, bool arrow, const char *name)
 	err = sym_type_aggregate(&v->type, &agg);
 	if (err)
 		return err == -ENOTSUP ? -EINVAL : err; /* "." on a pointer or a scalar */
-	if (!v->is_address)
-		return -ENOTSUP; /* a struct held in registers */
+	if (!v->is_address && !v->in_regs)
+		return -ENOTSUP;
 	err = sym_type_member(&agg, name, &member, &offset);
 	if (err)
 		return err;
+	if (v->in_regs) {
+		v->regs_offset += offset;
+		return sym_die_type(&member, &v->type) < 0 ? -ENOTSUP : 0;
+	}
 	err = sym_fetch_add(&v->fetch, offset);
 	if (err)
 		return err;
@@ -333,28 +404,40 @@ int up_sym_variable(struct up_symtab *s, uint64_t pc, const char *expr, struct u
 			break;
 		}
 		p += len;
-		err = member_access(&v, arrow, name);
+		err = member_access(&c, &v, arrow, name);
 	}
 	if (!err)
-		err = finish_arg(&v, expr, out);
+		err = finish_arg(&c, &v, expr, out);
 out:
 	sym_dwarf_ctx_close(&c);
 	return err;
 }
 
-int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *type)
+int up_sym_return_fetch(struct up_symtab *s, uint64_t func_addr, struct up_type *type,
+			struct up_fetch *fetch)
 {
+	const struct up_arch *arch = s->t->arch;
 	struct sym_dwarf_ctx c;
 	Dwarf_Die ret;
 	int err;
 
+	memset(fetch, 0, sizeof(*fetch));
 	err = sym_dwarf_ctx_open(&c, s, func_addr);
 	if (!err && c.func < 0)
 		err = -ENOENT;
 	if (!err)
 		err = sym_die_type(&c.scopes[c.func], &ret);
 	if (!err)
-		err = sym_type_classify(&ret, type);
+		err = sym_type_classify(&ret, arch && arch->long_double_x87, type);
+	if (!err && arch)
+		err = sym_abi_result(arch, &ret, fetch);
 	sym_dwarf_ctx_close(&c);
 	return err;
+}
+
+int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *type)
+{
+	struct up_fetch fetch;
+
+	return up_sym_return_fetch(s, func_addr, type, &fetch);
 }

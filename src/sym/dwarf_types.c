@@ -75,7 +75,7 @@ static int enum_kind(Dwarf_Die *type)
 	return UP_TYPE_UNSIGNED;
 }
 
-int sym_type_classify(Dwarf_Die *type, struct up_type *out)
+int sym_type_classify(Dwarf_Die *type, bool x87_long_double, struct up_type *out)
 {
 	Dwarf_Die peeled, target;
 	int size, enc;
@@ -92,8 +92,10 @@ int sym_type_classify(Dwarf_Die *type, struct up_type *out)
 			out->kind = UP_TYPE_SIGNED;
 			break;
 		case DW_ATE_signed_char:
+			out->kind = size == 1 ? UP_TYPE_CHAR : UP_TYPE_SIGNED;
+			break;
 		case DW_ATE_unsigned_char:
-			out->kind = size == 1 ? UP_TYPE_CHAR : UP_TYPE_UNSIGNED;
+			out->kind = size == 1 ? UP_TYPE_UCHAR : UP_TYPE_UNSIGNED;
 			break;
 		case DW_ATE_boolean:
 			out->kind = UP_TYPE_BOOL;
@@ -103,9 +105,16 @@ int sym_type_classify(Dwarf_Die *type, struct up_type *out)
 		case DW_ATE_UTF:
 			out->kind = UP_TYPE_UNSIGNED;
 			break;
-		default: /* floating point: its bits */
-			out->kind = UP_TYPE_HEX;
+		case DW_ATE_float:
+			out->kind = UP_TYPE_FLOAT;
+			/* long double: x87 80-bit in 16 bytes (x86_64), else IEEE quad */
+			if (size == 16 && x87_long_double)
+				size = 10;
+			else if (size != 4 && size != 8)
+				return -EDOM;
 			break;
+		default: /* complex, decimal float, fixed point: not shown */
+			return -EDOM;
 		}
 		break;
 	case DW_TAG_pointer_type:
@@ -120,28 +129,13 @@ int sym_type_classify(Dwarf_Die *type, struct up_type *out)
 		out->kind = enum_kind(&peeled);
 		break;
 	default:
-		return -ENOTSUP;
+		return -EDOM; /* a struct, union, array or function: not one value */
 	}
-	if (size != 1 && size != 2 && size != 4 && size != 8)
-		return -ENOTSUP;
+	if (size != 1 && size != 2 && size != 4 && size != 8 &&
+	    !(size == 10 && out->kind == UP_TYPE_FLOAT))
+		return -EDOM;
 	out->size = size;
 	return 0;
-}
-
-bool sym_type_integer_class(Dwarf_Die *type)
-{
-	struct up_type t;
-	Dwarf_Die peeled;
-
-	if (sym_type_classify(type, &t) < 0 || dwarf_peel_type(type, &peeled) != 0)
-		return false;
-	if (dwarf_tag(&peeled) == DW_TAG_base_type) {
-		int enc = base_encoding(&peeled);
-
-		return enc != DW_ATE_float && enc != DW_ATE_complex_float &&
-		       enc != DW_ATE_decimal_float;
-	}
-	return true;
 }
 
 int sym_type_aggregate(Dwarf_Die *type, Dwarf_Die *aggregate)

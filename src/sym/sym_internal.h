@@ -81,22 +81,63 @@ struct sym_dwarf_ctx {
 	bool clone;	  /* a compiler's clone (f.isra.0): the ABI does not follow the source */
 };
 
+/* Where the calling convention puts a parameter at the function's entry (dwarf_abi.c). */
+enum sym_abi_where {
+	SYM_ABI_UNKNOWN = 0, /* not certain: a parameter before it is not understood */
+	SYM_ABI_NONE,	     /* an empty struct: passed nowhere */
+	SYM_ABI_REGS,	     /* in registers: part[] */
+	SYM_ABI_STACK,	     /* at stack bytes from the first stack argument */
+	SYM_ABI_REF_REG,     /* a copy in memory, its address in integer register part[0] */
+	SYM_ABI_REF_STACK,   /* a copy in memory, its address at stack */
+	SYM_ABI_SPLIT,	     /* half in a register, half on the stack (riscv, loongarch) */
+};
+
+#define SYM_ABI_PARTS 4
+
+/* One register holding bytes [offset, offset + size) of the object. */
+struct sym_abi_part {
+	bool fp;	 /* a floating-point argument register (else integer) */
+	uint8_t reg;	 /* which argument register: 0 is the first (rdi, xmm0, x0, a0, fa0) */
+	uint16_t offset;
+	uint8_t size;
+};
+
+struct sym_abi_loc {
+	uint8_t where; /* enum sym_abi_where */
+	uint8_t nparts;
+	struct sym_abi_part part[SYM_ABI_PARTS];
+	uint64_t stack; /* SYM_ABI_STACK, SYM_ABI_REF_STACK */
+};
+
 /* A value being built: its fetch, and whether that yields the object's address or its value. */
 struct sym_value {
 	struct up_fetch fetch;
 	bool is_address;
 	Dwarf_Die type;
+	/* An aggregate held in registers (not is_address): where each part is, and the offset of
+	 * the member reached so far. */
+	bool in_regs;
+	struct sym_abi_loc regs;
+	uint64_t regs_offset;
 };
+
+/* Where parameter param of c's function is at its entry, by the arch's ABI. */
+int sym_abi_param(struct sym_dwarf_ctx *c, Dwarf_Die *param, struct sym_abi_loc *loc);
+/* Where a function returning type leaves its value (a fetch), or -EDOM (not a scalar). */
+struct up_arch;
+int sym_abi_result(const struct up_arch *arch, Dwarf_Die *type, struct up_fetch *f);
 
 int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc);
 void sym_dwarf_ctx_close(struct sym_dwarf_ctx *c);
 
-/* Scalar type of a DWARF type (typedefs and qualifiers peeled), or -ENOTSUP. */
-int sym_type_classify(Dwarf_Die *type, struct up_type *out);
+/*
+ * Scalar type of a DWARF type (typedefs and qualifiers peeled), or -EDOM
+ * for one that is not shown (aggregates, complex, IEEE quad long double).
+ * x87_long_double: a 16-byte float is x86_64's 80-bit long double.
+ */
+int sym_type_classify(Dwarf_Die *type, bool x87_long_double, struct up_type *out);
 /* An array of char (shown as the string it holds). */
 bool sym_type_char_array(Dwarf_Die *type);
-/* Passed in an integer argument register: <= 8 bytes, not floating point, not an aggregate. */
-bool sym_type_integer_class(Dwarf_Die *type);
 /* The DW_AT_type of a DIE (abstract origins followed), or -ENOENT (void). */
 int sym_die_type(Dwarf_Die *die, Dwarf_Die *type);
 /* The struct or union a type names (peeled), or -ENOTSUP. */

@@ -185,6 +185,7 @@ const struct up_target_ops up_ptrace_ops = {
     .detach = pt_detach,
     .kill = pt_kill,
     .destroy = pt_destroy,
+    .get_fpregs = pt_get_fpregs,
 };
 
 struct up_ptrace *pt_alloc(bool follow_forks)

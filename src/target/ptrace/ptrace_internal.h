@@ -119,6 +119,8 @@ int pt_child_release(struct up_target *t, pid_t child, const struct up_patch *pa
 /* regs_<host>.c */
 int pt_get_regs(struct up_target *t, pid_t tid, struct up_regs *regs);
 int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs);
+/* The FP registers (NT_PRFPREG), read only when a probe needs one. */
+int pt_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want);
 
 /* exe.c: ELF header of the traced program */
 int pt_exe_identify(struct up_ptrace *p);

@@ -3,6 +3,7 @@
  * Registers of a native aarch64 thread: NT_PRSTATUS (struct user_pt_regs)
  * to and from struct up_regs, one PTRACE_GETREGSET / SETREGSET each, as
  * this is on the per-hit path. The only place that knows the host layout.
+ * The FP/SIMD registers (NT_PRFPREG: v0-v31) only when a probe reads one.
  */
 #if defined(__aarch64__)
 #include <errno.h>
@@ -41,6 +42,18 @@ int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
 	u.pstate = regs->r[UP_A64_PSTATE];
 	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
 		return -errno;
+	return 0;
+}
+int pt_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want)
+{
+	struct user_fpsimd_state u;
+	struct iovec iov = {&u, sizeof(u)};
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRFPREG, &iov) < 0)
+		return -errno;
+	memset(fp, 0, sizeof(*fp));
+	for (int i = 0; i < 32; i++)
+		memcpy(fp->v[i], &u.vregs[i], 16);
 	return 0;
 }
 #endif

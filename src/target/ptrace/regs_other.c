@@ -17,4 +17,8 @@ int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
 {
 	return -ENOTSUP;
 }
+int pt_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want)
+{
+	return -ENOTSUP;
+}
 #endif

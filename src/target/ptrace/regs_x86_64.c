@@ -3,10 +3,13 @@
  * Registers of a native x86_64 thread: NT_PRSTATUS (struct user_regs_struct)
  * to and from struct up_regs, one PTRACE_GETREGSET / SETREGSET each, as
  * this is on the per-hit path. The only place that knows the host layout.
+ * The FP registers (NT_PRFPREG: the FXSAVE area, x87 and SSE) only when a
+ * probe reads one.
  */
 #if defined(__x86_64__)
 #include <errno.h>
 #include <elf.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -86,6 +89,21 @@ int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
 	u.orig_rax = r[UP_X86_ORIG_RAX];
 	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0)
 		return -errno;
+	return 0;
+}
+int pt_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want)
+{
+	struct user_fpregs_struct u;
+	struct iovec iov = {&u, sizeof(u)};
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRFPREG, &iov) < 0)
+		return -errno;
+	memset(fp, 0, sizeof(*fp));
+	/* xmm_space: 16 registers of 16 bytes; st_space: st(0)..st(7) in 16-byte slots */
+	for (int i = 0; i < 16; i++)
+		memcpy(fp->v[i], (const char *)u.xmm_space + 16 * i, 16);
+	for (int i = 0; i < 8; i++)
+		memcpy(fp->v[UP_FP_X87 + i], (const char *)u.st_space + 16 * i, 10);
 	return 0;
 }
 #endif

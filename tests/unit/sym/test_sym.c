@@ -283,7 +283,7 @@ static void test_params_at_entry(void **state)
 		assert_int_equal(up_sym_params(s, f, a, 8), 3);
 		assert_arg(&a[0], "c", UP_FETCH_ARG, 1, UP_TYPE_SIGNED, 4);
 		assert_arg(&a[1], "b", UP_FETCH_ARG, 2, UP_TYPE_BOOL, 1);
-		assert_arg(&a[2], "u", UP_FETCH_ARG, 3, UP_TYPE_CHAR, 1);
+		assert_arg(&a[2], "u", UP_FETCH_ARG, 3, UP_TYPE_UCHAR, 1);
 
 		/* A large struct is returned through a hidden first argument. */
 		f = lookup_one(s, NULL, "fx_big").addr;
