@@ -15,6 +15,12 @@ Each arch's fixtures are built by tests/fixtures/ARCH/build.sh. Cases:
           executed that address, logged with -singlestep -d exec (an oracle that shares
           nothing with uptrace), and the program prints what it prints untraced.
 
+  fp      floating-point arguments and results and structs by value before scalars
+          (fp.c: a double, a float and an int; a float result; an integer pair in one
+          register; a pair of doubles in two FP registers, then a double and a long): each
+          value equals the one the fixture's source passes or computes, in JSON and as
+          text (%.17g for a double, %.9g for a float, as gdb prints them).
+
 Exit 77 (skip) when the arch's cross compiler or qemu is missing.
 """
 
@@ -237,7 +243,50 @@ def case_insns(args, arch, out):
           % (arch, len(expected), hit))
 
 
-CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns}
+# What fp.c passes and returns (ROUNDS calls of each); float(3.0f) is 3.0 exactly.
+FP_ROUNDS = 3
+FP_WANT = {
+    'scale': {'x': 0.1, 'f': 3.0, 'n': -2},
+    'scale%return': {'retval': 0.1 * 3.0 * -2},
+    'halve': {'f': 5.0},
+    'halve%return': {'retval': 2.5},
+    'after_small': {'s.a': 1, 's.b': 2, 'k': 5},
+    'after_pt': {'p.x': 0.5, 'p.y': 0.25, 'z': 0.125, 'k': 3},
+    'after_pt%return': {'retval': 3.875},
+}
+
+
+def case_fp(args, arch, out):
+    prog = os.path.join(out, 'fp')
+    probes = ['scale x f n', 'scale%return', 'halve f', 'halve%return', 'after_small s.a s.b k',
+              'after_pt p.x p.y z k', 'after_pt%return']
+    cmd, r = uptrace(args, probes, prog, ['--json'])
+    if r.returncode != 0:
+        fail('%s exited %d: %s' % (' '.join(cmd), r.returncode, r.stderr[-2000:]))
+    if r.stdout.strip() != 'fp ok':
+        fail('the program printed %r, not "fp ok"' % r.stdout)
+    got = collections.defaultdict(list)
+    for e in json_lines(r.stderr):
+        if e.get('event') == 'return':
+            got[e['probe']].append({'retval': e.get('retval')})
+        elif e.get('event') == 'entry':
+            got[e['probe']].append(e.get('args'))
+    for probe, want in FP_WANT.items():
+        if got.get(probe) != [want] * FP_ROUNDS:
+            fail('%s: got %r, want %d times %r' % (probe, got.get(probe), FP_ROUNDS, want))
+    # As text: a double with 17 significant digits, a float with 9.
+    cmd, r = uptrace(args, ['scale x f', 'halve%return'], prog)
+    lines = [l for l in r.stderr.splitlines() if ' scale ' in l or ' halve%return ' in l]
+    want_x = 'x=%.17g f=%.9g' % (0.1, 3.0)
+    want_r = 'ret=%.9g' % 2.5
+    if r.returncode != 0 or len(lines) != 2 * FP_ROUNDS or want_x not in lines[0] or \
+            want_r not in lines[1]:
+        fail('text output %r: want %r and %r' % (lines[:2], want_x, want_r))
+    print('ok: %s fp: %d probes, every value the one fp.c passes or returns'
+          % (arch, len(FP_WANT)))
+
+
+CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns, 'fp': case_fp}
 
 
 def main():

@@ -287,6 +287,58 @@ static int remote_set_regs(struct up_target *t, pid_t tid, const struct up_regs 
 	return 0;
 }
 
+/*
+ * The FP registers a probe wants, one 'p' each: qemu-user keeps them in
+ * target-description features of their own (aarch64-fpu, riscv-64bit-fpu,
+ * loongarch-fpu; x86_64's st and xmm registers), numbered after the core
+ * registers as the arch table says. Only on hits whose probes read one.
+ */
+static int remote_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want)
+{
+	struct up_remote *r = to_remote(t);
+	const struct up_arch *arch = t->arch;
+	unsigned strays;
+	int n;
+
+	if (r->running)
+		return -EBUSY;
+	if (r->gone)
+		return -ESRCH;
+	if (!arch || arch->gdb_fp_regnum < 0)
+		return -ENOTSUP;
+	do {
+		memset(fp, 0, sizeof(*fp));
+		n = select_thread(r, tid);
+		if (n)
+			return n;
+		strays = r->rsp.strays;
+		for (unsigned i = 0; i < UP_FPREGS_MAX; i++) {
+			unsigned regnum, size;
+
+			if (!(want & (1ull << i)))
+				continue;
+			if (i < UP_FP_X87 && i < arch->n_fp_regs) {
+				regnum = (unsigned)arch->gdb_fp_regnum + i;
+				size = arch->gdb_fp_size;
+			} else if (i >= UP_FP_X87 && arch->gdb_x87_regnum >= 0) {
+				regnum = (unsigned)arch->gdb_x87_regnum + i - UP_FP_X87;
+				size = 10;
+			} else {
+				return -ENOTSUP;
+			}
+			n = up_rsp_command(&r->rsp, "p%x", regnum);
+			if (n < 0)
+				return n;
+			if (up_rsp_error(&r->rsp) || (size_t)n < 2 * size)
+				return -EIO;
+			if (up_rsp_hex_decode((uint8_t *)fp->v[i], r->rsp.pkt,
+					      size < sizeof(fp->v[i]) ? size : sizeof(fp->v[i])))
+				return -EPROTO;
+		}
+	} while (strays != r->rsp.strays); /* another thread's stop moved the selection */
+	return 0;
+}
+
 /* Bytes of memory that fit in one m / M exchange. */
 static size_t memory_chunk(struct up_remote *r)
 {
@@ -901,6 +953,7 @@ static const struct up_target_ops remote_ops = {
     .detach = remote_detach,
     .kill = remote_kill,
     .destroy = remote_destroy,
+    .get_fpregs = remote_get_fpregs,
 };
 
 struct up_remote *up_remote_new(void)
