@@ -178,9 +178,14 @@ const struct up_arch up_arch_x86_64 = {
     .fp_retval_reg = 0,
     .long_double_x87 = true,
     .dwarf_fp_reg = x86_64_dwarf_fp_reg,
-    /* qemu's i386-64bit.xml: st0 is register 33, xmm0 49 (after fctrl..fop) */
+    /*
+     * qemu's i386-64bit.xml: xmm0 is register 49 (after st0-7 and fctrl..fop).
+     * qemu 7.2's st0-7 (from 33) are the physical x87 registers, not the
+     * stack ST(0)-ST(7) gdbserver sends: which one a stub means cannot be
+     * told, so a long double result is not read remotely.
+     */
     .gdb_fp_regnum = 49,
     .gdb_fp_size = 16,
     .n_fp_regs = 16,
-    .gdb_x87_regnum = 33,
+    .gdb_x87_regnum = -1,
 };
