@@ -8,7 +8,9 @@
  *
  * ts_ns is CLOCK_MONOTONIC. Entry events always carry "args" (maybe {}),
  * return events only when the probe has arguments. Values: numbers for
- * signed, unsigned, char; "0x.." strings for hex and ptr; strings escaped
+ * signed, unsigned, char and floating point (inf and nan, which JSON has
+ * no number for, as the strings "inf", "-inf", "nan"); "0x.." strings for
+ * hex and ptr; strings escaped
  * per RFC 8259 (bytes that are not UTF-8 as \u00XX of the byte); true or
  * false; null for a fetch that failed. "func" is null for a bare address.
  * A string cut at UP_STR_MAX - 1 bytes carries no marker here. With
