@@ -144,6 +144,17 @@ static int abi_value(struct sym_dwarf_ctx *c, const struct sym_abi_loc *loc, str
 		v->is_address = false;
 		return 0;
 	case SYM_ABI_STACK:
+		if (sym_type_aggregate(&v->type, &agg) != 0 &&
+		    dwarf_peel_type(&v->type, &agg) == 0 && dwarf_bytesize(&agg) > 0 &&
+		    dwarf_bytesize(&agg) <= 8 && loc->stack % 8 == 0) {
+			/* a scalar in a stack word: the $argN past the registers (its type is
+			 * shown for $argN too) */
+			v->fetch.base = UP_FETCH_ARG;
+			v->fetch.argn = (uint16_t)(arch->n_arg_regs + 1 + loc->stack / 8);
+			v->is_address = false;
+			return 0;
+		}
+		/* fall through */
 	case SYM_ABI_REF_STACK:
 		v->fetch.base = UP_FETCH_REG;
 		v->fetch.reg = arch->sp_reg;
@@ -200,7 +211,8 @@ static int regs_scalar(struct sym_dwarf_ctx *c, struct sym_value *v, unsigned si
 		const struct sym_abi_part *p = &v->regs.part[i];
 		uint64_t shift;
 
-		if (v->regs_offset < p->offset || v->regs_offset + size > (uint64_t)p->offset + p->size)
+		if (v->regs_offset < p->offset ||
+		    v->regs_offset + size > (uint64_t)p->offset + p->size)
 			continue;
 		memset(&v->fetch, 0, sizeof(v->fetch));
 		if (p->fp) {
@@ -214,7 +226,8 @@ static int regs_scalar(struct sym_dwarf_ctx *c, struct sym_value *v, unsigned si
 		}
 		shift = 8 * (v->regs_offset - p->offset);
 		if (shift) {
-			v->fetch.ops[0] = (struct up_fetch_op){.op = UP_FOP_SHR, .imm = (int64_t)shift};
+			v->fetch.ops[0] =
+			    (struct up_fetch_op){.op = UP_FOP_SHR, .imm = (int64_t)shift};
 			v->fetch.nops = 1;
 		}
 		v->in_regs = false;
@@ -325,8 +338,7 @@ static size_t identifier(const char *p, char *buf, size_t len)
 }
 
 /* Apply ".member" or "->member" to a value. */
-static int member_access(struct sym_dwarf_ctx *c, struct sym_value *v, bool arrow,
-			 const char *name)
+static int member_access(struct sym_dwarf_ctx *c, struct sym_value *v, bool arrow, const char *name)
 {
 	Dwarf_Die agg, member, pointee;
 	uint64_t offset;
