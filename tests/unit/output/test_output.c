@@ -78,6 +78,36 @@ static void test_numbers(void **state)
 	check_fmt(up_wb_time, 1000, "0.000001");
 }
 
+static void wb_float(struct up_wbuf *w, uint64_t lo, uint64_t hi, unsigned size, bool json)
+{
+	up_wb_float(w, lo, hi, size, json);
+}
+
+static void check_float(uint64_t lo, uint64_t hi, unsigned size, bool json, const char *want)
+{
+	char buf[64];
+	struct up_wbuf w = { buf, buf + sizeof(buf) - 1 };
+
+	wb_float(&w, lo, hi, size, json);
+	*w.pos = 0;
+	assert_string_equal(buf, want);
+}
+
+/* Floating point by its bits, as gdb 13 prints the same values (print 0.1, 0.1f, 0.1L ...). */
+static void test_floats(void **state)
+{
+	check_float(0x3fb999999999999aull, 0, 8, false, "0.10000000000000001");
+	check_float(0x3dcccccdull, 0, 4, false, "0.100000001");
+	check_float(0x40200000ull, 0, 4, false, "2.5");
+	check_float(0x4376345785d8a000ull, 0, 8, false, "1e+17");
+	check_float(0xbfe3333333333334ull, 0, 8, true, "-0.60000000000000009");
+	check_float(0xcccccccccccccccdull, 0x3ffb, 10, false, "0.100000000000000000001");
+	check_float(0xf000000000000000ull, 0xc001, 10, false, "-7.5");
+	check_float(0xfff0000000000000ull, 0, 8, false, "-inf");
+	check_float(0x7ff8000000000000ull, 0, 8, true, "\"nan\"");
+	check_float(0x7f800000ull, 0, 4, true, "\"inf\"");
+}
+
 static void test_durations(void **state)
 {
 	static const struct {
@@ -803,6 +833,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_floats),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_bounds),
