@@ -21,7 +21,7 @@ def run(ctx):
                            timeout=30)
         ctx.check_exit(proc, 0, f"uptrace -p {pid} until the process exits")
         got = counts(proc.stderr, ctx) or {}
-        ctx.check(got.get("busy_mix", 0) > 100 and got.get("libc.so.6:nanosleep", 0) > 5,
+        ctx.check(got.get("busy_mix", 0) > 100 and got.get("libc.so.6:nanosleep", 0) > 0,
                   f"counts of busy_mix and libc:nanosleep while attached: {got}")
         rest, _ = busy.communicate(timeout=30)
         ctx.check_equal(busy.returncode, 0, "busy's exit status")
