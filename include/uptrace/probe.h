@@ -41,6 +41,7 @@ enum up_fetch_opcode {
 	UP_FOP_ADD = 1,		/* value += imm */
 	UP_FOP_LOAD,		/* value = *(uintN_t *)value, N = size bytes (10, 16: two words) */
 	UP_FOP_SHR,		/* value >>= imm (a member of a struct held in a register) */
+	UP_FOP_ADD_REG,		/* value += register imm (an up_regs index) * size (USDT x86 SIB) */
 };
 
 struct up_fetch_op {
@@ -106,7 +107,19 @@ struct up_probe {
 	bool retired;			/* its program exec'd away; revived if it resolves again */
 	uint64_t hits;
 	uint64_t hist[UP_HIST_BUCKETS];	/* log2 buckets of durations in ns (return probes) */
+	/*
+	 * The probe whose hits and histogram this one adds to: the sites of one
+	 * USDT probe (each its own address and argument fetches) count as one
+	 * key. NULL: its own.
+	 */
+	struct up_probe *owner;
 };
+
+/* Where a probe's hits are counted. */
+static inline struct up_probe *up_probe_counter(struct up_probe *p)
+{
+	return p->owner ? p->owner : p;
+}
 
 /* One event, filled by the core at a hit and handed to the output. */
 struct up_event {

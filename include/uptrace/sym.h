@@ -13,11 +13,13 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "uptrace/probe.h"
 #include "uptrace/regs.h"
 
+struct up_arch;
 struct up_target;
 struct up_symtab;
 
@@ -116,5 +118,43 @@ int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len);
 /* Call fn for every function symbol (for -l), with its parameters when verbose. */
 int up_sym_list(struct up_symtab *s, const char *pattern,
 		void (*fn)(void *ctx, const struct up_func_match *m), void *ctx);
+
+/* USDT (SystemTap SDT) probes: sdt.h allows 12 arguments. */
+#define UP_USDT_MAX_ARGS 12
+
+/* One site of a USDT probe, read from a module's .note.stapsdt. */
+struct up_usdt_site {
+	const char *provider, *name;	/* valid during the callback only */
+	const char *arg_specs;		/* as the note spells them: "-4@%edi 8@-80(%rbx)" */
+	const char *module;		/* the module's path */
+	uint64_t addr;			/* run-time address of the probe's nop */
+	uint64_t semaphore;		/* run-time address of its 2-byte semaphore, 0: none */
+	struct up_func_match func;	/* the function holding the site (func "" if none) */
+	unsigned nargs;
+	struct up_arg args[UP_USDT_MAX_ARGS];	/* $arg1..: fetch and type (sign, size) */
+	char args_error[256];		/* not "": why the arguments cannot be read */
+};
+
+/*
+ * Call fn for every USDT site whose provider and name match the globs, in
+ * one module (module_spec) or, with module_spec NULL, in every module, the
+ * main program first. Addresses are adjusted for prelink (.stapsdt.base)
+ * and the module's load bias. fn returns 0 to go on, or a negative errno to
+ * stop with it. Returns how many sites matched, or a
+ * negative errno.
+ */
+int up_sym_usdt_sites(struct up_symtab *s, const char *module_spec, const char *provider,
+		      const char *name, int (*fn)(void *ctx, const struct up_usdt_site *site),
+		      void *ctx);
+
+/*
+ * One argument spec of a USDT note in the arch's syntax ("-4@%edi",
+ * "8@[sp, 12]") into a fetch and a type (signed for a negative size). A
+ * symbol operand ("-4@counter(%rip)") leaves its name in symbol (else ""),
+ * its address to be added to the fetch's imm. Returns the characters
+ * consumed, or -EINVAL with err naming the spec.
+ */
+int up_usdt_arg_parse(const struct up_arch *arch, const char *text, struct up_arg *out,
+		      char *symbol, size_t symlen, char *err, size_t errlen);
 
 #endif
