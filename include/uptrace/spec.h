@@ -6,6 +6,7 @@
  *   [MODULE:]FUNC[+OFFS][%return] [ARG...]
  *   [MODULE:]0xADDR [ARG...]
  *   [MODULE:]FILE:LINE [ARG...]
+ *   usdt:[MODULE:]PROVIDER:NAME [ARG...]     a USDT (SystemTap SDT) probe
  *   ARG = [NAME=]EXPR[:TYPE]
  *   EXPR = DWARF-var ("n", "req->len", "a.b") | $argN | $retval | %REG | $comm | $tid
  */
@@ -22,6 +23,7 @@ enum up_spec_kind {
 	UP_SPEC_FUNC = 1,	/* func (maybe a glob) + offset */
 	UP_SPEC_ADDR,		/* link-time address in module */
 	UP_SPEC_LINE,		/* file:line */
+	UP_SPEC_USDT,		/* usdt:[MODULE:]PROVIDER:NAME (globs in both names) */
 };
 
 enum up_spec_expr {
@@ -54,6 +56,8 @@ struct up_spec {
 	bool is_return;
 	unsigned nargs;
 	struct up_spec_arg args[UP_MAX_ARGS];
+	char usdt_provider[UP_NAME_MAX];	/* UP_SPEC_USDT: provider name or glob */
+	char usdt_name[UP_NAME_MAX];		/* UP_SPEC_USDT: probe name or glob */
 };
 
 /*

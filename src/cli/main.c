@@ -52,6 +52,7 @@ static const char usage_text[] =
 	"       uptrace -l [PATTERN] (-p PID | -- COMMAND...)\n"
 	"\n"
 	"PROBE: [MODULE:]FUNC[+OFFS][%return] [ARG...] | [MODULE:]0xADDR | [MODULE:]FILE:LINE\n"
+	"       | usdt:[MODULE:]PROVIDER:NAME [ARG...]  (a USDT probe; $argN: its arguments)\n"
 	"ARG:   [NAME=]EXPR[:TYPE]  EXPR: var, var->field, $argN, $retval, %REG, $comm, $tid\n"
 	"       TYPE: s8..s64 u8..u64 x8..x64 string ptr\n"
 	"\n"
@@ -63,7 +64,8 @@ static const char usage_text[] =
 	"  -o, --output FILE      write events and summary to FILE (default: stderr)\n"
 	"  -n, --max-events N     detach after N events\n"
 	"      --timeout SECONDS  detach after SECONDS\n"
-	"  -l, --list [PATTERN]   list probe-able functions (-v: with their arguments)\n"
+	"  -l, --list [PATTERN]   list probe-able functions (-v: with their arguments);\n"
+	"                         -l 'usdt:*': the USDT probes with their argument specs\n"
 	"      --stack            the user stack (by frame pointers) with each event\n"
 	"      --qemu             run COMMAND under qemu-user for its ELF architecture\n"
 	"      --remote HOST:PORT trace a target behind the GDB remote protocol\n"
@@ -338,6 +340,68 @@ static void print_listed(void *ctx, const struct up_func_match *m)
 	putchar('\n');
 }
 
+struct usdt_listing {
+	struct up_symtab *sym;
+	const char *main_path;
+};
+
+static int print_usdt(void *ctx, const struct up_usdt_site *site)
+{
+	const struct usdt_listing *l = ctx;
+	const char *base = strrchr(site->module, '/');
+
+	if (l->main_path && !strcmp(site->module, l->main_path))
+		printf("usdt:%s:%s", site->provider, site->name);
+	else
+		printf("usdt:%s:%s:%s", base ? base + 1 : site->module, site->provider, site->name);
+	if (site->arg_specs[0])
+		printf(" %s", site->arg_specs);
+	putchar('\n');
+	return 0;
+}
+
+/*
+ * -l 'usdt:[[MODULE:]PROVIDER[:NAME]]': the USDT probes, one line per site
+ * with the note's argument specs ("usdt:prov:name -4@%edi 8@%rax"), the
+ * module named for those outside the main program.
+ */
+static int list_usdt(struct up_symtab *sym, const char *pattern)
+{
+	char parts[3][4096] = { "", "*", "*" };
+	const char *p = pattern + strlen("usdt:");
+	struct up_module_info mi;
+	struct usdt_listing l = { .sym = sym };
+	int nparts = 0, rc;
+
+	while (*p && nparts < 3) {
+		size_t n = strcspn(p, ":");
+		snprintf(parts[nparts++], sizeof(parts[0]), "%.*s", (int)n, p);
+		p += n + (p[n] == ':');
+	}
+	if (*p) {
+		fprintf(stderr, "uptrace: -l '%s': a USDT pattern is usdt:[[MODULE:]PROVIDER[:NAME]]\n",
+			pattern);
+		return -EINVAL;
+	}
+	if (nparts < 3) { /* no module: shift PROVIDER[:NAME] into place */
+		memmove(parts[1], parts[0], sizeof(parts[0]) * (size_t)nparts);
+		parts[0][0] = '\0';
+		if (nparts < 2)
+			snprintf(parts[2], sizeof(parts[2]), "*");
+		if (nparts < 1)
+			snprintf(parts[1], sizeof(parts[1]), "*");
+	}
+	if (up_sym_module(sym, NULL, &mi) == 0)
+		l.main_path = mi.path;
+	rc = up_sym_usdt_sites(sym, parts[0][0] ? parts[0] : NULL, parts[1], parts[2], print_usdt,
+			       &l);
+	if (rc == -ENOENT)
+		fprintf(stderr, "uptrace: no module '%s' is loaded\n", parts[0]);
+	else if (rc < 0)
+		fprintf(stderr, "uptrace: cannot list the USDT probes: %s\n", strerror(-rc));
+	return rc < 0 ? rc : 0;
+}
+
 /*
  * -l [[MODULE:]PATTERN]: a started program first runs to the point where
  * its libraries are loaded (before their code runs), so they are listed too.
@@ -370,6 +434,8 @@ static int list_functions(const struct options *o, struct up_target *t, struct u
 		if (rc)
 			return rc;
 	}
+	if (!strncmp(pattern, "usdt:", 5))
+		return list_usdt(sym, pattern);
 	if (!colon) {
 		rc = up_sym_list(sym, pattern, print_listed, ctx);
 	} else {

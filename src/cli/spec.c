@@ -401,6 +401,76 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+#define USDT_PREFIX "usdt:"
+
+/* A USDT provider or probe name: identifier characters and the glob characters * ? [ ] ! ^ -. */
+static bool usdt_name_ok(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_*?[]!^-", s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * usdt:[MODULE:]PROVIDER:NAME. The last two ':'-separated parts are the
+ * provider and the probe's name, everything before them the module (a path
+ * may hold ':' too). A USDT probe is an instruction, not a function: it
+ * takes neither an offset nor %return.
+ */
+static int parse_usdt_place(struct parse *ps, struct up_spec *spec, const char *s, size_t n)
+{
+	const char *rest = s + strlen(USDT_PREFIX), *end = s + n, *name, *prov;
+	size_t rn = end - rest, mod_len;
+
+	if (!rn)
+		return fail(ps, "a USDT probe is usdt:PROVIDER:NAME or usdt:MODULE:PROVIDER:NAME");
+	name = memrchr(rest, ':', rn);
+	if (!name)
+		return fail(ps, "'%.*s' is not PROVIDER:NAME (a USDT probe is usdt:PROVIDER:NAME)",
+			    (int)rn, rest);
+	prov = name > rest ? memrchr(rest, ':', name - rest) : NULL;
+	prov = prov ? prov + 1 : rest;
+	name++;
+	/* (a module's name may hold '+': libstdc++) */
+	if (memchr(prov, '%', end - prov))
+		return fail(ps, "a USDT probe marks one instruction: it has no %%return");
+	if (memchr(prov, '+', end - prov))
+		return fail(ps, "a USDT probe marks one instruction: it takes no +OFFSET");
+	if (!usdt_name_ok(prov, name - 1 - prov))
+		return fail(ps, "USDT provider '%.*s' is not a name (letters, digits, _, globs)",
+			    (int)(name - 1 - prov), prov);
+	if (!usdt_name_ok(name, end - name))
+		return fail(ps, "USDT probe name '%.*s' is not a name (letters, digits, _, globs)",
+			    (int)(end - name), name);
+	if (!copy_field(spec->usdt_provider, sizeof(spec->usdt_provider), prov, name - 1 - prov) ||
+	    !copy_field(spec->usdt_name, sizeof(spec->usdt_name), name, end - name))
+		return fail(ps, "USDT name too long (at most %zu bytes each)",
+			    sizeof(spec->usdt_name) - 1);
+	if (prov > rest) {
+		mod_len = prov - 1 - rest;
+		if (!mod_len)
+			return fail(ps, "empty module name before ':'");
+		if (!copy_field(spec->module, sizeof(spec->module), rest, mod_len))
+			return fail(ps, "module name too long (at most %zu bytes)",
+				    sizeof(spec->module) - 1);
+	}
+	spec->kind = UP_SPEC_USDT;
+	return 0;
+}
+
+/* The place part of a PROBE word: a USDT probe or perf probe's forms. */
+static int parse_place_word(struct parse *ps, struct up_spec *spec, const char *s, size_t n)
+{
+	size_t pl = strlen(USDT_PREFIX);
+
+	if (n >= pl && !memcmp(s, USDT_PREFIX, pl))
+		return parse_usdt_place(ps, spec, s, n);
+	return parse_place(ps, spec, s, n);
+}
+
 int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen)
 {
 	struct parse ps = { .text = text ? text : "", .err = err, .errlen = errlen };
@@ -421,7 +491,7 @@ int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errl
 	w = p;
 	while (*p && !is_space(*p))
 		p++;
-	if (parse_place(&ps, spec, w, p - w))
+	if (parse_place_word(&ps, spec, w, p - w))
 		return -EINVAL;
 
 	for (;;) {

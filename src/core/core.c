@@ -75,6 +75,7 @@ void up_core_destroy(struct up_core *c)
 	for (unsigned i = 0; i < c->nprobes; i++)
 		free(c->probes[i]);
 	free(c->probes);
+	usdt_destroy(c);
 	free(c->points);
 	free(c->threads);
 	free(c->specs);
@@ -197,6 +198,7 @@ static int follow_child(struct up_core *c, pid_t parent_tid, pid_t child)
 		th->depth = parent->depth;
 	}
 	c->children[c->nchildren++] = child;
+	usdt_fork(c, parent ? parent->pid : c->t->pid, child);
 	err = c->t->ops->resume(c->t, child, 0);
 	if (err && err != -ESRCH)
 		return err;
@@ -208,6 +210,7 @@ static void child_gone(struct up_core *c, pid_t tid)
 	for (unsigned i = 0; i < c->nchildren; i++)
 		if (c->children[i] == tid) {
 			c->children[i] = c->children[--c->nchildren];
+			usdt_process_gone(c, tid);
 			return;
 		}
 }

@@ -79,6 +79,12 @@ struct xol_page {
 	struct up_point *owner[XOL_SLOTS_PER_PAGE];
 };
 
+/* A USDT semaphore we incremented in one process (usdt.c). */
+struct usdt_semaphore {
+	uint64_t addr;
+	pid_t pid;
+};
+
 struct pending_spec {
 	struct up_spec spec;
 	bool resolved;
@@ -129,6 +135,12 @@ struct up_core {
 	enum up_core_end main_end;
 	uint64_t events;
 	bool started;
+
+	/* USDT (usdt.c): the sites beyond each key's first, and the semaphores we raised */
+	struct up_probe **sites;
+	unsigned nsites, sites_cap;
+	struct usdt_semaphore *semaphores;
+	unsigned nsemaphores, semaphores_cap;
 	char *err;
 	size_t errlen;
 };
@@ -195,6 +207,25 @@ int core_exec(struct up_core *c, pid_t tid);
 
 /* resolve.c */
 int resolve_pending(struct up_core *c, bool final);
+/* The pieces of a probe's placing that usdt.c shares. */
+int resolve_arg(struct up_core *c, const struct up_spec *spec, const struct up_spec_arg *sa,
+		struct up_probe *p, uint64_t func_addr, struct up_arg *out);
+struct up_probe *resolve_revive(struct up_core *c, const char *key);
+int resolve_reserve(struct up_core *c);
+
+/* usdt.c */
+int resolve_usdt(struct up_core *c, struct pending_spec *ps, bool final);
+/* -f: a followed child has the parent's raised semaphores too. */
+void usdt_fork(struct up_core *c, pid_t parent, pid_t child);
+/* A process ended (or exec'd): its semaphores are gone with it. */
+void usdt_process_gone(struct up_core *c, pid_t pid);
+/* A child let go untraced: patches lowering its copies of the parent's semaphores. */
+int usdt_child_patches(struct up_core *c, pid_t parent, struct up_patch *patches, int *n, int max);
+/* Detach: lower every semaphore we raised, in every process. */
+int usdt_release_all(struct up_core *c);
+/* The main program exec'd: its sites and semaphores went with the old image. */
+void usdt_exec(struct up_core *c);
+void usdt_destroy(struct up_core *c);
 
 /* Report an error once, at the layer that knows what was asked. */
 void core_error(struct up_core *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -88,6 +88,8 @@ int up_core_detach(struct up_core *c)
 	err = c->t->ops->stop_all(c->t);
 	if (err)
 		return err;
+	/* the program's USDT semaphores: back to what they were before us */
+	ret = usdt_release_all(c);
 	/* -f: each followed child has its own copy of our text and pages */
 	for (unsigned k = 0; k < c->nchildren; k++) {
 		c->t->ops->select_space(c->t, c->children[k]);

@@ -28,6 +28,7 @@ int core_exec(struct up_core *c, pid_t tid)
 			thread_remove(c, c->threads[i].tid);
 	for (unsigned i = 0; i < c->nprobes; i++)
 		c->probes[i]->retired = true;
+	usdt_exec(c);
 	for (unsigned i = 0; i < c->nspecs; i++)
 		c->specs[i].resolved = false;
 	memset(c->pages, 0, sizeof(c->pages));

@@ -149,6 +149,8 @@ static bool fetch_eval(struct fetch_state *s, const struct up_fetch *f, uint64_t
 			return false;
 		else if (op->op == UP_FOP_SHR)
 			v = op->imm > 0 && op->imm < 64 ? v >> op->imm : v;
+		else if (op->op == UP_FOP_ADD_REG && op->imm >= 0 && op->imm < UP_REGS_MAX)
+			v += regs->r[op->imm] * op->size;
 	}
 	*out = v;
 	*out_hi = hi;

@@ -85,7 +85,7 @@ static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_
 {
 	struct up_event ev;
 
-	p->hits++;
+	up_probe_counter(p)->hits++;
 	if (c->cfg.count_only) {
 		core_emit(c, NULL);
 		return;

@@ -460,6 +460,9 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 	case UP_SPEC_LINE:
 		err = resolve_line(c, ps);
 		break;
+	case UP_SPEC_USDT:
+		err = resolve_usdt(c, ps, final);
+		break;
 	default:
 		err = -EINVAL;
 	}
@@ -488,4 +491,20 @@ int resolve_pending(struct up_core *c, bool final)
 			ps->resolved = true;
 	}
 	return 0;
+}
+
+int resolve_arg(struct up_core *c, const struct up_spec *spec, const struct up_spec_arg *sa,
+		struct up_probe *p, uint64_t func_addr, struct up_arg *out)
+{
+	return build_arg(c, spec, sa, p, func_addr, out);
+}
+
+struct up_probe *resolve_revive(struct up_core *c, const char *key)
+{
+	return revive(c, key);
+}
+
+int resolve_reserve(struct up_core *c)
+{
+	return reserve_probe(c);
 }

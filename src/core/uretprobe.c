@@ -225,7 +225,7 @@ static int add_patch(void *ctx, uint64_t where, uint64_t orig)
  */
 int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child)
 {
-	struct child_patches cp = { .max = (int)c->npoints + 1024 };
+	struct child_patches cp = { .max = (int)(c->npoints + c->nsemaphores) + 1024 };
 	struct up_thread *th = thread_find(c, parent_tid);
 	struct up_regs regs;
 	int err = 0;
@@ -242,7 +242,8 @@ int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child)
 		cp.p[cp.n].len = pt->bp_len;
 		cp.n++;
 	}
-	if (th && th->depth && c->t->ops->get_regs(c->t, parent_tid, &regs) == 0)
+	err = usdt_child_patches(c, th ? th->pid : c->t->pid, cp.p, &cp.n, cp.max);
+	if (!err && th && th->depth && c->t->ops->get_regs(c->t, parent_tid, &regs) == 0)
 		err = for_each_hijack(c, th, &regs, add_patch, &cp);
 	if (!err)
 		err = c->t->ops->child_release(c->t, child, cp.p, cp.n);

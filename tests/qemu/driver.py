@@ -10,6 +10,9 @@ Each arch's fixtures are built by tests/fixtures/ARCH/build.sh. Cases:
           values are the multiset a recursive fib(15) makes, 1973 returns whose values
           are fib(n) of those calls, the program's own output, exit status 0.
   count   --count --json: exactly {"counts":{"fib":1973,"fib%return":1973}}.
+  usdt    the USDT fixture's probes (tests/fixtures/x86_64/usdt.c) by provider:name with
+          --json: every argument value the fixture's formulas give, the
+          semaphore-guarded probe's code ran (the program says so), counts per key.
   insns   every instruction of the fixture's assembly functions probed at once
           (FUNC+OFF, --count --json): each count equals the number of times qemu itself
           executed that address, logged with -singlestep -d exec (an oracle that shares
@@ -286,7 +289,46 @@ def case_fp(args, arch, out):
           % (arch, len(FP_WANT)))
 
 
-CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns, 'fp': case_fp}
+USDT_LABELS = ['alpha', 'beta', 'gamma', 'delta']
+
+
+def case_usdt(args, arch, out):
+    prog = os.path.join(out, 'usdt')
+    if not os.path.exists(prog):
+        skip('no <sys/sdt.h> on this machine: the usdt fixture is not built')
+    n = 10
+    probes = ['usdt:fixture:item id=$arg1 w=$arg2 label=$arg3:string v=$arg4 i=$arg5',
+              'usdt:fixture:guarded i=$arg1 d=$arg2:string', 'usdt:fixture:pair',
+              'usdt:fixture:elem']
+    cmd = [args.uptrace, '--qemu', '--json', *probes, '--', prog, str(n)]
+    r = run(cmd)
+    if r.returncode != 0:
+        fail('%s exited %d: %s' % (' '.join(cmd), r.returncode, r.stderr[-2000:]))
+    # the guarded probe's code runs only while its semaphore is raised: every iteration
+    want_sum = sum(i * i - 7 + (i % 5) - 2 for i in range(n))
+    if r.stdout.strip() != 'n=%d sum=%d guarded=%d' % (n, want_sum, n):
+        fail('the program printed %r' % r.stdout)
+    got = collections.defaultdict(list)
+    for e in json_lines(r.stderr):
+        if e.get('event') == 'entry':
+            got[e['probe']].append(e['args'])
+    want = {
+        'usdt:fixture:item': [{'id': 1000 + i, 'w': i % 5 - 2, 'label': USDT_LABELS[i % 4],
+                               'v': i * i - 7, 'i': i} for i in range(n)],
+        'usdt:fixture:guarded': [{'i': i, 'd': 'step-%d' % i} for i in range(n)],
+        'usdt:fixture:pair': [x for i in range(n) for x in
+                              ({'arg1': 1, 'arg2': (1000 + i) * 3}, {'arg1': 2, 'arg2': -i})],
+        'usdt:fixture:elem': [{'arg1': j, 'arg2': j * j - 7} for j in range(0, 64, 3)],
+    }
+    for key, events in want.items():
+        if got.get(key) != events:
+            fail('%s: got %r, want %r' % (key, got.get(key, [])[:4], events[:4]))
+    print('ok: %s usdt: %s, every argument as the fixture computed it, the guarded code ran'
+          % (arch, ', '.join('%s x%d' % (k, len(v)) for k, v in want.items())))
+
+
+CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns, 'fp': case_fp,
+         'usdt': case_usdt}
 
 
 def main():

@@ -354,6 +354,56 @@ static void test_random_words(void **state)
 	assert_true(ok > 100);
 }
 
+/* usdt:[MODULE:]PROVIDER:NAME: the parts, and what is refused. */
+static void test_usdt(void **state)
+{
+	static const struct {
+		const char *text, *module, *provider, *name;
+		unsigned nargs;
+	} good[] = {
+		{ "usdt:fixture:item", "", "fixture", "item" },
+		{ "usdt:python:function__entry a=$arg1:string", "", "python", "function__entry", 1 },
+		{ "usdt:libstdc++:libstdcxx:throw", "libstdc++", "libstdcxx", "throw" },
+		{ "usdt:/opt/x:y/lib.so:p*:n?[ab]", "/opt/x:y/lib.so", "p*", "n?[ab]" },
+		{ "usdt:*:*", "", "*", "*" },
+	};
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "usdt:", "probe 'usdt:': a USDT probe is usdt:PROVIDER:NAME or usdt:MODULE:"
+			   "PROVIDER:NAME" },
+		{ "usdt:item", "probe 'usdt:item': 'item' is not PROVIDER:NAME (a USDT probe is "
+			       "usdt:PROVIDER:NAME)" },
+		{ "usdt:p:n%return", "probe 'usdt:p:n%return': a USDT probe marks one instruction: "
+				     "it has no %return" },
+		{ "usdt:p:n+8", "probe 'usdt:p:n+8': a USDT probe marks one instruction: it takes "
+				"no +OFFSET" },
+		{ "usdt::n", "probe 'usdt::n': USDT provider '' is not a name (letters, digits, _, "
+			     "globs)" },
+		{ "usdt:p:", "probe 'usdt:p:': USDT probe name '' is not a name (letters, digits, "
+			     "_, globs)" },
+		{ "usdt::p:n", "probe 'usdt::p:n': empty module name before ':'" },
+		{ "usdt:p:n $retval", "probe 'usdt:p:n $retval': $retval needs a %return probe" },
+	};
+	struct up_spec spec;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		print_message("  '%s'\n", good[i].text);
+		assert_int_equal(up_spec_parse(good[i].text, &spec, err, sizeof(err)), 0);
+		assert_int_equal(spec.kind, UP_SPEC_USDT);
+		assert_string_equal(spec.module, good[i].module);
+		assert_string_equal(spec.usdt_provider, good[i].provider);
+		assert_string_equal(spec.usdt_name, good[i].name);
+		assert_int_equal(spec.nargs, good[i].nargs);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("  '%s'\n", bad[i].text);
+		assert_int_equal(up_spec_parse(bad[i].text, &spec, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_short_err),  cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_type_parse), cmocka_unit_test(test_key),
 		cmocka_unit_test(test_key_round_trip), cmocka_unit_test(test_random_words),
+		cmocka_unit_test(test_usdt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
