@@ -82,6 +82,59 @@ struct up_arg {
 	struct up_type type;
 };
 
+/*
+ * A predicate ('PROBE ARGS... if EXPR'), parsed by the cli into a small
+ * tree of nodes in one fixed block (nothing to allocate or free), its
+ * argument names bound to the probe's argument indexes when the probe is
+ * placed, and evaluated by the core after each hit's fetch.
+ */
+#define UP_PRED_MAX_NODES 32
+#define UP_PRED_POOL 256	/* bytes for the names and string literals it holds */
+
+enum up_pred_op {
+	UP_PRED_OR = 1,		/* left || right */
+	UP_PRED_AND,		/* left && right */
+	UP_PRED_NOT,		/* !left */
+	UP_PRED_CMP,		/* a CMP b */
+};
+
+enum up_pred_cmp { UP_CMP_EQ = 1, UP_CMP_NE, UP_CMP_LT, UP_CMP_LE, UP_CMP_GT, UP_CMP_GE };
+
+enum up_pred_term_kind {
+	UP_TERM_NAME = 1,	/* an argument by name (pool + str), before binding */
+	UP_TERM_ARG,		/* argument index arg of the probe, after binding */
+	UP_TERM_RETVAL,		/* $retval (return probes) */
+	UP_TERM_TID,
+	UP_TERM_PID,
+	UP_TERM_COMM,		/* $comm: a string */
+	UP_TERM_INT,		/* a literal: value */
+	UP_TERM_STR,		/* a literal string: pool + str */
+};
+
+struct up_pred_term {
+	uint8_t kind;		/* enum up_pred_term_kind */
+	uint8_t arg;		/* UP_TERM_ARG */
+	uint16_t str;		/* UP_TERM_NAME, UP_TERM_STR: offset in the pool */
+	uint16_t pos;		/* where it starts in the expression (from 1), for messages */
+	int64_t value;		/* UP_TERM_INT */
+};
+
+struct up_pred_node {
+	uint8_t op;		/* enum up_pred_op */
+	uint8_t cmp;		/* UP_PRED_CMP: enum up_pred_cmp */
+	uint8_t left, right;	/* children (node indexes) of OR, AND, NOT */
+	struct up_pred_term a, b;	/* UP_PRED_CMP */
+};
+
+struct up_pred {
+	uint8_t nnodes;		/* 0: no predicate */
+	uint8_t root;
+	uint16_t pool_len;
+	struct up_pred_node nodes[UP_PRED_MAX_NODES];
+	char pool[UP_PRED_POOL];
+	char text[UP_PRED_POOL];	/* the expression as given, for messages */
+};
+
 /* One resolved probe: a function (or address) in one module. */
 struct up_probe {
 	char key[UP_KEY_MAX];		/* canonical: [MODULE-BASENAME:]FUNC[+0xOFF][%return] */
@@ -113,6 +166,7 @@ struct up_probe {
 	 * key. NULL: its own.
 	 */
 	struct up_probe *owner;
+	struct up_pred pred;		/* events it keeps (nnodes 0: all) */
 };
 
 /* Where a probe's hits are counted. */

@@ -7,6 +7,7 @@
  *   [MODULE:]0xADDR [ARG...]
  *   [MODULE:]FILE:LINE [ARG...]
  *   usdt:[MODULE:]PROVIDER:NAME [ARG...]     a USDT (SystemTap SDT) probe
+ *   ... [ARG...] if PREDICATE                 keep only the events PREDICATE holds for
  *   ARG = [NAME=]EXPR[:TYPE]
  *   EXPR = DWARF-var ("n", "req->len", "a.b") | $argN | $retval | %REG | $comm | $tid
  */
@@ -58,6 +59,7 @@ struct up_spec {
 	struct up_spec_arg args[UP_MAX_ARGS];
 	char usdt_provider[UP_NAME_MAX];	/* UP_SPEC_USDT: provider name or glob */
 	char usdt_name[UP_NAME_MAX];		/* UP_SPEC_USDT: probe name or glob */
+	struct up_pred pred;			/* 'if EXPR' (nnodes 0: none), names unbound */
 };
 
 /*
@@ -65,6 +67,17 @@ struct up_spec {
  * wrong ("probe 'fib+x': offset 'x' is not a number").
  */
 int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen);
+
+/*
+ * Parse a predicate EXPR (what follows "if" in a PROBE word): comparisons
+ * (== != < <= > >=) of argument names, $retval, $tid, $pid, $comm, $argN
+ * (the argument named argN) and integer or "string" literals, joined by
+ * && || ! and parentheses; a value alone means "!= 0". is_return allows
+ * $retval. 0, or -EINVAL with err naming the position ("at 7 ('>> 4'):
+ * ...").
+ */
+int up_pred_parse(const char *text, bool is_return, struct up_pred *out, char *err,
+		  size_t errlen);
 
 /* Parse a TYPE ("s32", "x64", "string", "ptr"). 0 or -EINVAL. */
 int up_type_parse(const char *text, struct up_type *type);

@@ -55,6 +55,8 @@ static const char usage_text[] =
 	"       | usdt:[MODULE:]PROVIDER:NAME [ARG...]  (a USDT probe; $argN: its arguments)\n"
 	"ARG:   [NAME=]EXPR[:TYPE]  EXPR: var, var->field, $argN, $retval, %REG, $comm, $tid\n"
 	"       TYPE: s8..s64 u8..u64 x8..x64 string ptr\n"
+	"PROBE ... if EXPR: only the events EXPR keeps: == != < <= > >= on argument names,\n"
+	"       $retval $tid $pid $comm, numbers and \"strings\"; && || ! ( )\n"
 	"\n"
 	"  -p, --pid PID          attach to a running process (all its threads)\n"
 	"  -f, --follow           also trace forked children (until they exec)\n"
@@ -502,7 +504,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret = 1, status = 0, rc;
 	enum up_core_end end = UP_END_ERROR;
-	bool spawned, detached = false;
+	bool spawned, detached = false, usage = false;
 
 	parse_options(argc, argv, &o);
 	spawned = o.command != NULL;
@@ -576,6 +578,8 @@ int main(int argc, char **argv)
 		rc = up_core_add_spec(core, &specs[i], err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
+			/* -EDOM: a predicate that does not fit its probe is a usage error too */
+			usage = rc == -EDOM;
 			goto fail_core;
 		}
 	}
@@ -636,7 +640,7 @@ fail_core:
 	if (!spawned && up_core_detach(core) == 0)
 		detached = true;
 	up_core_destroy(core);
-	ret = 1;
+	ret = usage ? EXIT_USAGE : 1;
 fail_target:
 	if (out)
 		up_output_close(out);

@@ -471,6 +471,18 @@ static int parse_place_word(struct parse *ps, struct up_spec *spec, const char *
 	return parse_place(ps, spec, s, n);
 }
 
+/* 'if EXPR': the rest of the word is the predicate. */
+static int parse_predicate(struct parse *ps, struct up_spec *spec, const char *expr)
+{
+	char why[512];
+
+	while (is_space(*expr))
+		expr++;
+	if (up_pred_parse(expr, spec->is_return, &spec->pred, why, sizeof(why)))
+		return fail(ps, "%s", why);
+	return 0;
+}
+
 int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen)
 {
 	struct parse ps = { .text = text ? text : "", .err = err, .errlen = errlen };
@@ -504,6 +516,8 @@ int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errl
 		w = p;
 		while (*p && !is_space(*p))
 			p++;
+		if (p - w == 2 && !memcmp(w, "if", 2))
+			return parse_predicate(&ps, spec, p);
 		if (spec->nargs == UP_MAX_ARGS)
 			return fail(&ps, "too many arguments (at most %d)", UP_MAX_ARGS);
 		a = &spec->args[spec->nargs];

@@ -213,6 +213,12 @@ int resolve_arg(struct up_core *c, const struct up_spec *spec, const struct up_s
 struct up_probe *resolve_revive(struct up_core *c, const char *key);
 int resolve_reserve(struct up_core *c);
 
+/* predicate.c */
+/* The spec's predicate, its names bound to p's arguments: 0, or -EDOM (reported). */
+int pred_bind(struct up_core *c, const struct up_pred *given, struct up_probe *p);
+/* Does the predicate keep this event (fetched)? comm: the thread's name. */
+bool pred_keep(const struct up_probe *p, const struct up_event *ev, const char *comm);
+
 /* usdt.c */
 int resolve_usdt(struct up_core *c, struct pending_spec *ps, bool final);
 /* -f: a followed child has the parent's raised semaphores too. */

@@ -85,19 +85,24 @@ static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_
 {
 	struct up_event ev;
 
+	/* --count fetches nothing, unless a predicate needs the values */
+	if (!c->cfg.count_only || p->pred.nnodes) {
+		ev.ts_ns = now;
+		ev.pid = th->pid;
+		ev.tid = th->tid;
+		ev.probe = p;
+		ev.is_return = false;
+		ev.retval = 0;
+		ev.duration_ns = 0;
+		fetch_event_args(c, th, regs, p, &ev);
+		if (!pred_keep(p, &ev, th->comm))
+			return;
+	}
 	up_probe_counter(p)->hits++;
 	if (c->cfg.count_only) {
 		core_emit(c, NULL);
 		return;
 	}
-	ev.ts_ns = now;
-	ev.pid = th->pid;
-	ev.tid = th->tid;
-	ev.probe = p;
-	ev.is_return = false;
-	ev.retval = 0;
-	ev.duration_ns = 0;
-	fetch_event_args(c, th, regs, p, &ev);
 	ev.nframes = 0;
 	if (c->cfg.stack)
 		capture_stack(c, th, regs, p, &ev);

@@ -244,6 +244,9 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		int n = up_sym_params(c->sym, addr, p->args, UP_MAX_ARGS);
 		p->nargs = n > 0 ? (unsigned)n : 0;
 	}
+	err = pred_bind(c, &spec->pred, p);
+	if (err)
+		goto fail;
 	old = revive(c, p->key);
 	if (old) {
 		uint64_t hits = old->hits;

@@ -25,6 +25,17 @@ static void drop_stale(struct up_thread *th, uint64_t live_sp)
 		th->depth--;
 }
 
+/* Are the return probes' values wanted: events, or under --count a predicate? */
+static bool needs_values(struct up_core *c, const struct up_point *pt)
+{
+	if (!c->cfg.count_only)
+		return true;
+	for (unsigned i = 0; i < pt->nprobes; i++)
+		if (pt->probes[i]->is_return && pt->probes[i]->pred.nnodes)
+			return true;
+	return false;
+}
+
 int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, struct up_regs *regs,
 	       uint64_t now)
 {
@@ -42,14 +53,14 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 	err = c->arch->return_address_get(regs, &c->mem, &ret);
 	if (err)
 		return err;
-	if (pt->captures && !c->cfg.count_only && !th->entry_values) {
+	if (pt->captures && needs_values(c, pt) && !th->entry_values) {
 		th->entry_values = calloc(INSTANCE_STACK_MAX, sizeof(*th->entry_values));
 		if (!th->entry_values)
 			return -ENOMEM;
 	}
 	if (th->entry_values) {
 		th->entry_values[th->depth].ok = 0;
-		if (pt->captures && !c->cfg.count_only)
+		if (pt->captures && needs_values(c, pt))
 			fetch_entry_values(c, th, regs, pt, &th->entry_values[th->depth]);
 	}
 	err = c->arch->return_address_set(regs, &c->mem, c->trampoline);
@@ -73,6 +84,21 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 
 		if (!p->is_return)
 			continue;
+		/* --count fetches nothing, unless a predicate needs the values */
+		if (!c->cfg.count_only || p->pred.nnodes) {
+			ev.ts_ns = now;
+			ev.pid = th->pid;
+			ev.tid = th->tid;
+			ev.probe = p;
+			ev.is_return = true;
+			ev.duration_ns = dur;
+			fetch_return_event(c, th, regs, pt, p,
+					   th->entry_values ? &th->entry_values[in - th->stack]
+							    : NULL,
+					   &ev);
+			if (!pred_keep(p, &ev, th->comm))
+				continue;
+		}
 		p->hits++;
 		if (c->cfg.want_durations)
 			up_hist_add(p, dur);
@@ -80,14 +106,6 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 			core_emit(c, NULL);
 			continue;
 		}
-		ev.ts_ns = now;
-		ev.pid = th->pid;
-		ev.tid = th->tid;
-		ev.probe = p;
-		ev.is_return = true;
-		ev.duration_ns = dur;
-		fetch_return_event(c, th, regs, pt, p,
-				   th->entry_values ? &th->entry_values[in - th->stack] : NULL, &ev);
 		ev.nframes = 0;
 		if (c->cfg.stack)
 			ev.frames[ev.nframes++] = in->orig_ret;

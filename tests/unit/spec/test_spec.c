@@ -404,6 +404,64 @@ static void test_usdt(void **state)
 	}
 }
 
+/* Predicates: precedence, binding of literals, and random input that must never overrun. */
+static void test_predicate(void **state)
+{
+	struct up_spec spec;
+	const struct up_pred *pr = &spec.pred;
+	const struct up_pred_node *root, *right;
+	char err[1024], text[96];
+	unsigned seed = 12345;
+
+	assert_int_equal(up_spec_parse("f a b c if a || b && !(c == -3)", &spec, err, sizeof(err)),
+			 0);
+	assert_int_equal(spec.nargs, 3);
+	root = &pr->nodes[pr->root];
+	assert_int_equal(root->op, UP_PRED_OR);
+	right = &pr->nodes[root->right];
+	assert_int_equal(right->op, UP_PRED_AND);
+	assert_int_equal(pr->nodes[right->right].op, UP_PRED_NOT);
+	assert_int_equal(pr->nodes[pr->nodes[right->right].left].op, UP_PRED_CMP);
+	assert_int_equal(pr->nodes[pr->nodes[right->right].left].b.kind, UP_TERM_INT);
+	assert_int_equal(pr->nodes[pr->nodes[right->right].left].b.value, -3);
+	assert_int_equal(pr->nodes[root->left].a.kind, UP_TERM_NAME);
+	assert_string_equal(pr->pool + pr->nodes[root->left].a.str, "a");
+
+	assert_int_equal(up_spec_parse("f%return if $retval >= 0x10 && $comm == \"a\\\"b\"", &spec,
+				       err, sizeof(err)),
+			 0);
+	root = &pr->nodes[pr->root];
+	assert_int_equal(pr->nodes[root->left].a.kind, UP_TERM_RETVAL);
+	assert_int_equal(pr->nodes[root->left].b.value, 16);
+	assert_int_equal(pr->nodes[root->right].cmp, UP_CMP_EQ);
+	assert_string_equal(pr->pool + pr->nodes[root->right].b.str, "a\"b");
+
+	/* more than UP_PRED_MAX_NODES comparisons: refused, not cut */
+	char longp[512] = "f if x==1";
+	for (int i = 0; i < UP_PRED_MAX_NODES; i++)
+		strcat(longp, "&&x==1");
+	assert_int_equal(up_spec_parse(longp, &spec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too long"));
+
+	for (int round = 0; round < 20000; round++) {
+		static const char alphabet[] = "ab$()!&|=<>\" -0x19retvalcomm";
+		size_t n = 4 + (seed = seed * 1103515245 + 12345) % 60;
+
+		memcpy(text, "f if ", 5);
+		for (size_t i = 5; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			text[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		text[n] = '\0';
+		if (up_spec_parse(text, &spec, err, sizeof(err)) == 0) {
+			assert_true(pr->nnodes > 0 && pr->nnodes <= UP_PRED_MAX_NODES);
+			assert_true(pr->root < pr->nnodes);
+		} else {
+			assert_non_null(strstr(err, "predicate"));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_type_parse), cmocka_unit_test(test_key),
 		cmocka_unit_test(test_key_round_trip), cmocka_unit_test(test_random_words),
 		cmocka_unit_test(test_usdt),
+		cmocka_unit_test(test_predicate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
