@@ -32,6 +32,7 @@ struct up_core_config {
 	uint64_t max_events;	/* 0: no limit; else detach after this many events */
 	bool count_only;	/* --count: count hits, fetch nothing */
 	bool want_durations;	/* --hist */
+	const char *hist_arg;	/* --hist=ARG: an argument's name or "$retval" (NULL: none) */
 	bool stack;		/* --stack */
 	bool spawned;		/* the target was started by us at its first instruction */
 	bool follow;		/* -f: trace forked children too (until they exec) */

@@ -17,7 +17,7 @@ struct up_symtab;
 enum up_output_flags {
 	UP_OUT_JSON = 1 << 0,	/* JSON Lines instead of text */
 	UP_OUT_COUNT = 1 << 1,	/* no events; hits per probe at the end */
-	UP_OUT_HIST = 1 << 2,	/* log2 histogram of durations per return probe at the end */
+	UP_OUT_HIST = 1 << 2,	/* log2 histograms at the end (durations, or --hist=ARG values); no events */
 	UP_OUT_STACK = 1 << 3,	/* frames with each event */
 };
 
@@ -27,7 +27,7 @@ struct up_output;
 int up_output_open(struct up_output **out, FILE *f, unsigned flags, uint64_t start_ns);
 /* Symbols for --stack frames (may be NULL). */
 void up_output_set_symtab(struct up_output *o, struct up_symtab *s);
-/* One event (does nothing with UP_OUT_COUNT). */
+/* One event (does nothing with UP_OUT_COUNT or UP_OUT_HIST). */
 void up_output_event(struct up_output *o, const struct up_event *ev);
 /* The summary for --count / --hist over all probes. */
 void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsigned n);
@@ -43,6 +43,16 @@ static inline void up_hist_add(struct up_probe *p, uint64_t ns)
 		b++;
 	}
 	p->hist[b]++;
+}
+
+/* The --hist=ARG bucket of a value: 0 negative, 1 zero, b >= 2 for [2^(b-2), 2^(b-1)). */
+static inline unsigned up_vhist_bucket(uint64_t v, bool is_signed)
+{
+	if (is_signed && (int64_t)v < 0)
+		return 0;
+	if (v == 0)
+		return 1;
+	return 2 + (63 - (unsigned)__builtin_clzll(v));
 }
 
 #endif

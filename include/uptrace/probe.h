@@ -23,6 +23,15 @@
 #define UP_STR_MAX 64		/* bytes of a string argument shown */
 #define UP_STACK_MAX 16		/* frames with --stack */
 #define UP_HIST_BUCKETS 64
+/* --hist=ARG: bucket 0 negative values, 1 zero, b >= 2 [2^(b-2), 2^(b-1)) */
+#define UP_VHIST_BUCKETS 66
+
+/* What a probe's --hist=ARG histogram counts (up_probe.hist_value). */
+enum {
+	UP_HIST_NONE = 0,	/* nothing (--hist alone: durations of return probes) */
+	UP_HIST_RETVAL,		/* $retval */
+	UP_HIST_ARG0,		/* + i: argument i */
+};
 
 enum up_fetch_base {
 	UP_FETCH_REG = 1,	/* reg: an up_regs index */
@@ -167,6 +176,9 @@ struct up_probe {
 	 */
 	struct up_probe *owner;
 	struct up_pred pred;		/* events it keeps (nnodes 0: all) */
+	uint8_t hist_value;		/* --hist=ARG: UP_HIST_RETVAL, UP_HIST_ARG0 + i, or NONE */
+	bool hist_signed;		/* its values are signed (negatives in bucket 0) */
+	uint64_t vhist[UP_VHIST_BUCKETS];	/* --hist=ARG: log2 buckets of its values */
 };
 
 /* Where a probe's hits are counted. */

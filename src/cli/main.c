@@ -36,6 +36,7 @@ struct options {
 	char **command;		/* after "--" */
 	bool follow, count, hist, json, list, stack, qemu, verbose;
 	const char *output;
+	const char *hist_arg;	/* --hist=ARG */
 	const char *remote;
 	const char *sysroot;
 	uint64_t max_events;
@@ -61,7 +62,9 @@ static const char usage_text[] =
 	"  -p, --pid PID          attach to a running process (all its threads)\n"
 	"  -f, --follow           also trace forked children (until they exec)\n"
 	"  -c, --count            count hits per probe; print the counts at the end\n"
-	"      --hist             log2 histogram of durations per return probe\n"
+	"      --hist             log2 histogram of durations per return probe (no events)\n"
+	"      --hist=ARG         log2 histogram of ARG's values per probe (an argument's\n"
+	"                         name or $retval; no events)\n"
 	"      --json             JSON Lines output\n"
 	"  -o, --output FILE      write events and summary to FILE (default: stderr)\n"
 	"  -n, --max-events N     detach after N events\n"
@@ -124,7 +127,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "count", no_argument, NULL, 'c' },
-		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "hist", optional_argument, NULL, OPT_HIST },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
 		{ "max-events", required_argument, NULL, 'n' },
@@ -166,6 +169,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_HIST:
 			o->hist = true;
+			o->hist_arg = NULL;
+			if (optarg) {
+				if (!*optarg)
+					usage_error("--hist=: name an argument (--hist=size) or $retval");
+				o->hist_arg = optarg;
+			}
 			break;
 		case OPT_JSON:
 			o->json = true;
@@ -562,15 +571,15 @@ int main(int argc, char **argv)
 		.on_event = on_event,
 		.ctx = out,
 		.max_events = o.max_events,
-		.count_only = o.count && !o.hist,
-		.want_durations = o.hist,
+		/* --hist prints no events either: it fetches only what its histogram needs */
+		.count_only = o.count || o.hist,
+		.want_durations = o.hist && !o.hist_arg,
+		.hist_arg = o.hist_arg,
 		.stack = o.stack,
 		.spawned = spawned || o.remote,
 		.follow = o.follow,
 		.verbose = o.verbose,
 	};
-	if (o.count && o.hist)
-		cfg.count_only = false;
 	rc = up_core_create(&core, &cfg);
 	if (rc)
 		goto fail_target;

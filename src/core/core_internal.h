@@ -219,6 +219,12 @@ int pred_bind(struct up_core *c, const struct up_pred *given, struct up_probe *p
 /* Does the predicate keep this event (fetched)? comm: the thread's name. */
 bool pred_keep(const struct up_probe *p, const struct up_event *ev, const char *comm);
 
+/* hist.c */
+/* --hist=ARG: which of p's values it counts. 0, or -EDOM (reported) if p has none such. */
+int hist_bind(struct up_core *c, struct up_probe *p);
+/* Add the event's value to the histogram of the probe p counts in. */
+void hist_record(struct up_probe *p, const struct up_event *ev);
+
 /* usdt.c */
 int resolve_usdt(struct up_core *c, struct pending_spec *ps, bool final);
 /* -f: a followed child has the parent's raised semaphores too. */

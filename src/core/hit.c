@@ -85,8 +85,8 @@ static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_
 {
 	struct up_event ev;
 
-	/* --count fetches nothing, unless a predicate needs the values */
-	if (!c->cfg.count_only || p->pred.nnodes) {
+	/* --count fetches nothing, unless a predicate or --hist=ARG needs the values */
+	if (!c->cfg.count_only || p->pred.nnodes || p->hist_value) {
 		ev.ts_ns = now;
 		ev.pid = th->pid;
 		ev.tid = th->tid;
@@ -97,6 +97,8 @@ static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_
 		fetch_event_args(c, th, regs, p, &ev);
 		if (!pred_keep(p, &ev, th->comm))
 			return;
+		if (p->hist_value)
+			hist_record(p, &ev);
 	}
 	up_probe_counter(p)->hits++;
 	if (c->cfg.count_only) {

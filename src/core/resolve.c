@@ -245,16 +245,20 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		p->nargs = n > 0 ? (unsigned)n : 0;
 	}
 	err = pred_bind(c, &spec->pred, p);
+	if (!err)
+		err = hist_bind(c, p);
 	if (err)
 		goto fail;
 	old = revive(c, p->key);
 	if (old) {
 		uint64_t hits = old->hits;
-		uint64_t hist[UP_HIST_BUCKETS];
+		uint64_t hist[UP_HIST_BUCKETS], vhist[UP_VHIST_BUCKETS];
 		memcpy(hist, old->hist, sizeof(hist));
+		memcpy(vhist, old->vhist, sizeof(vhist));
 		*old = *p;
 		old->hits = hits;
 		memcpy(old->hist, hist, sizeof(hist));
+		memcpy(old->vhist, vhist, sizeof(vhist));
 		free(p);
 		err = point_add_probe(c, addr, old, false);
 		if (err)

@@ -84,8 +84,8 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 
 		if (!p->is_return)
 			continue;
-		/* --count fetches nothing, unless a predicate needs the values */
-		if (!c->cfg.count_only || p->pred.nnodes) {
+		/* --count fetches nothing, unless a predicate or --hist=ARG needs the values */
+		if (!c->cfg.count_only || p->pred.nnodes || p->hist_value) {
 			ev.ts_ns = now;
 			ev.pid = th->pid;
 			ev.tid = th->tid;
@@ -98,6 +98,8 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 					   &ev);
 			if (!pred_keep(p, &ev, th->comm))
 				continue;
+			if (p->hist_value)
+				hist_record(p, &ev);
 		}
 		p->hits++;
 		if (c->cfg.want_durations)

@@ -206,7 +206,7 @@ static struct up_probe *site_probe(struct up_core *c, const struct up_spec *spec
 	snprintf(p->func, sizeof(p->func), "%s", f->func);
 	snprintf(p->module, sizeof(p->module), "%s", f->module);
 	p->addr = f->addr;
-	if (site_args(c, spec, f, p) || pred_bind(c, &spec->pred, p)) {
+	if (site_args(c, spec, f, p) || pred_bind(c, &spec->pred, p) || hist_bind(c, p)) {
 		free(p);
 		return NULL;
 	}
@@ -250,12 +250,14 @@ static int place_site(struct up_core *c, struct up_probe *p, const struct usdt_f
 	int err;
 
 	if (old) {
-		uint64_t hits = old->hits, hist[UP_HIST_BUCKETS];
+		uint64_t hits = old->hits, hist[UP_HIST_BUCKETS], vhist[UP_VHIST_BUCKETS];
 
 		memcpy(hist, old->hist, sizeof(hist));
+		memcpy(vhist, old->vhist, sizeof(vhist));
 		*old = *p;
 		old->hits = hits;
 		memcpy(old->hist, hist, sizeof(hist));
+		memcpy(old->vhist, vhist, sizeof(vhist));
 		free(p);
 		p = old;
 		err = point_add_probe(c, p->addr, p, false);

@@ -88,7 +88,7 @@ void up_output_event(struct up_output *o, const struct up_event *ev)
 {
 	struct up_wbuf w;
 
-	if (!o || !ev || !ev->probe || (o->flags & UP_OUT_COUNT))
+	if (!o || !ev || !ev->probe || (o->flags & (UP_OUT_COUNT | UP_OUT_HIST)))
 		return;
 	w = up_output_reserve(o, UP_OUT_EVENT_MAX);
 	if (o->flags & UP_OUT_JSON)

@@ -20,6 +20,14 @@
  * JSON, in probe order, one line:
  *   {"counts":{"fib":1973,"libc.so.6:malloc":1050},
  *    "hist":{"fib%return":[{"lo_ns":1024,"hi_ns":2048,"count":12}]}}
+ *
+ * --hist=ARG histograms of values, bpftrace's hist() layout: (..., 0) for
+ * negative values, [0], [1], then [2, 4) ... in binary units (4K is 4096);
+ * in JSON {"lo":4096,"hi":8192,"count":N} with exact bounds (lo of the
+ * negative bucket: -2^63).
+ *
+ *   @libc.so.6:malloc (size):
+ *   [4K, 8K)            12 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
  */
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +179,136 @@ static void hist_text(struct up_output *o, const struct up_probe *p)
 	}
 }
 
+/* 2^k in binary units: "1", "512", "1K", "4M", ... "8E". */
+static void power_value_label(struct up_wbuf *w, unsigned k)
+{
+	static const char units[] = " KMGTPE";
+	unsigned u = k / 10 < 6 ? k / 10 : 6;
+
+	up_wb_u64(w, UINT64_C(1) << (k - 10 * u));
+	if (u)
+		up_wb_putc(w, units[u]);
+}
+
+/* The label of a --hist=ARG bucket: "(..., 0)", "[0]", "[1]", "[2, 4)", "[4K, 8K)", "[8E, 16E)". */
+static size_t value_bucket_label(unsigned b, char *buf, size_t len)
+{
+	struct up_wbuf w = { buf, buf + len - 1 };
+
+	if (b == 0) {
+		up_wb_puts(&w, "(..., 0)");
+	} else if (b == 1) {
+		up_wb_puts(&w, "[0]");
+	} else if (b == 2) {
+		up_wb_puts(&w, "[1]");
+	} else {
+		up_wb_putc(&w, '[');
+		power_value_label(&w, b - 2);
+		up_wb_puts(&w, ", ");
+		if (b - 1 < 64)
+			power_value_label(&w, b - 1);
+		else
+			up_wb_puts(&w, "16E");
+		up_wb_putc(&w, ')');
+	}
+	*w.pos = '\0';
+	return w.pos - buf;
+}
+
+/* The name of what a --hist=ARG histogram counts. */
+static const char *hist_value_name(const struct up_probe *p)
+{
+	unsigned i = p->hist_value - UP_HIST_ARG0;
+
+	if (p->hist_value == UP_HIST_RETVAL)
+		return "$retval";
+	return i < p->nargs ? p->args[i].name : "?";
+}
+
+static void value_hist_text(struct up_output *o, const struct up_probe *p)
+{
+	int lo = -1, hi = -1;
+	uint64_t max = 0;
+	size_t width = LABEL_MIN;
+	char label[48];
+	struct up_wbuf w;
+
+	for (unsigned b = 0; b < UP_VHIST_BUCKETS; b++) {
+		if (!p->vhist[b])
+			continue;
+		if (lo < 0)
+			lo = b;
+		hi = b;
+		if (p->vhist[b] > max)
+			max = p->vhist[b];
+	}
+	w = line_begin(o);
+	up_wb_putc(&w, '@');
+	up_wb_puts(&w, p->key);
+	up_wb_puts(&w, " (");
+	up_wb_puts(&w, hist_value_name(p));
+	up_wb_puts(&w, lo < 0 ? "): no values\n" : "):\n");
+	up_output_commit(o, &w);
+	for (int b = lo; lo >= 0 && b <= hi; b++) {
+		size_t l = value_bucket_label(b, label, sizeof(label));
+
+		if (l + 1 > width)
+			width = l + 1;
+	}
+	for (int b = lo; lo >= 0 && b <= hi; b++) {
+		size_t l = value_bucket_label(b, label, sizeof(label));
+		unsigned bar = p->vhist[b] * BAR_WIDTH / max;
+
+		w = line_begin(o);
+		up_wb_put(&w, label, l);
+		up_wb_spaces(&w, width - l);
+		up_wb_u64_width(&w, p->vhist[b], 8);
+		up_wb_puts(&w, " |");
+		for (unsigned i = 0; i < BAR_WIDTH; i++)
+			up_wb_putc(&w, i < bar ? '@' : ' ');
+		up_wb_puts(&w, "|\n");
+		up_output_commit(o, &w);
+	}
+}
+
+/* One --hist=ARG histogram as a JSON array of its non-empty buckets. */
+static void value_hist_json(struct up_output *o, const struct up_probe *p)
+{
+	bool first = true;
+	struct up_wbuf w;
+
+	for (unsigned b = 0; b < UP_VHIST_BUCKETS; b++) {
+		if (!p->vhist[b])
+			continue;
+		w = line_begin(o);
+		if (!first)
+			up_wb_putc(&w, ',');
+		first = false;
+		up_wb_puts(&w, "{\"lo\":");
+		if (b == 0)
+			up_wb_puts(&w, "-9223372036854775808");
+		else
+			up_wb_u64(&w, b == 1 ? 0 : UINT64_C(1) << (b - 2));
+		up_wb_puts(&w, ",\"hi\":");
+		if (b <= 1)
+			up_wb_u64(&w, b);
+		else if (b - 1 < 64)
+			up_wb_u64(&w, UINT64_C(1) << (b - 1));
+		else
+			up_wb_puts(&w, "18446744073709551616");
+		up_wb_puts(&w, ",\"count\":");
+		up_wb_u64(&w, p->vhist[b]);
+		up_wb_putc(&w, '}');
+		up_output_commit(o, &w);
+	}
+}
+
+/* Does the probe have a histogram: its --hist=ARG values, or a return probe's durations. */
+static bool has_hist(const struct up_probe *p)
+{
+	return p->hist_value || p->is_return;
+}
+
 static void counts_json(struct up_output *o, struct up_probe *const *probes, unsigned n)
 {
 	struct up_wbuf w = line_begin(o);
@@ -202,7 +340,7 @@ static void hist_json(struct up_output *o, struct up_probe *const *probes, unsig
 		const struct up_probe *p = probes[i];
 		bool first_bucket = true;
 
-		if (!p->is_return)
+		if (!has_hist(p))
 			continue;
 		w = line_begin(o);
 		if (!first)
@@ -211,7 +349,9 @@ static void hist_json(struct up_output *o, struct up_probe *const *probes, unsig
 		up_wb_json_string(&w, p->key, strnlen(p->key, UP_KEY_MAX));
 		up_wb_puts(&w, ":[");
 		up_output_commit(o, &w);
-		for (unsigned b = 0; b < UP_HIST_BUCKETS; b++) {
+		if (p->hist_value)
+			value_hist_json(o, p);
+		for (unsigned b = 0; !p->hist_value && b < UP_HIST_BUCKETS; b++) {
 			if (!p->hist[b])
 				continue;
 			w = line_begin(o);
@@ -279,7 +419,7 @@ void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsi
 		bool first = !count;
 
 		for (unsigned i = 0; i < n; i++) {
-			if (!probes[i]->is_return)
+			if (!has_hist(probes[i]))
 				continue;
 			if (!first) {
 				w = line_begin(o);
@@ -287,7 +427,10 @@ void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsi
 				up_output_commit(o, &w);
 			}
 			first = false;
-			hist_text(o, probes[i]);
+			if (probes[i]->hist_value)
+				value_hist_text(o, probes[i]);
+			else
+				hist_text(o, probes[i]);
 		}
 	}
 	up_output_flush(o);

@@ -744,6 +744,55 @@ static void test_summary_hist(void **state)
 	probes_free(&ps);
 }
 
+/* --hist=ARG: value buckets with bpftrace's labels; exact bounds in JSON; an empty one. */
+static void test_summary_value_hist(void **state)
+{
+	struct probes ps = { .n = 2 };
+	uint64_t values[] = { (uint64_t)-5, (uint64_t)INT64_MIN, 0, 1, 1, 3, 4096, 8191, UINT64_MAX };
+	char *s;
+
+	ps.p[0] = probe_new("libc.so.6:malloc", "malloc", false);
+	ps.p[0]->nargs = 1;
+	snprintf(ps.p[0]->args[0].name, sizeof(ps.p[0]->args[0].name), "size");
+	ps.p[0]->hist_value = UP_HIST_ARG0;
+	ps.p[0]->hist_signed = true;
+	for (unsigned i = 0; i < sizeof(values) / sizeof(values[0]) - 1; i++)
+		ps.p[0]->vhist[up_vhist_bucket(values[i], true)]++;
+	ps.p[0]->vhist[up_vhist_bucket(UINT64_MAX, false)]++;
+	ps.p[1] = probe_new("f%return", "f", true);
+	ps.p[1]->hist_value = UP_HIST_RETVAL;
+
+	assert_int_equal(up_vhist_bucket(2, false), 3);
+	assert_int_equal(up_vhist_bucket(3, false), 3);
+	assert_int_equal(up_vhist_bucket(4, false), 4);
+	assert_int_equal(up_vhist_bucket((uint64_t)-1, true), 0);
+	assert_int_equal(up_vhist_bucket((uint64_t)-1, false), 65);
+
+	s = summary_text(UP_OUT_HIST | UP_OUT_JSON, &ps);
+	assert_string_equal(s, "{\"hist\":{\"libc.so.6:malloc\":["
+			       "{\"lo\":-9223372036854775808,\"hi\":0,\"count\":2},"
+			       "{\"lo\":0,\"hi\":1,\"count\":1},"
+			       "{\"lo\":1,\"hi\":2,\"count\":2},"
+			       "{\"lo\":2,\"hi\":4,\"count\":1},"
+			       "{\"lo\":4096,\"hi\":8192,\"count\":2},"
+			       "{\"lo\":9223372036854775808,\"hi\":18446744073709551616,"
+			       "\"count\":1}],\"f%return\":[]}}\n");
+	check_python(s, "sum(b[\"count\"] for b in L[0][\"hist\"][\"libc.so.6:malloc\"]) == 9");
+	free(s);
+
+	s = summary_text(UP_OUT_HIST, &ps);
+	assert_non_null(strstr(s, "@libc.so.6:malloc (size):\n"
+				  "(..., 0)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+				  "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+				  "[1]                    2 |"));
+	assert_non_null(strstr(s, "\n[2, 4)                 1 |"));
+	assert_non_null(strstr(s, "\n[4K, 8K)               2 |"));
+	assert_non_null(strstr(s, "\n[8E, 16E)              1 |"));
+	assert_non_null(strstr(s, "\n\n@f%return ($retval): no values\n"));
+	free(s);
+	probes_free(&ps);
+}
+
 /* ---- buffering ---- */
 
 /* Events stay in the buffer until it fills, a flush, or 200 ms of trace time pass. */
@@ -848,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_hist_add),
 		cmocka_unit_test(test_summary_count),
 		cmocka_unit_test(test_summary_hist),
+		cmocka_unit_test(test_summary_value_hist),
 		cmocka_unit_test(test_buffering),
 		cmocka_unit_test(test_terminal_flush),
 		cmocka_unit_test(test_open_errors),
