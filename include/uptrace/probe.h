@@ -19,7 +19,8 @@
 #define UP_MAX_ARGS 8
 #define UP_FETCH_MAX_OPS 6
 #define UP_NAME_MAX 64
-#define UP_KEY_MAX 192
+#define UP_FUNC_MAX 512		/* a function's name as shown: C++ ones are long */
+#define UP_KEY_MAX (UP_FUNC_MAX + 128)
 #define UP_STR_MAX 64		/* bytes of a string argument shown */
 #define UP_STACK_MAX 16		/* frames with --stack */
 #define UP_HIST_BUCKETS 64
@@ -147,7 +148,7 @@ struct up_pred {
 /* One resolved probe: a function (or address) in one module. */
 struct up_probe {
 	char key[UP_KEY_MAX];		/* canonical: [MODULE-BASENAME:]FUNC[+0xOFF][%return] */
-	char func[UP_NAME_MAX * 2];	/* function name ("" for a bare address) */
+	char func[UP_FUNC_MAX];		/* function name, demangled ("" for a bare address) */
 	char module[4096];		/* path of the module */
 	uint64_t offset;		/* bytes from the function's start */
 	uint64_t addr;			/* run-time address of the probed instruction */

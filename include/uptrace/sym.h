@@ -30,13 +30,19 @@ struct up_module_info {
 };
 
 struct up_func_match {
-	char func[UP_NAME_MAX * 2];
+	char func[UP_FUNC_MAX];	/* demangled unless up_sym_set_demangle(s, false) */
 	char module[4096];	/* module path */
 	uint64_t addr;		/* run-time address of the function's entry */
 	uint64_t size;
 };
 
 int up_sym_open(struct up_symtab **out, struct up_target *t);
+/*
+ * Names of C++ and Rust functions as shown (up_func_match.func, --stack):
+ * demangled (the default) or as the symbol table spells them. Either way
+ * a pattern matches both spellings.
+ */
+void up_sym_set_demangle(struct up_symtab *s, bool on);
 void up_sym_close(struct up_symtab *s);
 /* Re-read the module list (after a library load). Returns how many modules are new. */
 int up_sym_refresh(struct up_symtab *s);

@@ -34,7 +34,7 @@
 struct options {
 	pid_t pid;
 	char **command;		/* after "--" */
-	bool follow, count, hist, json, list, stack, qemu, verbose;
+	bool follow, count, hist, json, list, stack, qemu, verbose, raw_names;
 	const char *output;
 	const char *hist_arg;	/* --hist=ARG */
 	const char *remote;
@@ -75,6 +75,7 @@ static const char usage_text[] =
 	"      --qemu             run COMMAND under qemu-user for its ELF architecture\n"
 	"      --remote HOST:PORT trace a target behind the GDB remote protocol\n"
 	"      --sysroot DIR      where a foreign target's libraries live\n"
+	"      --no-demangle      show C++ and Rust names as the symbol table spells them\n"
 	"  -v, --verbose          say more\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n";
@@ -122,7 +123,8 @@ static void install_signals(void)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_HIST = 256, OPT_JSON, OPT_TIMEOUT, OPT_STACK, OPT_QEMU, OPT_REMOTE, OPT_SYSROOT };
+	enum { OPT_HIST = 256, OPT_JSON, OPT_TIMEOUT, OPT_STACK, OPT_QEMU, OPT_REMOTE, OPT_SYSROOT,
+	       OPT_NO_DEMANGLE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "follow", no_argument, NULL, 'f' },
@@ -137,6 +139,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "qemu", no_argument, NULL, OPT_QEMU },
 		{ "remote", required_argument, NULL, OPT_REMOTE },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -210,6 +213,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SYSROOT:
 			o->sysroot = optarg;
+			break;
+		case OPT_NO_DEMANGLE:
+			o->raw_names = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -447,17 +453,29 @@ static int list_functions(const struct options *o, struct up_target *t, struct u
 	}
 	if (!strncmp(pattern, "usdt:", 5))
 		return list_usdt(sym, pattern);
+	/* MODULE:PATTERN as a PROBE word splits it (a C++ name's "::" is no separator) */
+	struct up_spec *spec = calloc(1, sizeof(*spec));
+	char func[sizeof(spec->func)];
+	if (spec && up_spec_parse(pattern, spec, NULL, 0) == 0 && spec->kind == UP_SPEC_FUNC &&
+	    !spec->nargs && !spec->has_offset && !spec->is_return) {
+		colon = spec->module[0] ? pattern : NULL;
+		snprintf(module, sizeof(module), "%s", spec->module);
+		snprintf(func, sizeof(func), "%s", spec->func);
+	} else if (colon) {
+		snprintf(module, sizeof(module), "%.*s", (int)(colon - pattern), pattern);
+		snprintf(func, sizeof(func), "%s", colon + 1);
+	}
+	free(spec);
 	if (!colon) {
 		rc = up_sym_list(sym, pattern, print_listed, ctx);
 	} else {
 		static struct up_func_match matches[8192];
 		char ambiguous[256];
-		snprintf(module, sizeof(module), "%.*s", (int)(colon - pattern), pattern);
 		if (up_sym_module(sym, module, NULL)) {
 			fprintf(stderr, "uptrace: no module '%s' is loaded\n", module);
 			return -ENOENT;
 		}
-		rc = up_sym_functions(sym, module, colon + 1, matches, 8192, ambiguous,
+		rc = up_sym_functions(sym, module, func, matches, 8192, ambiguous,
 				      sizeof(ambiguous));
 		for (int i = 0; i < rc; i++)
 			print_listed(ctx, &matches[i]);
@@ -550,6 +568,7 @@ int main(int argc, char **argv)
 		goto fail_target;
 	}
 
+	up_sym_set_demangle(sym, !o.raw_names);
 	if (o.list) {
 		ret = list_functions(&o, t, sym, spawned) ? 1 : 0;
 		goto fail_target;

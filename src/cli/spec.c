@@ -461,13 +461,195 @@ static int parse_usdt_place(struct parse *ps, struct up_spec *spec, const char *
 	return 0;
 }
 
-/* The place part of a PROBE word: a USDT probe or perf probe's forms. */
+/*
+ * C++ (and Rust) names by their demangled spelling: "ns::K::f",
+ * "ns::K::f(int, char)", "twice<int>", "K::g() const", "ns::operator<<".
+ * They hold "::", blanks inside () and <>, and operator characters, so
+ * their rules are their own:
+ *
+ *   - the MODULE separator is the last single ':' (not part of a "::")
+ *     outside () and <>; "\:" is a ':' of the name, never a separator;
+ *   - an offset is a last "+NUMBER" outside () and <>;
+ *   - %return ends the word.
+ */
+
+/* Past the operator characters of "operator<<=", "operator()", "operator[]" at s[i]. */
+static size_t skip_operator(const char *s, size_t i, size_t n)
+{
+	const size_t kw = strlen("operator");
+
+	if (i + kw > n || memcmp(s + i, "operator", kw) ||
+	    (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')))
+		return i;
+	i += kw;
+	if (i + 2 <= n && (!memcmp(s + i, "()", 2) || !memcmp(s + i, "[]", 2)))
+		return i + 2;
+	while (i < n && strchr("<>=!+-*/%^&|~,", s[i]))
+		i++;
+	return i;
+}
+
+static bool looks_cxx(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '(' || s[i] == '<' || s[i] == '\\' ||
+		    (s[i] == ':' && i + 1 < n && s[i + 1] == ':') || skip_operator(s, i, n) != i)
+			return true;
+	return false;
+}
+
+/* Are the () and <> of a C++ name balanced (operators aside)? Else it is no C++ name. */
+static bool balanced(const char *s, size_t n)
+{
+	int depth = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = skip_operator(s, i, n);
+
+		if (j != i) {
+			i = j - 1;
+			continue;
+		}
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '(' || s[i] == '<')
+			depth++;
+		else if ((s[i] == ')' || s[i] == '>') && --depth < 0)
+			return false;
+	}
+	return depth == 0;
+}
+
+/*
+ * Where the place word ends: blanks inside () and <> and the qualifiers
+ * after a parameter list ("() const", "() const &") belong to a C++ name.
+ */
+static const char *place_word_end(const char *w)
+{
+	static const char *const quals[] = { "const", "volatile", "&&", "&" };
+	size_t n = strlen(w), i = 0;
+	int depth = 0;
+
+	while (i < n && !(depth == 0 && is_space(w[i]))) {
+		size_t j = skip_operator(w, i, n);
+
+		if (j != i) {
+			i = j;
+			continue;
+		}
+		if (w[i] == '(' || w[i] == '<')
+			depth++;
+		else if ((w[i] == ')' || w[i] == '>') && depth > 0)
+			depth--;
+		else if (w[i] == '\\' && i + 1 < n)
+			i++;
+		i++;
+	}
+	if (depth || !i || w[i - 1] != ')')
+		return w + (depth ? strcspn(w, " \t\n") : i);
+	for (;;) {
+		size_t k = i, len;
+		bool found = false;
+
+		while (k < n && is_space(w[k]))
+			k++;
+		for (size_t q = 0; q < sizeof(quals) / sizeof(quals[0]) && !found; q++) {
+			len = strlen(quals[q]);
+			found = !strncmp(w + k, quals[q], len) &&
+				(!w[k + len] || is_space(w[k + len]) || w[k + len] == '%');
+		}
+		if (!found || k == i)
+			return w + i;
+		i = k + len;
+		if (w[i] == '%')
+			return w + i + strcspn(w + i, " \t\n");
+	}
+}
+
+static int parse_cxx_place(struct parse *ps, struct up_spec *spec, const char *s, size_t n)
+{
+	size_t rl = strlen(RETURN_SUFFIX), sep = SIZE_MAX, plus = SIZE_MAX, out = 0;
+	int depth = 0;
+
+	if (n >= rl && !memcmp(s + n - rl, RETURN_SUFFIX, rl)) {
+		spec->is_return = true;
+		n -= rl;
+		while (n && is_space(s[n - 1]))
+			n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j = skip_operator(s, i, n);
+
+		if (j != i) {
+			i = j - 1;
+			continue;
+		}
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return fail(ps, "function '%.*s' has a control character", (int)n, s);
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+		} else if (s[i] == '(' || s[i] == '<') {
+			depth++;
+		} else if ((s[i] == ')' || s[i] == '>') && depth > 0) {
+			depth--;
+		} else if (depth == 0 && s[i] == ':' && (i == 0 || s[i - 1] != ':') &&
+			   (i + 1 == n || s[i + 1] != ':')) {
+			sep = i;
+			plus = SIZE_MAX;
+		} else if (depth == 0 && s[i] == '+') {
+			plus = i;
+		} else if (depth == 0 && s[i] == '%') {
+			return fail(ps, "unknown suffix '%.*s' (only %%return)", (int)(n - i), s + i);
+		}
+	}
+	if (depth)
+		return fail(ps, "function '%.*s' has an unbalanced '(' or '<'", (int)n, s);
+	if (sep != SIZE_MAX) {
+		if (!sep)
+			return fail(ps, "empty module name before ':'");
+		if (!copy_field(spec->module, sizeof(spec->module), s, sep))
+			return fail(ps, "module name too long (at most %zu bytes)",
+				    sizeof(spec->module) - 1);
+		s += sep + 1;
+		n -= sep + 1;
+		if (plus != SIZE_MAX)
+			plus -= sep + 1;
+	}
+	if (plus != SIZE_MAX) {
+		uint64_t v;
+
+		if (parse_number(s + plus + 1, n - plus - 1, &v) == 0) {
+			spec->offset = v;
+			spec->has_offset = true;
+			n = plus;
+		}
+	}
+	if (!n)
+		return fail(ps, "empty function name");
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n)
+			i++;
+		if (out + 1 >= sizeof(spec->func))
+			return fail(ps, "function name too long (at most %zu bytes)",
+				    sizeof(spec->func) - 1);
+		spec->func[out++] = s[i];
+	}
+	spec->func[out] = '\0';
+	spec->kind = UP_SPEC_FUNC;
+	if (spec->is_return && spec->has_offset && spec->offset)
+		return fail(ps, "%%return probes a function's return: it takes no offset");
+	return 0;
+}
+
+/* The place part of a PROBE word: a USDT probe, a C++ name, or perf probe's forms. */
 static int parse_place_word(struct parse *ps, struct up_spec *spec, const char *s, size_t n)
 {
 	size_t pl = strlen(USDT_PREFIX);
 
 	if (n >= pl && !memcmp(s, USDT_PREFIX, pl))
 		return parse_usdt_place(ps, spec, s, n);
+	if (looks_cxx(s, n) && balanced(s, n))
+		return parse_cxx_place(ps, spec, s, n);
 	return parse_place(ps, spec, s, n);
 }
 
@@ -501,8 +683,7 @@ int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errl
 		return fail(&ps, "empty");
 
 	w = p;
-	while (*p && !is_space(*p))
-		p++;
+	p = place_word_end(w);
 	if (parse_place_word(&ps, spec, w, p - w))
 		return -EINVAL;
 

@@ -28,7 +28,7 @@
 struct usdt_found {
 	char provider[UP_NAME_MAX], name[UP_NAME_MAX];
 	char module[4096];
-	char func[UP_NAME_MAX * 2];
+	char func[UP_FUNC_MAX];
 	uint64_t addr, semaphore;
 	unsigned nargs;
 	struct up_arg args[UP_USDT_MAX_ARGS];

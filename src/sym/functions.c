@@ -39,7 +39,7 @@ static bool name_better(const char *pattern, const char *a, int abind, const cha
 
 /* One matching symbol of one module, before it becomes a struct up_func_match. */
 struct sym_hit {
-	char name[UP_NAME_MAX * 2];
+	char name[UP_FUNC_MAX];	/* as shown: demangled unless the symtab says raw */
 	uint64_t addr, size;
 	int bind;
 };
@@ -52,10 +52,30 @@ static int compare_addr(const void *a, const void *b)
 }
 
 /*
+ * Does the pattern match this symbol: its name as the symbol table spells
+ * it, or for a C++ or Rust symbol its demangled name (demangle.c's rules)?
+ * Fills the name to show.
+ */
+static bool symbol_matches(struct up_symtab *s, const char *pattern, const char *name,
+			   char *shown, size_t len)
+{
+	bool raw = fnmatch(pattern, name, 0) == 0;
+	char *dem = sym_is_mangled(name) ? sym_demangle(name) : NULL;
+	bool ok = raw || (dem && sym_demangled_match(pattern, dem));
+
+	if (ok)
+		snprintf(shown, len, "%s",
+			 dem && !s->raw_names && strlen(dem) < len ? dem : name);
+	free(dem);
+	return ok;
+}
+
+/*
  * The module's function symbols matching the pattern, one per address, in a
  * malloc'd array (*hits). Returns the count or a negative errno.
  */
-static int module_matches(Dwfl_Module *mod, const char *pattern, struct sym_hit **hits)
+static int module_matches(struct up_symtab *s, Dwfl_Module *mod, const char *pattern,
+			  struct sym_hit **hits)
 {
 	int nsyms = dwfl_module_getsymtab(mod);
 	struct sym_hit *h;
@@ -68,7 +88,7 @@ static int module_matches(Dwfl_Module *mod, const char *pattern, struct sym_hit 
 	if (!h)
 		return -ENOMEM;
 	for (int i = 1; i < nsyms; i++) {
-		char name[UP_NAME_MAX * 2];
+		char name[UP_FUNC_MAX];
 		GElf_Addr addr;
 		GElf_Word shndx;
 		GElf_Sym sym;
@@ -83,9 +103,8 @@ static int module_matches(Dwfl_Module *mod, const char *pattern, struct sym_hit 
 			continue;
 		/* .symtab may spell versions in: "memcpy@@GLIBC_2.14". */
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(raw, "@"), raw);
-		if (fnmatch(pattern, name, 0) != 0)
+		if (!symbol_matches(s, pattern, name, h[n].name, sizeof(h[n].name)))
 			continue;
-		memcpy(h[n].name, name, sizeof(name));
 		h[n].addr = addr;
 		h[n].size = sym.st_size;
 		h[n].bind = GELF_ST_BIND(sym.st_info);
@@ -115,11 +134,11 @@ static void hit_to_match(const struct sym_hit *h, const char *path, struct up_fu
 }
 
 /* Append a module's matches to out[*n..max). Returns how many the module had, or -errno. */
-static int collect(Dwfl_Module *mod, const char *pattern, struct up_func_match *out, int *n,
-		   int max)
+static int collect(struct up_symtab *s, Dwfl_Module *mod, const char *pattern,
+		   struct up_func_match *out, int *n, int max)
 {
 	struct sym_hit *hits;
-	int count = module_matches(mod, pattern, &hits);
+	int count = module_matches(s, mod, pattern, &hits);
 
 	for (int i = 0; i < count && *n < max; i++)
 		hit_to_match(&hits[i], sym_module_path(mod), &out[(*n)++]);
@@ -149,14 +168,14 @@ int up_sym_functions(struct up_symtab *s, const char *module_spec, const char *p
 
 		if (!mod)
 			return -ENOENT;
-		count = collect(mod, pattern, out, &found, max);
+		count = collect(s, mod, pattern, out, &found, max);
 		return count < 0 ? count : found;
 	}
 	n = sym_modules_ordered(s, mods, SYM_MAX_MODULES);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
-		count = collect(mods[i], pattern, out, &found, max);
+		count = collect(s, mods[i], pattern, out, &found, max);
 		if (count < 0)
 			return count;
 		if (count == 0)
@@ -191,7 +210,7 @@ int up_sym_list(struct up_symtab *s, const char *pattern,
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
 		struct sym_hit *hits;
-		int count = module_matches(mods[i], pattern, &hits);
+		int count = module_matches(s, mods[i], pattern, &hits);
 
 		for (int j = 0; j < count; j++) {
 			hit_to_match(&hits[j], sym_module_path(mods[i]), m);
@@ -204,8 +223,10 @@ int up_sym_list(struct up_symtab *s, const char *pattern,
 	return total;
 }
 
-void sym_fill_match(Dwfl_Module *mod, uint64_t addr, struct up_func_match *func)
+void sym_fill_match(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr,
+		    struct up_func_match *func)
 {
+	char raw[UP_FUNC_MAX];
 	GElf_Off off;
 	GElf_Sym sym;
 	const char *name;
@@ -217,7 +238,8 @@ void sym_fill_match(Dwfl_Module *mod, uint64_t addr, struct up_func_match *func)
 	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (!name)
 		return;
-	snprintf(func->func, sizeof(func->func), "%.*s", (int)strcspn(name, "@"), name);
+	snprintf(raw, sizeof(raw), "%.*s", (int)strcspn(name, "@"), name);
+	sym_display_name(s, raw, func->func, sizeof(func->func));
 	func->addr = addr - off;
 	func->size = sym.st_size;
 }
@@ -236,7 +258,7 @@ int up_sym_link_to_runtime(struct up_symtab *s, const char *module_spec, uint64_
 	if (run < start || run >= end)
 		return -ERANGE;
 	*addr = run;
-	sym_fill_match(mod, run, func);
+	sym_fill_match(s, mod, run, func);
 	return 0;
 }
 
@@ -252,7 +274,7 @@ int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len)
 	}
 	n = snprintf(buf, len, "%s+0x%" PRIx64, sym_basename(sym_module_path(mod)),
 		     addr - sym_module_bias(mod));
-	sym_fill_match(mod, addr, &m);
+	sym_fill_match(s, mod, addr, &m);
 	if (m.func[0] && n >= 0 && (size_t)n < len) {
 		if (addr == m.addr)
 			snprintf(buf + n, len - n, " (%s)", m.func);

@@ -41,6 +41,7 @@ struct up_symtab {
 	uint64_t starts[SYM_MAX_MODULES]; /* start ^ name hash of the last report's modules */
 	struct sym_known known[SYM_MAX_MODULES];
 	int nknown;
+	bool raw_names;	     /* --no-demangle: names as the symbol tables spell them */
 };
 
 /* Modules ordered for lookups: the main program first, then by address. Returns the count. */
@@ -63,7 +64,19 @@ int sym_report_remote(struct up_symtab *s);
 int sym_r_debug(struct up_symtab *s, uint64_t *r_debug);
 
 /* Fill a match for the function symbol containing addr (func may be NULL). */
-void sym_fill_match(Dwfl_Module *mod, uint64_t addr, struct up_func_match *func);
+void sym_fill_match(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr,
+		    struct up_func_match *func);
+
+/* demangle.c: C++ and Rust names (libiberty). */
+bool sym_is_mangled(const char *name);
+/* The demangled name with parameters ("ns::K::f(int)"), malloc'd; NULL if not mangled. */
+char *sym_demangle(const char *name);
+/* Its length without the parameter list, qualifiers and clone suffixes ("ns::K::f"). */
+size_t sym_demangled_base_len(const char *dem);
+/* Does a glob match a demangled name (rules in demangle.c)? */
+bool sym_demangled_match(const char *pattern, const char *dem);
+/* The name to show for a raw symbol name into buf: demangled unless s says raw. */
+void sym_display_name(struct up_symtab *s, const char *raw, char *buf, size_t len);
 
 /* DWARF (dwarf_*.c). */
 

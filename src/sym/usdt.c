@@ -70,7 +70,7 @@ static uint64_t symbol_address(Dwfl_Module *mod, const char *want)
 static void parse_args(Dwfl_Module *mod, const struct up_arch *arch, struct up_usdt_site *site)
 {
 	const char *p = site->arg_specs;
-	char symbol[UP_NAME_MAX * 2];
+	char symbol[UP_FUNC_MAX];
 
 	site->nargs = 0;
 	site->args_error[0] = '\0';
@@ -200,7 +200,7 @@ static int scan_module(struct up_symtab *s, Dwfl_Module *mod, struct usdt_scan *
 		site->module = sym_module_path(mod);
 		site->addr = loc + bias;
 		site->semaphore = sema ? sema + bias : 0;
-		sym_fill_match(mod, site->addr, &site->func);
+		sym_fill_match(s, mod, site->addr, &site->func);
 		parse_args(mod, s->t ? s->t->arch : NULL, site);
 		scan->found++;
 		err = scan->fn(scan->ctx, site);

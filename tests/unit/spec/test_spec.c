@@ -462,6 +462,54 @@ static void test_predicate(void **state)
 	}
 }
 
+/* C++ and Rust names: blanks in () and <>, qualifiers, the lone-':' module rule, "\\:". */
+static void test_cxx_names(void **state)
+{
+	static const struct {
+		const char *text, *module, *func;
+		uint64_t offset;
+		bool is_return;
+		unsigned nargs;
+	} good[] = {
+		{ "ns::K::f", "", "ns::K::f" },
+		{ "ns::K::f(int, char) x=$arg1", "", "ns::K::f(int, char)", .nargs = 1 },
+		{ "K::g() const", "", "K::g() const" },
+		{ "K::g() const%return", "", "K::g() const", .is_return = true },
+		{ "K::g() const & $arg1", "", "K::g() const &", .nargs = 1 },
+		{ "twice<int>", "", "twice<int>" },
+		{ "std::map<int, int>::at if x == 1", "", "std::map<int, int>::at" },
+		{ "libstdc++:std::vector<int, std::allocator<int> >::push_back", "libstdc++",
+		  "std::vector<int, std::allocator<int> >::push_back" },
+		{ "lib:ns::operator<<(std::ostream&, int)", "lib", "ns::operator<<(std::ostream&, int)" },
+		{ "ns::operator<", "", "ns::operator<" },
+		{ "ns::operator()(int)", "", "ns::operator()(int)" },
+		{ "ns::K::f+0x10", "", "ns::K::f", 0x10 },
+		{ "ns::operator+", "", "ns::operator+" },
+		{ "ns::operator+(int)+4", "", "ns::operator+(int)", 4 },
+		{ "a\\:b", "", "a:b" },
+		{ "/opt/a:b/lib.so:a\\:b", "/opt/a:b/lib.so", "a:b" },
+		{ "::f", "", "::f" },
+		{ "rustnames::shapes::Circle::area%return", "", "rustnames::shapes::Circle::area",
+		  .is_return = true },
+	};
+	struct up_spec spec;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		print_message("  '%s'\n", good[i].text);
+		assert_int_equal(up_spec_parse(good[i].text, &spec, err, sizeof(err)), 0);
+		assert_int_equal(spec.kind, UP_SPEC_FUNC);
+		assert_string_equal(spec.module, good[i].module);
+		assert_string_equal(spec.func, good[i].func);
+		assert_int_equal(spec.offset, good[i].offset);
+		assert_int_equal(spec.is_return, good[i].is_return);
+		assert_int_equal(spec.nargs, good[i].nargs);
+	}
+	assert_int_equal(up_spec_parse(":ns::f", &spec, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "probe ':ns::f': empty module name before ':'");
+	assert_int_equal(up_spec_parse("ns::f%return+8", &spec, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_key_round_trip), cmocka_unit_test(test_random_words),
 		cmocka_unit_test(test_usdt),
 		cmocka_unit_test(test_predicate),
+		cmocka_unit_test(test_cxx_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
