@@ -99,6 +99,17 @@ def check_cxx(ctx):
                         "libstdc++'s own USDT probe: one hit per throw")
     else:
         print(f"note: no usdt:libstdcxx:throw here: {proc.stderr.strip()[-200:]}")
+        return
+    # a USDT glob that spans two modules: every key names its module
+    proc = ctx.uptrace("--count", "--json", "usdt:*:*", "--", exe, str(N), timeout=60)
+    got = counts(proc.stderr, ctx) or {}
+    ctx.check(got.get("usdt:cxxnames:cxx:loop") == N and
+              any(re.fullmatch(r"usdt:libstdc\+\+\.so[.\d]*:libstdcxx:throw", k) and v == own["thrown"]
+                  for k, v in got.items()),
+              f"usdt:*:* over the program and libstdc++: keys usdt:MODULE:PROVIDER:NAME {got}")
+    proc = ctx.uptrace("--count", "--json", "usdt:cxx:*", "--", exe, str(N), timeout=60)
+    ctx.check_equal(counts(proc.stderr, ctx), {"usdt:cxx:loop": N},
+                    "one module: the key is usdt:PROVIDER:NAME")
 
 
 def check_rust(ctx):
