@@ -119,6 +119,7 @@ enum up_pred_term_kind {
 	UP_TERM_COMM,		/* $comm: a string */
 	UP_TERM_INT,		/* a literal: value */
 	UP_TERM_STR,		/* a literal string: pool + str */
+	UP_TERM_FLOAT,		/* a literal with a '.' or an exponent: value holds a double's bits */
 };
 
 struct up_pred_term {

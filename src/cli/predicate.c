@@ -7,7 +7,7 @@
  *   and     := unary { "&&" unary }
  *   unary   := "!" unary | "(" or ")" | compare
  *   compare := value [ ("==" | "!=" | "<" | "<=" | ">" | ">=") value ]
- *   value   := NAME | $argN | $retval | $tid | $pid | $comm | INTEGER | "STRING"
+ *   value   := NAME | $argN | $retval | $tid | $pid | $comm | INTEGER | FLOAT | "STRING"
  *
  * NAME is one of the probe's arguments by name (bound when the probe is
  * placed, when its arguments are known); $argN is the argument named argN
@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "uptrace/spec.h"
@@ -141,6 +142,23 @@ static size_t name_length(const char *s)
 	}
 }
 
+/* A decimal floating-point literal: 0.5, -1e3, 2.5e-3 (compared with floats and doubles). */
+static int read_float(struct pparse *ps, struct up_pred_term *t)
+{
+	const char *start = ps->p;
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(start, &end);
+	if (end == start || errno == ERANGE || name_char(*end) || *end == '.')
+		return pfail(ps, start, "not a number");
+	t->kind = UP_TERM_FLOAT;
+	memcpy(&t->value, &d, sizeof(d));
+	ps->p = end;
+	return 0;
+}
+
 /* An integer literal: [-]DIGITS or [-]0xHEX, within int64_t (or a uint64_t bit pattern). */
 static int read_integer(struct pparse *ps, struct up_pred_term *t)
 {
@@ -164,6 +182,8 @@ static int read_integer(struct pparse *ps, struct up_pred_term *t)
 			return pfail(ps, start, "number too large");
 		v = v * base + d;
 	}
+	if (!hex && (*s == '.' || *s == 'e' || *s == 'E'))
+		return read_float(ps, t);
 	if (name_char(*s))
 		return pfail(ps, start, "not a number");
 	if (neg && v > (uint64_t)INT64_MAX + 1)
@@ -302,8 +322,8 @@ static bool is_string(const struct up_pred_term *t)
 
 static bool is_number(const struct up_pred_term *t)
 {
-	return t->kind == UP_TERM_INT || t->kind == UP_TERM_RETVAL || t->kind == UP_TERM_TID ||
-	       t->kind == UP_TERM_PID;
+	return t->kind == UP_TERM_INT || t->kind == UP_TERM_FLOAT || t->kind == UP_TERM_RETVAL ||
+	       t->kind == UP_TERM_TID || t->kind == UP_TERM_PID;
 }
 
 static int parse_or(struct pparse *ps);

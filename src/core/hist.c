@@ -56,6 +56,13 @@ int hist_bind(struct up_core *c, struct up_probe *p)
 				   p->key);
 			return -EDOM;
 		}
+		if (p->ret_type.kind == UP_TYPE_FLOAT) {
+			core_error(c,
+				   "probe '%s': --hist=$retval: its return value is floating "
+				   "point, not an integer",
+				   p->key);
+			return -EDOM;
+		}
 		p->hist_value = UP_HIST_RETVAL;
 		p->hist_signed = !p->ret_type.kind || p->ret_type.kind == UP_TYPE_SIGNED ||
 				 p->ret_type.kind == UP_TYPE_CHAR;
@@ -69,9 +76,11 @@ int hist_bind(struct up_core *c, struct up_probe *p)
 			   p->key, want, want, p->key, want[0] == '$' ? "x" : want);
 		return -EDOM;
 	}
-	if (p->args[i].fetch.base == UP_FETCH_COMM || p->args[i].type.kind == UP_TYPE_STRING) {
-		core_error(c, "probe '%s': --hist=%s: '%s' is a string, not a number", p->key, want,
-			   p->args[i].name);
+	if (p->args[i].fetch.base == UP_FETCH_COMM || p->args[i].type.kind == UP_TYPE_STRING ||
+	    p->args[i].type.kind == UP_TYPE_FLOAT) {
+		core_error(c, "probe '%s': --hist=%s: '%s' is %s, not an integer", p->key, want,
+			   p->args[i].name,
+			   p->args[i].type.kind == UP_TYPE_FLOAT ? "floating point" : "a string");
 		return -EDOM;
 	}
 	p->hist_value = (uint8_t)(UP_HIST_ARG0 + i);
@@ -88,6 +97,8 @@ void hist_record(struct up_probe *p, const struct up_event *ev)
 		struct up_type t = p->ret_type;
 		unsigned bits = (t.size ? t.size : 8) * 8;
 
+		if (ev->retval_unavailable)
+			return;
 		v = ev->retval;
 		if (bits < 64) {
 			v &= (1ull << bits) - 1;

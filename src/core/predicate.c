@@ -8,9 +8,9 @@
  *
  * Numbers compare signed when either side is (a signed argument or return
  * type, $tid, $pid, a negative literal), else unsigned, each value first
- * cut to its type's size. Strings ("string"-typed arguments, $comm)
- * compare by content, bytewise. A comparison with a value that could not
- * be read is false.
+ * cut to its type's size; a float or double compares as a double. Strings
+ * ("string"-typed arguments, $comm) compare by content, bytewise. A
+ * comparison with a value that could not be read is false.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,6 +76,12 @@ static int bind_term(struct up_core *c, struct up_probe *p, struct up_pred_term 
 	return -EDOM;
 }
 
+/* A float or double is compared as a double; wider ones (long double) are refused. */
+static bool wide_float(const struct up_type *t)
+{
+	return t->kind == UP_TYPE_FLOAT && t->size != 4 && t->size != 8;
+}
+
 static bool term_is_string(const struct up_probe *p, const struct up_pred_term *t)
 {
 	if (t->kind == UP_TERM_ARG)
@@ -101,6 +107,19 @@ int pred_bind(struct up_core *c, const struct up_pred *given, struct up_probe *p
 			pr->nnodes = 0;
 			return err;
 		}
+		for (int k = 0; k < 2; k++) {
+			const struct up_pred_term *t = k ? &nd->b : &nd->a;
+
+			if ((t->kind == UP_TERM_ARG && wide_float(&p->args[t->arg].type)) ||
+			    (t->kind == UP_TERM_RETVAL && wide_float(&p->ret_type))) {
+				core_error(c,
+					   "probe '%s': predicate at %u: a long double cannot be "
+					   "compared",
+					   p->key, t->pos);
+				pr->nnodes = 0;
+				return -EDOM;
+			}
+		}
 		if (term_is_string(p, &nd->a) != term_is_string(p, &nd->b)) {
 			core_error(c,
 				   "probe '%s': predicate at %u: compares a string with a number",
@@ -113,11 +132,27 @@ int pred_bind(struct up_core *c, const struct up_pred *given, struct up_probe *p
 }
 
 struct value {
-	bool ok, is_signed;
+	bool ok, is_signed, is_float;
 	uint64_t v;
+	double d; /* is_float */
 	const char *s;
 	size_t max;
 };
+
+/* The value of a float or double's bits. */
+static void as_double(struct value *v, unsigned size)
+{
+	v->is_float = true;
+	if (size == 4) {
+		float f;
+		uint32_t bits = (uint32_t)v->v;
+
+		memcpy(&f, &bits, sizeof(f));
+		v->d = f;
+	} else {
+		memcpy(&v->d, &v->v, sizeof(v->d));
+	}
+}
 
 static uint64_t fit(uint64_t v, struct up_type t, bool is_signed)
 {
@@ -149,6 +184,8 @@ static struct value term_value(const struct up_pred *pr, const struct up_pred_te
 			v.is_signed =
 			    a->type.kind == UP_TYPE_SIGNED || a->type.kind == UP_TYPE_CHAR;
 			v.v = ev->values[t->arg];
+			if (a->type.kind == UP_TYPE_FLOAT)
+				as_double(&v, a->type.size);
 		}
 		break;
 	}
@@ -158,8 +195,13 @@ static struct value term_value(const struct up_pred *pr, const struct up_pred_te
 		if (!rt.kind)
 			rt = (struct up_type){UP_TYPE_SIGNED, 8};
 		v.is_signed = rt.kind == UP_TYPE_SIGNED || rt.kind == UP_TYPE_CHAR;
-		v.v = fit(ev->retval, rt, v.is_signed);
-		v.ok = ev->is_return;
+		v.ok = ev->is_return && !ev->retval_unavailable;
+		if (rt.kind == UP_TYPE_FLOAT) {
+			v.v = ev->retval;
+			as_double(&v, rt.size);
+		} else {
+			v.v = fit(ev->retval, rt, v.is_signed);
+		}
 		break;
 	}
 	case UP_TERM_TID:
@@ -177,6 +219,10 @@ static struct value term_value(const struct up_pred *pr, const struct up_pred_te
 	case UP_TERM_INT:
 		v.v = (uint64_t)t->value;
 		v.is_signed = t->value < 0;
+		break;
+	case UP_TERM_FLOAT:
+		v.is_float = true;
+		memcpy(&v.d, &t->value, sizeof(v.d));
 		break;
 	case UP_TERM_STR:
 		v.s = pool(pr, t->str);
@@ -237,6 +283,17 @@ static bool eval_node(const struct up_pred *pr, unsigned i, const struct up_even
 			order = strncmp(a.s, b.s, max);
 		} else if (a.s || b.s) {
 			return false;
+		} else if (a.is_float || b.is_float) {
+			double x = a.is_float	 ? a.d
+				   : a.is_signed ? (double)(int64_t)a.v
+						 : (double)a.v;
+			double y = b.is_float	 ? b.d
+				   : b.is_signed ? (double)(int64_t)b.v
+						 : (double)b.v;
+
+			if (x != x || y != y)
+				return nd->cmp == UP_CMP_NE; /* NaN: unordered, unequal */
+			order = x < y ? -1 : x > y;
 		} else if (a.is_signed || b.is_signed) {
 			order = (int64_t)a.v < (int64_t)b.v ? -1 : (int64_t)a.v > (int64_t)b.v;
 		} else {

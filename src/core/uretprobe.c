@@ -25,14 +25,17 @@ static void drop_stale(struct up_thread *th, uint64_t live_sp)
 		th->depth--;
 }
 
-/* Are the return probes' values wanted: events, or under --count a predicate? */
+/* Are the return probes' values wanted: events, or under --count a predicate or --hist=ARG? */
 static bool needs_values(struct up_core *c, const struct up_point *pt)
 {
 	if (!c->cfg.count_only)
 		return true;
-	for (unsigned i = 0; i < pt->nprobes; i++)
-		if (pt->probes[i]->is_return && pt->probes[i]->pred.nnodes)
+	for (unsigned i = 0; i < pt->nprobes; i++) {
+		const struct up_probe *p = pt->probes[i];
+
+		if (p->is_return && (p->pred.nnodes || p->hist_value))
 			return true;
+	}
 	return false;
 }
 

@@ -130,3 +130,6 @@ def run(ctx):
         proc = ctx.uptrace(*argv, "--", exe, timeout=30)
         ctx.check(proc.returncode == 2 and msg in proc.stderr,
                   f"{argv}: a usage error: {proc.stderr.strip()[:160]!r}")
+    proc = ctx.uptrace("--hist=f", "scale x f n", "--", ctx.fixture("values"), timeout=30)
+    ctx.check(proc.returncode == 2 and "'f' is floating point, not an integer" in proc.stderr,
+              f"--hist of a float is refused: {proc.stderr.strip()[:160]!r}")

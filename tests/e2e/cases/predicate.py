@@ -135,6 +135,23 @@ def check_strings(ctx):
                     "string order is bytewise")
 
 
+def check_floats(ctx):
+    """values.c calls scale(0.1, 3.0f, -2) and halve(5.0f) (-> 2.5f) once per round."""
+    exe = ctx.fixture("values")
+    rounds = 3
+    cases = [
+        ("scale x f n if x > 0.05 && x < 0.11 && f == 3.0 && n == -2", "scale", rounds),
+        ("scale x f n if x >= 0.2 || f < 3", "scale", 0),
+        ("scale x f n if f > -1e3 && x == 0.1 && f != 3.1", "scale", rounds),
+        ("halve%return if $retval == 2.5", "halve%return", rounds),
+        ("halve%return if $retval > 2.5", "halve%return", 0),
+    ]
+    for probe, key, want in cases:
+        proc = ctx.uptrace("--count", "--json", probe, "--", exe, str(rounds), timeout=60)
+        ctx.check_exit(proc, 0, probe)
+        ctx.check_equal(counts(proc.stderr, ctx), {key: want}, f"'{probe}' count (as doubles)")
+
+
 BAD = [
     ("fib if", "predicate at 1 (its end): empty: 'if' needs an expression"),
     ("fib if n >> 4", "predicate at 3 ('>> 4'): unknown operator (== != < <= > >=)"),
@@ -148,6 +165,7 @@ BAD = [
     ("fib if n == 3 &&", "predicate at 10 (its end): a value expected"),
     ("fib if m > 1", "probe 'fib': predicate at 1: no argument 'm' (the probe's arguments: n)"),
     ("fib if n == \"three\"", "probe 'fib': predicate at 1: compares a string with a number"),
+    ("fib if n > 1.5.2", "predicate at 5 ('1.5.2'): not a number"),
 ]
 
 
@@ -161,6 +179,7 @@ def check_errors(ctx):
 
 def run(ctx):
     check_fib(ctx)
+    check_floats(ctx)
     check_strings(ctx)
     check_errors(ctx)
     check_malloc(ctx)
