@@ -118,6 +118,23 @@ int up_sym_rbrk(struct up_symtab *s, uint64_t *addr);
 int up_sym_unwind(struct up_symtab *s, pid_t tid, const struct up_regs *regs, uint64_t *frames,
 		  int max, uint64_t trampoline, const uint64_t *originals, int noriginals);
 
+/*
+ * Every function symbol named exactly names[which] (a version suffix aside)
+ * in every loaded module: fn(ctx, which, run-time address) for each. Stops
+ * at the first non-zero return of fn and returns it, else 0.
+ */
+int up_sym_each_named(struct up_symtab *s, const char *const *names, unsigned n,
+		      int (*fn)(void *ctx, unsigned which, uint64_t addr), void *ctx);
+
+/* Is addr in an executable segment of a loaded module? */
+bool up_sym_in_code(struct up_symtab *s, uint64_t addr);
+
+/* Is addr the ELF entry point (e_entry) of the module holding it? */
+bool up_sym_is_entry_point(struct up_symtab *s, uint64_t addr);
+
+/* Is the module holding addr built by Go (its build info or Go build ID note)? */
+bool up_sym_in_go_module(struct up_symtab *s, uint64_t addr);
+
 /* "module+0xoff (func+0xoff)" for --stack, outside the hit path. */
 int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len);
 
