@@ -130,6 +130,9 @@ int up_core_start(struct up_core *c, char *err, size_t errlen)
 		if (ret)
 			return ret;
 	}
+	ret = unwind_hooks_refresh(c);
+	if (ret)
+		return ret;
 	ret = points_arm_all(c);
 	if (ret)
 		return ret;

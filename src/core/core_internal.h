@@ -31,6 +31,7 @@ struct up_point {
 	uint8_t bp_len;
 	bool armed;
 	bool is_rbrk;			/* the dynamic linker's library-load hook */
+	uint8_t unwind;			/* unwinder hooks (enum unwind_role, unwinder.c) */
 	bool has_return;		/* some probe here is a %return probe */
 	bool has_entry;
 	bool captures;			/* some %return probe here keeps entry values (nentry) */
@@ -46,6 +47,8 @@ struct up_instance {
 	uint64_t entry_sp;		/* sp at its first instruction */
 	uint64_t ts_ns;			/* entry time */
 	struct up_point *point;
+	uint64_t slot;			/* where its trampoline copy was taken back (0: unknown) */
+	bool unhooked;			/* its real return address is back (an unwinder runs) */
 };
 
 /*
@@ -70,6 +73,7 @@ struct up_thread {
 	unsigned lost;			/* instances not pushed because the stack was full */
 	struct up_instance *stack;	/* INSTANCE_STACK_MAX entries, allocated with the thread */
 	struct up_entry_values *entry_values; /* parallel to stack, allocated at first need */
+	uint64_t unwind_sp;		/* sp of the outermost unwinder call under way, else 0 */
 	char comm[16];
 };
 
@@ -148,6 +152,7 @@ struct up_core {
 /* points.c */
 struct up_point *point_find(struct up_core *c, uint64_t addr);
 int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool is_rbrk);
+struct up_point *point_get_internal(struct up_core *c, uint64_t addr, int *errp);
 int point_arm(struct up_core *c, struct up_point *pt);
 int points_arm_all(struct up_core *c);
 int point_restore(struct up_core *c, struct up_point *pt);
@@ -201,6 +206,17 @@ int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, u
 int uret_restore_thread(struct up_core *c, struct up_thread *th, struct up_regs *regs,
 			bool *regs_changed);
 int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child);
+int uret_unhook_all(struct up_core *c, struct up_thread *th, struct up_regs *regs,
+		    bool *regs_changed);
+int uret_landed(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
+		uint64_t returned_to, uint64_t below, uint64_t now);
+bool uret_any_unhooked(const struct up_thread *th);
+unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t *out,
+			unsigned max);
+
+/* unwinder.c */
+int unwind_hooks_refresh(struct up_core *c);
+int unwind_hit(struct up_core *c, struct up_thread *th, struct up_point *pt, struct up_regs *regs);
 
 /* exec.c */
 int core_exec(struct up_core *c, pid_t tid);

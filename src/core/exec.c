@@ -60,6 +60,8 @@ int core_exec(struct up_core *c, pid_t tid)
 		c->libs_loaded = true;
 		err = resolve_pending(c, true);
 	}
+	if (!err)
+		err = unwind_hooks_refresh(c);
 	if (err)
 		return err;
 	return points_arm_all(c);

@@ -38,24 +38,22 @@ void core_emit(struct up_core *c, struct up_event *ev)
  * at the caller's frame. Copies of the uretprobe trampoline show as the
  * return addresses they stand for.
  */
-static void capture_stack(struct up_core *c, const struct up_thread *th, const struct up_regs *regs,
+static void capture_stack(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
 			  const struct up_probe *p, struct up_event *ev)
 {
 	const struct up_arch *a = c->arch;
-	unsigned hijacked = th->depth;
 	uint64_t ret, fp, prev = 0;
 	int n;
 
 	struct up_regs at = *regs;
 	uint64_t originals[UP_STACK_MAX];
-	int norig = 0;
+	unsigned norig, used = 0;
 
 	ev->nframes = 0;
 	at.r[a->pc_reg] = p->addr; /* where the thread stands: the probed instruction */
-	for (unsigned i = th->depth; i > 0 && norig < UP_STACK_MAX; i--)
-		originals[norig++] = th->stack[i - 1].orig_ret;
+	norig = uret_originals(c, th, originals, UP_STACK_MAX);
 	n = up_sym_unwind(c->sym, th->tid, &at, ev->frames, UP_STACK_MAX, c->trampoline, originals,
-			  norig);
+			  (int)norig);
 	if (n > 1) {
 		ev->nframes = (unsigned)n;
 		return;
@@ -76,8 +74,8 @@ static void capture_stack(struct up_core *c, const struct up_thread *th, const s
 	}
 map_trampoline:
 	for (unsigned i = 0; i < ev->nframes; i++)
-		if (c->trampoline && ev->frames[i] == c->trampoline && hijacked > 0)
-			ev->frames[i] = th->stack[--hijacked].orig_ret;
+		if (c->trampoline && ev->frames[i] == c->trampoline && used < norig)
+			ev->frames[i] = originals[used++];
 }
 
 static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
@@ -118,13 +116,16 @@ static int library_event(struct up_core *c, pid_t tid)
 
 	if (n < 0)
 		return n;
-	if (n > 0 && !c->libs_loaded) {
+	if (n == 0)
+		return 0;
+	if (!c->libs_loaded) {
 		c->libs_loaded = true;
-		return resolve_pending(c, true);
+		n = resolve_pending(c, true);
+	} else {
+		n = resolve_pending(c, false);
 	}
-	if (n > 0)
-		return resolve_pending(c, false);
-	return 0;
+	/* return probes and the unwinder may both have just arrived */
+	return n ? n : unwind_hooks_refresh(c);
 }
 
 static int complete_insn(struct up_core *c, struct up_thread *th, struct up_point *pt,
@@ -160,6 +161,12 @@ static int handle_point(struct up_core *c, pid_t tid, struct up_point *pt, struc
 				emit_entry(c, th, regs, pt->probes[i], now);
 	if (pt->has_return) {
 		err = uret_enter(c, th, pt, regs, now);
+		if (err)
+			return err;
+	}
+	/* after uret_enter: an unwinder's own return address is put back with the rest */
+	if (pt->unwind) {
+		err = unwind_hit(c, th, pt, regs);
 		if (err)
 			return err;
 	}

@@ -162,6 +162,28 @@ int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool i
 	return 0;
 }
 
+/*
+ * A point for the core's own use (the unwinder hooks): no probe of its own,
+ * so it counts nothing. Armed at once when tracing runs, else with the rest.
+ */
+struct up_point *point_get_internal(struct up_core *c, uint64_t addr, int *errp)
+{
+	struct up_point *pt = point_find(c, addr);
+
+	*errp = 0;
+	if (!pt) {
+		pt = point_create(c, addr, errp);
+		if (!pt)
+			return NULL;
+	}
+	if (c->started && !pt->armed) {
+		*errp = point_arm(c, pt);
+		if (*errp)
+			return NULL;
+	}
+	return pt;
+}
+
 /* Write text: the target's write() takes read-only text (ptrace and qemu's stub alike). */
 int core_write_text(struct up_core *c, uint64_t addr, const void *buf, size_t len)
 {

@@ -10,6 +10,13 @@
  * their stack pointer and dropped unreported, at the next entry or return.
  * At detach (and for a forked child) every hijacked return address still
  * on a stack or in the link register is put back.
+ *
+ * An unwinder (C++ exceptions, Rust panics, pthread_exit, backtrace())
+ * reads return addresses to find each frame's CFI: when one starts
+ * (unwinder.c) every hijacked return address of the thread is put back and
+ * its instance marked unhooked, remembering where its copy was. Where the
+ * unwinding ends in a frame that survives, the instances of unwound frames
+ * are dropped unreported and the live ones hooked again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +24,8 @@
 
 #include "core_internal.h"
 #include "uptrace/output.h"
+
+static int rehook_next(struct up_core *c, struct up_thread *th, uint64_t below);
 
 /* Drop instances whose frames lie below sp: they can never return through us. */
 static void drop_stale(struct up_thread *th, uint64_t live_sp)
@@ -122,6 +131,8 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
  * The thread is at the trampoline: its function returned. The matching
  * instance has entry_sp == sp - (bytes the return popped); a chain of
  * tail calls through probed functions returns through several at once.
+ * An unhooked instance returns through its real address, not here: one
+ * on top is this return's only if its frame is the one returning.
  */
 int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, uint64_t now)
 {
@@ -129,7 +140,8 @@ int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, u
 	uint64_t target;
 
 	drop_stale(th, entry_sp);
-	if (th->depth == 0) {
+	if (th->depth == 0 || (th->stack[th->depth - 1].unhooked &&
+			       th->stack[th->depth - 1].entry_sp != entry_sp)) {
 		core_error(c, "thread %d returned to the uretprobe trampoline with no return "
 			      "address saved", (int)th->tid);
 		return -ENOENT;
@@ -141,7 +153,8 @@ int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, u
 	} while (target == c->trampoline && th->depth > 0 &&
 		 th->stack[th->depth - 1].entry_sp == entry_sp);
 	regs->r[c->arch->pc_reg] = target;
-	return 0;
+	/* after an exception: the caller, live, takes its trampoline back now */
+	return rehook_next(c, th, th->unwind_sp ? th->unwind_sp : UINT64_MAX);
 }
 
 /* Effective original return address of instance i: through chained tail calls. */
@@ -158,7 +171,7 @@ static uint64_t effective_orig(struct up_core *c, struct up_thread *th, unsigned
  * smallest entry sp at or above the copy's address. Calls fn for each.
  */
 static int for_each_hijack(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
-			   int (*fn)(void *ctx, uint64_t where, uint64_t orig), void *ctx)
+			   int (*fn)(void *ctx, uint64_t where, uint64_t orig, unsigned i), void *ctx)
 {
 	uint64_t sp = regs->r[c->arch->sp_reg], top = 0;
 	static uint64_t buf[65536];
@@ -187,7 +200,8 @@ static int for_each_hijack(struct up_core *c, struct up_thread *th, const struct
 				    (best < 0 || th->stack[i].entry_sp < th->stack[best].entry_sp))
 					best = (int)i;
 			if (best >= 0) {
-				err = fn(ctx, where, effective_orig(c, th, (unsigned)best));
+				err = fn(ctx, where, effective_orig(c, th, (unsigned)best),
+					 (unsigned)best);
 				if (err)
 					return err;
 			}
@@ -197,7 +211,7 @@ static int for_each_hijack(struct up_core *c, struct up_thread *th, const struct
 	return 0;
 }
 
-static int write_back(void *ctx, uint64_t where, uint64_t orig)
+static int write_back(void *ctx, uint64_t where, uint64_t orig, unsigned i)
 {
 	struct up_core *c = ctx;
 	return c->t->ops->write(c->t, where, &orig, 8);
@@ -223,12 +237,168 @@ int uret_restore_thread(struct up_core *c, struct up_thread *th, struct up_regs 
 	return 0;
 }
 
+struct take_back {
+	struct up_core *c;
+	struct up_thread *th;
+};
+
+static int take_back_one(void *ctx, uint64_t where, uint64_t orig, unsigned i)
+{
+	struct take_back *tb = ctx;
+	int err = tb->c->t->ops->write(tb->c->t, where, &orig, 8);
+
+	/* the lowest copy is where the function's return reads it */
+	if (!err && !tb->th->stack[i].unhooked && !tb->th->stack[i].slot)
+		tb->th->stack[i].slot = where;
+	return err;
+}
+
+/* Is instance i a tail call's, sharing the return address of the one before it? */
+static bool chained(struct up_core *c, const struct up_thread *th, unsigned i)
+{
+	return i > 0 && th->stack[i].orig_ret == c->trampoline;
+}
+
+/*
+ * An unwinder starts in this (stopped) thread: put back every return
+ * address it has hijacked, so that each frame's CFI is found, and mark its
+ * instances unhooked. Frames below sp are gone already and are dropped.
+ * Where the return address sits at the function's entry sp (no link
+ * register: x86_64), that is the one word the unwinder reads for the
+ * frame; elsewhere the callee saved the link register where it chose, and
+ * the stack is searched for copies.
+ */
+int uret_unhook_all(struct up_core *c, struct up_thread *th, struct up_regs *regs,
+		    bool *regs_changed)
+{
+	struct take_back tb = { c, th };
+	unsigned hooked = 0;
+	int err = 0;
+
+	*regs_changed = false;
+	drop_stale(th, regs->r[c->arch->sp_reg]);
+	for (unsigned i = 0; i < th->depth; i++) {
+		struct up_instance *in = &th->stack[i];
+		uint64_t there;
+
+		if (in->unhooked)
+			continue;
+		hooked++;
+		in->slot = 0;
+		if (c->arch->ra_reg >= 0 || chained(c, th, i))
+			continue;
+		if (c->t->ops->read(c->t, in->entry_sp, &there, 8) == 0 && there == c->trampoline) {
+			err = c->t->ops->write(c->t, in->entry_sp, &in->orig_ret, 8);
+			if (err)
+				return err;
+			in->slot = in->entry_sp;
+		}
+	}
+	if (!hooked)
+		return 0;
+	if (c->arch->ra_reg >= 0) {
+		if (regs->r[c->arch->ra_reg] == c->trampoline) {
+			regs->r[c->arch->ra_reg] = effective_orig(c, th, th->depth - 1);
+			*regs_changed = true;
+		}
+		err = for_each_hijack(c, th, regs, take_back_one, &tb);
+	}
+	for (unsigned i = 0; i < th->depth; i++)
+		th->stack[i].unhooked = true;
+	return err;
+}
+
+bool uret_any_unhooked(const struct up_thread *th)
+{
+	for (unsigned i = th->depth; i > 0; i--)
+		if (th->stack[i - 1].unhooked)
+			return true;
+	return false;
+}
+
+/*
+ * Give the innermost live instance that can take it its trampoline back
+ * (with the tail calls chained to it), if it has none: when it returns
+ * there, the next one out gets its own, so that a landing costs one write,
+ * not one per frame. An instance whose return address is no longer where it
+ * was returns unreported and is dropped as stale; instances at or above
+ * `below` belong to an unwinding still under way further up, and are left
+ * for it to read.
+ */
+static int rehook_next(struct up_core *c, struct up_thread *th, uint64_t below)
+{
+	for (unsigned i = th->depth; i > 0; i--) {
+		struct up_instance *in = &th->stack[i - 1];
+		uint64_t there;
+		int err;
+
+		if (!in->unhooked || in->entry_sp >= below)
+			return 0;
+		if (chained(c, th, i - 1))
+			continue;
+		if (!in->slot || c->t->ops->read(c->t, in->slot, &there, 8) || there != in->orig_ret)
+			continue;
+		err = c->t->ops->write(c->t, in->slot, &c->trampoline, 8);
+		if (err)
+			return err;
+		for (unsigned k = i - 1; k < th->depth && (k == i - 1 || chained(c, th, k)); k++)
+			th->stack[k].unhooked = false;
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * The thread is where an unwinding ended, in a frame that survives (a
+ * landing pad, or just after a backtrace). Instances whose functions
+ * returned here through the real address we put back (returned_to: this
+ * PC, else 0) are reported; those whose frames are at or below sp were
+ * unwound and are dropped unreported, as frames skipped by longjmp; the
+ * innermost live one gets its trampoline back (rehook_next).
+ */
+int uret_landed(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
+		uint64_t returned_to, uint64_t below, uint64_t now)
+{
+	uint64_t sp = regs->r[c->arch->sp_reg], off = c->arch->stack_arg_offset;
+
+	while (returned_to && th->depth > 0) {
+		struct up_instance *in = &th->stack[th->depth - 1];
+		if (!in->unhooked || in->entry_sp + off != sp ||
+		    effective_orig(c, th, th->depth - 1) != returned_to)
+			break;
+		emit_return(c, th, regs, in, now);
+		th->depth--;
+	}
+	while (th->depth > 0 && th->stack[th->depth - 1].entry_sp + off <= sp)
+		th->depth--;
+	return rehook_next(c, th, below);
+}
+
+/*
+ * The real return addresses that copies of the trampoline on the thread's
+ * stack stand for, innermost first: one per hooked instance (a chain of
+ * tail calls has one copy). Returns how many (at most max).
+ */
+unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t *out,
+			unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = th->depth; i > 0 && n < max; i--) {
+		const struct up_instance *in = &th->stack[i - 1];
+		if (in->unhooked || chained(c, th, i - 1))
+			continue;
+		out[n++] = in->orig_ret;
+	}
+	return n;
+}
+
 struct child_patches {
 	struct up_patch *p;
 	int n, max;
 };
 
-static int add_patch(void *ctx, uint64_t where, uint64_t orig)
+static int add_patch(void *ctx, uint64_t where, uint64_t orig, unsigned i)
 {
 	struct child_patches *cp = ctx;
 

@@ -508,6 +508,71 @@ static void test_signal_at_trampoline(void **state)
 	free(p);
 }
 
+/*
+ * An exception unwinds through three probed calls: where the unwinder starts,
+ * every hijacked return address is put back (it reads them to find each
+ * frame's CFI); where it lands, in the middle frame, the innermost frame's
+ * instance is dropped unreported and the middle one hooked again; when that
+ * one returns, its caller's is hooked again in turn, so both are reported.
+ */
+static void test_unwinding_puts_back_and_rehooks(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t a = BASE + 0x400, got;
+	struct up_probe *p = probe("f%return", true, a);
+	struct up_regs regs = { 0 };
+	struct up_thread *th;
+	bool changed;
+
+	assert_int_equal(point_add_probe(fx->c, a, p, false), 0);
+	call(fx, 1, a, BASE + 0x7000, BASE + 0x1000);
+	call(fx, 1, a, BASE + 0x6f00, a + 5);
+	call(fx, 1, a, BASE + 0x6e00, a + 6);
+	th = thread_find(fx->c, 1);
+
+	/* the innermost call throws: the unwinder's entry, deeper still */
+	regs.r[SP] = BASE + 0x6d00;
+	assert_int_equal(uret_unhook_all(fx->c, th, &regs, &changed), 0);
+	memcpy(&got, fx->f->mem + 0x7000, 8);
+	assert_int_equal(got, BASE + 0x1000);
+	memcpy(&got, fx->f->mem + 0x6f00, 8);
+	assert_int_equal(got, a + 5);
+	memcpy(&got, fx->f->mem + 0x6e00, 8);
+	assert_int_equal(got, a + 6);
+	assert_true(uret_any_unhooked(th));
+	assert_int_equal(th->depth, 3);
+
+	/* a stray return to the trampoline matches no hooked instance: refused, not popped */
+	fx->f->regs[0].r[SP] = BASE + 0x6c08;
+	fx->f->regs[0].r[PC] = fx->c->trampoline + 1;
+	assert_int_equal(hit_handle_trap(fx->c, 1, false, true), -ENOENT);
+	assert_int_equal(th->depth, 3);
+	fx->err[0] = 0;
+
+	/* it lands in the middle frame: sp is what the innermost call's CFA was */
+	regs.r[SP] = BASE + 0x6e08;
+	assert_int_equal(uret_landed(fx->c, th, &regs, 0, UINT64_MAX, 0), 0);
+	assert_int_equal(th->depth, 2);
+	memcpy(&got, fx->f->mem + 0x6f00, 8);
+	assert_int_equal(got, fx->c->trampoline);
+	memcpy(&got, fx->f->mem + 0x7000, 8);
+	assert_int_equal(got, BASE + 0x1000); /* hooked when the middle one returns */
+
+	fx->f->regs[0].r[SP] = BASE + 0x6f00;
+	ret_from(fx, 1, 5);
+	assert_int_equal(fx->f->regs[0].r[PC], a + 5);
+	memcpy(&got, fx->f->mem + 0x7000, 8);
+	assert_int_equal(got, fx->c->trampoline);
+	fx->f->regs[0].r[SP] = BASE + 0x7000;
+	ret_from(fx, 1, 7);
+	assert_int_equal(fx->f->regs[0].r[PC], BASE + 0x1000);
+	assert_int_equal(nseen, 2); /* the unwound call is not reported */
+	assert_int_equal(seen[0].retval, 5);
+	assert_int_equal(seen[1].retval, 7);
+	assert_int_equal(th->depth, 0);
+	free(p);
+}
+
 static void test_foreign_trap_is_passed_on(void **state)
 {
 	struct fixture *fx = *state;
@@ -528,6 +593,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detach_restores_return_addresses, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_signal_at_trampoline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwinding_puts_back_and_rehooks, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_trap_is_passed_on, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
