@@ -256,6 +256,14 @@ def instruction_offsets(path, func):
     return addr, size, offs
 
 
+def program_counts(text, label):
+    """A fixture's own 'LABEL: NAME=N NAME=N ...' line as {NAME: N}, or None."""
+    m = re.search(rf"^{re.escape(label)}: (.*)$", text, re.M)
+    if not m:
+        return None
+    return {k: int(v) for k, v in (kv.split("=", 1) for kv in m.group(1).split())}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
