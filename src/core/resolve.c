@@ -199,11 +199,67 @@ static struct up_probe *revive(struct up_core *c, const char *key)
 	return NULL;
 }
 
+/*
+ * Functions that return twice keep their return address to come back to it
+ * later: a hijacked one brings them back to the trampoline with no instance
+ * left. GCC knows them by name only (special_function_p: setjmp and
+ * sigsetjmp with one or two leading underscores, savectx, vfork,
+ * getcontext), and DWARF records nothing of returns_twice. swapcontext
+ * too: it returns when its saved context is resumed, maybe on another
+ * thread. glibc's dlopen and dlsym read their own return address to know
+ * which library called them. glibc's internal aliases (__GI_, __libc_) are
+ * seen through.
+ */
+static bool named_in(const char *name, const char *const *names, unsigned n)
+{
+	name += strspn(name, "_");
+	if (!strncmp(name, "GI_", 3))
+		name += 3 + strspn(name + 3, "_");
+	if (!strncmp(name, "libc_", 5))
+		name += 5 + strspn(name + 5, "_");
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Why a return probe cannot go on this function, or NULL. Its trampoline
+ * must stand where a return address is, and be reached only by that
+ * return: code that is jumped to, not called, has none (a program's entry
+ * point finds argc at its sp, the dynamic linker's lazy-binding resolvers
+ * the relocation index a PLT entry pushed).
+ */
+static const char *return_refused(struct up_core *c, const struct up_probe *p)
+{
+	static const char *const twice[] = { "setjmp", "sigsetjmp",  "savectx",
+					     "vfork",  "getcontext", "swapcontext" };
+	static const char *const by_caller[] = { "dlopen", "dlmopen", "dlsym", "dlvsym",
+						 "dlopen_mode" };
+
+	if (named_in(p->func, twice, sizeof(twice) / sizeof(twice[0])))
+		return "returns twice, like setjmp: the return address it keeps for its second "
+		       "return would be uptrace's trampoline";
+	if (named_in(p->func, by_caller, sizeof(by_caller) / sizeof(by_caller[0])))
+		return "finds its caller by its return address, which would be uptrace's "
+		       "trampoline (dlsym(RTLD_NEXT) would fail, dlopen would search the wrong "
+		       "paths)";
+	if (up_sym_is_entry_point(c->sym, p->addr))
+		return "is the program's entry point: nothing calls it, and the word at its "
+		       "stack pointer is argc, not a return address";
+	if (!strncmp(p->func, "_dl_runtime_resolve", 19) ||
+	    !strncmp(p->func, "_dl_runtime_profile", 19))
+		return "is jumped to from PLT entries, not called: the word at its stack pointer "
+		       "is a relocation index, not a return address";
+	return NULL;
+}
+
 /* One probe on one match: key, arguments, point. */
 static int place(struct up_core *c, const struct up_spec *spec, const struct up_func_match *m,
 		 uint64_t addr, uint64_t offset, const char *name)
 {
 	struct up_probe *p = calloc(1, sizeof(*p)), *old;
+	const char *why;
 	int err;
 
 	if (!p)
@@ -232,6 +288,13 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		err = check_boundary(c, m->addr, offset, p->key);
 		if (err)
 			goto fail;
+	}
+	why = spec->is_return ? return_refused(c, p) : NULL;
+	if (why) {
+		core_error(c, "probe '%s': %s %s; probe its entry instead", p->key,
+			   p->func[0] ? p->func : "this address", why);
+		err = -ENOTSUP;
+		goto fail;
 	}
 	for (unsigned i = 0; i < spec->nargs; i++) {
 		err = build_arg(c, spec, &spec->args[i], p, m ? m->addr : addr, &p->args[i]);
