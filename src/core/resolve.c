@@ -223,12 +223,17 @@ static bool named_in(const char *name, const char *const *names, unsigned n)
 	return false;
 }
 
+#define GO_STACKS                                                                          \
+	"Go moves goroutine stacks and walks them with its own tables, which a return "    \
+	"address replaced by a return probe breaks"
+
 /*
  * Why a return probe cannot go on this function, or NULL. Its trampoline
  * must stand where a return address is, and be reached only by that
  * return: code that is jumped to, not called, has none (a program's entry
  * point finds argc at its sp, the dynamic linker's lazy-binding resolvers
- * the relocation index a PLT entry pushed).
+ * the relocation index a PLT entry pushed); Go's runtime copies and walks
+ * goroutine stacks and throws at a return address it does not know.
  */
 static const char *return_refused(struct up_core *c, const struct up_probe *p)
 {
@@ -251,6 +256,8 @@ static const char *return_refused(struct up_core *c, const struct up_probe *p)
 	    !strncmp(p->func, "_dl_runtime_profile", 19))
 		return "is jumped to from PLT entries, not called: the word at its stack pointer "
 		       "is a relocation index, not a return address";
+	if (up_sym_in_go_module(c->sym, p->addr))
+		return "is Go code: " GO_STACKS;
 	return NULL;
 }
 
@@ -381,6 +388,25 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 	 */
 	bool glob = strpbrk(spec->func, "*?[") != NULL;
 	int placed = 0;
+	if (glob && spec->is_return) {
+		/* a Go program's every function, one line each, would drown the rest: one line */
+		int kept = 0, go = 0;
+		for (int i = 0; i < n; i++) {
+			if (up_sym_in_go_module(c->sym, matches[i].addr))
+				go++;
+			else
+				matches[kept++] = matches[i];
+		}
+		if (go && !kept) {
+			core_error(c, "probe '%s%%return': the %d functions matching it are Go code: "
+				      "%s; probe their entries instead", spec->func, go, GO_STACKS);
+			return -ENOTSUP;
+		}
+		if (go)
+			fprintf(stderr, "uptrace: skipping the %d Go functions matching '%s%%return': "
+					"%s\n", go, spec->func, GO_STACKS);
+		n = kept;
+	}
 	for (int i = 0; i < n; i++) {
 		err = place(c, spec, &matches[i], matches[i].addr + spec->offset, spec->offset,
 			    matches[i].func);
