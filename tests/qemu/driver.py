@@ -23,6 +23,10 @@ Each arch's fixtures are built by tests/fixtures/ARCH/build.sh. Cases:
           register; a pair of doubles in two FP registers, then a double and a long): each
           value equals the one the fixture's source passes or computes, in JSON and as
           text (%.17g for a double, %.9g for a float, as gdb prints them).
+  unwind  return probes on the functions of cunwind (the native fixture's C source):
+          backtrace() and pthread_exit with cleanups through them, with libgcc_s linked
+          and loaded later by glibc; the output is the untraced run's and the returns
+          counted are those the program counted.
 
 Exit 77 (skip) when the arch's cross compiler or qemu is missing.
 """
@@ -327,8 +331,29 @@ def case_usdt(args, arch, out):
           % (arch, ', '.join('%s x%d' % (k, len(v)) for k, v in want.items())))
 
 
+def case_unwind(args, arch, out):
+    funcs = ['bt1', 'bt2', 'bt3', 'hold', 'tidy']
+    for name in ('cunwind', 'cunwind_late'):
+        prog = os.path.join(out, name)
+        if not os.path.exists(prog):
+            skip('no %s fixture for %s (it needs a libc)' % (name, arch))
+        plain = run(qemu_cmd(arch) + [prog])
+        m = re.search(r'^returns: (.*)$', plain.stdout, re.M)
+        if plain.returncode != 0 or not m:
+            fail('%s untraced exited %d: %r' % (name, plain.returncode, plain.stdout))
+        want = {k + '%return': int(v) for k, v in (kv.split('=') for kv in m.group(1).split())}
+        cmd, r = uptrace(args, [f + '%return' for f in funcs], prog, ['--count', '--json'])
+        if r.returncode != 0 or r.stdout != plain.stdout:
+            fail('%s exited %d, printed %r (untraced: %r): %s'
+                 % (' '.join(cmd), r.returncode, r.stdout, plain.stdout, r.stderr[-2000:]))
+        got = json_lines(r.stderr)[-1].get('counts', {})
+        if got != want:
+            fail('%s: returns counted %r, the program counted %r' % (name, got, want))
+        print('ok: %s %s: output as untraced, returns %r' % (arch, name, got))
+
+
 CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns, 'fp': case_fp,
-         'usdt': case_usdt}
+         'usdt': case_usdt, 'unwind': case_unwind}
 
 
 def main():
