@@ -87,4 +87,10 @@ int up_core_detach(struct up_core *c);
 /* Every resolved probe, in the order they were added (for the summary). */
 unsigned up_core_probes(struct up_core *c, struct up_probe *const **probes);
 
+/*
+ * Did the index-th PROBE (in up_core_add_spec order) never arm, in the
+ * whole run? 1 with why set ("no module 'libfoo' was loaded"), else 0.
+ */
+int up_core_never_armed(struct up_core *c, unsigned index, char *why, size_t len);
+
 #endif

@@ -502,6 +502,22 @@ static void on_event(void *ctx, const struct up_event *ev)
 	up_output_event(ctx, ev);
 }
 
+/*
+ * A PROBE that never armed (its library was never loaded) counted nothing
+ * because it could not, not because nothing called it: say so. The exit
+ * status stays what it would be (the command's own with --), as bpftrace's
+ * does for a probe whose file is never mapped.
+ */
+static void warn_never_armed(const struct options *o, struct up_core *core)
+{
+	char why[512];
+
+	for (int i = 0; i < o->nprobes; i++)
+		if (up_core_never_armed(core, (unsigned)i, why, sizeof(why)))
+			fprintf(stderr, "uptrace: warning: probe '%.*s' never armed: %s\n",
+				(int)strcspn(o->probes[i], " \t"), o->probes[i], why);
+}
+
 /* The status uptrace exits with after a spawned command ended: its own, or 128+N. */
 static int command_status(enum up_core_end end, int status)
 {
@@ -659,6 +675,7 @@ int main(int argc, char **argv)
 		struct up_probe *const *probes;
 		unsigned n = up_core_probes(core, &probes);
 		up_output_summary(out, probes, n);
+		warn_never_armed(&o, core);
 	}
 	up_output_close(out);
 	out = NULL;

@@ -101,6 +101,7 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
 	}
 	c->specs[c->nspecs].spec = *spec;
 	c->specs[c->nspecs].resolved = false;
+	c->specs[c->nspecs].ever_resolved = false;
 	c->nspecs++;
 	return resolve_pending(c, c->libs_loaded);
 }

@@ -92,6 +92,7 @@ struct usdt_semaphore {
 struct pending_spec {
 	struct up_spec spec;
 	bool resolved;
+	bool ever_resolved;		/* armed at some point (a later exec may undo it) */
 };
 
 struct up_core {

@@ -584,7 +584,7 @@ int resolve_pending(struct up_core *c, bool final)
 		if (err < 0)
 			return err;
 		if (err == 0)
-			ps->resolved = true;
+			ps->resolved = ps->ever_resolved = true;
 	}
 	return 0;
 }
@@ -603,4 +603,22 @@ struct up_probe *resolve_revive(struct up_core *c, const char *key)
 int resolve_reserve(struct up_core *c)
 {
 	return reserve_probe(c);
+}
+
+int up_core_never_armed(struct up_core *c, unsigned index, char *why, size_t len)
+{
+	const struct pending_spec *ps;
+	const char *mod;
+
+	if (index >= c->nspecs || c->specs[index].ever_resolved)
+		return 0;
+	ps = &c->specs[index];
+	mod = ps->spec.module;
+	if (mod[0] && up_sym_module(c->sym, mod, NULL) != 0)
+		snprintf(why, len, "no module '%s' was loaded", mod);
+	else if (mod[0])
+		snprintf(why, len, "'%s' was loaded, but without what the probe names", mod);
+	else
+		snprintf(why, len, "nothing it names was loaded");
+	return 1;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <elf.h>
 #include <link.h>
+#include <gelf.h>
 
 #include "sym_internal.h"
 
@@ -145,6 +146,54 @@ static int spec_match(const char *spec, const char *path)
 	return 0;
 }
 
+/* The module's DT_SONAME ("libz.so.1" for libz.so.1.2.13), or NULL. */
+static const char *module_soname(Dwfl_Module *mod)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < shdr.sh_size / shdr.sh_entsize; i++) {
+			GElf_Dyn dyn;
+
+			if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag == DT_SONAME)
+				return elf_strptr(elf, shdr.sh_link, dyn.d_un.d_val);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A library named as the dynamic linker names it: its soname, or a file
+ * name in its folder that leads to the mapped file ("libz.so.1" is a
+ * symlink to libz.so.1.2.13, which is what the maps show).
+ */
+static bool library_name_match(const char *spec, Dwfl_Module *mod)
+{
+	const char *path = sym_module_path(mod), *soname;
+	char link[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+	size_t dir = strlen(path) - strlen(sym_basename(path));
+
+	if (strchr(spec, '/'))
+		return false;
+	soname = module_soname(mod);
+	if (soname && !strcmp(soname, spec))
+		return true;
+	if (!dir ||
+	    snprintf(link, sizeof(link), "%.*s%s", (int)dir, path, spec) >= (int)sizeof(link))
+		return false;
+	return realpath(link, a) && realpath(path, b) && !strcmp(a, b);
+}
+
 Dwfl_Module *sym_module_find(struct up_symtab *s, const char *spec)
 {
 	Dwfl_Module *mods[SYM_MAX_MODULES];
@@ -156,6 +205,9 @@ Dwfl_Module *sym_module_find(struct up_symtab *s, const char *spec)
 	n = sym_modules_ordered(s, mods, SYM_MAX_MODULES);
 	for (int i = 0; i < n; i++) {
 		int score = spec_match(spec, sym_module_path(mods[i]));
+
+		if (score < 2 && library_name_match(spec, mods[i]))
+			score = 2;
 
 		if (score > best_score) {
 			best = mods[i];
