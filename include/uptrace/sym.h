@@ -34,6 +34,14 @@ struct up_func_match {
 	char module[4096];	/* module path */
 	uint64_t addr;		/* run-time address of the function's entry */
 	uint64_t size;
+	/*
+	 * What tells it from other functions of its module with the same name
+	 * as func shows it (versions, static functions, C++ names that
+	 * demangle alike): "@GLIBC_2.2.5" for a version that is not the
+	 * default, else "@0x" and its link-time address; "" for the one a
+	 * plain reference binds to, and for a name defined once.
+	 */
+	char tag[64];
 };
 
 int up_sym_open(struct up_symtab **out, struct up_target *t);

@@ -350,9 +350,9 @@ static void print_listed(void *ctx, const struct up_func_match *m)
 	const char *base = strrchr(m->module, '/');
 
 	if (main_module)
-		printf("%s", m->func);
+		printf("%s%s", m->func, m->tag);
 	else
-		printf("%s:%s", base ? base + 1 : m->module, m->func);
+		printf("%s:%s%s", base ? base + 1 : m->module, m->func, m->tag);
 	if (o->verbose) {
 		int n = up_sym_params(sym, m->addr, args, UP_MAX_ARGS);
 		for (int i = 0; i < n; i++)

@@ -261,6 +261,83 @@ static const char *return_refused(struct up_core *c, const struct up_probe *p)
 	return NULL;
 }
 
+static bool fetch_equal(const struct up_fetch *a, const struct up_fetch *b)
+{
+	if (a->base != b->base || a->reg != b->reg || a->argn != b->argn || a->imm != b->imm ||
+	    a->nops != b->nops)
+		return false;
+	for (unsigned i = 0; i < a->nops && i < UP_FETCH_MAX_OPS; i++)
+		if (a->ops[i].op != b->ops[i].op || a->ops[i].size != b->ops[i].size ||
+		    a->ops[i].imm != b->ops[i].imm)
+			return false;
+	return true;
+}
+
+/* Would the two probes print the same events? */
+static bool args_equal(const struct up_probe *a, const struct up_probe *b)
+{
+	if (a->nargs != b->nargs)
+		return false;
+	for (unsigned i = 0; i < a->nargs; i++)
+		if (strcmp(a->args[i].name, b->args[i].name) ||
+		    !fetch_equal(&a->args[i].fetch, &b->args[i].fetch) ||
+		    a->args[i].type.kind != b->args[i].type.kind ||
+		    a->args[i].type.size != b->args[i].type.size)
+			return false;
+	return true;
+}
+
+/* The live probe (not retired by an exec) whose key this is, or NULL. */
+static struct up_probe *probe_by_key(struct up_core *c, const char *key)
+{
+	for (unsigned i = 0; i < c->nprobes; i++)
+		if (!c->probes[i]->retired && strcmp(c->probes[i]->key, key) == 0)
+			return c->probes[i];
+	return NULL;
+}
+
+/*
+ * Keys are unique (a JSON object of counts keeps one member per key). Same
+ * key on another address: two modules of the same file name, told apart by
+ * their paths. Returns 1 when p repeats a probe already placed (a glob
+ * matching a function another PROBE names, or the same PROBE twice): not
+ * placed again. A repeat with other arguments or another predicate is an
+ * error.
+ */
+static int key_unique(struct up_core *c, const struct up_spec *spec, struct up_probe *p,
+		      const char *name)
+{
+	struct up_probe *old = probe_by_key(c, p->key);
+
+	if (!old)
+		return 0;
+	if (old->addr == p->addr) {
+		bool same_pred = !strcmp(old->pred.text, p->pred.text);
+
+		if (strpbrk(spec->func, "*?[") || (args_equal(old, p) && same_pred))
+			return 1;
+		if (!same_pred)
+			core_error(c, "probe '%s' is given twice with different predicates: join "
+				      "them with || in one PROBE", p->key);
+		else
+			core_error(c, "probe '%s' is given twice with different arguments: give "
+				      "them in one PROBE", p->key);
+		return -EINVAL;
+	}
+	const char *module = p->module[0] && !is_main_module(c, p->module) ? p->module : NULL;
+
+	up_probe_key(p->key, sizeof(p->key), module, name, p->offset, p->is_return);
+	if (probe_by_key(c, p->key)) {
+		/* the same path twice (mapped again elsewhere): the run-time address tells */
+		char tagged[UP_KEY_MAX];
+
+		snprintf(tagged, sizeof(tagged), "%s@0x%llx", name,
+			 (unsigned long long)(p->addr - p->offset));
+		up_probe_key(p->key, sizeof(p->key), module, tagged, p->offset, p->is_return);
+	}
+	return 0;
+}
+
 /* One probe on one match: key, arguments, point. */
 static int place(struct up_core *c, const struct up_spec *spec, const struct up_func_match *m,
 		 uint64_t addr, uint64_t offset, const char *name)
@@ -319,6 +396,11 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		err = hist_bind(c, p);
 	if (err)
 		goto fail;
+	err = key_unique(c, spec, p, name);
+	if (err) {
+		free(p);
+		return err < 0 ? err : 0; /* 1: a repeat, placed already */
+	}
 	old = revive(c, p->key);
 	if (old) {
 		uint64_t hits = old->hits;
@@ -408,8 +490,11 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 		n = kept;
 	}
 	for (int i = 0; i < n; i++) {
+		char name[sizeof(matches[i].func) + sizeof(matches[i].tag)];
+
+		snprintf(name, sizeof(name), "%s%s", matches[i].func, matches[i].tag);
 		err = place(c, spec, &matches[i], matches[i].addr + spec->offset, spec->offset,
-			    matches[i].func);
+			    name);
 		if (err && glob && c->err && c->err[0] && err != -ENOMEM) {
 			fprintf(stderr, "uptrace: skipping %s\n", c->err);
 			c->err[0] = 0;

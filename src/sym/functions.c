@@ -37,11 +37,22 @@ static bool name_better(const char *pattern, const char *a, int abind, const cha
 	return strcmp(b, a) < 0;
 }
 
-/* One matching symbol of one module, before it becomes a struct up_func_match. */
+/*
+ * One function symbol of one module, before it becomes a struct
+ * up_func_match. Every function of the module is one (the tags are
+ * computed over them all); matching picks among them.
+ */
 struct sym_hit {
 	char name[UP_FUNC_MAX];	/* as shown: demangled unless the symtab says raw */
-	uint64_t addr, size;
+	const char *raw;	/* as the table spells it, maybe with "@VERSION" or "@@VERSION" */
+	size_t len;		/* of the plain name (before any '@') */
+	uint64_t addr, size;	/* run-time */
+	uint64_t link;		/* link-time address */
 	int bind;
+	bool named;		/* the name part of the pattern matches it */
+	const char *version;	/* its symbol version, or NULL */
+	bool hidden;		/* a version that is not the default */
+	char tag[64];		/* see struct up_func_match */
 };
 
 static int compare_addr(const void *a, const void *b)
@@ -51,44 +62,180 @@ static int compare_addr(const void *a, const void *b)
 	return ha->addr < hb->addr ? -1 : ha->addr > hb->addr;
 }
 
-/*
- * Does the pattern match this symbol: its name as the symbol table spells
- * it, or for a C++ or Rust symbol its demangled name (demangle.c's rules)?
- * Fills the name to show.
- */
-static bool symbol_matches(struct up_symtab *s, const char *pattern, const char *name,
-			   char *shown, size_t len)
+static int compare_name_addr(const void *a, const void *b)
 {
-	bool raw = fnmatch(pattern, name, 0) == 0;
-	char *dem = sym_is_mangled(name) ? sym_demangle(name) : NULL;
-	bool ok = raw || (dem && sym_demangled_match(pattern, dem));
+	const struct sym_hit *ha = a, *hb = b;
+	int d = strcmp(ha->name, hb->name);
 
-	if (ok)
-		snprintf(shown, len, "%s",
-			 dem && !s->raw_names && strlen(dem) < len ? dem : name);
+	return d ? d : compare_addr(a, b);
+}
+
+/*
+ * The name to show for one symbol into h->name, and whether the name part
+ * of the pattern matches it: its plain name as the table spells it, or for
+ * a C++ or Rust symbol its demangled name (demangle.c's rules).
+ */
+static int hit_name(struct up_symtab *s, const char *pattern, struct sym_hit *h)
+{
+	char *copy = NULL, *dem;
+	const char *plain = h->raw;
+
+	/* .symtab may spell versions in: "memcpy@@GLIBC_2.14" */
+	if (h->raw[h->len]) {
+		copy = strndup(h->raw, h->len);
+		if (!copy)
+			return -ENOMEM;
+		plain = copy;
+	}
+	dem = sym_is_mangled(plain) ? sym_demangle(plain) : NULL;
+	h->named = fnmatch(pattern, plain, 0) == 0 || (dem && sym_demangled_match(pattern, dem));
+	/* a name too long to show whole is shown as the symbol spells it */
+	snprintf(h->name, sizeof(h->name), "%s",
+		 dem && !s->raw_names && strlen(dem) < sizeof(h->name) ? dem : plain);
 	free(dem);
+	free(copy);
+	return 0;
+}
+
+/* The version of one symbol: spelled into its .symtab name, else from .dynsym. */
+static void hit_version(struct sym_hit *h, const struct sym_versions *v)
+{
+	const char *at = h->raw + h->len;
+	const struct sym_version *dv;
+
+	if (*at == '@') {
+		h->hidden = at[1] != '@';
+		h->version = at + (h->hidden ? 1 : 2);
+		return;
+	}
+	dv = sym_versions_find(v, h->link, h->raw, h->len);
+	if (dv) {
+		h->version = dv->version;
+		h->hidden = dv->hidden;
+	}
+}
+
+/*
+ * Tag the addresses of one name defined at several (all[lo..hi) sorted by
+ * address; aliases of one address are adjacent). The one a plain reference
+ * binds to keeps the plain name: the default version, else the only global
+ * definition. Every other one is told by its version, else its address.
+ */
+static void tag_group(struct sym_hit *all, size_t lo, size_t hi)
+{
+	uint64_t canonical = 0;
+	int globals = 0;
+	bool have = false;
+
+	for (size_t i = lo; i < hi; i++)
+		if (all[i].version && !all[i].hidden) {
+			canonical = all[i].addr;
+			have = true;
+		}
+	for (size_t i = lo, end; !have && i < hi; i = end) {
+		bool global = false;
+
+		for (end = i; end < hi && all[end].addr == all[i].addr; end++)
+			global |= all[end].bind != STB_LOCAL;
+		if (global) {
+			canonical = all[i].addr;
+			globals++;
+		}
+	}
+	if (!have && globals != 1)
+		canonical = 0;
+	for (size_t i = lo, end; i < hi; i = end) {
+		const char *version = NULL;
+
+		/* any alias of this address that carries a version speaks for it */
+		for (end = i; end < hi && all[end].addr == all[i].addr; end++)
+			if (!version)
+				version = all[end].version;
+		for (size_t j = i; j < end && all[i].addr != canonical; j++) {
+			char *tag = all[j].tag;
+
+			if (version)
+				snprintf(tag, sizeof(all[j].tag), "@%s", version);
+			else
+				snprintf(tag, sizeof(all[j].tag), "@0x%" PRIx64, all[j].link);
+		}
+	}
+}
+
+/*
+ * Give every function that shares its name (as shown: C++ and Rust names
+ * demangled) with another address of the module a tag.
+ */
+static void tag_duplicates(struct sym_hit *all, size_t n)
+{
+	qsort(all, n, sizeof(*all), compare_name_addr);
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		bool several = false;
+
+		for (hi = lo + 1; hi < n && !strcmp(all[hi].name, all[lo].name); hi++)
+			several |= all[hi].addr != all[lo].addr;
+		if (several)
+			tag_group(all, lo, hi);
+	}
+}
+
+/*
+ * Does the tag part of a pattern ("@GLIBC_2.2.5", "@0x1149", or nm's
+ * "@@GLIBC_2.14", from its first '@' on) match the function's tag, or its
+ * version as nm spells it? -ENOMEM, else 1 or 0.
+ */
+static int hit_tagged(const char *tag, const struct sym_hit *h)
+{
+	char *spelled;
+	int ok;
+
+	if (fnmatch(tag, h->tag, 0) == 0)
+		return 1;
+	if (!h->version)
+		return 0;
+	spelled = malloc(strlen(h->version) + 3);
+	if (!spelled)
+		return -ENOMEM;
+	sprintf(spelled, "%s%s", h->hidden ? "@" : "@@", h->version);
+	ok = fnmatch(tag, spelled, 0) == 0;
+	free(spelled);
 	return ok;
 }
 
 /*
  * The module's function symbols matching the pattern, one per address, in a
- * malloc'd array (*hits). Returns the count or a negative errno.
+ * malloc'd array (*hits), each with its tag among same-named functions of
+ * the module (computed over every function, so whatever the pattern, a
+ * function's tag is the same). A pattern without '@' looks at the name; one
+ * with '@' at the name before it and the tag from it on ("memcpy@GLIBC_2.2.5",
+ * "helper@0x1149", "ns::f(int)@0x1149", nm's "memcpy@@GLIBC_2.14").
+ * Returns the count or a negative errno.
  */
 static int module_matches(struct up_symtab *s, Dwfl_Module *mod, const char *pattern,
 			  struct sym_hit **hits)
 {
 	int nsyms = dwfl_module_getsymtab(mod);
+	uint64_t bias = sym_module_bias(mod);
+	const char *tag = strchr(pattern, '@');
+	struct sym_versions versions;
 	struct sym_hit *h;
-	int n = 0, kept = 0;
+	size_t n = 0, kept = 0, matched = 0;
+	char *name = NULL;
+	int err;
 
 	*hits = NULL;
 	if (nsyms <= 0)
 		return 0;
 	h = calloc(nsyms, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
+	name = strndup(pattern, tag ? (size_t)(tag - pattern) : strlen(pattern));
+	if (!h || !name) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = sym_versions_load(mod, &versions);
+	if (err)
+		goto fail;
 	for (int i = 1; i < nsyms; i++) {
-		char name[UP_FUNC_MAX];
 		GElf_Addr addr;
 		GElf_Word shndx;
 		GElf_Sym sym;
@@ -96,38 +243,60 @@ static int module_matches(struct up_symtab *s, Dwfl_Module *mod, const char *pat
 		int type;
 
 		raw = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
-		if (!raw || !*raw || sym.st_size == 0 || shndx == SHN_UNDEF)
+		if (!raw || !*raw || *raw == '@' || sym.st_size == 0 || shndx == SHN_UNDEF)
 			continue;
 		type = GELF_ST_TYPE(sym.st_info);
 		if (type != STT_FUNC && type != STT_GNU_IFUNC)
 			continue;
-		/* .symtab may spell versions in: "memcpy@@GLIBC_2.14". */
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(raw, "@"), raw);
-		if (!symbol_matches(s, pattern, name, h[n].name, sizeof(h[n].name)))
-			continue;
+		h[n].raw = raw;
+		h[n].len = strcspn(raw, "@");
+		err = hit_name(s, name, &h[n]);
+		if (err)
+			break;
 		h[n].addr = addr;
+		h[n].link = addr - bias;
 		h[n].size = sym.st_size;
 		h[n].bind = GELF_ST_BIND(sym.st_info);
+		hit_version(&h[n], &versions);
 		n++;
 	}
+	if (!err)
+		tag_duplicates(h, n);
+	for (size_t i = 0; !err && i < n; i++) {
+		int ok = h[i].named && tag ? hit_tagged(tag, &h[i]) : h[i].named;
+
+		if (ok < 0)
+			err = ok;
+		else if (ok)
+			h[matched++] = h[i];
+	}
+	sym_versions_free(&versions);
+	if (err)
+		goto fail;
 	/* One per address: aliases (malloc, __libc_malloc) keep the best name. */
-	qsort(h, n, sizeof(*h), compare_addr);
-	for (int i = 0; i < n; i++) {
+	qsort(h, matched, sizeof(*h), compare_addr);
+	for (size_t i = 0; i < matched; i++) {
 		if (kept && h[kept - 1].addr == h[i].addr) {
-			if (name_better(pattern, h[kept - 1].name, h[kept - 1].bind, h[i].name,
+			if (name_better(name, h[kept - 1].name, h[kept - 1].bind, h[i].name,
 					h[i].bind))
 				h[kept - 1] = h[i];
 			continue;
 		}
 		h[kept++] = h[i];
 	}
+	free(name);
 	*hits = h;
-	return kept;
+	return (int)kept;
+fail:
+	free(name);
+	free(h);
+	return err;
 }
 
 static void hit_to_match(const struct sym_hit *h, const char *path, struct up_func_match *m)
 {
 	memcpy(m->func, h->name, sizeof(m->func));
+	snprintf(m->tag, sizeof(m->tag), "%s", h->tag);
 	snprintf(m->module, sizeof(m->module), "%s", path);
 	m->addr = h->addr;
 	m->size = h->size;

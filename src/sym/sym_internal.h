@@ -63,6 +63,26 @@ int sym_report_remote(struct up_symtab *s);
 /* The run-time address of r_debug (from DT_DEBUG of the main program), 0 if not set yet. */
 int sym_r_debug(struct up_symtab *s, uint64_t *r_debug);
 
+/* One versioned symbol of .dynsym (versions.c). */
+struct sym_version {
+	uint64_t value;	     /* link-time address */
+	const char *name;    /* plain: "pthread_cond_wait" */
+	const char *version; /* "GLIBC_2.3.2" */
+	bool hidden;	     /* not the default version: nm's single '@' */
+};
+
+struct sym_versions {
+	struct sym_version *entries; /* sorted by value */
+	size_t n;
+};
+
+/* The module's versioned .dynsym symbols (none without version sections). 0 or -ENOMEM. */
+int sym_versions_load(Dwfl_Module *mod, struct sym_versions *v);
+/* The version of the symbol name[0..len) at a link-time address, or NULL. */
+const struct sym_version *sym_versions_find(const struct sym_versions *v, uint64_t value,
+					    const char *name, size_t len);
+void sym_versions_free(struct sym_versions *v);
+
 /* Fill a match for the function symbol containing addr (func may be NULL). */
 void sym_fill_match(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr,
 		    struct up_func_match *func);
