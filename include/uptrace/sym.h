@@ -117,6 +117,14 @@ int up_sym_exec_ranges(struct up_symtab *s, const char *module_spec, uint64_t ra
 int up_sym_rbrk(struct up_symtab *s, uint64_t *addr);
 
 /*
+ * r_debug.r_state at an r_brk stop: UP_LINK_CONSISTENT (the link map is
+ * complete), UP_LINK_ADD or UP_LINK_DELETE (a change is under way), or a
+ * negative errno when there is no r_debug yet.
+ */
+enum { UP_LINK_CONSISTENT = 0, UP_LINK_ADD = 1, UP_LINK_DELETE = 2 };
+int up_sym_link_state(struct up_symtab *s);
+
+/*
  * The return addresses of a stopped thread's callers, innermost first,
  * unwound by libdwfl from CFI starting at regs. Return addresses on the
  * stack that hold trampoline stand, in order, for originals (innermost

@@ -34,6 +34,7 @@ enum up_stop_kind {
 	UP_STOP_FORK,		/* fork/vfork made child new_pid: traced and stopped */
 	UP_STOP_TIMEOUT,	/* wait() timed out, nothing happened */
 	UP_STOP_EINTR,		/* wait() was interrupted by a signal to the tracer */
+	UP_STOP_SYSCALL,	/* with watch_syscalls: a system call's entry or exit */
 };
 
 struct up_stop {
@@ -46,6 +47,8 @@ struct up_stop {
 	bool vfork;		/* UP_STOP_FORK: the child shares our memory until it execs or
 				 * exits, and stays traced as one of our threads till then */
 	bool stepped;		/* UP_STOP_TRAP: this stop ends a single-step */
+	bool syscall_exit;	/* UP_STOP_SYSCALL: at its exit (else its entry) */
+	long syscall_nr;	/* UP_STOP_SYSCALL: which call (-1: not known) */
 };
 
 /* One mapping of the target's address space (for symbols and XOL placement). */
@@ -119,6 +122,14 @@ struct up_target_ops {
 	 * zero. NULL or -ENOTSUP where the target cannot read them.
 	 */
 	int (*get_fpregs)(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want);
+	/*
+	 * While on, threads of the traced process that resume() (or
+	 * resume_all) restarts also stop at the entry and the exit of each
+	 * system call (UP_STOP_SYSCALL): how the core sees the dynamic linker
+	 * map libraries before any of their code runs. NULL where a target
+	 * cannot.
+	 */
+	int (*watch_syscalls)(struct up_target *t, bool on);
 };
 
 struct up_target {

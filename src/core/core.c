@@ -102,6 +102,7 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
 	c->specs[c->nspecs].spec = *spec;
 	c->specs[c->nspecs].resolved = false;
 	c->specs[c->nspecs].ever_resolved = false;
+	c->specs[c->nspecs].early = false;
 	c->nspecs++;
 	return resolve_pending(c, c->libs_loaded);
 }
@@ -138,7 +139,7 @@ int up_core_start(struct up_core *c, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	c->started = true;
-	return 0;
+	return load_watch_start(c);
 }
 
 /*
@@ -355,6 +356,9 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 		case UP_STOP_TIMEOUT:
 		case UP_STOP_EINTR:
 			ret = 0;
+			break;
+		case UP_STOP_SYSCALL:
+			ret = load_syscall_stop(c, &st, true);
 			break;
 		}
 		if (ret == -ESRCH)

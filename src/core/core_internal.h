@@ -93,6 +93,7 @@ struct pending_spec {
 	struct up_spec spec;
 	bool resolved;
 	bool ever_resolved;		/* armed at some point (a later exec may undo it) */
+	bool early;			/* placed without MODULE before every library was there */
 };
 
 struct up_core {
@@ -115,6 +116,8 @@ struct up_core {
 	unsigned nspecs, specs_cap;
 	bool libs_loaded;		/* the dynamic linker reported its initial libraries */
 	bool after_exec;		/* the process has exec'd since tracing began */
+	bool load_watch;		/* watching system calls while the libraries load */
+	bool maps_changed;		/* a mapping call since the modules were last read */
 
 	/* threads: open addressing by tid */
 	struct up_thread *threads;
@@ -255,6 +258,13 @@ int usdt_release_all(struct up_core *c);
 /* The main program exec'd: its sites and semaphores went with the old image. */
 void usdt_exec(struct up_core *c);
 void usdt_destroy(struct up_core *c);
+
+/* libload.c: the initial libraries, armed as they are mapped */
+int load_watch_start(struct up_core *c);
+void load_watch_stop(struct up_core *c);
+int load_syscall_stop(struct up_core *c, const struct up_stop *st, bool resume);
+/* At an r_brk stop: has the dynamic linker reported the program's initial libraries? */
+bool load_initial_done(struct up_core *c, int new_modules);
 
 /* Report an error once, at the layer that knows what was asked. */
 void core_error(struct up_core *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

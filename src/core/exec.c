@@ -64,5 +64,6 @@ int core_exec(struct up_core *c, pid_t tid)
 		err = unwind_hooks_refresh(c);
 	if (err)
 		return err;
-	return points_arm_all(c);
+	err = points_arm_all(c);
+	return err ? err : load_watch_start(c);
 }

@@ -116,13 +116,14 @@ static int library_event(struct up_core *c, pid_t tid)
 
 	if (n < 0)
 		return n;
-	if (n == 0)
-		return 0;
-	if (!c->libs_loaded) {
+	if (!c->libs_loaded && load_initial_done(c, n)) {
 		c->libs_loaded = true;
+		load_watch_stop(c);
 		n = resolve_pending(c, true);
-	} else {
+	} else if (n > 0) {
 		n = resolve_pending(c, false);
+	} else {
+		return 0;
 	}
 	/* return probes and the unwinder may both have just arrived */
 	return n ? n : unwind_hooks_refresh(c);

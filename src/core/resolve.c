@@ -623,6 +623,9 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 	struct up_module_info mi;
 	int err;
 
+	/* a glob's matches in libraries still to come would be missed */
+	if (c->load_watch && !spec->module[0] && strpbrk(spec->func, "*?["))
+		return 1;
 	if (spec->module[0] && up_sym_module(c->sym, spec->module, &mi) != 0) {
 		if (!final || module_may_load(c, spec->module))
 			return 1; /* pending until it is mapped */
@@ -650,6 +653,26 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 	return err;
 }
 
+/*
+ * A plain name without a module placed while the libraries were still
+ * loading: now that they are all there, a name that several define is the
+ * error it would have been.
+ */
+static int check_unambiguous(struct up_core *c, struct pending_spec *ps)
+{
+	static struct up_func_match matches[2];
+	char ambiguous[1024] = "";
+	int n = up_sym_functions(c->sym, NULL, ps->spec.func, matches, 2, ambiguous,
+				 sizeof(ambiguous));
+
+	ps->early = false;
+	if (n != -EEXIST)
+		return 0;
+	core_error(c, "function '%s' is defined in several modules: %s; name one as MODULE:%s",
+		   ps->spec.func, ambiguous, ps->spec.func);
+	return n;
+}
+
 /* Resolve every spec that can be now. 0, or the first error (already reported). */
 int resolve_pending(struct up_core *c, bool final)
 {
@@ -657,8 +680,12 @@ int resolve_pending(struct up_core *c, bool final)
 		struct pending_spec *ps = &c->specs[i];
 		int err;
 
-		if (ps->resolved)
+		if (ps->resolved) {
+			err = final && ps->early ? check_unambiguous(c, ps) : 0;
+			if (err)
+				return err;
 			continue;
+		}
 		err = resolve_one(c, ps, final);
 		if (err < 0 && c->after_exec && c->err && c->err[0]) {
 			/* a program exec'd into need not have every function the first had */
@@ -668,8 +695,11 @@ int resolve_pending(struct up_core *c, bool final)
 		}
 		if (err < 0)
 			return err;
-		if (err == 0)
+		if (err == 0) {
 			ps->resolved = ps->ever_resolved = true;
+			ps->early = c->load_watch && !ps->spec.module[0] &&
+				    ps->spec.kind == UP_SPEC_FUNC;
+		}
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "sym_internal.h"
 
 #define R_DEBUG_BRK 16
+#define R_DEBUG_STATE 24
 
 /* The interpreter's module: the one at AT_BASE, else an ld.so by name. */
 static Dwfl_Module *interp_module(struct up_symtab *s)
@@ -63,4 +64,16 @@ int up_sym_rbrk(struct up_symtab *s, uint64_t *addr)
 	if (sym_read_mem(s, r_debug + R_DEBUG_BRK, addr, sizeof(*addr)) < 0 || !*addr)
 		return -ENOENT;
 	return 0;
+}
+
+int up_sym_link_state(struct up_symtab *s)
+{
+	uint64_t r_debug = 0;
+	int32_t state;
+
+	if (sym_r_debug(s, &r_debug) < 0 || !r_debug)
+		return -ENOENT;
+	if (sym_read_mem(s, r_debug + R_DEBUG_STATE, &state, sizeof(state)) < 0)
+		return -EIO;
+	return state >= 0 && state <= 2 ? state : -EINVAL;
 }

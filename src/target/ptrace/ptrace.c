@@ -186,6 +186,7 @@ const struct up_target_ops up_ptrace_ops = {
     .kill = pt_kill,
     .destroy = pt_destroy,
     .get_fpregs = pt_get_fpregs,
+    .watch_syscalls = pt_watch_syscalls,
 };
 
 struct up_ptrace *pt_alloc(bool follow_forks)

@@ -50,6 +50,7 @@ struct pt_thread {
 	bool fork_child;      /* the leader of a process made by fork/vfork */
 	uint8_t step_from;    /* state before step(): a remote syscall puts it back */
 	int held_sig;	      /* signal held back during a remote syscall, for the core */
+	long syscall_nr;      /* with watch_syscalls: the call it entered last */
 };
 
 struct pt_table {
@@ -79,6 +80,7 @@ struct up_ptrace {
 	struct pt_space spaces[PT_SPACES]; /* followed children's mem files, opened once */
 	bool follow_forks;
 	bool in_stop_all; /* interrupt traps are absorbed, other stops queued */
+	bool watch_syscalls; /* restart the traced process's threads with PTRACE_SYSCALL */
 	struct pt_table threads;
 	struct pt_queue queue;
 };
@@ -105,6 +107,7 @@ int pt_wait(struct up_target *t, struct up_stop *stop, int timeout_ms);
 int pt_stop_all(struct up_target *t);
 int pt_resume_all(struct up_target *t);
 int pt_restart(struct up_ptrace *p, struct pt_thread *th, int sig);
+int pt_watch_syscalls(struct up_target *t, bool on);
 
 /* mem.c */
 int pt_mem_open(struct up_ptrace *p);
@@ -133,6 +136,6 @@ void pt_destroy(struct up_target *t);
 
 #define PT_OPTIONS                                                                                 \
 	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACEFORK |      \
-	 PTRACE_O_TRACEVFORK)
+	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACESYSGOOD)
 
 #endif

@@ -44,7 +44,9 @@ static int restart(struct up_ptrace *p, struct pt_thread *th, int sig)
 		r = ptrace(PTRACE_LISTEN, th->tid, 0, 0);
 		th->state = PT_LISTENING;
 	} else {
-		r = ptrace(PTRACE_CONT, th->tid, 0, (long)sig);
+		bool watch = p->watch_syscalls && th->tgid == p->t.pid;
+
+		r = ptrace(watch ? PTRACE_SYSCALL : PTRACE_CONT, th->tid, 0, (long)sig);
 		th->state = PT_RUNNING;
 	}
 	th->stop_type = PT_STOP_NONE;
@@ -218,6 +220,43 @@ static int on_event_stop(struct up_ptrace *p, struct pt_thread *th, int sig, str
 	return 0;
 }
 
+/*
+ * A syscall-stop (PTRACE_SYSCALL with TRACESYSGOOD): which call, entry or
+ * exit. The kernel gives the number only at the entry; the thread keeps it.
+ */
+static int on_syscall(struct pt_thread *th, struct up_stop *stop)
+{
+	struct __ptrace_syscall_info info;
+
+	th->state = PT_STOPPED;
+	th->stop_type = PT_STOP_EVENT;
+	stop->kind = UP_STOP_SYSCALL;
+	stop->syscall_nr = -1;
+	memset(&info, 0, sizeof(info));
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, sizeof(info), &info) <= 0) {
+		th->syscall_nr = -1;
+		return 1;
+	}
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+		th->syscall_nr = (long)info.entry.nr;
+	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		stop->syscall_exit = true;
+	}
+	stop->syscall_nr = th->syscall_nr;
+	return 1;
+}
+
+int pt_watch_syscalls(struct up_target *t, bool on)
+{
+	struct up_ptrace *p = to_ptrace(t);
+
+	p->watch_syscalls = on;
+	/* a thread inside a call now reports its exit first: that call is not known */
+	for (unsigned i = 0; i < p->threads.cap; i++)
+		p->threads.slot[i].syscall_nr = -1;
+	return 0;
+}
+
 /* 1: *stop is for the core; 0: handled here. */
 static int on_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop *stop)
 {
@@ -250,6 +289,8 @@ static int on_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop 
 		stop->pid = th->tgid;
 		return 1;
 	}
+	if (event == 0 && sig == (SIGTRAP | 0x80))
+		return on_syscall(th, stop);
 	switch (event) {
 	case 0:
 		th->state = PT_STOPPED;
