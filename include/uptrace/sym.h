@@ -42,6 +42,7 @@ struct up_func_match {
 	 * plain reference binds to, and for a name defined once.
 	 */
 	char tag[64];
+	bool ifunc;		/* an STT_GNU_IFUNC: addr is its resolver (up_sym_ifunc_target) */
 };
 
 int up_sym_open(struct up_symtab **out, struct up_target *t);
@@ -72,6 +73,16 @@ int up_sym_module(struct up_symtab *s, const char *spec, struct up_module_info *
  */
 int up_sym_functions(struct up_symtab *s, const char *module_spec, const char *pattern,
 		     struct up_func_match *out, int max, char *ambiguous, size_t ambiguous_len);
+
+/*
+ * The implementation an IFUNC match resolves to in this process (what
+ * every call runs), read from the resolved GOT slots of the relocations
+ * that name it. 0 with *impl (and impl_match, may be NULL, describing it);
+ * -EAGAIN while its module is not relocated yet; -ENOENT when no resolved
+ * relocation names it (lazy binding has not bound it yet).
+ */
+int up_sym_ifunc_target(struct up_symtab *s, const struct up_func_match *m, uint64_t *impl,
+			struct up_func_match *impl_match);
 
 /* Run-time address of a FILE:LINE (first is_stmt address), or -ENOENT. */
 int up_sym_line(struct up_symtab *s, const char *module_spec, const char *file, int line,

@@ -94,6 +94,7 @@ struct pending_spec {
 	bool resolved;
 	bool ever_resolved;		/* armed at some point (a later exec may undo it) */
 	bool early;			/* placed without MODULE before every library was there */
+	unsigned waiting;		/* IFUNC matches whose implementation is not known yet */
 };
 
 struct up_core {
@@ -258,6 +259,9 @@ int usdt_release_all(struct up_core *c);
 /* The main program exec'd: its sites and semaphores went with the old image. */
 void usdt_exec(struct up_core *c);
 void usdt_destroy(struct up_core *c);
+
+/* Does some spec wait for an IFUNC's implementation to be known (retry without a new module)? */
+bool resolve_waiting(struct up_core *c);
 
 /* libload.c: the initial libraries, armed as they are mapped */
 int load_watch_start(struct up_core *c);

@@ -120,7 +120,7 @@ static int library_event(struct up_core *c, pid_t tid)
 		c->libs_loaded = true;
 		load_watch_stop(c);
 		n = resolve_pending(c, true);
-	} else if (n > 0) {
+	} else if (n > 0 || resolve_waiting(c)) {
 		n = resolve_pending(c, false);
 	} else {
 		return 0;

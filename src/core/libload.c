@@ -76,7 +76,7 @@ int load_syscall_stop(struct up_core *c, const struct up_stop *st, bool resume)
 				   strerror(-n));
 			return n;
 		}
-		if (n > 0) {
+		if (n > 0 || resolve_waiting(c)) {
 			err = resolve_pending(c, false);
 			/* return probes and the unwinder may both have just arrived */
 			if (!err)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <glob.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,7 +21,6 @@
 #include "core_internal.h"
 #include "uptrace/sym.h"
 
-#define MAX_MATCHES 4096
 
 static const char *base_name(const char *path)
 {
@@ -435,16 +435,93 @@ fail:
 	return err;
 }
 
+/*
+ * The functions a spec names, in a malloc'd array (*out) that grows until
+ * it holds every match: a glob over every module can match many thousands.
+ */
+static int find_functions(struct up_core *c, const struct up_spec *spec,
+			  struct up_func_match **out, char *ambiguous, size_t len)
+{
+	const char *mod = spec->module[0] ? spec->module : NULL;
+	struct up_func_match *m = NULL;
+	int max = 256, n;
+
+	for (;;) {
+		struct up_func_match *grown = realloc(m, (size_t)max * sizeof(*m));
+
+		if (!grown) {
+			free(m);
+			return -ENOMEM;
+		}
+		m = grown;
+		n = up_sym_functions(c->sym, mod, spec->func, m, max, ambiguous, len);
+		if (n < max || max > INT_MAX / 2)
+			break;
+		max *= 2; /* perhaps more than fitted: ask again with room for them */
+	}
+	if (n < 0) {
+		free(m);
+		return n;
+	}
+	*out = m;
+	return n;
+}
+
+/*
+ * An IFUNC's probe goes on the implementation the process runs, not on the
+ * resolver (which runs once or twice). 0 with *impl a copy of m at that
+ * address; -EAGAIN while it cannot be known yet (its module not relocated,
+ * or the program's libraries not all loaded); another error, reported.
+ */
+static int ifunc_implementation(struct up_core *c, const struct up_func_match *m,
+				const char *name, struct up_func_match *impl)
+{
+	struct up_func_match found;
+	uint64_t addr;
+	int err = up_sym_ifunc_target(c->sym, m, &addr, &found);
+
+	if (err == -ENOENT && !c->libs_loaded)
+		err = -EAGAIN; /* a library still to come may bind it */
+	if (err == -EAGAIN)
+		return err;
+	if (err) {
+		core_error(c, "probe '%s:%s': %s is an IFUNC, and which of its implementations "
+			      "process %d runs is not known%s; probe one by name (uptrace -l "
+			      "'%s:*%s*' lists them)",
+			   base_name(m->module), name, m->func, (int)c->t->pid,
+			   err == -ENOENT ? " (no resolved relocation names it yet: lazy binding "
+					    "binds it at its first call)"
+					  : "",
+			   base_name(m->module), m->func);
+		return err;
+	}
+	*impl = *m;
+	impl->addr = addr;
+	impl->size = found.addr == addr ? found.size : 0;
+	impl->ifunc = false;
+	if (c->cfg.verbose) {
+		char what[sizeof(found.func) + 32];
+
+		if (found.func[0] && found.addr == addr)
+			snprintf(what, sizeof(what), "%s", found.func);
+		else
+			snprintf(what, sizeof(what), "its implementation");
+		fprintf(stderr, "uptrace: %s:%s is an IFUNC: probing %s at 0x%llx, the code "
+				"process %d resolved it to\n",
+			base_name(m->module), name, what, (unsigned long long)addr, (int)c->t->pid);
+	}
+	return 0;
+}
+
 static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 {
 	const struct up_spec *spec = &ps->spec;
-	static struct up_func_match matches[MAX_MATCHES];
+	struct up_func_match *matches = NULL;
 	char ambiguous[1024] = "";
 	const char *mod = spec->module[0] ? spec->module : NULL;
-	int n, err;
+	int n, err = 0, placed = 0, waiting = 0;
 
-	n = up_sym_functions(c->sym, mod, spec->func, matches, MAX_MATCHES, ambiguous,
-			     sizeof(ambiguous));
+	n = find_functions(c, spec, &matches, ambiguous, sizeof(ambiguous));
 	if (n == -EEXIST) {
 		core_error(c, "function '%s' is defined in several modules: %s; name one as "
 			      "MODULE:%s", spec->func, ambiguous, spec->func);
@@ -455,6 +532,7 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 		return n;
 	}
 	if (n == 0) {
+		free(matches);
 		if (!final)
 			return 1; /* stays pending */
 		if (mod)
@@ -467,9 +545,9 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 	/*
 	 * A glob may match functions that cannot be probed (an instruction we
 	 * refuse at their entry): those are named and skipped, the rest armed.
+	 * IFUNCs whose implementation is not known yet wait, with the spec.
 	 */
 	bool glob = strpbrk(spec->func, "*?[") != NULL;
-	int placed = 0;
 	if (glob && spec->is_return) {
 		/* a Go program's every function, one line each, would drown the rest: one line */
 		int kept = 0, go = 0;
@@ -482,6 +560,7 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 		if (go && !kept) {
 			core_error(c, "probe '%s%%return': the %d functions matching it are Go code: "
 				      "%s; probe their entries instead", spec->func, go, GO_STACKS);
+			free(matches);
 			return -ENOTSUP;
 		}
 		if (go)
@@ -491,19 +570,39 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 	}
 	for (int i = 0; i < n; i++) {
 		char name[sizeof(matches[i].func) + sizeof(matches[i].tag)];
+		struct up_func_match impl, *m = &matches[i];
 
-		snprintf(name, sizeof(name), "%s%s", matches[i].func, matches[i].tag);
-		err = place(c, spec, &matches[i], matches[i].addr + spec->offset, spec->offset,
-			    name);
+		snprintf(name, sizeof(name), "%s%s", m->func, m->tag);
+		err = 0;
+		if (m->ifunc) {
+			err = ifunc_implementation(c, m, name, &impl);
+			if (err == -EAGAIN) {
+				waiting++;
+				err = 0;
+				continue;
+			}
+			m = &impl;
+		}
+		if (!err)
+			err = place(c, spec, m, m->addr + spec->offset, spec->offset, name);
 		if (err && glob && c->err && c->err[0] && err != -ENOMEM) {
 			fprintf(stderr, "uptrace: skipping %s\n", c->err);
 			c->err[0] = 0;
+			err = 0;
 			continue;
 		}
 		if (err)
-			return err;
+			break;
 		placed++;
 	}
+	free(matches);
+	if (err)
+		return err;
+	ps->waiting = waiting;
+	if (placed)
+		ps->ever_resolved = true;
+	if (waiting)
+		return 1; /* tried again at the next library event */
 	if (!placed) {
 		core_error(c, "none of the %d functions matching '%s' can be probed", n, spec->func);
 		return -ENOTSUP;
@@ -673,6 +772,14 @@ static int check_unambiguous(struct up_core *c, struct pending_spec *ps)
 	return n;
 }
 
+bool resolve_waiting(struct up_core *c)
+{
+	for (unsigned i = 0; i < c->nspecs; i++)
+		if (!c->specs[i].resolved && c->specs[i].waiting)
+			return true;
+	return false;
+}
+
 /* Resolve every spec that can be now. 0, or the first error (already reported). */
 int resolve_pending(struct up_core *c, bool final)
 {
@@ -725,11 +832,17 @@ int up_core_never_armed(struct up_core *c, unsigned index, char *why, size_t len
 	const struct pending_spec *ps;
 	const char *mod;
 
-	if (index >= c->nspecs || c->specs[index].ever_resolved)
+	if (index >= c->nspecs)
 		return 0;
 	ps = &c->specs[index];
+	if (ps->ever_resolved && (ps->resolved || !ps->waiting))
+		return 0;
 	mod = ps->spec.module;
-	if (mod[0] && up_sym_module(c->sym, mod, NULL) != 0)
+	if (ps->waiting)
+		snprintf(why, len, "%s%u IFUNC%s whose implementation in the process was never known",
+			 ps->ever_resolved ? "partly, for " : "", ps->waiting,
+			 ps->waiting > 1 ? "s" : "");
+	else if (mod[0] && up_sym_module(c->sym, mod, NULL) != 0)
 		snprintf(why, len, "no module '%s' was loaded", mod);
 	else if (mod[0])
 		snprintf(why, len, "'%s' was loaded, but without what the probe names", mod);

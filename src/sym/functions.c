@@ -50,6 +50,7 @@ struct sym_hit {
 	uint64_t link;		/* link-time address */
 	int bind;
 	bool named;		/* the name part of the pattern matches it */
+	bool ifunc;		/* STT_GNU_IFUNC */
 	const char *version;	/* its symbol version, or NULL */
 	bool hidden;		/* a version that is not the default */
 	char tag[64];		/* see struct up_func_match */
@@ -257,6 +258,7 @@ static int module_matches(struct up_symtab *s, Dwfl_Module *mod, const char *pat
 		h[n].link = addr - bias;
 		h[n].size = sym.st_size;
 		h[n].bind = GELF_ST_BIND(sym.st_info);
+		h[n].ifunc = type == STT_GNU_IFUNC;
 		hit_version(&h[n], &versions);
 		n++;
 	}
@@ -300,6 +302,7 @@ static void hit_to_match(const struct sym_hit *h, const char *path, struct up_fu
 	snprintf(m->module, sizeof(m->module), "%s", path);
 	m->addr = h->addr;
 	m->size = h->size;
+	m->ifunc = h->ifunc;
 }
 
 /* Append a module's matches to out[*n..max). Returns how many the module had, or -errno. */
