@@ -50,7 +50,9 @@ int up_core_create(struct up_core **out, const struct up_core_config *cfg)
 	c->points = calloc(c->points_cap, sizeof(*c->points));
 	c->threads_cap = 64;
 	c->threads = calloc(c->threads_cap, sizeof(*c->threads));
-	if (!c->points || !c->threads) {
+	c->pages_cap = XOL_PAGES_INITIAL;
+	c->pages = calloc(c->pages_cap, sizeof(*c->pages));
+	if (!c->points || !c->threads || !c->pages) {
 		up_core_destroy(c);
 		return -ENOMEM;
 	}
@@ -76,6 +78,7 @@ void up_core_destroy(struct up_core *c)
 		free(c->probes[i]);
 	free(c->probes);
 	usdt_destroy(c);
+	free(c->pages);
 	free(c->points);
 	free(c->threads);
 	free(c->specs);

@@ -20,7 +20,7 @@
 #define POINT_MAX_PROBES 16
 #define XOL_PAGE_SIZE 4096
 #define XOL_SLOTS_PER_PAGE (XOL_PAGE_SIZE / UP_XOL_SLOT_SIZE)
-#define XOL_MAX_PAGES 32
+#define XOL_PAGES_INITIAL 8		/* the page table grows as probes need slots */
 #define INSTANCE_STACK_MAX 4096	/* uretprobe instances per thread; deeper ones go unreported */
 
 /* One patched address. Several probes may share it; the bytes return with the last. */
@@ -125,8 +125,8 @@ struct up_core {
 	unsigned threads_cap, nthreads;
 
 	/* XOL pages; pages[0] slot 0 is the uretprobe trampoline */
-	struct xol_page pages[XOL_MAX_PAGES];
-	unsigned npages;
+	struct xol_page *pages;		/* pages_cap entries, npages in use */
+	unsigned npages, pages_cap;
 	uint64_t trampoline;
 	uint64_t syscall_insn;		/* where remote system calls run */
 

@@ -31,7 +31,6 @@ int core_exec(struct up_core *c, pid_t tid)
 	usdt_exec(c);
 	for (unsigned i = 0; i < c->nspecs; i++)
 		c->specs[i].resolved = false;
-	memset(c->pages, 0, sizeof(c->pages));
 	c->npages = 0;
 	c->trampoline = 0;
 	c->syscall_insn = 0;

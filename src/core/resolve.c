@@ -287,6 +287,17 @@ static bool args_equal(const struct up_probe *a, const struct up_probe *b)
 	return true;
 }
 
+/* Is a live probe with this key on the point at addr already? */
+static bool placed_here(struct up_core *c, uint64_t addr, const char *key)
+{
+	struct up_point *pt = point_find(c, addr);
+
+	for (unsigned i = 0; pt && i < pt->nprobes; i++)
+		if (!pt->probes[i]->retired && strcmp(pt->probes[i]->key, key) == 0)
+			return true;
+	return false;
+}
+
 /* The live probe (not retired by an exec) whose key this is, or NULL. */
 static struct up_probe *probe_by_key(struct up_core *c, const char *key)
 {
@@ -359,15 +370,20 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 	p->offset = offset;
 	p->addr = addr;
 	p->is_return = spec->is_return;
+	up_probe_key(p->key, sizeof(p->key),
+		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
+		     name, offset, spec->is_return);
+	/* a glob tried again (IFUNCs waiting) meets what it placed before: cheap, before DWARF */
+	if (strpbrk(spec->func, "*?[") && placed_here(c, addr, p->key)) {
+		free(p);
+		return 0;
+	}
 	/* $retval where the ABI leaves it: a float's in xmm0 / v0 / fa0 */
 	if (spec->is_return && m &&
 	    up_sym_return_fetch(c->sym, m->addr, &p->ret_type, &p->ret_fetch)) {
 		p->ret_type.kind = 0;
 		memset(&p->ret_fetch, 0, sizeof(p->ret_fetch));
 	}
-	up_probe_key(p->key, sizeof(p->key),
-		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
-		     name, offset, spec->is_return);
 	if (m && spec->kind == UP_SPEC_FUNC) {
 		err = check_boundary(c, m->addr, offset, p->key);
 		if (err)

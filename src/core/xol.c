@@ -11,6 +11,7 @@
  * back reach.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -77,6 +78,24 @@ static uint64_t distance(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
+/* Room in the page table for one more page: as many as the probes need, no fixed cap. */
+static int reserve_page(struct up_core *c)
+{
+	struct xol_page *grown;
+	unsigned cap;
+
+	if (c->npages < c->pages_cap)
+		return 0;
+	cap = c->pages_cap ? c->pages_cap * 2 : XOL_PAGES_INITIAL;
+	grown = realloc(c->pages, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	memset(grown + c->pages_cap, 0, (cap - c->pages_cap) * sizeof(*grown));
+	c->pages = grown;
+	c->pages_cap = cap;
+	return 0;
+}
+
 /*
  * Natively, pick the free gap nearest to `near` from /proc/PID/maps and
  * map there exactly; remotely, pass a hint and take what comes.
@@ -84,11 +103,12 @@ static uint64_t distance(uint64_t a, uint64_t b)
 static int xol_map_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *out)
 {
 	static struct up_mapping maps[MAX_MAPPINGS];
-	int n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
+	int n, err = reserve_page(c);
 	int64_t r;
 
-	if (c->npages == XOL_MAX_PAGES)
-		return -ENOSPC;
+	if (err)
+		return err;
+	n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
 	for (int tries = 0; n > 0 && tries < 8; tries++) {
 		uint64_t best = 0, bestd = UINT64_MAX;
 		for (int i = 0; i < n; i++) {
