@@ -473,16 +473,27 @@ static int list_functions(const struct options *o, struct up_target *t, struct u
 	if (!colon) {
 		rc = up_sym_list(sym, pattern, print_listed, ctx);
 	} else {
-		static struct up_func_match matches[8192];
+		struct up_func_match *matches = NULL;
 		char ambiguous[256];
+		int max = 1024;
 		if (up_sym_module(sym, module, NULL)) {
 			fprintf(stderr, "uptrace: no module '%s' is loaded\n", module);
 			return -ENOENT;
 		}
-		rc = up_sym_functions(sym, module, func, matches, 8192, ambiguous,
-				      sizeof(ambiguous));
+		/* as many as match: ask again with more room while the array comes back full */
+		for (rc = max; rc == max && max < (1 << 28); max *= 2) {
+			struct up_func_match *grown = realloc(matches, max * 2 * sizeof(*matches));
+			if (!grown) {
+				rc = -ENOMEM;
+				break;
+			}
+			matches = grown;
+			rc = up_sym_functions(sym, module, func, matches, max * 2, ambiguous,
+					      sizeof(ambiguous));
+		}
 		for (int i = 0; i < rc; i++)
 			print_listed(ctx, &matches[i]);
+		free(matches);
 	}
 	if (rc < 0)
 		fprintf(stderr, "uptrace: cannot list the functions: %s\n", strerror(-rc));
