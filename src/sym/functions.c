@@ -50,6 +50,7 @@ struct sym_hit {
 	uint64_t link;		/* link-time address */
 	int bind;
 	bool named;		/* the name part of the pattern matches it */
+	bool cut;		/* too long for name: only its start is there */
 	bool ifunc;		/* STT_GNU_IFUNC */
 	const char *version;	/* its symbol version, or NULL */
 	bool hidden;		/* a version that is not the default */
@@ -73,13 +74,14 @@ static int compare_name_addr(const void *a, const void *b)
 
 /*
  * The name to show for one symbol into h->name, and whether the name part
- * of the pattern matches it: its plain name as the table spells it, or for
- * a C++ or Rust symbol its demangled name (demangle.c's rules).
+ * of the pattern matches it: its plain name as the table spells it, for a
+ * C++ or Rust symbol its demangled name (demangle.c's rules), or for a name
+ * cut to fit what is shown of it.
  */
 static int hit_name(struct up_symtab *s, const char *pattern, struct sym_hit *h)
 {
 	char *copy = NULL, *dem;
-	const char *plain = h->raw;
+	const char *plain = h->raw, *shown;
 
 	/* .symtab may spell versions in: "memcpy@@GLIBC_2.14" */
 	if (h->raw[h->len]) {
@@ -89,10 +91,12 @@ static int hit_name(struct up_symtab *s, const char *pattern, struct sym_hit *h)
 		plain = copy;
 	}
 	dem = sym_is_mangled(plain) ? sym_demangle(plain) : NULL;
-	h->named = fnmatch(pattern, plain, 0) == 0 || (dem && sym_demangled_match(pattern, dem));
-	/* a name too long to show whole is shown as the symbol spells it */
-	snprintf(h->name, sizeof(h->name), "%s",
-		 dem && !s->raw_names && strlen(dem) < sizeof(h->name) ? dem : plain);
+	/* a name too long to show whole is shown as the symbol spells it, cut if need be */
+	shown = dem && !s->raw_names && strlen(dem) < sizeof(h->name) ? dem : plain;
+	h->cut = strlen(shown) >= sizeof(h->name);
+	snprintf(h->name, sizeof(h->name), "%s", shown);
+	h->named = fnmatch(pattern, plain, 0) == 0 || (dem && sym_demangled_match(pattern, dem)) ||
+		   (h->cut && fnmatch(pattern, h->name, 0) == 0); /* as its key spells it */
 	free(dem);
 	free(copy);
 	return 0;
@@ -264,6 +268,10 @@ static int module_matches(struct up_symtab *s, Dwfl_Module *mod, const char *pat
 	}
 	if (!err)
 		tag_duplicates(h, n);
+	/* a name cut to fit (long C++ names) is told by its address: its version may be shared */
+	for (size_t i = 0; !err && i < n; i++)
+		if (h[i].cut)
+			snprintf(h[i].tag, sizeof(h[i].tag), "@0x%" PRIx64, h[i].link);
 	for (size_t i = 0; !err && i < n; i++) {
 		int ok = h[i].named && tag ? hit_tagged(tag, &h[i]) : h[i].named;
 

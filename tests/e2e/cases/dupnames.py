@@ -58,7 +58,7 @@ def run(ctx):
     ctx.check_equal(strict_counts(ctx, proc.stderr), want, "one key per function, counts")
 
     # The text table has one row per key too.
-    proc = ctx.uptrace("--count", "helper", "libversioned:*", "--", exe)
+    proc = ctx.uptrace("--count", "helper", "libversioned:vget*", "--", exe)
     rows = [ln.split() for ln in proc.stderr.splitlines()[1:] if ln.strip()]
     ctx.check_equal({r[0]: int(r[1]) for r in rows if len(r) == 2}, want, "text table rows")
     ctx.check_equal(len(rows), 4, "text table has four rows")
