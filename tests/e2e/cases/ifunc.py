@@ -58,7 +58,7 @@ def run(ctx):
         got[n] = counts(proc.stderr, ctx) or {}
         for key in KEYS:
             name = key.split(":")[1]
-            ctx.check(re.search(rf"^uptrace: libc\.so\.6:{name} is an IFUNC: probing \S+ at "
+            ctx.check(re.search(rf"^uptrace: libc\.so\.6:{name} is an IFUNC: probing .+ at "
                                 r"0x[0-9a-f]+", proc.stderr, re.M),
                       f"-v says which code {name} is probed at")
     for key in KEYS:
