@@ -107,6 +107,7 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
 	c->specs[c->nspecs].ever_resolved = false;
 	c->specs[c->nspecs].early = false;
 	c->specs[c->nspecs].waiting = 0;
+	c->specs[c->nspecs].unknown = 0;
 	c->nspecs++;
 	return resolve_pending(c, c->libs_loaded);
 }

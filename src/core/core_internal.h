@@ -95,6 +95,7 @@ struct pending_spec {
 	bool ever_resolved;		/* armed at some point (a later exec may undo it) */
 	bool early;			/* placed without MODULE before every library was there */
 	unsigned waiting;		/* IFUNC matches whose implementation is not known yet */
+	unsigned unknown;		/* IFUNC matches left off: nothing bound them (warned) */
 };
 
 struct up_core {
@@ -119,6 +120,8 @@ struct up_core {
 	bool after_exec;		/* the process has exec'd since tracing began */
 	bool load_watch;		/* watching system calls while the libraries load */
 	bool maps_changed;		/* a mapping call since the modules were last read */
+	bool reloc_watch;		/* watching system calls until waiting IFUNCs are known */
+	bool watching;			/* the target stops at system calls now */
 
 	/* threads: open addressing by tid */
 	struct up_thread *threads;
@@ -266,6 +269,8 @@ bool resolve_waiting(struct up_core *c);
 /* libload.c: the initial libraries, armed as they are mapped */
 int load_watch_start(struct up_core *c);
 void load_watch_stop(struct up_core *c);
+/* A library event left IFUNCs waiting for their library's relocation: watch for its end. */
+int load_watch_relocation(struct up_core *c);
 int load_syscall_stop(struct up_core *c, const struct up_stop *st, bool resume);
 /* At an r_brk stop: has the dynamic linker reported the program's initial libraries? */
 bool load_initial_done(struct up_core *c, int new_modules);

@@ -122,6 +122,8 @@ static int library_event(struct up_core *c, pid_t tid)
 		n = resolve_pending(c, true);
 	} else if (n > 0 || resolve_waiting(c)) {
 		n = resolve_pending(c, false);
+		if (!n)
+			n = load_watch_relocation(c);
 	} else {
 		return 0;
 	}

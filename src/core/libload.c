@@ -15,6 +15,12 @@
  * far, and checked again at the report (a name several libraries define is
  * an error); a glob without a MODULE waits for the report, as its matches
  * in libraries still to come would be missed.
+ *
+ * An IFUNC's implementation is known once its library is relocated. For a
+ * library loaded by dlopen the dynamic linker reports it before relocating
+ * it, and nothing after: so while an IFUNC waits, the core watches system
+ * calls again and tries at each one's exit. The relocation ends with an
+ * mprotect (RELRO) before the library's constructors run.
  */
 #include <errno.h>
 #include <string.h>
@@ -31,27 +37,59 @@ static bool module_pending(struct up_core *c)
 	return false;
 }
 
+/* Syscall stops on while either watch wants them. */
+static int watch_update(struct up_core *c)
+{
+	bool want = c->load_watch || c->reloc_watch;
+	int err;
+
+	if (want == c->watching)
+		return 0;
+	err = c->t->ops->watch_syscalls(c->t, want);
+	if (err)
+		return err;
+	c->watching = want;
+	return 0;
+}
+
+static bool can_watch(struct up_core *c)
+{
+	return !c->t->remote && c->t->ops->watch_syscalls;
+}
+
 int load_watch_start(struct up_core *c)
 {
 	int err;
 
-	if (!c->cfg.spawned || c->libs_loaded || c->t->remote || !c->t->ops->watch_syscalls ||
-	    !module_pending(c))
+	if (!c->cfg.spawned || c->libs_loaded || !can_watch(c) || !module_pending(c))
 		return 0;
-	err = c->t->ops->watch_syscalls(c->t, true);
-	if (err)
-		return err == -ENOTSUP ? 0 : err;
 	c->load_watch = true;
 	c->maps_changed = false;
-	return 0;
+	err = watch_update(c);
+	if (err)
+		c->load_watch = false;
+	return err == -ENOTSUP ? 0 : err;
 }
 
 void load_watch_stop(struct up_core *c)
 {
 	if (!c->load_watch)
 		return;
-	c->t->ops->watch_syscalls(c->t, false);
 	c->load_watch = false;
+	watch_update(c);
+}
+
+int load_watch_relocation(struct up_core *c)
+{
+	int err;
+
+	if (c->reloc_watch || !can_watch(c) || !resolve_waiting(c))
+		return 0;
+	c->reloc_watch = true;
+	err = watch_update(c);
+	if (err)
+		c->reloc_watch = false;
+	return err == -ENOTSUP ? 0 : err;
 }
 
 static bool maps_call(const struct up_arch *a, long nr)
@@ -63,6 +101,22 @@ int load_syscall_stop(struct up_core *c, const struct up_stop *st, bool resume)
 {
 	int n, err;
 
+	if (st->syscall_exit && c->reloc_watch) {
+		unsigned had = c->nprobes;
+
+		c->stopped_tid = st->tid;
+		core_select_space(c, st->tid);
+		err = resolve_pending(c, false);
+		/* the first return probe may have just been placed: the unwinders need hooks */
+		if (!err && c->nprobes != had)
+			err = unwind_hooks_refresh(c);
+		if (err)
+			return err;
+		if (!resolve_waiting(c)) {
+			c->reloc_watch = false;
+			watch_update(c);
+		}
+	}
 	if (!st->syscall_exit) {
 		if (maps_call(c->arch, st->syscall_nr))
 			c->maps_changed = true;
@@ -77,9 +131,11 @@ int load_syscall_stop(struct up_core *c, const struct up_stop *st, bool resume)
 			return n;
 		}
 		if (n > 0 || resolve_waiting(c)) {
+			unsigned had = c->nprobes;
+
 			err = resolve_pending(c, false);
 			/* return probes and the unwinder may both have just arrived */
-			if (!err)
+			if (!err && (n > 0 || c->nprobes != had))
 				err = unwind_hooks_refresh(c);
 			if (err)
 				return err;

@@ -597,6 +597,14 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 				err = 0;
 				continue;
 			}
+			if (err && c->started && !glob && c->err && c->err[0]) {
+				/* a library loaded while tracing: that probe stays off, the trace goes on */
+				fprintf(stderr, "uptrace: warning: %s; that probe stays off\n", c->err);
+				c->err[0] = 0;
+				ps->unknown++;
+				err = 0;
+				continue;
+			}
 			m = &impl;
 		}
 		if (!err)
@@ -619,6 +627,8 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 		ps->ever_resolved = true;
 	if (waiting)
 		return 1; /* tried again at the next library event */
+	if (!placed && ps->unknown)
+		return 0; /* said so already */
 	if (!placed) {
 		core_error(c, "none of the %d functions matching '%s' can be probed", n, spec->func);
 		return -ENOTSUP;
@@ -851,10 +861,14 @@ int up_core_never_armed(struct up_core *c, unsigned index, char *why, size_t len
 	if (index >= c->nspecs)
 		return 0;
 	ps = &c->specs[index];
-	if (ps->ever_resolved && (ps->resolved || !ps->waiting))
+	if (ps->ever_resolved && (ps->resolved || !ps->waiting) && !ps->unknown)
 		return 0;
 	mod = ps->spec.module;
-	if (ps->waiting)
+	if (ps->unknown)
+		snprintf(why, len, "%s%u IFUNC%s whose implementation in the process was not known",
+			 ps->ever_resolved ? "partly, for " : "", ps->unknown,
+			 ps->unknown > 1 ? "s" : "");
+	else if (ps->waiting)
 		snprintf(why, len, "%s%u IFUNC%s whose implementation in the process was never known",
 			 ps->ever_resolved ? "partly, for " : "", ps->waiting,
 			 ps->waiting > 1 ? "s" : "");

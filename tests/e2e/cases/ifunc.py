@@ -6,8 +6,11 @@ runs once, whose answer (__strlen_avx2, __strlen_evex, ...) every call runs. The
 fixture calls each of them N times through its PLT; everything else it does is the same
 whatever N is, so the counts for N=1000 and N=10 must differ by exactly 990, and strlen's
 must equal bpftrace's count on the implementation's address, which gdb reads from the
-fixture's resolved GOT slot (strlen@got.plt). With -v uptrace says which code it probes."""
+fixture's resolved GOT slot (strlen@got.plt). With -v uptrace says which code it probes.
+An IFUNC of a library loaded by dlopen is armed once the library is relocated, before its
+constructor runs."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -72,6 +75,19 @@ def run(ctx):
     for key in KEYS[1:]:
         ctx.check_equal(glob.get(key), got[1000].get(key), f"{key} under the glob")
     ctx.check("skipping" not in proc.stderr, "nothing skipped")
+
+    # An IFUNC in a library loaded by dlopen, which the dynamic linker reports before it
+    # relocates it: armed before its constructor's call (11 calls, 10 + 1, from the source),
+    # on the implementation its resolver picks (dl_ifn_fast).
+    main = ctx.fixture("dlopen_main")
+    lib = os.path.join(ctx.fixtures, "libdlifunc.so")
+    proc = ctx.uptrace("-v", "--count", "--json", "libdlifunc:dl_ifn", "--", main, lib)
+    ctx.check_exit(proc, 0, "uptrace libdlifunc:dl_ifn -- dlopen_main libdlifunc.so")
+    ctx.check_equal(proc.stdout, "dlopen: calls=11 sum=100 ok\n", "dlopen_main's output")
+    ctx.check_equal(counts(proc.stderr, ctx), {"libdlifunc.so:dl_ifn": 11},
+                    "dl_ifn's calls, the constructor's included")
+    ctx.check("libdlifunc.so:dl_ifn is an IFUNC: probing dl_ifn_fast at" in proc.stderr,
+              "-v names dl_ifn_fast, the resolver's choice")
 
     # bpftrace on the implementation gdb found in the GOT.
     impl = implementation(ctx, exe)
