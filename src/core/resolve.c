@@ -752,6 +752,7 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 	if (c->load_watch && !spec->module[0] && strpbrk(spec->func, "*?["))
 		return 1;
 	if (spec->module[0] && up_sym_module(c->sym, spec->module, &mi) != 0) {
+		ps->waiting = 0; /* its IFUNCs went with it (a dlopen that failed) */
 		if (!final || module_may_load(c, spec->module))
 			return 1; /* pending until it is mapped */
 		core_error(c, "no library '%s': process %d has not loaded it and no such file is "
