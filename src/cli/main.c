@@ -80,7 +80,8 @@ static const char usage_text[] =
 	"                         qemu -g; also a unix socket's path)\n"
 	"      --sysroot DIR      where a foreign target's libraries live ($QEMU_LD_PREFIX)\n"
 	"      --no-demangle      show C++ and Rust names as the symbol table spells them\n"
-	"  -v, --verbose          with -l: each function's parameters\n"
+	"  -v, --verbose          with -l: each function's parameters; when tracing, the\n"
+	"                         code each IFUNC probe went on\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n";
 

@@ -120,24 +120,38 @@ static void hit_version(struct sym_hit *h, const struct sym_versions *v)
 	}
 }
 
+static int compare_tag_addr(const void *a, const void *b)
+{
+	const struct sym_hit *ha = a, *hb = b;
+	int d = strcmp(ha->tag, hb->tag);
+
+	return d ? d : compare_addr(a, b);
+}
+
 /*
  * Tag the addresses of one name defined at several (all[lo..hi) sorted by
- * address; aliases of one address are adjacent). The one a plain reference
- * binds to keeps the plain name: the default version, else the only global
- * definition. Every other one is told by its version, else its address.
+ * address; aliases of one address are adjacent). Where they are one symbol
+ * name, the one a plain reference binds to keeps the plain name: the
+ * default version, else the only global definition. Names that only
+ * demangle alike (a C++ destructor's variants, Rust's hash left out) have
+ * no such one. Every other address is told by its version, unless another
+ * address has that version too, else by its link-time address.
  */
 static void tag_group(struct sym_hit *all, size_t lo, size_t hi)
 {
+	bool one_name = true, have = false;
 	uint64_t canonical = 0;
 	int globals = 0;
-	bool have = false;
 
-	for (size_t i = lo; i < hi; i++)
+	for (size_t i = lo + 1; i < hi && one_name; i++)
+		one_name = all[i].len == all[lo].len &&
+			   !strncmp(all[i].raw, all[lo].raw, all[lo].len);
+	for (size_t i = lo; one_name && i < hi; i++)
 		if (all[i].version && !all[i].hidden) {
 			canonical = all[i].addr;
 			have = true;
 		}
-	for (size_t i = lo, end; !have && i < hi; i = end) {
+	for (size_t i = lo, end; one_name && !have && i < hi; i = end) {
 		bool global = false;
 
 		for (end = i; end < hi && all[end].addr == all[i].addr; end++)
@@ -147,8 +161,7 @@ static void tag_group(struct sym_hit *all, size_t lo, size_t hi)
 			globals++;
 		}
 	}
-	if (!have && globals != 1)
-		canonical = 0;
+	have |= globals == 1;
 	for (size_t i = lo, end; i < hi; i = end) {
 		const char *version = NULL;
 
@@ -156,12 +169,20 @@ static void tag_group(struct sym_hit *all, size_t lo, size_t hi)
 		for (end = i; end < hi && all[end].addr == all[i].addr; end++)
 			if (!version)
 				version = all[end].version;
-		for (size_t j = i; j < end && all[i].addr != canonical; j++) {
+		for (size_t j = i; j < end && version && !(have && all[i].addr == canonical); j++)
+			snprintf(all[j].tag, sizeof(all[j].tag), "@%s", version);
+	}
+	/* the rest by address: those without a version, and those sharing one */
+	qsort(all + lo, hi - lo, sizeof(*all), compare_tag_addr);
+	for (size_t i = lo, end; i < hi; i = end) {
+		for (end = i + 1; end < hi && !strcmp(all[end].tag, all[i].tag); end++)
+			;
+		bool shared = all[i].addr != all[end - 1].addr;
+
+		for (size_t j = i; j < end; j++) {
 			char *tag = all[j].tag;
 
-			if (version)
-				snprintf(tag, sizeof(all[j].tag), "@%s", version);
-			else
+			if ((!tag[0] || shared) && !(have && all[j].addr == canonical))
 				snprintf(tag, sizeof(all[j].tag), "@0x%" PRIx64, all[j].link);
 		}
 	}
