@@ -33,6 +33,17 @@ void up_output_event(struct up_output *o, const struct up_event *ev);
 void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsigned n);
 void up_output_flush(struct up_output *o);
 void up_output_close(struct up_output *o);
+/*
+ * 0, or the negative errno of the first write that failed (EPIPE: the
+ * reader went away). Once a write failed, nothing more is written.
+ */
+int up_output_error(const struct up_output *o);
+/*
+ * From now on a write to a full non-blocking descriptor fails at once
+ * instead of waiting for the reader (a stop was asked for: the detach must
+ * not wait on a reader that stopped reading). Async-signal-safe.
+ */
+void up_output_stop_waiting(struct up_output *o);
 
 /* Add a duration to a probe's log2 histogram (the core calls it at a return). */
 static inline void up_hist_add(struct up_probe *p, uint64_t ns)

@@ -6,8 +6,15 @@
  * time have passed since the last write (judged from the events' own
  * timestamps: no clock read here). On a terminal every event is written at
  * once, as a line-buffered stream would be. Events go to text.c or json.c.
+ *
+ * A write that fails (the reader of a pipe went away, a full disk) is
+ * remembered, not retried: from then on events are dropped, and the caller
+ * sees up_output_error() and detaches. An interrupted write is resumed; a
+ * full non-blocking descriptor is waited for until a stop is asked for
+ * (wait_writable).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -43,14 +50,89 @@ void up_output_set_symtab(struct up_output *o, struct up_symtab *s)
 		o->symtab = s;
 }
 
+/*
+ * A descriptor that is non-blocking (main.c makes it so once a stop is
+ * asked for; a parent may have made it so) and full: after
+ * up_output_stop_waiting() the write fails at once, so that a reader who
+ * stopped reading cannot hold up the detach; before, wait as a blocking
+ * write would.
+ */
+static int wait_writable(struct up_output *o)
+{
+	struct pollfd pfd = { .fd = fileno(o->f), .events = POLLOUT };
+
+	while (!o->stop_waiting && pfd.fd >= 0) {
+		int n = poll(&pfd, 1, 100);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+/* All of buf[0..len) to f: 0, or the negative errno of the write that failed. */
+static int write_all(struct up_output *o, const char *buf, size_t len)
+{
+	FILE *f = o->f;
+	int err;
+
+	while (len) {
+		size_t n;
+
+		errno = 0;
+		n = fwrite(buf, 1, len, f);
+		buf += n;
+		len -= n;
+		if (!len)
+			break;
+		err = errno ? errno : EIO;
+		clearerr(f);
+		if (err == EINTR)
+			continue;
+		if (err != EAGAIN && err != EWOULDBLOCK)
+			return -err;
+		err = wait_writable(o);
+		if (err)
+			return err;
+	}
+	while (fflush(f) != 0) {
+		err = errno ? errno : EIO;
+		clearerr(f);
+		if (err == EINTR)
+			continue;
+		if (err != EAGAIN && err != EWOULDBLOCK)
+			return -err;
+		err = wait_writable(o);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 void up_output_flush(struct up_output *o)
 {
+	int err = 0;
+
 	if (!o)
 		return;
-	if (o->len)
-		fwrite(o->buf, 1, o->len, o->f);
+	if (!o->error)
+		err = write_all(o, o->buf, o->len);
 	o->len = 0;
-	fflush(o->f);
+	if (err && !o->error)
+		o->error = err;
+}
+
+int up_output_error(const struct up_output *o)
+{
+	return o ? o->error : -EINVAL;
+}
+
+void up_output_stop_waiting(struct up_output *o)
+{
+	if (o)
+		o->stop_waiting = 1;
 }
 
 void up_output_close(struct up_output *o)

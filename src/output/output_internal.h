@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "uptrace/output.h"
@@ -41,6 +42,8 @@ struct up_output {
 	uint64_t last_flush_ns;
 	struct up_symtab *symtab;
 	bool line_flush;	/* f is a terminal: write each event at once */
+	int error;		/* the first failed write's -errno: since then events are dropped */
+	volatile sig_atomic_t stop_waiting; /* a full non-blocking fd fails the write at once */
 	size_t len;
 	char *buf;	/* UP_OUT_BUF_SIZE bytes */
 };

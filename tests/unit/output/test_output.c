@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -865,6 +866,68 @@ static void test_terminal_flush(void **state)
 	free(p);
 }
 
+/*
+ * Write errors: a pipe whose reader is gone (EPIPE, SIGPIPE ignored here as
+ * uptrace's handler makes it harmless), /dev/full (ENOSPC), and a full
+ * non-blocking pipe once up_output_stop_waiting() was called (EAGAIN). The
+ * first error is kept, and nothing is written after it.
+ */
+static void test_write_errors(void **state)
+{
+	struct up_probe *p = probe_new("fib", "fib", false);
+	struct up_event ev = event_at(p, 1000);
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct up_output *o;
+	int fds[2];
+	FILE *f;
+
+	sigaction(SIGPIPE, &ign, &old);
+	assert_int_equal(pipe(fds), 0);
+	close(fds[0]);
+	f = fdopen(fds[1], "w");
+	assert_non_null(f);
+	setvbuf(f, NULL, _IONBF, 0);
+	assert_int_equal(up_output_open(&o, f, 0, START_NS), 0);
+	up_output_event(o, &ev);
+	assert_int_equal(up_output_error(o), 0); /* buffered, not written yet */
+	up_output_flush(o);
+	assert_int_equal(up_output_error(o), -EPIPE);
+	up_output_event(o, &ev);
+	up_output_flush(o);
+	assert_int_equal(up_output_error(o), -EPIPE);
+	up_output_close(o);
+	fclose(f);
+
+	f = fopen("/dev/full", "we");
+	if (f) {
+		setvbuf(f, NULL, _IONBF, 0);
+		assert_int_equal(up_output_open(&o, f, UP_OUT_JSON, START_NS), 0);
+		up_output_event(o, &ev);
+		up_output_flush(o);
+		assert_int_equal(up_output_error(o), -ENOSPC);
+		up_output_close(o);
+		fclose(f);
+	}
+
+	/* A reader that reads nothing: once a stop is asked for, the write gives up. */
+	assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
+	f = fdopen(fds[1], "w");
+	assert_non_null(f);
+	setvbuf(f, NULL, _IONBF, 0);
+	assert_int_equal(up_output_open(&o, f, 0, START_NS), 0);
+	up_output_stop_waiting(o);
+	for (int i = 0; i < 100000 && !up_output_error(o); i++) {
+		up_output_event(o, &ev);
+		up_output_flush(o);
+	}
+	assert_int_equal(up_output_error(o), -EAGAIN);
+	up_output_close(o);
+	fclose(f);
+	close(fds[0]);
+	sigaction(SIGPIPE, &old, NULL);
+	free(p);
+}
+
 static void test_open_errors(void **state)
 {
 	struct up_output *o = NULL;
@@ -901,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_buffering),
 		cmocka_unit_test(test_terminal_flush),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_write_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
