@@ -98,8 +98,9 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* A pipe or socket the events go to: see on_signal. */
+/* A pipe or socket the events go to, and the output writing to it: see on_signal. */
 static int output_pipe_fd = -1;
+static struct up_output *volatile signal_output;
 
 static void on_signal(int sig)
 {
@@ -110,8 +111,24 @@ static void on_signal(int sig)
 	 * get to detach: from now on such writes fail instead of blocking
 	 * (fcntl is async-signal-safe).
 	 */
-	if (sig != SIGALRM && output_pipe_fd >= 0)
+	if (sig != SIGALRM && output_pipe_fd >= 0) {
 		fcntl(output_pipe_fd, F_SETFL, fcntl(output_pipe_fd, F_GETFL) | O_NONBLOCK);
+		up_output_stop_waiting(signal_output);
+	}
+}
+
+/*
+ * SIGPIPE (the reader of our output went away) and SIGXFSZ (-o FILE past
+ * the file size limit) would kill the tracer with its breakpoints in place,
+ * and the target with them at its next hit. Caught, they do nothing: the
+ * write fails with EPIPE or EFBIG instead, and the output layer's error
+ * turns into a clean detach (on_event). A handler rather than SIG_IGN,
+ * because an ignored signal stays ignored across the exec of the command
+ * we start, and that program must get its default SIGPIPE.
+ */
+static void on_write_signal(int sig)
+{
+	(void)sig;
 }
 
 static void install_signals(void)
@@ -123,7 +140,11 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_write_signal;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGXFSZ, &sa, NULL);
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -350,6 +371,8 @@ static void print_listed(void *ctx, const struct up_func_match *m)
 	bool main_module = up_sym_module(sym, NULL, &mi) == 0 && strcmp(mi.path, m->module) == 0;
 	const char *base = strrchr(m->module, '/');
 
+	if (ferror(stdout))
+		return; /* the reader went away: list_functions says so once */
 	if (main_module)
 		printf("%s%s", m->func, m->tag);
 	else
@@ -498,6 +521,10 @@ static int list_functions(const struct options *o, struct up_target *t, struct u
 	}
 	if (rc < 0)
 		fprintf(stderr, "uptrace: cannot list the functions: %s\n", strerror(-rc));
+	if (rc >= 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+		rc = errno ? -errno : -EIO;
+		fprintf(stderr, "uptrace: cannot write the list: %s\n", strerror(-rc));
+	}
 	return rc < 0 ? rc : 0;
 }
 
@@ -512,6 +539,9 @@ static uint64_t now_ns(void)
 static void on_event(void *ctx, const struct up_event *ev)
 {
 	up_output_event(ctx, ev);
+	/* the events cannot be written: detach as -n does (main reports it) */
+	if (up_output_error(ctx))
+		up_core_stop_requested = 1;
 }
 
 /*
@@ -582,6 +612,8 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 1;
 		}
+		/* the output keeps its own buffer: unbuffered, a failed write says how far it got */
+		setvbuf(f, NULL, _IONBF, 0);
 	}
 
 	up_guardian_start();
@@ -615,6 +647,7 @@ int main(int argc, char **argv)
 		goto fail_target;
 	}
 	up_output_set_symtab(out, sym);
+	signal_output = out;
 
 	struct up_core_config cfg = {
 		.target = t,
@@ -689,6 +722,16 @@ int main(int argc, char **argv)
 		up_output_summary(out, probes, n);
 		warn_never_armed(&o, core);
 	}
+	up_output_flush(out);
+	rc = up_output_error(out);
+	if (rc) {
+		/* stderr may be that very pipe: the exit status is what is sure to be seen */
+		fprintf(stderr, "uptrace: cannot write the events%s%s: %s; %s process %d\n",
+			o.output ? " to " : "", o.output ? o.output : "", strerror(-rc),
+			end == UP_END_DETACH ? "detached from" : "done with", (int)t->pid);
+		ret = 1;
+	}
+	signal_output = NULL;
 	up_output_close(out);
 	out = NULL;
 	up_core_destroy(core);
@@ -703,6 +746,7 @@ fail_core:
 	up_core_destroy(core);
 	ret = usage ? EXIT_USAGE : 1;
 fail_target:
+	signal_output = NULL;
 	if (out)
 		up_output_close(out);
 	if (sym)

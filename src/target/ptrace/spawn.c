@@ -138,7 +138,8 @@ int up_ptrace_spawn(struct up_target **out, char *const argv[], bool follow_fork
 		err = -ECHILD;
 		goto err_kill;
 	}
-	if (ptrace(PTRACE_SEIZE, pid, 0, (long)PT_OPTIONS) < 0) {
+	/* EXITKILL: a tracer that dies with breakpoints in the command takes the command along */
+	if (ptrace(PTRACE_SEIZE, pid, 0, (long)(PT_OPTIONS | PTRACE_O_EXITKILL)) < 0) {
 		err = -errno;
 		goto err_kill;
 	}
