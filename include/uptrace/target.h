@@ -143,6 +143,9 @@ struct up_target {
 	uint64_t syscall_hint;		/* a syscall instruction in the core's XOL page (0: none):
 					 * a remote system call that changes text pages runs it,
 					 * as one in the page it changes would re-protect it */
+	bool ended;			/* the target itself collected the process's end (it
+					 * died while we detached): end_status is how */
+	int end_status;			/* its exit code, or 128+N for signal N */
 };
 
 /* ptrace: run argv[0] traced, stopped at its first instruction (after exec). */

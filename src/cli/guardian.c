@@ -7,9 +7,12 @@
  * user started), the kernel sends the tracer SIGTERM (PR_SET_PDEATHSIG),
  * and the tracer detaches cleanly as on any SIGTERM.
  *
- * The guardian forwards SIGTERM and SIGHUP to the tracer, leaves SIGINT to
- * it (a terminal sends it to both), and exits with the tracer's status.
- * Only a SIGKILL aimed at the tracer process itself still loses the state.
+ * The guardian forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the tracer
+ * (a user's `kill -INT PID` reaches only the guardian) and exits with the
+ * tracer's status. A terminal sends SIGINT to both: the tracer then gets it
+ * twice, and a second stop request is no different from the first. Only a
+ * SIGKILL aimed at the tracer process itself still loses the state; a
+ * command the tracer started then dies with it (PTRACE_O_EXITKILL).
  */
 #include <errno.h>
 #include <signal.h>
@@ -40,7 +43,6 @@ static void guard(pid_t child)
 	sa.sa_handler = forward;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
 	while (waitpid(child, &status, 0) < 0)

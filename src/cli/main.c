@@ -567,18 +567,48 @@ static int command_status(enum up_core_end end, int status)
 }
 
 /* After detaching from a command we started, wait for it like a shell would. */
-static int wait_command(pid_t pid)
+static int wait_command(const struct up_target *t)
 {
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0)
+	while (waitpid(t->pid, &st, 0) < 0) {
+		if (errno == ECHILD && t->ended)
+			return t->end_status; /* it died while we detached */
 		if (errno != EINTR)
 			return 1;
+	}
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return 1;
+}
+
+/*
+ * The detach of a command we started failed: did the command end meanwhile
+ * (a terminal's SIGINT reaches it as well as us, and a dying process's
+ * memory cannot be written)? Its status then, as if it ended traced; -1 if
+ * it still runs a second later.
+ */
+static int command_ended(const struct up_target *t)
+{
+	struct timespec nap = { 0, 10000000 };
+	int st;
+
+	for (int i = 0; i < 100; i++) {
+		pid_t r = waitpid(t->pid, &st, WNOHANG);
+
+		if (r == t->pid && WIFEXITED(st))
+			return WEXITSTATUS(st);
+		if (r == t->pid && WIFSIGNALED(st))
+			return 128 + WTERMSIG(st);
+		if (r < 0 && errno == ECHILD && t->ended)
+			return t->end_status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		nanosleep(&nap, NULL);
+	}
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -698,12 +728,16 @@ int main(int argc, char **argv)
 		break;
 	case UP_END_DETACH:
 		rc = up_core_detach(core);
-		if (rc) {
+		if (rc && spawned && (ret = command_ended(t)) >= 0) {
+			if (o.verbose)
+				fprintf(stderr, "uptrace: '%s' ended while uptrace detached\n",
+					o.command[0]);
+		} else if (rc) {
 			fprintf(stderr, "uptrace: detaching from process %d: %s\n", (int)t->pid,
 				strerror(-rc));
 			ret = 1;
 		} else {
-			ret = spawned ? wait_command(t->pid) : 0;
+			ret = spawned ? wait_command(t) : 0;
 		}
 		break;
 	case UP_END_ERROR:

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +32,13 @@ static int pt_step(struct up_target *t, pid_t tid)
 	struct pt_thread *th = pt_thread_find(&p->threads, tid);
 
 	if (th) {
+		/*
+		 * A step from a signal-delivery-stop discards that signal (the
+		 * core steps a thread out of a slot, or runs a syscall in it, at
+		 * detach): hold it for the detach to deliver.
+		 */
+		if (th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP && !th->held_sig)
+			th->held_sig = th->stop_sig;
 		th->step_from = th->state;
 		th->stepping = true;
 		th->step_trap_maybe = true;
@@ -72,10 +80,60 @@ static bool any_running(struct up_ptrace *p)
 	return false;
 }
 
+/* The signal a detach of th delivers: one the process was about to receive, never our SIGTRAP. */
+static int detach_signal(const struct pt_thread *th)
+{
+	if (th->held_sig)
+		return th->held_sig;
+	if (th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP)
+		return th->stop_sig;
+	return 0;
+}
+
+/*
+ * PTRACE_DETACH failed with ESRCH: th is no longer in a ptrace-stop,
+ * because the process is dying (a signal delivered at detach, or a kill
+ * from outside, wakes every thread). With PTRACE_O_TRACEEXIT it stops once
+ * more, at its exit: detach it there, or it would hold the whole process
+ * (and anyone waiting for it) for good. Bounded: a second at most.
+ */
+static void detach_dying(pid_t tid)
+{
+	struct timespec nap = { 0, 1000000 };
+	siginfo_t si;
+	int status;
+
+	for (int i = 0; i < 1000; i++) {
+		/* look first: an exit status (the leader's is the command's own) stays for wait */
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)tid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* gone */
+		}
+		if (si.si_pid == tid && si.si_code != CLD_TRAPPED && si.si_code != CLD_STOPPED)
+			return; /* exited */
+		if (si.si_pid == tid && waitpid(tid, &status, __WALL | WNOHANG) == tid &&
+		    WIFSTOPPED(status)) {
+			int sig = 0;
+
+			/* a signal-delivery-stop keeps its signal; the exit stop has none */
+			if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
+				sig = WSTOPSIG(status);
+			if (ptrace(PTRACE_DETACH, tid, 0, (long)sig) == 0 || errno != ESRCH)
+				return;
+			continue;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
 /*
  * Detach every task. A signal the process was about to receive (a stop the
  * core has not resumed, or one still queued) is delivered as we go; our own
- * SIGTRAPs are not.
+ * SIGTRAPs are not. Threads with a signal go last: a fatal one (SIGINT from
+ * a terminal) ends the process, and its other threads must be ours no
+ * longer by then.
  */
 static int pt_detach(struct up_target *t)
 {
@@ -92,16 +150,19 @@ static int pt_detach(struct up_target *t)
 		if (th && ev.kind == UP_STOP_SIGNAL && !th->held_sig)
 			th->held_sig = ev.sig;
 	}
-	for (unsigned i = 0; i < tab->cap; i++) {
-		th = &tab->slot[i];
-		if (!th->tid)
-			continue;
-		sig = th->held_sig;
-		if (!sig && th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP)
-			sig = th->stop_sig;
-		if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) < 0 && errno != ESRCH && !err)
-			err = -errno;
-	}
+	for (int with_signal = 0; with_signal < 2; with_signal++)
+		for (unsigned i = 0; i < tab->cap; i++) {
+			th = &tab->slot[i];
+			sig = th->tid ? detach_signal(th) : 0;
+			if (!th->tid || (sig != 0) != with_signal || th->state == PT_EXITING)
+				continue;
+			if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) == 0)
+				continue;
+			if (errno == ESRCH)
+				detach_dying(th->tid);
+			else if (!err)
+				err = -errno;
+		}
 	/*
 	 * A thread past PTRACE_EVENT_EXIT cannot be detached: it is on its way
 	 * to a zombie that only its tracer may reap, and until then the

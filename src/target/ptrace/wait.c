@@ -86,6 +86,9 @@ static int on_exit_status(struct up_ptrace *p, pid_t tid, int status, struct up_
 		stop->kind = WIFEXITED(status) ? UP_STOP_EXITED : UP_STOP_KILLED;
 		stop->status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 		stop->sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		/* reaped here: nobody else can wait for it any more */
+		p->t.ended = true;
+		p->t.end_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	} else {
 		stop->kind = UP_STOP_THREAD_EXIT;
 		stop->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
