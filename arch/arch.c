@@ -30,6 +30,11 @@ static int default_simulate(const struct up_insn *insn, struct up_regs *regs,
 	return -ENOTSUP;
 }
 
+static unsigned default_insn_length(const uint8_t *bytes, size_t avail)
+{
+	return 0;
+}
+
 /* DWARF numbers 0-31 are the integer registers in up_regs order (aarch64: 31 = sp). */
 static int default_dwarf_reg(unsigned regno)
 {
@@ -144,6 +149,8 @@ static const struct up_arch *fill(unsigned i)
 		a->dwarf_reg = default_dwarf_reg;
 	if (!a->dwarf_fp_reg)
 		a->dwarf_fp_reg = default_dwarf_fp_reg;
+	if (!a->insn_length)
+		a->insn_length = default_insn_length;
 	if (!a->return_address_get && a->ra_reg >= 0)
 		a->return_address_get = ra_gets[i];
 	if (!a->return_address_set && a->ra_reg >= 0)

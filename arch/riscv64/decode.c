@@ -53,17 +53,48 @@ int up_rv_refuse(struct up_insn *insn, const char *why)
 	return 0;
 }
 
-/* Not an instruction this decoder knows: refuse it, and say the bytes are no instruction. */
+/*
+ * Not an instruction this decoder knows: refuse it, and say the bytes are no
+ * instruction. insn->len stays what the encoding's length bits say (a
+ * 48-bit encoding is 6 bytes long even if only 4 were read).
+ */
 int up_rv_invalid(struct up_insn *insn)
 {
+	unsigned shown = insn->len < 4 ? insn->len : 4;
 	uint32_t w = 0;
 
-	memcpy(&w, insn->bytes, insn->len);
-	up_rv_text(insn, "unknown 0x%0*x", insn->len * 2, w);
+	memcpy(&w, insn->bytes, shown);
+	up_rv_text(insn, "unknown 0x%0*x", (int)shown * 2, w);
 	insn->action = UP_INSN_REFUSE;
 	insn->op = UP_RV_OP_NONE;
-	snprintf(insn->why, sizeof(insn->why), "undecodable instruction 0x%0*x", insn->len * 2, w);
+	snprintf(insn->why, sizeof(insn->why), "undecodable instruction 0x%0*x%s", (int)shown * 2,
+		 w, insn->len > 4 ? "..." : "");
 	return -EINVAL;
+}
+
+/*
+ * RISC-V's length encoding (the unprivileged spec, "Base Instruction-Length
+ * Encoding"): the low bits of the first halfword give the length of every
+ * instruction, ratified, reserved or custom, so a sweep can step over what
+ * it cannot decode (c.unimp is 2 bytes, as 0x0000 has low bits 00).
+ */
+unsigned up_rv_insn_length(const uint8_t *bytes, size_t avail)
+{
+	unsigned h, nnn;
+
+	if (avail < 2)
+		return 0;
+	h = bytes[0] | (unsigned)bytes[1] << 8;
+	if ((h & 0x03) != 0x03)
+		return 2;
+	if ((h & 0x1c) != 0x1c)
+		return 4;
+	if ((h & 0x3f) == 0x1f)
+		return 6;
+	if ((h & 0x7f) == 0x3f)
+		return 8;
+	nnn = (h >> 12) & 7;
+	return nnn == 7 ? 0 : 10 + 2 * nnn; /* (80 + 16 * nnn) bits; nnn 7: reserved, >= 192 */
 }
 
 static int64_t sext(uint64_t v, unsigned bits)
@@ -407,6 +438,12 @@ int up_rv_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size
 	}
 	if ((bytes[0] & 0x1c) == 0x1c) {
 		/* 48-bit and longer encodings: no ratified instruction uses them. */
+		unsigned len = up_rv_insn_length(bytes, avail);
+
+		if (len) {
+			insn->len = (uint8_t)len;
+			memcpy(insn->bytes, bytes, avail < UP_INSN_MAX_LEN ? avail : UP_INSN_MAX_LEN);
+		}
 		return up_rv_invalid(insn);
 	}
 	if (avail < 4)

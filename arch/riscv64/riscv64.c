@@ -112,6 +112,7 @@ const struct up_arch up_arch_riscv64 = {
 
     .breakpoint = breakpoint,
     .decode = up_rv_decode,
+    .insn_length = up_rv_insn_length,
     .simulate = up_rv_simulate,
     .xol_build = up_rv_xol_build,
     .reg_lookup = reg_lookup,

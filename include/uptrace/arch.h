@@ -202,6 +202,15 @@ struct up_arch {
 	uint8_t gdb_fp_size;
 	uint8_t n_fp_regs;
 	int16_t gdb_x87_regnum;
+
+	/*
+	 * The length of the instruction at bytes as its encoding alone gives
+	 * it, known to decode() or not (RISC-V's low bits say it, for c.unimp
+	 * and reserved encodings too): lets a sweep over a function step past
+	 * what decode() refuses. 0 when the encoding does not tell, or avail is
+	 * short. Default: 0 (x86: only a full decoder knows a length).
+	 */
+	unsigned (*insn_length)(const uint8_t *bytes, size_t avail);
 };
 
 /* The ops table for an ELF e_machine, defaults filled in; NULL if unknown. */

@@ -3,7 +3,8 @@
  * Checks the shared riscv64 table against an independent decoder: every
  * encoding is written to a raw file and disassembled by
  * `riscv64-linux-gnu-objdump -D -b binary -m riscv:rv64 -M no-aliases`;
- * objdump's mnemonic must equal the table's and decode()'s. Exits 77 (skip)
+ * objdump's mnemonic must equal the table's and decode()'s; and insn_length()
+ * must step from instruction to instruction as objdump does. Exits 77 (skip)
  * when objdump for riscv64 is not installed.
  */
 #include <setjmp.h>
@@ -69,10 +70,68 @@ static void test_against_objdump(void **state)
 	assert_int_equal(i, RV_NCASES);
 }
 
+/*
+ * insn_length() against objdump's own idea of where each instruction
+ * starts, for encodings decode() refuses: c.unimp, a reserved 32-bit
+ * opcode, the 48-, 64-, 80- and 96-bit formats, then c.nop.
+ */
+static void test_lengths_against_objdump(void **state)
+{
+	static const uint8_t stream[] = {
+	    0x00, 0x00,					    /* c.unimp: 2 */
+	    0x7b, 0x00, 0x00, 0x00,			    /* custom-3 opcode: 4 */
+	    0x1f, 0x00, 0x00, 0x00, 0x00, 0x00,		    /* 48-bit: 6 */
+	    0x3f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 64-bit: 8 */
+	    0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 80-bit: 10 */
+	    0x7f, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 96: 12 */
+	    0x01, 0x00,					    /* c.nop: 2 */
+	};
+	const struct up_arch *rv = up_arch_by_name("riscv64");
+	unsigned long starts[32], want = 0;
+	char cmd[256], line[256], raw[] = "/tmp/uptrace-rvlen-XXXXXX";
+	size_t n = 0, at = 0;
+	FILE *f, *p;
+	int fd;
+
+	fd = mkstemp(raw);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "wb");
+	fwrite(stream, 1, sizeof(stream), f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), OBJDUMP " -D -b binary -m riscv:rv64 %s", raw);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		unsigned long off;
+		char hex[64], mnemonic[32];
+
+		/* an instruction's first line has a mnemonic after the hex; a long one's rest not */
+		if (sscanf(line, " %lx:	%63[0-9a-f ]	%31s", &off, hex, mnemonic) == 3 && n < 32)
+			starts[n++] = off;
+	}
+	pclose(p);
+	unlink(raw);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++) {
+		unsigned len = rv->insn_length(stream + at, sizeof(stream) - at);
+
+		print_message("+%-3zu objdump starts at %lu, insn_length %u\n", at, starts[i], len);
+		assert_int_equal(starts[i], want);
+		assert_true(len > 0);
+		at += len;
+		want = at;
+	}
+	assert_int_equal(at, sizeof(stream));
+	/* the reserved >= 192-bit format has no length the sweep could use */
+	assert_int_equal(rv->insn_length((const uint8_t[]){0x7f, 0x70}, 2), 0);
+	assert_int_equal(rv->insn_length((const uint8_t[]){0x13}, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_against_objdump),
+	    cmocka_unit_test(test_lengths_against_objdump),
 	};
 
 	if (system("command -v " OBJDUMP " >/dev/null 2>&1") != 0) {
