@@ -165,6 +165,14 @@ bool up_sym_in_go_module(struct up_symtab *s, uint64_t addr);
 /* "module+0xoff (func+0xoff)" for --stack, outside the hit path. */
 int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len);
 
+/*
+ * Evidence that addr starts an instruction: a function or label symbol, or
+ * a DWARF line-table row, at exactly addr. 1 (and *what names it: "the
+ * symbol 'f'", "a line-table row (f.c:12)"), 0 for none, -ENOENT outside
+ * every module.
+ */
+int up_sym_insn_start(struct up_symtab *s, uint64_t addr, char *what, size_t len);
+
 /* Call fn for every function symbol (for -l), with its parameters when verbose. */
 int up_sym_list(struct up_symtab *s, const char *pattern,
 		void (*fn)(void *ctx, const struct up_func_match *m), void *ctx);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "boundary.h"
 #include "core_internal.h"
 #include "uptrace/sym.h"
 
@@ -37,38 +38,78 @@ static bool is_main_module(struct up_core *c, const char *path)
 	return strcmp(mi.path, path) == 0;
 }
 
-/* Is offset on an instruction boundary of the function at func? */
-static int check_boundary(struct up_core *c, uint64_t func, uint64_t offset, const char *what)
+/* "+0x1f" offsets or "(4c 8b 1d ...)" bytes into a message. */
+static void hex_bytes(char *out, size_t len, const uint8_t *bytes, unsigned n)
 {
-	uint64_t at = 0;
+	size_t at = 0;
+
+	out[0] = 0;
+	for (unsigned i = 0; i < n && at + 4 < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "%s%02x", i ? " " : "", bytes[i]);
+}
+
+/*
+ * Does an instruction start at offset into the function m (its entry is
+ * one)? A sweep from the entry decides (boundary.c); past the function's
+ * end (when its symbol has a size) it is refused as such. Where the sweep
+ * cannot tell (bytes of a length nothing measures, too far from the entry)
+ * a symbol or a DWARF line-table row at the address is evidence enough;
+ * without any, the probe is refused: a breakpoint inside an instruction
+ * corrupts the program.
+ */
+static int check_boundary(struct up_core *c, const struct up_func_match *m, uint64_t offset,
+			  const char *what)
+{
+	unsigned long long off = (unsigned long long)offset;
+	struct core_boundary b;
+	char evidence[256], why[128];
+	int err;
 
 	if (offset == 0)
 		return 0;
+	if (m->size && offset >= m->size) {
+		core_error(c, "probe '%s': %s+0x%llx is past the end of %s (its size is 0x%llx)",
+			   what, m->func, off, m->func, (unsigned long long)m->size);
+		return -EINVAL;
+	}
 	if (offset % c->arch->insn_align) {
-		core_error(c, "probe '%s': offset 0x%llx is not on an instruction boundary", what,
-			   (unsigned long long)offset);
+		core_error(c, "probe '%s': %s+0x%llx is not on an instruction boundary (%s "
+			      "instructions start at multiples of %u)",
+			   what, m->func, off, c->arch->name, c->arch->insn_align);
 		return -EINVAL;
 	}
 	if (c->arch->insn_align >= 4)
 		return 0;
-	while (at < offset) {
-		uint8_t bytes[UP_INSN_MAX_LEN];
-		struct up_insn insn;
-		size_t len = c->arch->max_insn_len;
-
-		while (len && c->t->ops->read(c->t, func + at, bytes, len))
-			len--;
-		if (!len || c->arch->decode(&insn, func + at, bytes, len) || insn.len == 0)
-			break;
-		at += insn.len;
-	}
-	if (at != offset) {
-		core_error(c, "probe '%s': offset 0x%llx is not on an instruction boundary "
-			      "(an instruction starts at +0x%llx)", what, (unsigned long long)offset,
-			   (unsigned long long)(at > offset ? at : 0));
+	err = core_boundary_sweep(c->arch, &c->mem, m->addr, offset, &b);
+	if (!err)
+		return 0;
+	if (up_sym_insn_start(c->sym, m->addr + offset, evidence, sizeof(evidence)) == 1)
+		return 0;
+	switch (err) {
+	case -EINVAL:
+		core_error(c, "probe '%s': %s+0x%llx is not on an instruction boundary (it is inside "
+			      "the instruction at +0x%llx; the next one starts at +0x%llx)",
+			   what, m->func, off, (unsigned long long)b.before,
+			   (unsigned long long)b.after);
 		return -EINVAL;
+	case -EBADMSG:
+		hex_bytes(why, sizeof(why), b.bytes, b.nbytes < 4 ? b.nbytes : 4);
+		core_error(c, "probe '%s': cannot tell whether an instruction starts at %s+0x%llx: "
+			      "the bytes at +0x%llx (%s) do not decode, and no symbol or line-table row "
+			      "marks +0x%llx",
+			   what, m->func, off, (unsigned long long)b.stuck, why, off);
+		return -EINVAL;
+	case -E2BIG:
+		core_error(c, "probe '%s': cannot tell whether an instruction starts at %s+0x%llx: "
+			      "it is more than 0x%x bytes from the function's start, and no symbol or "
+			      "line-table row marks it",
+			   what, m->func, off, CORE_SWEEP_MAX);
+		return -EINVAL;
+	default:
+		core_error(c, "probe '%s': cannot read the text of %s at +0x%llx", what, m->func,
+			   (unsigned long long)b.stuck);
+		return err;
 	}
-	return 0;
 }
 
 /* The DWARF type of the ABI argument argn at this entry, if the function has one. */
@@ -385,7 +426,7 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		memset(&p->ret_fetch, 0, sizeof(p->ret_fetch));
 	}
 	if (m && spec->kind == UP_SPEC_FUNC) {
-		err = check_boundary(c, m->addr, offset, p->key);
+		err = check_boundary(c, m, offset, p->key);
 		if (err)
 			goto fail;
 	}
@@ -636,6 +677,35 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 	return 0;
 }
 
+/*
+ * A MODULE:0xADDR probe gets the boundary check of FUNC+OFFS from the
+ * function that holds it (a symbol with a size that covers it; at a
+ * sizeless symbol's own address the symbol says enough). An address in no
+ * function only with a symbol or a line-table row to show an instruction
+ * starts there: a sweep from some label before it would prove nothing.
+ */
+static int check_address(struct up_core *c, const struct up_spec *spec,
+			 const struct up_func_match *m, uint64_t addr)
+{
+	unsigned long long link = (unsigned long long)spec->addr;
+	char what[UP_NAME_MAX * 2 + 64], evidence[256];
+
+	snprintf(what, sizeof(what), "%s%s0x%llx", spec->module, spec->module[0] ? ":" : "", link);
+	if (m->func[0] && addr >= m->addr && (addr == m->addr || addr - m->addr < m->size))
+		return check_boundary(c, m, addr - m->addr, what);
+	if (addr % c->arch->insn_align) {
+		core_error(c, "probe '%s': address 0x%llx is not on an instruction boundary", what,
+			   link);
+		return -EINVAL;
+	}
+	if (up_sym_insn_start(c->sym, addr, evidence, sizeof(evidence)) == 1)
+		return 0;
+	core_error(c, "probe '%s': address 0x%llx is in no function of %s, and no symbol or "
+		      "line-table row shows that an instruction starts there",
+		   what, link, m->module[0] ? base_name(m->module) : c->t->exe);
+	return -EINVAL;
+}
+
 static int resolve_addr(struct up_core *c, struct pending_spec *ps)
 {
 	const struct up_spec *spec = &ps->spec;
@@ -658,12 +728,9 @@ static int resolve_addr(struct up_core *c, struct pending_spec *ps)
 		if (up_sym_module(c->sym, spec->module, &mi) == 0)
 			snprintf(m.module, sizeof(m.module), "%s", mi.path);
 	}
-	/* a bare address is checked against nothing but alignment */
-	if (addr % c->arch->insn_align) {
-		core_error(c, "address 0x%llx is not on an instruction boundary",
-			   (unsigned long long)spec->addr);
-		return -EINVAL;
-	}
+	err = check_address(c, spec, &m, addr);
+	if (err)
+		return err;
 	return place(c, spec, m.func[0] || m.module[0] ? &m : NULL, addr, 0, name);
 }
 

@@ -17,6 +17,10 @@ Each arch's fixtures are built by tests/fixtures/ARCH/build.sh. Cases:
           (FUNC+OFF, --count --json): each count equals the number of times qemu itself
           executed that address, logged with -singlestep -d exec (an oracle that shares
           nothing with uptrace), and the program prints what it prints untraced.
+  boundary  (riscv64) probes after a c.unimp that the function jumps over
+          (fixtures/riscv64/boundary.S, no symbol or line-table row there): the
+          instruction after it counts every call, one inside the next instruction
+          is refused naming where instructions start, one past the end says so.
 
   fp      floating-point arguments and results and structs by value before scalars
           (fp.c: a double, a float and an int; a float result; an integer pair in one
@@ -352,8 +356,50 @@ def case_unwind(args, arch, out):
         print('ok: %s %s: output as untraced, returns %r' % (arch, name, got))
 
 
+def case_boundary(args, arch, out):
+    if arch != 'riscv64':
+        skip('the boundary case is for riscv64 (c.unimp)')
+    prog = os.path.join(out, 'boundary')
+    funcs = {name: (start, size) for name, start, size in assembly_functions(arch, prog)}
+    if 'rv_bnd' not in funcs:
+        fail('no rv_bnd in %s' % prog)
+    start, size = funcs['rv_bnd']
+    # An independent decoder agrees with the source: instructions at +0x6 and +0xa, none at
+    # +0x8; and nothing but a sweep can say so: no symbol there, no line-table row.
+    offs = insn_offsets(arch, prog, start, size)
+    if 6 not in offs or 10 not in offs or 8 in offs or size != 12:
+        fail('objdump disagrees with boundary.S: offsets %s, size %d' % (offs, size))
+    r = run([ARCHES[arch]['nm'], '--defined-only', prog])
+    marked = [l for l in r.stdout.splitlines() if l.split()[0] in ('%016x' % (start + 6),)]
+    if marked:
+        fail('a symbol marks rv_bnd+0x6: %s' % marked)
+    r = run(['readelf', '--debug-dump=decodedline', prog])
+    if 'boundary.S' in r.stdout:
+        fail('boundary.S has line-table rows: it must be assembled without -g')
+
+    cmd, r = uptrace(args, ['rv_bnd+6', 'rv_bnd+0xa'], prog, ['--count', '--json'])
+    if r.returncode != 0:
+        fail('%s exited %d: %s' % (' '.join(cmd), r.returncode, r.stderr[-2000:]))
+    if r.stdout != 'calls=1000 sum=42000\n':
+        fail('the program printed %r' % r.stdout)
+    last = json_lines(r.stderr)[-1]
+    if last != {'counts': {'rv_bnd+0x6': 1000, 'rv_bnd+0xa': 1000}}:
+        fail('counts after c.unimp: %r' % last)
+    print('ok: %s boundary: rv_bnd+0x6 and +0xa, after c.unimp, count 1000 each' % arch)
+
+    cmd, r = uptrace(args, ['rv_bnd+8'], prog, ['--count'])
+    if r.returncode != 1 or '+0x6' not in r.stderr or '+0xa' not in r.stderr:
+        fail('rv_bnd+8 (inside addi): exit %d, %r' % (r.returncode, r.stderr[-500:]))
+    print('ok: %s boundary: rv_bnd+0x8 refused: %s' % (arch, r.stderr.strip().splitlines()[0]))
+
+    cmd, r = uptrace(args, ['rv_bnd+0xc'], prog, ['--count'])
+    if r.returncode != 1 or 'past the end' not in r.stderr or '0xc' not in r.stderr:
+        fail('rv_bnd+0xc (past the end): exit %d, %r' % (r.returncode, r.stderr[-500:]))
+    print('ok: %s boundary: rv_bnd+0xc refused: %s' % (arch, r.stderr.strip().splitlines()[0]))
+
+
 CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns, 'fp': case_fp,
-         'usdt': case_usdt, 'unwind': case_unwind}
+         'usdt': case_usdt, 'unwind': case_unwind, 'boundary': case_boundary}
 
 
 def main():
