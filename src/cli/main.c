@@ -323,14 +323,43 @@ static int check_program(const char *cmd)
 	return -ENOEXEC;
 }
 
+/* Is pid a kernel thread (PF_KTHREAD in /proc/PID/stat's flags)? Its name into comm. */
+static bool kernel_thread(pid_t pid, char *comm, size_t len)
+{
+	char path[64], buf[1024], *p;
+	unsigned long flags = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || !strchr(buf, '('))
+		return false;
+	snprintf(comm, len, "%.*s", (int)(p - strchr(buf, '(') - 1), strchr(buf, '(') + 1);
+	/* after ") ": state ppid pgrp session tty_nr tpgid flags */
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x00200000; /* PF_KTHREAD */
+}
+
 static int open_target(const struct options *o, struct up_target **t)
 {
+	char comm[64];
 	int err;
 
 	if (o->pid) {
 		err = up_ptrace_attach(t, o->pid, o->follow);
 		if (err == -ESRCH)
 			fprintf(stderr, "uptrace: no process with PID %d\n", (int)o->pid);
+		else if (err == -EPERM && kernel_thread(o->pid, comm, sizeof(comm)))
+			fprintf(stderr, "uptrace: cannot trace process %d (%s): it is a kernel thread, "
+					"with no user space to trace\n", (int)o->pid, comm);
 		else if (err == -EPERM)
 			fprintf(stderr, "uptrace: cannot trace process %d: %s (another user's process, "
 					"or already traced by a debugger)\n", (int)o->pid,
@@ -360,6 +389,33 @@ static int open_target(const struct options *o, struct up_target **t)
 	else if (err)
 		fprintf(stderr, "uptrace: cannot run '%s': %s\n", o->command[0], strerror(-err));
 	return err;
+}
+
+/*
+ * %REG arguments name registers of the target's architecture, known once
+ * the target is open: a wrong one is a usage error (exit 2), reported
+ * before any byte of the process is touched, with the names to choose from.
+ */
+static int check_registers(const struct options *o, const struct up_spec *specs,
+			   const struct up_arch *arch)
+{
+	if (!arch)
+		return 0;
+	for (int i = 0; i < o->nprobes; i++)
+		for (unsigned k = 0; k < specs[i].nargs; k++) {
+			const struct up_spec_arg *a = &specs[i].args[k];
+
+			if (a->kind != UP_EXPR_REG || arch->reg_lookup(a->expr) >= 0)
+				continue;
+			fprintf(stderr, "uptrace: probe '%s': no register '%%%s' on %s; its registers:",
+				o->probes[i], a->expr, arch->name);
+			for (unsigned r = 0; arch->reg_names && r < arch->nregs; r++)
+				if (arch->reg_names[r])
+					fprintf(stderr, " %%%s", arch->reg_names[r]);
+			fputs(" (and %pc, %sp; see uptrace(1))\n", stderr);
+			return -EINVAL;
+		}
+	return 0;
 }
 
 static void print_listed(void *ctx, const struct up_func_match *m)
@@ -655,6 +711,10 @@ int main(int argc, char **argv)
 	install_signals();
 	if (open_target(&o, &t))
 		goto out;
+	if (!o.list && check_registers(&o, specs, t->arch)) {
+		ret = EXIT_USAGE;
+		goto fail_target;
+	}
 	rc = up_sym_open(&sym, t);
 	if (rc) {
 		fprintf(stderr, "uptrace: cannot read the symbols of %s: %s\n",
