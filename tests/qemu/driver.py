@@ -21,6 +21,8 @@ Each arch's fixtures are built by tests/fixtures/ARCH/build.sh. Cases:
           (fixtures/riscv64/boundary.S, no symbol or line-table row there): the
           instruction after it counts every call, one inside the next instruction
           is refused naming where instructions start, one past the end says so.
+  orphan  (riscv64) the tracer killed with SIGKILL while the program sleeps with a
+          breakpoint in it: qemu, and the program with it, must not run on.
 
   fp      floating-point arguments and results and structs by value before scalars
           (fp.c: a double, a float and an int; a float result; an integer pair in one
@@ -398,8 +400,56 @@ def case_boundary(args, arch, out):
     print('ok: %s boundary: rv_bnd+0xc refused: %s' % (arch, r.stderr.strip().splitlines()[0]))
 
 
+def alive(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def case_orphan(args, arch, out):
+    import signal
+    import time
+    if arch != 'riscv64':
+        skip('the orphan case runs on riscv64')
+    prog = os.path.join(out, 'boundary')
+    up = subprocess.Popen([args.uptrace, '--qemu', 'rv_bnd', '--', prog, '30'],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                          start_new_session=True)
+    try:
+        line = up.stdout.readline()
+        if 'calls=1000' not in line:
+            fail('the program did not run: %r' % line)
+        tracers = children(up.pid)
+        qemus = children(tracers[0]) if len(tracers) == 1 else []
+        if len(qemus) != 1:
+            fail('expected guardian -> tracer -> qemu, got %s -> %s' % (tracers, qemus))
+        os.kill(tracers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while alive(qemus[0]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if alive(qemus[0]):
+            os.kill(qemus[0], signal.SIGKILL)
+            fail('qemu (pid %d) runs on after its tracer was killed' % qemus[0])
+        print('ok: %s orphan: qemu ended with the tracer that held it' % arch)
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+        up.wait()
+
+
 CASES = {'fib': case_fib, 'count': case_count, 'insns': case_insns, 'fp': case_fp,
-         'usdt': case_usdt, 'unwind': case_unwind, 'boundary': case_boundary}
+         'usdt': case_usdt, 'unwind': case_unwind, 'boundary': case_boundary,
+         'orphan': case_orphan}
 
 
 def main():

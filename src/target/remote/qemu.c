@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -102,8 +103,8 @@ static pid_t start_qemu(const char *qemu, const char *where, const char *sysroot
 			char *const argv[])
 {
 	char *args[MAX_ARGS + 8];
+	pid_t pid, parent = getpid();
 	int n = 0;
-	pid_t pid;
 
 	args[n++] = (char *)qemu;
 	args[n++] = "-g";
@@ -118,6 +119,13 @@ static pid_t start_qemu(const char *qemu, const char *where, const char *sysroot
 	args[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
+		/*
+		 * qemu holds the program and the breakpoints we write: a tracer
+		 * that dies without detaching takes it along (ptrace's
+		 * PTRACE_O_EXITKILL does this for a native command).
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
 		execv(qemu, args);
 		fprintf(stderr, "remote: cannot run %s: %s\n", qemu, strerror(errno));
 		_exit(127);
