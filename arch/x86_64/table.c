@@ -162,6 +162,14 @@ const struct up_arch up_arch_x86_64 = {
     .nr_mmap = 9,
     .nr_mprotect = 10,
     .nr_munmap = 11,
+    .nr_memfd_create = 319,
+    .nr_ftruncate = 77,
+    .nr_rt_sigaction = 13,
+    .nr_close = 3,
+    .sigaction_flags = 0x4 | 0x04000000, /* SA_SIGINFO | SA_RESTORER */
+#ifdef UP_X86_64_FALLBACK
+    .fallback = &up_x86_64_fallback,
+#endif
 
     .decode = up_x86_64_decode,
     .simulate = up_x86_64_simulate,

@@ -70,4 +70,7 @@ int up_x86_64_xol_leave(const struct up_insn *insn, const struct up_xol *xol, ui
 			struct up_regs *regs, const struct up_mem *mem,
 			const struct up_xol_state *state);
 
+/* The in-process SIGTRAP handler (fallback/handler.c), built on x86_64 hosts only. */
+extern const struct up_code_blob up_x86_64_fallback;
+
 #endif

@@ -85,6 +85,17 @@ struct up_gdb_reg {
 	uint8_t size;		/* bytes in the packet (little-endian) */
 };
 
+/*
+ * Machine code that runs inside the target, built from freestanding C by
+ * arch/blob.py: position-independent, no data of its own.
+ */
+struct up_code_blob {
+	const uint8_t *code;
+	size_t size;
+	size_t handler;		/* offset of the entry point */
+	size_t restorer;	/* offset of the signal restorer (rt_sigreturn) */
+};
+
 struct up_arch {
 	const char *name;		/* "x86_64", "aarch64", "riscv64", "loongarch64" */
 	uint16_t e_machine;		/* EM_X86_64, EM_AARCH64, EM_RISCV, EM_LOONGARCH */
@@ -211,6 +222,16 @@ struct up_arch {
 	 * short. Default: 0 (x86: only a full decoder knows a length).
 	 */
 	unsigned (*insn_length)(const uint8_t *bytes, size_t avail);
+
+	/*
+	 * The in-process SIGTRAP handler that lets the target run on if the
+	 * tracer dies (include/uptrace/fallback.h), and the numbers it is
+	 * installed with. NULL where this build has none (it is built for the
+	 * host's own architecture only).
+	 */
+	const struct up_code_blob *fallback;
+	int16_t nr_memfd_create, nr_ftruncate, nr_rt_sigaction, nr_close;
+	uint32_t sigaction_flags;	/* SA_SIGINFO | SA_RESTORER as this arch spells them */
 };
 
 /* The ops table for an ELF e_machine, defaults filled in; NULL if unknown. */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tracer's side of the in-process fallback record
+ * (include/uptrace/fallback.h): plain stores into the memfd that the
+ * target maps too, so keeping it current costs no system call. Pure
+ * memory work on a mapping, no target: the core calls it as it arms
+ * points and pushes return instances, and the unit test drives the real
+ * handler with it in its own process.
+ */
+#ifndef UPTRACE_FALLBACK_RECORD_H
+#define UPTRACE_FALLBACK_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "uptrace/arch.h"
+#include "uptrace/fallback.h"
+
+struct fb_free_block {
+	uint64_t off;
+	uint32_t cap;
+};
+
+struct fb_record {
+	uint8_t *base;			/* the tracer's mapping: code page, then data */
+	size_t size;			/* bytes of the memfd */
+	struct up_fb_data *d;		/* base + UP_FB_CODE_SIZE */
+	uint64_t brk;			/* next free byte of data (offset from d) */
+	uint32_t npoints, nthreads;	/* live entries, tombstones included */
+	bool full;			/* out of room: the record is incomplete */
+	struct fb_free_block *free;	/* frame arrays of threads that are gone */
+	unsigned nfree, free_cap;
+};
+
+/*
+ * Lay out an empty record in a fresh mapping of size bytes and copy the
+ * arch's handler blob into its code page. -ENOSPC when size is too small,
+ * -ENOTSUP when the arch has no blob.
+ */
+int fb_record_init(struct fb_record *r, void *mapping, size_t size, const struct up_arch *arch);
+void fb_record_release(struct fb_record *r);
+
+void fb_record_set_trampoline(struct fb_record *r, uint64_t trampoline);
+
+/* A breakpoint is about to be written at addr over orig[len]: record it first. */
+int fb_point_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len);
+/* The module holding addr is gone: forget the point (a tombstone). */
+void fb_point_drop(struct fb_record *r, uint64_t addr);
+
+/* A thread's shadow of its return instances (made on first use); NULL when out of room. */
+struct up_fb_thread *fb_thread_get(struct fb_record *r, pid_t tid);
+void fb_thread_gone(struct fb_record *r, pid_t tid);
+/* Push before the hijacked return address is written; set depth after a pop. */
+int fb_frame_push(struct fb_record *r, struct up_fb_thread *th, uint64_t orig_ret,
+		  uint64_t entry_sp);
+void fb_frames_set_depth(struct fb_record *r, struct up_fb_thread *th, uint32_t depth);
+
+#endif
