@@ -111,6 +111,13 @@ struct up_target_ops {
 	 */
 	int (*child_release)(struct up_target *t, pid_t child, const struct up_patch *patches,
 			     int n);
+	/*
+	 * A file descriptor of the target's (in the selected address space)
+	 * opened by the tracer too, for memory both map (the in-process
+	 * fallback record). -ENOTSUP where the tracer cannot share a file
+	 * with the target (a remote stub).
+	 */
+	int (*open_fd)(struct up_target *t, int target_fd, int *local_fd);
 	/* Let every thread run on untraced (threads must be stopped). */
 	int (*detach)(struct up_target *t);
 	/* Kill the target (spawned commands after a fatal tracer error). */

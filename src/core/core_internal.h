@@ -16,6 +16,7 @@
 #include "uptrace/arch.h"
 #include "uptrace/core.h"
 #include "uptrace/target.h"
+#include "fallback_record.h"
 
 #define POINT_MAX_PROBES 16
 #define XOL_PAGE_SIZE 4096
@@ -139,6 +140,10 @@ struct up_core {
 
 	pid_t stopped_tid;		/* a thread stopped now: remote syscalls run in it */
 
+	/* the in-process fallback (fallback.c): its record, and where the target maps it */
+	struct fb_record fb;
+	uint64_t fb_addr;
+
 	/* -f: children followed into their own address spaces (copies of ours) */
 	pid_t children[64];
 	unsigned nchildren;
@@ -225,6 +230,12 @@ unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t 
 /* unwinder.c */
 int unwind_hooks_refresh(struct up_core *c);
 int unwind_hit(struct up_core *c, struct up_thread *th, struct up_point *pt, struct up_regs *regs);
+
+/* fallback.c */
+int fallback_install(struct up_core *c, pid_t tid);
+int fallback_uninstall(struct up_core *c, pid_t tid);
+void fallback_forget(struct up_core *c);
+bool fallback_contains(struct up_core *c, uint64_t pc);
 
 /* exec.c */
 int core_exec(struct up_core *c, pid_t tid);

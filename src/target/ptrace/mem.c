@@ -202,6 +202,22 @@ int pt_auxv(struct up_target *t, void *buf, size_t len)
 	return (int)n;
 }
 
+/* The target's file target_fd, through /proc (the same file, not a copy of it). */
+int pt_open_fd(struct up_target *t, int target_fd, int *local_fd)
+{
+	struct up_ptrace *p = to_ptrace(t);
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)(p->space_pid ? p->space_pid : t->pid),
+		 target_fd);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	*local_fd = fd;
+	return 0;
+}
+
 /*
  * A forked child that is not to be traced: it inherited our breakpoints in
  * its copy of the text, so write the original bytes back before letting it

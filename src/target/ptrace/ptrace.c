@@ -240,6 +240,7 @@ const struct up_target_ops up_ptrace_ops = {
     .threads = pt_threads,
     .mappings = pt_mappings,
     .auxv = pt_auxv,
+    .open_fd = pt_open_fd,
     .child_release = pt_child_release,
     .select_space = pt_select_space,
     .wait_step = pt_wait_step,

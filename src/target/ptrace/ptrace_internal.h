@@ -115,6 +115,7 @@ int pt_read(struct up_target *t, uint64_t addr, void *buf, size_t len);
 int pt_write(struct up_target *t, uint64_t addr, const void *buf, size_t len);
 int pt_mappings(struct up_target *t, struct up_mapping *maps, int max);
 int pt_auxv(struct up_target *t, void *buf, size_t len);
+int pt_open_fd(struct up_target *t, int target_fd, int *local_fd);
 int pt_select_space(struct up_target *t, pid_t tid);
 int pt_wait_step(struct up_target *t, pid_t tid);
 int pt_child_release(struct up_target *t, pid_t child, const struct up_patch *patches, int n);

@@ -936,6 +936,15 @@ static void stray_stop(void *ctx)
 	r->g_tid = 0;
 }
 
+/* A stub's files are on another machine (or in qemu's own process): nothing to share. */
+static int remote_open_fd(struct up_target *t, int target_fd, int *local_fd)
+{
+	(void)t;
+	(void)target_fd;
+	(void)local_fd;
+	return -ENOTSUP;
+}
+
 static const struct up_target_ops remote_ops = {
     .read = remote_read,
     .write = remote_write,
@@ -949,6 +958,7 @@ static const struct up_target_ops remote_ops = {
     .threads = remote_threads,
     .mappings = remote_mappings,
     .auxv = remote_auxv,
+    .open_fd = remote_open_fd,
     .child_release = remote_child_release,
     .detach = remote_detach,
     .kill = remote_kill,
