@@ -73,6 +73,14 @@ struct up_fb_data {
 	uint32_t pad;
 	uint64_t old_action[4];		/* the program's own SIGTRAP (kernel struct sigaction) */
 	uint64_t new_action[4];		/* ours, for the tracer's rt_sigaction */
+	/* what a recovery needs besides the tables (the guardian re-attaches with it) */
+	int32_t pid;			/* the process this record is of */
+	uint32_t live;			/* installed; 0 once uptrace detached cleanly */
+	uint64_t code;			/* where the target maps the record (its handler page) */
+	uint64_t syscall_insn;		/* a syscall instruction of ours in the target */
+	uint64_t pages;			/* offset of the XOL page addresses (uint64_t each) */
+	uint32_t npages, pages_cap;
+
 	uint64_t heals;			/* breakpoints healed by the handler */
 	uint64_t returns;		/* trampoline returns completed by the handler */
 	char mem_path[16];		/* "/proc/self/mem" */

@@ -150,6 +150,29 @@ void fb_point_drop(struct fb_record *r, uint64_t addr)
 		__atomic_store_n(&pt->addr, UP_FB_TOMBSTONE, __ATOMIC_RELEASE);
 }
 
+int fb_page_add(struct fb_record *r, uint64_t addr)
+{
+	struct up_fb_data *d = r->d;
+	uint64_t *pages;
+
+	if (!d)
+		return 0;
+	if (d->npages == d->pages_cap) {
+		uint32_t cap = d->pages_cap ? d->pages_cap * 2 : 64;
+		uint64_t off = fb_alloc(r, (uint64_t)cap * sizeof(uint64_t));
+		if (!off)
+			return -ENOSPC;
+		if (d->npages)
+			memcpy(at(r, off), at(r, d->pages), d->npages * sizeof(uint64_t));
+		d->pages = off;
+		d->pages_cap = cap;
+	}
+	pages = at(r, d->pages);
+	pages[d->npages] = addr;
+	__atomic_store_n(&d->npages, d->npages + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static struct up_fb_thread *thread_slot(struct up_fb_thread *tab, uint32_t mask, int32_t tid,
 					bool for_insert)
 {

@@ -49,6 +49,9 @@ int fb_point_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsign
 /* The module holding addr is gone: forget the point (a tombstone). */
 void fb_point_drop(struct fb_record *r, uint64_t addr);
 
+/* An XOL page was mapped at addr (a recovery unmaps it). */
+int fb_page_add(struct fb_record *r, uint64_t addr);
+
 /* A thread's shadow of its return instances (made on first use); NULL when out of room. */
 struct up_fb_thread *fb_thread_get(struct fb_record *r, pid_t tid);
 void fb_thread_gone(struct fb_record *r, pid_t tid);

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: MIT
+"""SIGKILL of the tracer process itself (not the guardian) while attached with hundreds of
+entry probes and return probes: the kernel lets every thread run on with our breakpoints
+and hijacked return addresses in place. The in-process fallback must keep the target alive
+(breakpoints heal at their first hit, returns come back through the trampoline), and the
+guardian must then re-attach and put everything back: the process runs to a right end, its
+text equals the files, nothing of ours stays mapped, and no tracer is left."""
+
+import os
+import signal
+import subprocess
+import time
+
+from cases.attach import exec_mappings, text_identical, tracer_pid
+
+
+def tracer_of(guardian):
+    """The guardian's child: the process that traces."""
+    try:
+        with open(f"/proc/{guardian}/task/{guardian}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        return 0
+    return kids[0] if kids else 0
+
+
+def wait_for(cond, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def run(ctx):
+    exe = ctx.fixture("busy")
+    for rnd in range(3):
+        busy = subprocess.Popen([exe, "6"], stdout=subprocess.PIPE, text=True)
+        try:
+            ready = busy.stdout.readline().split()
+            if len(ready) != 3 or ready[1] != "ready":
+                ctx.fail(f"busy did not start: {ready}")
+                return
+            pid = int(ready[2])
+            time.sleep(0.2)
+            before = exec_mappings(pid)
+            up = subprocess.Popen([ctx.uptrace_path, "-p", str(pid), "--count", "busy_add",
+                                   "busy_mix%return", "busy_add%return", "libc:*str*",
+                                   "libc:nanosleep", "libc:clock_nanosleep%return"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            ok = wait_for(lambda: tracer_pid(pid) not in (0, -1), 20)
+            ctx.check(ok, f"round {rnd}: uptrace attached")
+            time.sleep(0.5 + 0.3 * rnd)
+            tracer = tracer_of(up.pid)
+            ctx.check(tracer > 0 and tracer_pid(pid) == tracer,
+                      f"round {rnd}: the tracer is the guardian's child ({tracer})")
+            if tracer > 0:
+                os.kill(tracer, signal.SIGKILL)
+            try:
+                _, err = up.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                up.kill()
+                _, err = up.communicate()
+                ctx.fail(f"round {rnd}: uptrace did not end after its tracer's SIGKILL")
+            ctx.check(busy.poll() is None,
+                      f"round {rnd}: busy survives its tracer's SIGKILL "
+                      f"(exit {busy.returncode}); uptrace said {err[-300:]!r}")
+            if busy.poll() is None:
+                ctx.check(wait_for(lambda: tracer_pid(pid) == 0, 10),
+                          f"round {rnd}: no tracer left")
+                text_identical(ctx, pid, f"round {rnd}: after the guardian's recovery")
+                ctx.check_equal(exec_mappings(pid), before,
+                                f"round {rnd}: executable mappings after the recovery")
+            rest, _ = busy.communicate(timeout=30)
+            ctx.check_equal(busy.returncode, 0, f"round {rnd}: busy's exit status")
+            ctx.check("busy: ok" in rest, f"round {rnd}: busy's own checks passed: {rest.strip()!r}")
+        finally:
+            if busy.poll() is None:
+                busy.kill()
+                busy.wait()
