@@ -90,6 +90,14 @@ struct usdt_semaphore {
 	pid_t pid;
 };
 
+/* Memory the tracer and the target both map (shared.c). */
+struct core_shared {
+	void *local;			/* the tracer's mapping, NULL: none */
+	int local_fd;			/* the memfd, open in the tracer */
+	uint64_t remote;		/* where the target maps it */
+	size_t size;
+};
+
 struct pending_spec {
 	struct up_spec spec;
 	bool resolved;
@@ -142,7 +150,7 @@ struct up_core {
 
 	/* the in-process fallback (fallback.c): its record, and where the target maps it */
 	struct fb_record fb;
-	uint64_t fb_addr;
+	struct core_shared fb_shared;
 
 	/* -f: children followed into their own address spaces (copies of ours) */
 	pid_t children[64];
@@ -230,6 +238,12 @@ unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t 
 /* unwinder.c */
 int unwind_hooks_refresh(struct up_core *c);
 int unwind_hit(struct up_core *c, struct up_thread *th, struct up_point *pt, struct up_regs *regs);
+
+/* shared.c */
+int shared_map(struct up_core *c, pid_t tid, const char *name, size_t size, size_t exec_bytes,
+	       struct core_shared *out);
+int shared_unmap(struct up_core *c, pid_t tid, struct core_shared *s);
+void shared_forget(struct core_shared *s);
 
 /* fallback.c */
 int fallback_install(struct up_core *c, pid_t tid);
