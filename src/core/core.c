@@ -126,6 +126,10 @@ int up_core_start(struct up_core *c, char *err, size_t errlen)
 	ret = xol_ensure_trampoline(c, c->stopped_tid);
 	if (ret)
 		return ret;
+	/* before the first breakpoint: so the target outlives a tracer killed from now on */
+	ret = fallback_install(c, c->stopped_tid);
+	if (ret)
+		return ret;
 	/* Library loads: arm pending probes the moment a library is mapped. */
 	if (up_sym_rbrk(c->sym, &rbrk) == 0) {
 		ret = point_add_probe(c, rbrk, NULL, true);
@@ -206,6 +210,7 @@ static int follow_child(struct up_core *c, pid_t parent_tid, pid_t child)
 	if (parent && parent->depth) {
 		memcpy(th->stack, parent->stack, parent->depth * sizeof(*th->stack));
 		th->depth = parent->depth;
+		fallback_copy(c, th);
 	}
 	c->children[c->nchildren++] = child;
 	usdt_fork(c, parent ? parent->pid : c->t->pid, child);
@@ -326,6 +331,7 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 					memcpy(child->stack, parent->stack,
 					       parent->depth * sizeof(*child->stack));
 					child->depth = parent->depth;
+					fallback_copy(c, child);
 				}
 				ret = c->t->ops->resume(c->t, st.new_pid, 0);
 				if (!ret)

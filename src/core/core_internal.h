@@ -151,6 +151,7 @@ struct up_core {
 	/* the in-process fallback (fallback.c): its record, and where the target maps it */
 	struct fb_record fb;
 	struct core_shared fb_shared;
+	bool fb_incomplete;		/* said once: the record ran out of room */
 
 	/* -f: children followed into their own address spaces (copies of ours) */
 	pid_t children[64];
@@ -247,9 +248,13 @@ void shared_forget(struct core_shared *s);
 
 /* fallback.c */
 int fallback_install(struct up_core *c, pid_t tid);
-int fallback_uninstall(struct up_core *c, pid_t tid);
+int fallback_remove(struct up_core *c, pid_t tid);
+void fallback_release(struct up_core *c);
 void fallback_forget(struct up_core *c);
 bool fallback_contains(struct up_core *c, uint64_t pc);
+void fallback_push(struct up_core *c, struct up_thread *th, uint64_t orig_ret, uint64_t entry_sp);
+void fallback_sync(struct up_core *c, struct up_thread *th);
+void fallback_copy(struct up_core *c, struct up_thread *th);
 
 /* exec.c */
 int core_exec(struct up_core *c, pid_t tid);

@@ -38,15 +38,21 @@ static void settle_pending_stops(struct up_core *c)
 	}
 }
 
+/*
+ * Out of our pages: an XOL slot (a step or two) or the fallback's handler
+ * (a thread running it for a SIGTRAP passed on to the program: bounded
+ * loops and a sigreturn, a few hundred steps).
+ */
 static void step_out_of_slots(struct up_core *c, pid_t tid)
 {
 	struct up_regs regs;
 	struct up_stop st;
 
-	for (int steps = 0; steps < 4; steps++) {
+	for (int steps = 0; steps < 20000; steps++) {
 		if (c->t->ops->get_regs(c->t, tid, &regs))
 			return;
-		if (!xol_contains(c, regs.r[c->arch->pc_reg]))
+		if (!xol_contains(c, regs.r[c->arch->pc_reg]) &&
+		    !fallback_contains(c, regs.r[c->arch->pc_reg]))
 			return;
 		if (c->t->ops->step(c->t, tid))
 			return;
@@ -130,6 +136,27 @@ int up_core_detach(struct up_core *c)
 				ret = err;
 		}
 	}
+	/* the fallback first: its removal runs on our syscall instruction in the XOL page */
+	for (unsigned k = 0; k < c->nchildren; k++) {
+		c->t->ops->select_space(c->t, c->children[k]);
+		err = fallback_remove(c, c->children[k]);
+		if (err && err != -ESRCH && !ret)
+			ret = err;
+	}
+	if (c->nchildren)
+		c->t->ops->select_space(c->t, c->t->pid);
+	if (n > 0 && !c->main_exited) {
+		pid_t tid = 0;
+		for (int i = 0; i < n && !tid; i++) {
+			struct up_thread *th = thread_find(c, tids[i]);
+			if (!th || th->pid == c->t->pid)
+				tid = tids[i];
+		}
+		err = tid ? fallback_remove(c, tid) : 0;
+		if (err && !ret)
+			ret = err;
+	}
+	fallback_release(c);
 	for (unsigned k = 0; k < c->nchildren && c->npages; k++) {
 		uint64_t syscall_insn = c->syscall_insn;
 		c->t->ops->select_space(c->t, c->children[k]);

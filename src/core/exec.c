@@ -29,6 +29,7 @@ int core_exec(struct up_core *c, pid_t tid)
 	for (unsigned i = 0; i < c->nprobes; i++)
 		c->probes[i]->retired = true;
 	usdt_exec(c);
+	fallback_forget(c);
 	for (unsigned i = 0; i < c->nspecs; i++)
 		c->specs[i].resolved = false;
 	c->npages = 0;
@@ -48,6 +49,8 @@ int core_exec(struct up_core *c, pid_t tid)
 		return err;
 	}
 	err = xol_ensure_trampoline(c, tid);
+	if (!err)
+		err = fallback_install(c, tid);
 	if (err)
 		return err;
 	if (up_sym_rbrk(c->sym, &rbrk) == 0) {

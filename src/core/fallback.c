@@ -103,6 +103,44 @@ int fallback_install(struct up_core *c, pid_t tid)
 	return 0;
 }
 
+/*
+ * A return instance is about to be hijacked: mirror it (entries the tracer
+ * popped or dropped since go first). Cheap: a hash lookup and two stores.
+ */
+void fallback_push(struct up_core *c, struct up_thread *th, uint64_t orig_ret, uint64_t entry_sp)
+{
+	struct up_fb_thread *fth;
+
+	if (!c->fb.d)
+		return;
+	fth = fb_thread_get(&c->fb, th->tid);
+	fb_frames_set_depth(&c->fb, fth, th->depth);
+	if (fb_frame_push(&c->fb, fth, orig_ret, entry_sp) && !c->fb_incomplete) {
+		c->fb_incomplete = true;
+		fb_note(c, "its record is full: returns past this point are not covered");
+	}
+}
+
+/* The thread's instances were popped or dropped: the mirror follows. */
+void fallback_sync(struct up_core *c, struct up_thread *th)
+{
+	if (c->fb.d)
+		fb_frames_set_depth(&c->fb, fb_thread_get(&c->fb, th->tid), th->depth);
+}
+
+/* A thread got a copy of another's instances (fork, vfork): mirror them all. */
+void fallback_copy(struct up_core *c, struct up_thread *th)
+{
+	struct up_fb_thread *fth;
+
+	if (!c->fb.d)
+		return;
+	fth = fb_thread_get(&c->fb, th->tid);
+	fb_frames_set_depth(&c->fb, fth, 0);
+	for (unsigned i = 0; i < th->depth; i++)
+		fb_frame_push(&c->fb, fth, th->stack[i].orig_ret, th->stack[i].entry_sp);
+}
+
 bool fallback_contains(struct up_core *c, uint64_t pc)
 {
 	uint64_t code = c->fb_shared.remote;
@@ -110,19 +148,31 @@ bool fallback_contains(struct up_core *c, uint64_t pc)
 	return code && pc >= code && pc < code + UP_FB_CODE_SIZE;
 }
 
-/* Detach: the program's own SIGTRAP disposition back, the mapping gone. */
-int fallback_uninstall(struct up_core *c, pid_t tid)
+/*
+ * Detach, in tid's address space (the traced process, or a followed child
+ * with its copy of our mapping and of the SIGTRAP disposition): the
+ * program's own disposition back and the mapping gone. All threads are
+ * stopped and out of the handler.
+ */
+int fallback_remove(struct up_core *c, pid_t tid)
 {
-	int64_t r;
-	int ret;
+	const uint64_t args[6] = { c->fb_shared.remote, c->fb_shared.size };
+	int64_t r, u;
 
 	if (!c->fb_shared.local)
 		return 0;
 	r = fb_sigaction(c, tid, fb_remote(c, offsetof(struct up_fb_data, old_action)), 0);
-	__atomic_store_n(&c->fb.d->live, 0, __ATOMIC_RELEASE);
-	ret = shared_unmap(c, tid, &c->fb_shared);
+	u = up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_munmap, args);
+	return r < 0 ? (int)r : u < 0 ? (int)u : 0;
+}
+
+/* After every removal: nothing left to recover (for the guardian), our own view gone. */
+void fallback_release(struct up_core *c)
+{
+	if (c->fb.d)
+		__atomic_store_n(&c->fb.d->live, 0, __ATOMIC_RELEASE);
+	shared_forget(&c->fb_shared);
 	fb_record_release(&c->fb);
-	return r < 0 ? (int)r : ret;
 }
 
 /* exec: the image, the mapping and the handler (reset by the kernel) are gone already. */

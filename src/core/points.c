@@ -201,6 +201,8 @@ int point_arm(struct up_core *c, struct up_point *pt)
 		if (err)
 			return err;
 	}
+	/* the fallback record first: a tracer killed after the write leaves a point that heals */
+	fb_point_add(&c->fb, pt->addr, pt->insn.bytes, pt->bp_len);
 	err = core_write_text(c, pt->addr, pt->bp, pt->bp_len);
 	if (err) {
 		core_error(c, "cannot write a breakpoint at 0x%llx: %s", (unsigned long long)pt->addr,

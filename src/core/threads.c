@@ -107,5 +107,6 @@ void thread_remove(struct up_core *c, pid_t tid)
 	th->stack = NULL;
 	free(th->entry_values);
 	th->entry_values = NULL;
+	fb_thread_gone(&c->fb, tid);
 	th->tid = -1; /* tombstone: keeps probe chains intact */
 }

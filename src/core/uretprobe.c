@@ -75,6 +75,8 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 		if (pt->captures && needs_values(c, pt))
 			fetch_entry_values(c, th, regs, pt, &th->entry_values[th->depth]);
 	}
+	/* the fallback's mirror first: a tracer killed after the write leaves a return it completes */
+	fallback_push(c, th, ret, sp);
 	err = c->arch->return_address_set(regs, &c->mem, c->trampoline);
 	if (err)
 		return err;
@@ -153,6 +155,7 @@ int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, u
 	} while (target == c->trampoline && th->depth > 0 &&
 		 th->stack[th->depth - 1].entry_sp == entry_sp);
 	regs->r[c->arch->pc_reg] = target;
+	fallback_sync(c, th);
 	/* after an exception: the caller, live, takes its trampoline back now */
 	return rehook_next(c, th, th->unwind_sp ? th->unwind_sp : UINT64_MAX);
 }

@@ -140,6 +140,7 @@ static int xol_map_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *o
 	if (r < 0)
 		return (int)r;
 mapped:
+	fb_page_add(&c->fb, (uint64_t)r);
 	c->pages[c->npages].addr = (uint64_t)r;
 	c->pages[c->npages].used = 0;
 	c->npages++;
