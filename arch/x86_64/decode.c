@@ -156,8 +156,21 @@ static int refuse(struct up_insn *insn, const char *mnemonic, const char *reason
 	return 0;
 }
 
+/*
+ * A 1-byte instruction that is no branch (push %rbp, nop, leave) runs out
+ * of line instead: simulated, it would leave PC at addr + 1, exactly where
+ * a trap on its breakpoint leaves it, and a tracer killed between the two
+ * (include/uptrace/fallback.h) would have the thread run it twice. In a
+ * slot, PC says which; and push needs no memory write from the tracer.
+ */
 static int simulate_as(struct up_insn *insn, enum x86_class op)
 {
+	if (insn->len == 1 && (op == X86_CLASS_NOP || op == X86_CLASS_PUSH_REG ||
+			       op == X86_CLASS_LEAVE)) {
+		insn->action = UP_INSN_XOL;
+		insn->op = X86_CLASS_XOL;
+		return 0;
+	}
 	insn->action = UP_INSN_SIMULATE;
 	insn->op = op;
 	return 0;

@@ -16,7 +16,7 @@
 /* clang-format off */
 const struct x86_case x86_cases[] = {
 	/* nops and endbr */
-	{ "90", SIM, 1, "nop", NULL },
+	{ "90", XOL, 1, "nop", NULL },	/* 1 byte: out of line (decode.c simulate_as) */
 	{ "66 90", SIM, 2, "xchg", "nop" },
 	{ "0f 1f 00", SIM, 3, "nopl", NULL },
 	{ "0f 1f 40 00", SIM, 4, "nopl", NULL },
@@ -28,9 +28,10 @@ const struct x86_case x86_cases[] = {
 	{ "f3 0f 1e fa", SIM, 4, "endbr64", NULL },
 	{ "f3 0f 1e fb", SIM, 4, "endbr32", NULL },
 	/* push */
-	{ "55", SIM, 1, "push", NULL },
-	{ "53", SIM, 1, "push", NULL },
-	{ "54", SIM, 1, "push", NULL },
+	{ "55", XOL, 1, "push", NULL },
+	{ "53", XOL, 1, "push", NULL },
+	{ "54", XOL, 1, "push", NULL },
+	{ "41 54", SIM, 2, "push", NULL },
 	{ "41 54", SIM, 2, "push", NULL },
 	{ "41 57", SIM, 2, "push", NULL },
 	{ "ff f5", SIM, 2, "push", NULL },
@@ -77,7 +78,7 @@ const struct x86_case x86_cases[] = {
 	{ "4c 89 c7", SIM, 3, "mov", NULL },
 	{ "49 89 fc", SIM, 3, "mov", NULL },
 	{ "89 f0", SIM, 2, "mov", NULL },
-	{ "c9", SIM, 1, "leave", NULL },
+	{ "c9", XOL, 1, "leave", NULL },
 	/* add/sub $imm, reg64 */
 	{ "48 83 ec 10", SIM, 4, "sub", NULL },
 	{ "48 81 ec 00 01 00 00", SIM, 7, "sub", NULL },

@@ -102,18 +102,18 @@ struct sim_case {
 /* clang-format off */
 static const struct sim_case cases[] = {
 	/* nops */
-	{ "90", {}, {}, { R(RIP, ADDR + 1) } },
 	{ "66 90", {}, {}, { R(RIP, ADDR + 2) } },
 	{ "0f 1f 44 00 00", {}, {}, { R(RIP, ADDR + 5) } },
 	{ "66 2e 0f 1f 84 00 00 00 00 00", {}, {}, { R(RIP, ADDR + 10) } },
 	{ "f3 0f 1e fa", {}, {}, { R(RIP, ADDR + 4) } },
 	{ "f3 0f 1e fb", {}, {}, { R(RIP, ADDR + 4) } },
 	/* push */
-	{ "55", { R(RBP, 0xabc) }, {}, { R(RIP, ADDR + 1), R(RSP, RSP0 - 8) },
+	{ "41 55", { R(R13, 0xabc) }, {}, { R(RIP, ADDR + 2), R(RSP, RSP0 - 8) },
 	  { { RSP0 - 8, 0xabc } } },
 	{ "41 57", { R(R15, 0x1515) }, {}, { R(RIP, ADDR + 2), R(RSP, RSP0 - 8) },
 	  { { RSP0 - 8, 0x1515 } } },
-	{ "54", {}, {}, { R(RIP, ADDR + 1), R(RSP, RSP0 - 8) }, { { RSP0 - 8, RSP0 } } },
+	{ "41 54", { R(R12, 0x1212) }, {}, { R(RIP, ADDR + 2), R(RSP, RSP0 - 8) },
+	  { { RSP0 - 8, 0x1212 } } },
 	{ "ff f5", { R(RBP, 0x5555) }, {}, { R(RIP, ADDR + 2), R(RSP, RSP0 - 8) },
 	  { { RSP0 - 8, 0x5555 } } },
 	{ "6a ff", {}, {}, { R(RIP, ADDR + 2), R(RSP, RSP0 - 8) }, { { RSP0 - 8, ~0ull } } },
@@ -167,8 +167,6 @@ static const struct sim_case cases[] = {
 	{ "49 89 fc", { R(RDI, 0x77) }, {}, { R(RIP, ADDR + 3), R(R12, 0x77) } },
 	{ "89 f0", { R(RSI, 0xdeadbeefcafef00dull), R(RAX, ~0ull) }, {},
 	  { R(RIP, ADDR + 2), R(RAX, 0xcafef00d) } },
-	{ "c9", { R(RBP, RSP0 + 0x20) }, { { RSP0 + 0x20, 0x7fff9000 } },
-	  { R(RIP, ADDR + 1), R(RBP, 0x7fff9000), R(RSP, RSP0 + 0x28) } },
 	/* add/sub $imm, reg64, with their flags */
 	{ "48 83 ec 10", {}, {}, { R(RIP, ADDR + 4), R(RSP, RSP0 - 0x10), R(EFLAGS, 0x206) } },
 	{ "48 81 ec 00 01 00 00", {}, {},
@@ -340,7 +338,7 @@ static void test_jcc(void **state)
 static void test_faults(void **state)
 {
 	static const char *const hex[] = {
-	    "c3", "55", "e8 00 01 00 00", "ff 15 0a f0 1f 00", "c9", "ff 14 c5 00 00 60 00",
+	    "c3", "41 55", "e8 00 01 00 00", "ff 15 0a f0 1f 00", "ff 14 c5 00 00 60 00",
 	};
 
 	for (size_t i = 0; i < sizeof(hex) / sizeof(hex[0]); i++) {

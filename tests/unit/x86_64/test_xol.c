@@ -144,11 +144,11 @@ static void test_enter_leave(void **state)
 /* Only XOL instructions have slots. */
 static void test_build_refuses(void **state)
 {
-	static const uint8_t push[] = {0x55};
+	static const uint8_t push[] = {0x41, 0x55};
 	struct up_insn insn;
 	struct up_xol xol;
 
-	assert_int_equal(arch()->decode(&insn, ADDR, push, 1), 0);
+	assert_int_equal(arch()->decode(&insn, ADDR, push, 2), 0);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE);
 	assert_int_equal(arch()->xol_build(&insn, 0x402000, &xol), -EINVAL);
 }
