@@ -29,6 +29,12 @@ struct up_core_config {
 	struct up_symtab *sym;
 	void (*on_event)(void *ctx, const struct up_event *ev);
 	void *ctx;
+	/*
+	 * The file of an in-process fallback record (include/uptrace/fallback.h)
+	 * was made: whoever recovers after the tracer's death needs it (the
+	 * guardian). Called again after an exec makes a new one. May be NULL.
+	 */
+	void (*on_record)(int fd);
 	uint64_t max_events;	/* 0: no limit; else detach after this many events */
 	bool count_only;	/* --count: count hits, fetch nothing */
 	bool want_durations;	/* --hist */
@@ -83,6 +89,17 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
  * addresses, unmap the XOL pages, and let the process run on untraced.
  */
 int up_core_detach(struct up_core *c);
+
+/*
+ * The tracer died without detaching (SIGKILL): from the in-process
+ * fallback record it kept (include/uptrace/fallback.h; record maps the
+ * whole memfd, size bytes), put back in the process behind t (attached,
+ * every thread stopped) every breakpoint, XOL page, hijacked return
+ * address and the program's SIGTRAP disposition, and detach. The guardian
+ * calls it. 0, or a negative errno with err set.
+ */
+int up_core_recover(struct up_target *t, struct up_symtab *sym, void *record, size_t size,
+		    char *err, size_t errlen);
 
 /* Every resolved probe, in the order they were added (for the summary). */
 unsigned up_core_probes(struct up_core *c, struct up_probe *const **probes);

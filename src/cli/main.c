@@ -743,6 +743,7 @@ int main(int argc, char **argv)
 		.target = t,
 		.sym = sym,
 		.on_event = on_event,
+		.on_record = up_guardian_share_record,
 		.ctx = out,
 		.max_events = o.max_events,
 		/* --hist prints no events either: it fetches only what its histogram needs */

@@ -198,6 +198,12 @@ static inline void core_select_space(struct up_core *c, pid_t tid)
 		c->t->ops->select_space(c->t, tid);
 }
 
+/* recover.c's adoptions of what a tracer that is gone left */
+int point_adopt(struct up_core *c, uint64_t addr, const uint8_t *orig, unsigned len);
+int xol_adopt_page(struct up_core *c, uint64_t addr);
+int thread_adopt_instances(struct up_core *c, pid_t tid, const struct up_fb_frame *frames,
+			   unsigned n);
+
 /* threads.c */
 struct up_thread *thread_get(struct up_core *c, pid_t tid);
 struct up_thread *thread_find(struct up_core *c, pid_t tid);
@@ -253,7 +259,6 @@ void fallback_release(struct up_core *c);
 void fallback_forget(struct up_core *c);
 bool fallback_contains(struct up_core *c, uint64_t pc);
 void fallback_push(struct up_core *c, struct up_thread *th, uint64_t orig_ret, uint64_t entry_sp);
-void fallback_sync(struct up_core *c, struct up_thread *th);
 void fallback_copy(struct up_core *c, struct up_thread *th);
 
 /* exec.c */

@@ -100,6 +100,8 @@ int fallback_install(struct up_core *c, pid_t tid)
 		return 0;
 	}
 	__atomic_store_n(&d->live, 1, __ATOMIC_RELEASE);
+	if (c->cfg.on_record)
+		c->cfg.on_record(c->fb_shared.local_fd);
 	return 0;
 }
 
@@ -119,13 +121,6 @@ void fallback_push(struct up_core *c, struct up_thread *th, uint64_t orig_ret, u
 		c->fb_incomplete = true;
 		fb_note(c, "its record is full: returns past this point are not covered");
 	}
-}
-
-/* The thread's instances were popped or dropped: the mirror follows. */
-void fallback_sync(struct up_core *c, struct up_thread *th)
-{
-	if (c->fb.d)
-		fb_frames_set_depth(&c->fb, fb_thread_get(&c->fb, th->tid), th->depth);
 }
 
 /* A thread got a copy of another's instances (fork, vfork): mirror them all. */
@@ -159,7 +154,7 @@ int fallback_remove(struct up_core *c, pid_t tid)
 	const uint64_t args[6] = { c->fb_shared.remote, c->fb_shared.size };
 	int64_t r, u;
 
-	if (!c->fb_shared.local)
+	if (!c->fb_shared.remote)
 		return 0;
 	r = fb_sigaction(c, tid, fb_remote(c, offsetof(struct up_fb_data, old_action)), 0);
 	u = up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_munmap, args);

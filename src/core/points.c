@@ -59,6 +59,34 @@ static int points_insert(struct up_core *c, struct up_point *pt)
 	return 0;
 }
 
+/*
+ * A recovery (recover.c): a point armed by a tracer that is gone, known
+ * only by its address and original bytes. Enough for detach to restore it
+ * and for a late trap at it to rewind.
+ */
+int point_adopt(struct up_core *c, uint64_t addr, const uint8_t *orig, unsigned len)
+{
+	struct up_point *pt;
+	int err;
+
+	if (len > sizeof(pt->bp) || point_find(c, addr))
+		return point_find(c, addr) ? 0 : -EINVAL;
+	pt = calloc(1, sizeof(*pt));
+	if (!pt)
+		return -ENOMEM;
+	pt->addr = addr;
+	pt->insn.addr = addr;
+	memcpy(pt->insn.bytes, orig, len);
+	pt->insn.len = (uint8_t)len;
+	pt->bp_len = (uint8_t)len;
+	memcpy(pt->bp, c->arch->bp, len);
+	pt->armed = true;
+	err = points_insert(c, pt);
+	if (err)
+		free(pt);
+	return err;
+}
+
 /* Read the instruction bytes at addr: as many as the arch may need, fewer near a mapping's end. */
 static int read_insn_bytes(struct up_core *c, uint64_t addr, uint8_t *buf, size_t *len)
 {

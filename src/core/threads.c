@@ -97,6 +97,23 @@ struct up_thread *thread_get(struct up_core *c, pid_t tid)
 	return th;
 }
 
+/* A recovery (recover.c): the live return instances a tracer that is gone mirrored. */
+int thread_adopt_instances(struct up_core *c, pid_t tid, const struct up_fb_frame *frames,
+			   unsigned n)
+{
+	struct up_thread *th = thread_get(c, tid);
+
+	if (!th)
+		return -ENOMEM;
+	if (n > INSTANCE_STACK_MAX)
+		return -E2BIG;
+	for (unsigned i = 0; i < n; i++)
+		th->stack[i] = (struct up_instance){ .orig_ret = frames[i].orig_ret,
+						     .entry_sp = frames[i].entry_sp };
+	th->depth = n;
+	return 0;
+}
+
 void thread_remove(struct up_core *c, pid_t tid)
 {
 	struct up_thread *th = thread_find(c, tid);

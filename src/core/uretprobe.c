@@ -92,6 +92,9 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 	struct up_point *pt = in->point;
 	uint64_t dur = now > in->ts_ns ? now - in->ts_ns : 0;
 
+	if (!pt)
+		return; /* an instance a recovery adopted: its probes are gone with the tracer */
+
 	for (unsigned i = 0; i < pt->nprobes; i++) {
 		struct up_probe *p = pt->probes[i];
 		struct up_event ev;
@@ -155,7 +158,11 @@ int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, u
 	} while (target == c->trampoline && th->depth > 0 &&
 		 th->stack[th->depth - 1].entry_sp == entry_sp);
 	regs->r[c->arch->pc_reg] = target;
-	fallback_sync(c, th);
+	/*
+	 * The fallback's mirror keeps the popped instance until the next push:
+	 * until this thread is resumed the dead tracer's handler must still be
+	 * able to complete this very return, and later ones drop it by its sp.
+	 */
 	/* after an exception: the caller, live, takes its trampoline back now */
 	return rehook_next(c, th, th->unwind_sp ? th->unwind_sp : UINT64_MAX);
 }

@@ -240,6 +240,17 @@ fail:
 	return err;
 }
 
+/* A recovery (recover.c): a page a tracer that is gone mapped, to be unmapped at detach. */
+int xol_adopt_page(struct up_core *c, uint64_t addr)
+{
+	if (c->npages == XOL_MAX_PAGES)
+		return -ENOSPC;
+	c->pages[c->npages].addr = addr;
+	c->pages[c->npages].used = XOL_SLOTS_PER_PAGE;
+	c->npages++;
+	return 0;
+}
+
 bool xol_contains(struct up_core *c, uint64_t pc)
 {
 	for (unsigned i = 0; i < c->npages; i++)

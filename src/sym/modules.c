@@ -93,6 +93,13 @@ static int collect_module(Dwfl_Module *mod, void **userdata, const char *name, D
 {
 	struct module_list *list = arg;
 
+	/*
+	 * Memory uptrace shares with the target (src/core/shared.c) is no
+	 * module of the program: counted, it would make a library-load event
+	 * look like the libraries' arrival.
+	 */
+	if (name && !strncmp(name, "/memfd:uptrace-", 15))
+		return DWARF_CB_OK;
 	if (list->n < list->max)
 		list->mods[list->n++] = mod;
 	return DWARF_CB_OK;
