@@ -8,6 +8,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,7 @@ const struct up_arch up_arch_aarch64 = {
     .bp = {0x00, 0x00, 0x20, 0xd4},
     .bp_len = 4,
     .bp_pc_adjust = 0,
+    .bp_signal = SIGTRAP,
     .insn_align = 4,
     .max_insn_len = 4,
 

@@ -8,6 +8,7 @@
  * Linux system call ABI. Instruction analysis is in decode.c, simulate.c
  * and xol.c.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "loongarch64.h"
@@ -79,6 +80,7 @@ const struct up_arch up_arch_loongarch64 = {
     .bp = {0x00, 0x00, 0x2a, 0x00},
     .bp_len = 4,
     .bp_pc_adjust = 0,
+    .bp_signal = SIGTRAP,
     .insn_align = 4,
     .max_insn_len = 4,
 

@@ -8,6 +8,7 @@
  */
 #include <elf.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 #include "riscv64.h"
@@ -81,6 +82,7 @@ const struct up_arch up_arch_riscv64 = {
     .bp = {0x73, 0x00, 0x10, 0x00},
     .bp_len = 4,
     .bp_pc_adjust = 0,
+    .bp_signal = SIGTRAP,
     .insn_align = 2,
     .max_insn_len = 4,
 

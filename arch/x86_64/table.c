@@ -6,6 +6,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "x86_64.h"
@@ -131,9 +132,15 @@ const struct up_arch up_arch_x86_64 = {
     .qemu_name = "x86_64",
     .gdb_arch = "i386:x86-64",
 
-    .bp = {0xcc},
+    /*
+     * 0xce (into) is undefined in 64-bit mode: #UD, SIGILL with PC on it. int3
+     * would leave PC past it, and a thread stopped there when its tracer dies
+     * would run on from the middle of the instruction (include/uptrace/fallback.h).
+     */
+    .bp = {0xce},
     .bp_len = 1,
-    .bp_pc_adjust = 1,
+    .bp_pc_adjust = 0,
+    .bp_signal = SIGILL,
     .insn_align = 1,
     .max_insn_len = 15,
 

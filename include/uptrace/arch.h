@@ -105,7 +105,13 @@ struct up_arch {
 	/* Breakpoint. bp_len bytes of bp[]; see also breakpoint() below. */
 	uint8_t bp[4];
 	uint8_t bp_len;
-	uint8_t bp_pc_adjust;		/* PC after the trap minus the bp address (x86: 1) */
+	uint8_t bp_pc_adjust;		/* PC after the trap minus the bp address (0 everywhere) */
+	/*
+	 * The signal the breakpoint raises. A fault, not a trap: PC stays on
+	 * it, so a thread the kernel lets go when its tracer dies (dropping
+	 * the stop's signal) runs into it again instead of past it.
+	 */
+	uint8_t bp_signal;
 	uint8_t insn_align;		/* 1 x86, 2 riscv with RVC, 4 otherwise */
 	uint8_t max_insn_len;		/* longest instruction: bytes decode() wants */
 

@@ -23,7 +23,8 @@ struct up_arch;
 struct up_target;
 
 enum up_stop_kind {
-	UP_STOP_TRAP = 1,	/* SIGTRAP from a breakpoint or a single-step: regs tell where */
+	UP_STOP_TRAP = 1,	/* a breakpoint (its arch's bp_signal) or a single-step's SIGTRAP:
+				 * regs tell where; sig is the signal, to deliver if not ours */
 	UP_STOP_SIGNAL,		/* any other signal about to be delivered (sig) */
 	UP_STOP_INTERRUPTED,	/* stopped by up_target_ops.stop_all / interrupt */
 	UP_STOP_THREAD_NEW,	/* new thread tid (already traced, stopped) */
@@ -40,7 +41,7 @@ enum up_stop_kind {
 struct up_stop {
 	enum up_stop_kind kind;
 	pid_t tid;		/* the thread that stopped */
-	int sig;		/* UP_STOP_SIGNAL, UP_STOP_KILLED */
+	int sig;		/* UP_STOP_SIGNAL, UP_STOP_KILLED, UP_STOP_TRAP */
 	int status;		/* UP_STOP_EXITED, UP_STOP_THREAD_EXIT */
 	pid_t new_pid;		/* UP_STOP_FORK */
 	pid_t pid;		/* UP_STOP_THREAD_NEW: the process the thread belongs to */

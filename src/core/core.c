@@ -151,6 +151,12 @@ int up_core_start(struct up_core *c, char *err, size_t errlen)
 	return load_watch_start(c);
 }
 
+/* The signal a trap that is not ours came with: the program's to have. */
+static int trap_signal(const struct up_stop *st)
+{
+	return st->sig ? st->sig : SIGTRAP;
+}
+
 /*
  * A signal is about to be delivered. A thread inside an XOL slot first
  * finishes the slot (single-steps to its end), so no handler ever runs, or
@@ -248,7 +254,7 @@ int up_core_wait_libraries(struct up_core *c, char *err, size_t errlen)
 			ret = hit_handle_trap(c, st.tid, st.stepped, false);
 			if (ret == 0 && c->libs_loaded)
 				return 0; /* stopped right after the libraries' load */
-			ret = c->t->ops->resume(c->t, st.tid, ret == 1 ? SIGTRAP : 0);
+			ret = c->t->ops->resume(c->t, st.tid, ret == 1 ? trap_signal(&st) : 0);
 			break;
 		case UP_STOP_SIGNAL:
 			ret = c->t->ops->resume(c->t, st.tid, st.sig);
@@ -298,7 +304,7 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 			ret = hit_handle_trap(c, st.tid, st.stepped, true);
 			/* a stray trap of our own single-step is swallowed; any other is the program's */
 			if (ret == 1)
-				ret = c->t->ops->resume(c->t, st.tid, st.stepped ? 0 : SIGTRAP);
+				ret = c->t->ops->resume(c->t, st.tid, st.stepped ? 0 : trap_signal(&st));
 			break;
 		case UP_STOP_SIGNAL:
 			ret = deliver_signal(c, st.tid, st.sig);

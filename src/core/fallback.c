@@ -3,13 +3,14 @@
  * Installing and removing the in-process fallback (include/uptrace/fallback.h)
  * in the traced process: its record in memory shared with the target
  * (shared.c; the handler page mapped r-x, the data rw), then, by a remote
- * rt_sigaction, our handler for SIGTRAP with the program's own disposition
+ * rt_sigaction, our handler for the breakpoint's signal (SIGILL on x86_64,
+ * SIGTRAP elsewhere) with the program's own disposition
  * saved in the record. From then on the record is kept by plain stores
  * (fallback_record.c) as points are armed and return instances pushed. At
- * detach the program's own SIGTRAP disposition goes back and the mapping
+ * detach the program's own disposition goes back and the mapping
  * goes away.
  *
- * A program that handles SIGTRAP itself keeps its handler and gets no
+ * A program that handles that signal itself keeps its handler and gets no
  * fallback (said with -v); so does a target the tracer cannot share memory
  * with (a remote stub), and an arch this build has no handler for.
  */
@@ -25,7 +26,7 @@
 
 static int64_t fb_sigaction(struct up_core *c, pid_t tid, uint64_t act, uint64_t old)
 {
-	const uint64_t args[6] = {SIGTRAP, act, old, 8};
+	const uint64_t args[6] = {c->arch->bp_signal, act, old, 8};
 
 	return up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_rt_sigaction, args);
 }
@@ -95,7 +96,7 @@ int fallback_install(struct up_core *c, pid_t tid)
 	}
 	if (d->old_action[UP_FB_ACT_HANDLER] > 1 /* neither SIG_DFL nor SIG_IGN */) {
 		fb_sigaction(c, tid, fb_remote(c, offsetof(struct up_fb_data, old_action)), 0);
-		fb_note(c, "the program handles SIGTRAP itself");
+		fb_note(c, "the program handles the breakpoint's signal itself");
 		fb_drop(c, tid);
 		return 0;
 	}
@@ -145,7 +146,7 @@ bool fallback_contains(struct up_core *c, uint64_t pc)
 
 /*
  * Detach, in tid's address space (the traced process, or a followed child
- * with its copy of our mapping and of the SIGTRAP disposition): the
+ * with its copy of our mapping and of the signal's disposition): the
  * program's own disposition back and the mapping gone. All threads are
  * stopped and out of the handler.
  */

@@ -186,7 +186,7 @@ static int handle_point(struct up_core *c, pid_t tid, struct up_point *pt, struc
 }
 
 /*
- * Handle a SIGTRAP stop of tid. Returns 0 when handled (and the thread
+ * Handle a breakpoint or single-step stop of tid. Returns 0 when handled (and the thread
  * resumed if `resume`), 1 when the trap is not ours (deliver it), or a
  * negative errno on a fatal error.
  */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The x86_64 SIGTRAP handler of the in-process fallback
- * (include/uptrace/fallback.h): runs inside the traced process, and only
- * once its tracer is gone. Built freestanding into a flat blob
+ * The x86_64 handler of the in-process fallback (include/uptrace/fallback.h)
+ * for the breakpoint's signal (SIGILL: the breakpoint is 0xce, which faults
+ * with PC on it): runs inside the traced process, and only once its tracer
+ * is gone. Built freestanding into a flat blob
  * (arch/blob.py): no libc, no relocations, no data of its own; it finds
  * its record in the page after its own, and makes raw system calls.
  *
@@ -26,7 +27,6 @@
 #define NR_GETTID 186
 #define NR_TGKILL 234
 
-#define SIGTRAP 5
 #define SI_USER_MAX 0 /* si_code <= 0: sent by a process, not a trap */
 #define O_RDWR 2
 #define O_CLOEXEC 02000000
@@ -111,14 +111,24 @@ static inline struct up_fb_thread *thread_lookup(struct up_fb_data *d, int32_t t
 	return 0;
 }
 
-/* The program's own disposition for a SIGTRAP somebody sent: as if we were never there. */
-static inline void as_untraced(struct up_fb_data *d)
+/* The program's own disposition for the signal somebody sent: as if we were never there. */
+static inline void as_untraced(struct up_fb_data *d, int sig)
 {
 	if (d->old_action[UP_FB_ACT_HANDLER] == 1 /* SIG_IGN */)
 		return;
-	sys4(NR_RT_SIGACTION, SIGTRAP, (long)d->old_action, 0, 8);
-	sys4(NR_TGKILL, sys4(NR_GETPID, 0, 0, 0, 0), sys4(NR_GETTID, 0, 0, 0, 0), SIGTRAP, 0);
+	sys4(NR_RT_SIGACTION, sig, (long)d->old_action, 0, 8);
+	sys4(NR_TGKILL, sys4(NR_GETPID, 0, 0, 0, 0), sys4(NR_GETTID, 0, 0, 0, 0), sig, 0);
 	/* delivered, by the program's own rules, when this handler returns */
+}
+
+/*
+ * A fault that is not ours (an illegal instruction of the program's own):
+ * the program's disposition back, and the instruction runs again to fault
+ * under it, as it would have untraced.
+ */
+static inline void fault_as_untraced(struct up_fb_data *d, int sig)
+{
+	sys4(NR_RT_SIGACTION, sig, (long)d->old_action, 0, 8);
 }
 
 /* At the trampoline: the same pop as the tracer's (src/core/uretprobe.c). */
@@ -153,9 +163,8 @@ __attribute__((used)) void up_fb_handler(int sig, const int *siginfo, void *ucon
 	uint64_t at = gregs[GREG_RIP] - d->bp_pc_adjust;
 	const struct up_fb_point *pt;
 
-	(void)sig;
 	if (siginfo[2] <= SI_USER_MAX) {
-		as_untraced(d);
+		as_untraced(d, sig);
 		return;
 	}
 	pt = point_lookup(d, at);
@@ -174,10 +183,7 @@ __attribute__((used)) void up_fb_handler(int sig, const int *siginfo, void *ucon
 	}
 	if (d->trampoline && at == d->trampoline && trampoline_return(d, gregs) == 0)
 		return;
-	/*
-	 * A trap that is not ours (or a return we cannot complete): stopped
-	 * here, the thread would only die; the program's own int3 goes on.
-	 */
+	fault_as_untraced(d, sig); /* not ours, or a return nothing is known of */
 }
 
 /* Our data is the page after the code page this handler lives in. */

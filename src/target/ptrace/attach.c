@@ -70,12 +70,13 @@ int up_ptrace_attach(struct up_target **out, pid_t pid, bool follow_forks)
 	} while (!err && added);
 	if (!err && !pt_thread_find(&p->threads, pid))
 		err = -ESRCH;
-	if (!err)
-		err = pt_stop_all(&p->t);
+	/* the arch first: stopping the threads takes the stops of breakpoints pending (its signal) */
 	if (!err)
 		err = pt_mem_open(p);
 	if (!err)
 		err = pt_exe_identify(p);
+	if (!err)
+		err = pt_stop_all(&p->t);
 	if (err) {
 		p->t.ops->detach(&p->t);
 		pt_destroy(&p->t);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ptrace_internal.h"
+#include "uptrace/arch.h"
 
 static int pt_resume(struct up_target *t, pid_t tid, int sig)
 {
@@ -81,11 +82,13 @@ static bool any_running(struct up_ptrace *p)
 }
 
 /* The signal a detach of th delivers: one the process was about to receive, never our SIGTRAP. */
-static int detach_signal(const struct pt_thread *th)
+static int detach_signal(const struct up_target *t, const struct pt_thread *th)
 {
 	if (th->held_sig)
 		return th->held_sig;
-	if (th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP)
+	/* a breakpoint's fault re-occurs by itself if it was not ours: never redeliver it */
+	if (th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP &&
+	    (!t->arch || th->stop_sig != t->arch->bp_signal))
 		return th->stop_sig;
 	return 0;
 }
@@ -153,7 +156,7 @@ static int pt_detach(struct up_target *t)
 	for (int with_signal = 0; with_signal < 2; with_signal++)
 		for (unsigned i = 0; i < tab->cap; i++) {
 			th = &tab->slot[i];
-			sig = th->tid ? detach_signal(th) : 0;
+			sig = th->tid ? detach_signal(t, th) : 0;
 			if (!th->tid || (sig != 0) != with_signal || th->state == PT_EXITING)
 				continue;
 			if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) == 0)

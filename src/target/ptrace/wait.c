@@ -21,6 +21,13 @@
 #include <unistd.h>
 
 #include "ptrace_internal.h"
+#include "uptrace/arch.h"
+
+/* The signal our breakpoints raise (before the program is identified: none of ours yet). */
+static int bp_signal(const struct up_ptrace *p)
+{
+	return p->t.arch ? p->t.arch->bp_signal : SIGTRAP;
+}
 
 static bool is_stop_signal(int sig)
 {
@@ -299,8 +306,14 @@ static int on_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop 
 		th->state = PT_STOPPED;
 		th->stop_type = PT_STOP_SIGNAL;
 		th->stop_sig = (uint8_t)sig;
-		if (sig == SIGTRAP) {
+		if (sig == bp_signal(p) && sig != SIGTRAP) {
+			/* the arch's breakpoint faults (x86_64's SIGILL): maybe ours, the core decides */
 			stop->kind = UP_STOP_TRAP;
+			stop->sig = sig;
+			stop->stepped = false;
+		} else if (sig == SIGTRAP) {
+			stop->kind = UP_STOP_TRAP;
+			stop->sig = SIGTRAP;
 			stop->stepped = th->stepping;
 			/*
 			 * A step that a signal's stop overtook leaves its trap pending,
@@ -441,7 +454,7 @@ static bool stop_all_pending(struct up_ptrace *p)
 }
 
 /* Is SIGTRAP pending for tid (raised by a breakpoint, its stop not taken yet)? */
-static bool trap_pending(pid_t tgid, pid_t tid)
+static bool trap_pending(pid_t tgid, pid_t tid, int bp_signal)
 {
 	char path[96], line[256];
 	bool pending = false;
@@ -453,7 +466,8 @@ static bool trap_pending(pid_t tgid, pid_t tid)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "SigPnd:", 7) == 0) {
-			pending = (strtoull(line + 7, NULL, 16) >> (SIGTRAP - 1)) & 1;
+			unsigned long long set = strtoull(line + 7, NULL, 16);
+			pending = ((set >> (SIGTRAP - 1)) | (set >> (bp_signal - 1))) & 1;
 			break;
 		}
 	}
@@ -477,7 +491,7 @@ static int collect_pending_traps(struct up_ptrace *p)
 		struct pt_thread *th = &tab->slot[i];
 		pid_t pid;
 
-		if (!th->tid || th->state != PT_HELD || !trap_pending(th->tgid, th->tid))
+		if (!th->tid || th->state != PT_HELD || !trap_pending(th->tgid, th->tid, bp_signal(p)))
 			continue;
 		if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
 			continue;

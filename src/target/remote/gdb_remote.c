@@ -552,9 +552,10 @@ static int decode_stop(struct up_remote *r, struct up_stop *stop)
 		stop->kind = UP_STOP_INTERRUPTED;
 		return 1;
 	}
-	if (sig == SIGTRAP) {
+	if (sig == SIGTRAP || (r->t.arch && sig == r->t.arch->bp_signal)) {
 		stop->kind = UP_STOP_TRAP;
-		stop->stepped = r->step_tid == stop->tid;
+		stop->sig = sig;
+		stop->stepped = sig == SIGTRAP && r->step_tid == stop->tid;
 	} else if (sig == 0) {
 		stop->kind = UP_STOP_INTERRUPTED;
 	} else {
