@@ -137,7 +137,7 @@ const struct up_arch up_arch_x86_64 = {
      * would leave PC past it, and a thread stopped there when its tracer dies
      * would run on from the middle of the instruction (include/uptrace/fallback.h).
      */
-    .bp = {0xce},
+    .bp = {X86_BP},
     .bp_len = 1,
     .bp_pc_adjust = 0,
     .bp_signal = SIGILL,

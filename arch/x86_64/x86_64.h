@@ -61,6 +61,9 @@ enum {
 #define X86_FLAG_OF (1u << 11)
 #define X86_FLAG_AF (1u << 4)
 
+/* The breakpoint (table.c says why it is not int3); slots that end in one use it too. */
+#define X86_BP 0xce
+
 int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
 int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
 int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);

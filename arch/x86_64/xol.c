@@ -9,7 +9,7 @@
  * When a rip-relative disp32 cannot reach its target from the slot, we do
  * as the kernel's uprobes do: ModRM is rewritten to [scratch + disp32],
  * xol_enter() sets the scratch register to addr + len (where rip would
- * have been), and the slot ends in int3 so xol_leave() can restore it.
+ * have been), and the slot ends in the breakpoint so xol_leave() can restore it.
  */
 #include <errno.h>
 #include <string.h>
@@ -85,7 +85,7 @@ int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct u
 			if (p[X86_RIP_SCRATCH] < 0)
 				return -ERANGE;
 			use_scratch(insn, xol, (int)p[X86_RIP_SCRATCH]);
-			xol->code[n] = 0xcc;
+			xol->code[n] = X86_BP;
 			xol->len = n + 1;
 			xol->exit = UP_XOL_EXIT_TRAP;
 			xol->trap_offset = n;

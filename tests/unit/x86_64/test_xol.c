@@ -3,7 +3,7 @@
  * x86_64 xol_build(), xol_enter(), xol_leave(): the exact slot bytes for
  * instructions at 0x401000 placed in slots near and far: rip-relative
  * displacements re-targeted, `jmp rel32` or `jmp *0(%rip)` back, and the
- * scratch-register fallback ending in int3 with its register round trip.
+ * scratch-register fallback ending in the breakpoint with its register round trip.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -48,19 +48,19 @@ static const struct xol_case cases[] = {
 	{ "48 83 e4 f0", 0x402000, "48 83 e4 f0 e9 fb ef ff ff", UP_XOL_EXIT_JUMP, -1 },
 	{ "48 83 e4 f0", FAR, "48 83 e4 f0 ff 25 00 00 00 00 04 10 40 00 00 00 00 00",
 	  UP_XOL_EXIT_JUMP, -1 },
-	/* rip-relative out of reach: ModRM -> disp32(scratch), int3 after */
-	{ "48 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 cc", UP_XOL_EXIT_TRAP,
+	/* rip-relative out of reach: ModRM -> disp32(scratch), the breakpoint (0xce) after */
+	{ "48 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
 	  UP_X86_RSI },
-	{ "48 8b 35 10 00 00 00", FAR, "48 8b b7 10 00 00 00 cc", UP_XOL_EXIT_TRAP,
+	{ "48 8b 35 10 00 00 00", FAR, "48 8b b7 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
 	  UP_X86_RDI },
-	{ "49 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 cc", UP_XOL_EXIT_TRAP,
+	{ "49 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
 	  UP_X86_RSI },
-	{ "ff 35 10 00 00 00", FAR, "ff b7 10 00 00 00 cc", UP_XOL_EXIT_TRAP, UP_X86_RDI },
-	{ "48 0f c7 0d 10 00 00 00", FAR, "48 0f c7 8e 10 00 00 00 cc", UP_XOL_EXIT_TRAP,
+	{ "ff 35 10 00 00 00", FAR, "ff b7 10 00 00 00 ce", UP_XOL_EXIT_TRAP, UP_X86_RDI },
+	{ "48 0f c7 0d 10 00 00 00", FAR, "48 0f c7 8e 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
 	  UP_X86_RSI },
-	{ "c4 c1 7b 10 05 10 00 00 00", FAR, "c4 e1 7b 10 86 10 00 00 00 cc",
+	{ "c4 c1 7b 10 05 10 00 00 00", FAR, "c4 e1 7b 10 86 10 00 00 00 ce",
 	  UP_XOL_EXIT_TRAP, UP_X86_RSI },
-	{ "62 f1 fd 48 6f 05 10 00 00 00", FAR, "62 f1 fd 48 6f 86 10 00 00 00 cc",
+	{ "62 f1 fd 48 6f 05 10 00 00 00", FAR, "62 f1 fd 48 6f 86 10 00 00 00 ce",
 	  UP_XOL_EXIT_TRAP, UP_X86_RSI },
 };
 /* clang-format on */
@@ -131,7 +131,7 @@ static void test_enter_leave(void **state)
 
 		if (c->exit != UP_XOL_EXIT_TRAP)
 			continue;
-		regs.r[UP_X86_RIP] = c->slot + xol.trap_offset + 1; /* at the int3 */
+		regs.r[UP_X86_RIP] = c->slot + xol.trap_offset; /* on the breakpoint: it faults */
 		regs.r[UP_X86_RAX] = 0x1234; /* what the instruction did stays */
 		assert_int_equal(arch()->xol_leave(&insn, &xol, c->slot, &regs, NULL, &st), 0);
 		want = before;
