@@ -6,7 +6,7 @@
  * back lands on that `ret`. The slot must do exactly what the original
  * does: same loaded value, same stored memory. Slots are tried near
  * (jmp rel32), far (jmp *0(%rip)) and, for rip-relative operands out of
- * reach, with the scratch register (its int3 becomes `ret` here, and the
+ * reach, with the scratch register (its trailing breakpoint becomes `ret` here, and the
  * scratch value xol_enter() would set is passed as an argument).
  * Also: simulated add/sub $imm of a 64-bit register against the CPU's own
  * result and arithmetic flags, over edge-case operands.
@@ -135,7 +135,7 @@ static void test_slots(void **state)
 			assert_int_equal(arch()->xol_build(&insn, slots[s], &xol), 0);
 			memcpy(slot, xol.code, xol.len);
 			if (xol.exit == UP_XOL_EXIT_TRAP) {
-				assert_int_equal(slot[xol.trap_offset], 0xcc);
+				assert_int_equal(slot[xol.trap_offset], 0xce);
 				slot[xol.trap_offset] = 0xc3;
 				regs.r[UP_X86_RDI] = rdi;
 				regs.r[UP_X86_RSI] = rsi;
