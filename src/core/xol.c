@@ -243,8 +243,10 @@ fail:
 /* A recovery (recover.c): a page a tracer that is gone mapped, to be unmapped at detach. */
 int xol_adopt_page(struct up_core *c, uint64_t addr)
 {
-	if (c->npages == XOL_MAX_PAGES)
-		return -ENOSPC;
+	int err = reserve_page(c);
+
+	if (err)
+		return err;
 	c->pages[c->npages].addr = addr;
 	c->pages[c->npages].used = XOL_SLOTS_PER_PAGE;
 	c->npages++;

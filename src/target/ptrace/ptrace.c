@@ -27,6 +27,16 @@ static int pt_resume(struct up_target *t, pid_t tid, int sig)
 	return pt_restart(p, th, sig);
 }
 
+/*
+ * The signals our own stops come with: a single-step's SIGTRAP, and the
+ * breakpoint's (x86_64's SIGILL). Never delivered to the program by us: a
+ * breakpoint's fault happens again by itself if the breakpoint was not ours.
+ */
+static bool our_stop_signal(const struct up_target *t, int sig)
+{
+	return sig == SIGTRAP || (t->arch && sig == t->arch->bp_signal);
+}
+
 static int pt_step(struct up_target *t, pid_t tid)
 {
 	struct up_ptrace *p = to_ptrace(t);
@@ -38,7 +48,8 @@ static int pt_step(struct up_target *t, pid_t tid)
 		 * core steps a thread out of a slot, or runs a syscall in it, at
 		 * detach): hold it for the detach to deliver.
 		 */
-		if (th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP && !th->held_sig)
+		if (th->stop_type == PT_STOP_SIGNAL && !our_stop_signal(t, th->stop_sig) &&
+		    !th->held_sig)
 			th->held_sig = th->stop_sig;
 		th->step_from = th->state;
 		th->stepping = true;
@@ -86,9 +97,7 @@ static int detach_signal(const struct up_target *t, const struct pt_thread *th)
 {
 	if (th->held_sig)
 		return th->held_sig;
-	/* a breakpoint's fault re-occurs by itself if it was not ours: never redeliver it */
-	if (th->stop_type == PT_STOP_SIGNAL && th->stop_sig != SIGTRAP &&
-	    (!t->arch || th->stop_sig != t->arch->bp_signal))
+	if (th->stop_type == PT_STOP_SIGNAL && !our_stop_signal(t, th->stop_sig))
 		return th->stop_sig;
 	return 0;
 }
@@ -100,7 +109,7 @@ static int detach_signal(const struct up_target *t, const struct pt_thread *th)
  * more, at its exit: detach it there, or it would hold the whole process
  * (and anyone waiting for it) for good. Bounded: a second at most.
  */
-static void detach_dying(pid_t tid)
+static void detach_dying(const struct up_target *t, pid_t tid)
 {
 	struct timespec nap = { 0, 1000000 };
 	siginfo_t si;
@@ -121,7 +130,7 @@ static void detach_dying(pid_t tid)
 			int sig = 0;
 
 			/* a signal-delivery-stop keeps its signal; the exit stop has none */
-			if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
+			if ((status >> 16) == 0 && !our_stop_signal(t, WSTOPSIG(status)))
 				sig = WSTOPSIG(status);
 			if (ptrace(PTRACE_DETACH, tid, 0, (long)sig) == 0 || errno != ESRCH)
 				return;
@@ -162,7 +171,7 @@ static int pt_detach(struct up_target *t)
 			if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) == 0)
 				continue;
 			if (errno == ESRCH)
-				detach_dying(th->tid);
+				detach_dying(t, th->tid);
 			else if (!err)
 				err = -errno;
 		}
