@@ -133,14 +133,16 @@ const struct up_arch up_arch_x86_64 = {
     .gdb_arch = "i386:x86-64",
 
     /*
-     * 0xce (into) is undefined in 64-bit mode: #UD, SIGILL with PC on it. int3
+     * hlt (0xf4) is privileged: in user mode a #GP, SIGSEGV with PC on it. int3
      * would leave PC past it, and a thread stopped there when its tracer dies
      * would run on from the middle of the instruction (include/uptrace/fallback.h).
+     * An undefined opcode would do too, but a #UD costs a VM exit under KVM,
+     * which intercepts it: three times int3's hit here, where hlt costs int3's.
      */
     .bp = {X86_BP},
     .bp_len = 1,
     .bp_pc_adjust = 0,
-    .bp_signal = SIGILL,
+    .bp_signal = SIGSEGV,
     .insn_align = 1,
     .max_insn_len = 15,
 

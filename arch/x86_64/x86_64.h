@@ -62,7 +62,7 @@ enum {
 #define X86_FLAG_AF (1u << 4)
 
 /* The breakpoint (table.c says why it is not int3); slots that end in one use it too. */
-#define X86_BP 0xce
+#define X86_BP 0xf4
 
 int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
 int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);

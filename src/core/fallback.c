@@ -3,7 +3,7 @@
  * Installing and removing the in-process fallback (include/uptrace/fallback.h)
  * in the traced process: its record in memory shared with the target
  * (shared.c; the handler page mapped r-x, the data rw), then, by a remote
- * rt_sigaction, our handler for the breakpoint's signal (SIGILL on x86_64,
+ * rt_sigaction, our handler for the breakpoint's signal (SIGSEGV on x86_64,
  * SIGTRAP elsewhere) with the program's own disposition
  * saved in the record. From then on the record is kept by plain stores
  * (fallback_record.c) as points are armed and return instances pushed. At

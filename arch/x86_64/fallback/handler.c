@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The x86_64 handler of the in-process fallback (include/uptrace/fallback.h)
- * for the breakpoint's signal (SIGILL: the breakpoint is 0xce, which faults
+ * for the breakpoint's signal (SIGSEGV: the breakpoint is hlt, which faults
  * with PC on it): runs inside the traced process, and only once its tracer
  * is gone. Built freestanding into a flat blob
  * (arch/blob.py): no libc, no relocations, no data of its own; it finds
@@ -122,7 +122,7 @@ static inline void as_untraced(struct up_fb_data *d, int sig)
 }
 
 /*
- * A fault that is not ours (an illegal instruction of the program's own):
+ * A fault that is not ours (a bad access of the program's own):
  * the program's disposition back, and the instruction runs again to fault
  * under it, as it would have untraced.
  */

@@ -29,12 +29,20 @@ static int pt_resume(struct up_target *t, pid_t tid, int sig)
 
 /*
  * The signals our own stops come with: a single-step's SIGTRAP, and the
- * breakpoint's (x86_64's SIGILL). Never delivered to the program by us: a
- * breakpoint's fault happens again by itself if the breakpoint was not ours.
+ * breakpoint's fault (x86_64's SIGSEGV). Never delivered to the program by
+ * us: a fault happens again by itself if the breakpoint was not ours. The
+ * same signal sent by a process (si_code <= 0) is the program's, though.
+ * (Looked at when a stopped thread is stepped or detached, not per hit.)
  */
-static bool our_stop_signal(const struct up_target *t, int sig)
+static bool our_stop_signal(const struct up_target *t, pid_t tid, int sig)
 {
-	return sig == SIGTRAP || (t->arch && sig == t->arch->bp_signal);
+	siginfo_t si;
+
+	if (sig == SIGTRAP)
+		return true;
+	if (!t->arch || sig != t->arch->bp_signal)
+		return false;
+	return ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 || si.si_code > 0;
 }
 
 static int pt_step(struct up_target *t, pid_t tid)
@@ -48,7 +56,7 @@ static int pt_step(struct up_target *t, pid_t tid)
 		 * core steps a thread out of a slot, or runs a syscall in it, at
 		 * detach): hold it for the detach to deliver.
 		 */
-		if (th->stop_type == PT_STOP_SIGNAL && !our_stop_signal(t, th->stop_sig) &&
+		if (th->stop_type == PT_STOP_SIGNAL && !our_stop_signal(t, tid, th->stop_sig) &&
 		    !th->held_sig)
 			th->held_sig = th->stop_sig;
 		th->step_from = th->state;
@@ -97,7 +105,7 @@ static int detach_signal(const struct up_target *t, const struct pt_thread *th)
 {
 	if (th->held_sig)
 		return th->held_sig;
-	if (th->stop_type == PT_STOP_SIGNAL && !our_stop_signal(t, th->stop_sig))
+	if (th->stop_type == PT_STOP_SIGNAL && !our_stop_signal(t, th->tid, th->stop_sig))
 		return th->stop_sig;
 	return 0;
 }
@@ -130,7 +138,7 @@ static void detach_dying(const struct up_target *t, pid_t tid)
 			int sig = 0;
 
 			/* a signal-delivery-stop keeps its signal; the exit stop has none */
-			if ((status >> 16) == 0 && !our_stop_signal(t, WSTOPSIG(status)))
+			if ((status >> 16) == 0 && !our_stop_signal(t, tid, WSTOPSIG(status)))
 				sig = WSTOPSIG(status);
 			if (ptrace(PTRACE_DETACH, tid, 0, (long)sig) == 0 || errno != ESRCH)
 				return;

@@ -307,7 +307,7 @@ static int on_status(struct up_ptrace *p, pid_t tid, int status, struct up_stop 
 		th->stop_type = PT_STOP_SIGNAL;
 		th->stop_sig = (uint8_t)sig;
 		if (sig == bp_signal(p) && sig != SIGTRAP) {
-			/* the arch's breakpoint faults (x86_64's SIGILL): maybe ours, the core decides */
+			/* the arch's breakpoint faults (x86_64's SIGSEGV): maybe ours, the core decides */
 			stop->kind = UP_STOP_TRAP;
 			stop->sig = sig;
 			stop->stepped = false;

@@ -84,7 +84,7 @@ static int setup(void **state)
 
 /*
  * Our handler for the breakpoint's signal, as uptrace installs it, with
- * SIG_DFL as the program's own (cmocka puts its own SIGILL handler in
+ * SIG_DFL as the program's own (cmocka puts its own SIGSEGV handler in
  * place for every test: each test takes the signal back first).
  */
 static int take_signal(void **state)
@@ -231,7 +231,7 @@ static void test_trampoline_returns(void **state)
 	assert_int_equal(f[1].orig_ret, 0x1111);
 }
 
-/* A fault that is not ours (the program's own illegal instruction) ends it, as untraced. */
+/* A fault that is not ours (the program's own bad access) ends it, as untraced. */
 static void test_foreign_fault_as_untraced(void **state)
 {
 	int status;
@@ -243,7 +243,8 @@ static void test_foreign_fault_as_untraced(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		__asm__ volatile("ud2" ::: "memory");
+		volatile int *volatile nowhere = NULL;
+		*nowhere = 1;
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);

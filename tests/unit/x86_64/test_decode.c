@@ -106,7 +106,7 @@ static void test_constants(void **state)
 	assert_string_equal(a->qemu_name, "x86_64");
 	assert_string_equal(a->gdb_arch, "i386:x86-64");
 	assert_int_equal(a->breakpoint(0, bp), 1);
-	assert_int_equal(bp[0], 0xce);
+	assert_int_equal(bp[0], 0xf4);
 	assert_int_equal(a->bp_pc_adjust, 0);
 	assert_int_equal(a->insn_align, 1);
 	assert_int_equal(a->max_insn_len, 15);

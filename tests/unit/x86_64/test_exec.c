@@ -135,7 +135,7 @@ static void test_slots(void **state)
 			assert_int_equal(arch()->xol_build(&insn, slots[s], &xol), 0);
 			memcpy(slot, xol.code, xol.len);
 			if (xol.exit == UP_XOL_EXIT_TRAP) {
-				assert_int_equal(slot[xol.trap_offset], 0xce);
+				assert_int_equal(slot[xol.trap_offset], 0xf4);
 				slot[xol.trap_offset] = 0xc3;
 				regs.r[UP_X86_RDI] = rdi;
 				regs.r[UP_X86_RSI] = rsi;

@@ -48,19 +48,19 @@ static const struct xol_case cases[] = {
 	{ "48 83 e4 f0", 0x402000, "48 83 e4 f0 e9 fb ef ff ff", UP_XOL_EXIT_JUMP, -1 },
 	{ "48 83 e4 f0", FAR, "48 83 e4 f0 ff 25 00 00 00 00 04 10 40 00 00 00 00 00",
 	  UP_XOL_EXIT_JUMP, -1 },
-	/* rip-relative out of reach: ModRM -> disp32(scratch), the breakpoint (0xce) after */
-	{ "48 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
+	/* rip-relative out of reach: ModRM -> disp32(scratch), the breakpoint (hlt) after */
+	{ "48 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 f4", UP_XOL_EXIT_TRAP,
 	  UP_X86_RSI },
-	{ "48 8b 35 10 00 00 00", FAR, "48 8b b7 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
+	{ "48 8b 35 10 00 00 00", FAR, "48 8b b7 10 00 00 00 f4", UP_XOL_EXIT_TRAP,
 	  UP_X86_RDI },
-	{ "49 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
+	{ "49 8b 05 10 00 00 00", FAR, "48 8b 86 10 00 00 00 f4", UP_XOL_EXIT_TRAP,
 	  UP_X86_RSI },
-	{ "ff 35 10 00 00 00", FAR, "ff b7 10 00 00 00 ce", UP_XOL_EXIT_TRAP, UP_X86_RDI },
-	{ "48 0f c7 0d 10 00 00 00", FAR, "48 0f c7 8e 10 00 00 00 ce", UP_XOL_EXIT_TRAP,
+	{ "ff 35 10 00 00 00", FAR, "ff b7 10 00 00 00 f4", UP_XOL_EXIT_TRAP, UP_X86_RDI },
+	{ "48 0f c7 0d 10 00 00 00", FAR, "48 0f c7 8e 10 00 00 00 f4", UP_XOL_EXIT_TRAP,
 	  UP_X86_RSI },
-	{ "c4 c1 7b 10 05 10 00 00 00", FAR, "c4 e1 7b 10 86 10 00 00 00 ce",
+	{ "c4 c1 7b 10 05 10 00 00 00", FAR, "c4 e1 7b 10 86 10 00 00 00 f4",
 	  UP_XOL_EXIT_TRAP, UP_X86_RSI },
-	{ "62 f1 fd 48 6f 05 10 00 00 00", FAR, "62 f1 fd 48 6f 86 10 00 00 00 ce",
+	{ "62 f1 fd 48 6f 05 10 00 00 00", FAR, "62 f1 fd 48 6f 86 10 00 00 00 f4",
 	  UP_XOL_EXIT_TRAP, UP_X86_RSI },
 };
 /* clang-format on */
