@@ -772,6 +772,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
 		goto fail_core;
 	}
+	if (o.verbose) {
+		struct up_probe *const *placed;
+		fprintf(stderr, "uptrace: tracing process %d: %u probes placed\n", (int)t->pid,
+			up_core_probes(core, &placed));
+	}
 	if (o.timeout > 0) {
 		struct itimerval it = { 0 };
 		it.it_value.tv_sec = (time_t)o.timeout;
