@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aarch64.h"
+#include "common/bits.h"
 
 /* What a class decoder found, before the text is known. */
 struct a64_dec {
@@ -26,16 +27,6 @@ struct a64_dec {
 	const char *why;	     /* with UP_INSN_REFUSE */
 	bool known;		     /* certainly allocated, whatever Capstone says */
 };
-
-static inline uint32_t field(uint32_t w, unsigned hi, unsigned lo)
-{
-	return (w >> lo) & ((1u << (hi - lo + 1)) - 1);
-}
-
-static inline int64_t sext(uint64_t v, unsigned bits)
-{
-	return (int64_t)(v << (64 - bits)) >> (64 - bits);
-}
 
 static void simulated(struct a64_dec *d, enum up_a64_op op)
 {
@@ -76,12 +67,12 @@ static void branch_target(struct a64_dec *d, int64_t words, enum up_a64_op op)
 /* Unconditional branch (register): br, blr, ret, their PAC forms, eret. */
 static void decode_branch_reg(struct a64_dec *d)
 {
-	uint32_t w = d->w, opc = field(w, 24, 21), op3 = field(w, 15, 10);
-	uint32_t rn = field(w, 9, 5), op4 = field(w, 4, 0);
+	uint32_t w = d->w, opc = bits(w, 24, 21), op3 = bits(w, 15, 10);
+	uint32_t rn = bits(w, 9, 5), op4 = bits(w, 4, 0);
 	bool pac = (op3 & ~1u) == 2, plain = op3 == 0 && op4 == 0;
 
 	d->insn->priv[UP_A64_PRIV_RN] = rn;
-	if (field(w, 20, 16) != 0x1f)
+	if (bits(w, 20, 16) != 0x1f)
 		return unallocated(d);
 	switch (opc) {
 	case 0: /* br, braaz, brabz */
@@ -131,7 +122,7 @@ static void decode_system(struct a64_dec *d)
 	uint32_t w = d->w, hint;
 
 	if ((w & 0xfffff01fu) == 0xd503201fu) {
-		hint = field(w, 11, 5);
+		hint = bits(w, 11, 5);
 		if (hint == 0 || hint == 32 || hint == 34 || hint == 36 || hint == 38)
 			return simulated(d, UP_A64_OP_NOP);
 		/* paciasp, autiasp...: they read sp and x30 (or x16/x17), never the PC */
@@ -142,13 +133,13 @@ static void decode_system(struct a64_dec *d)
 	if ((w & 0xfff8f01fu) == 0xd500401fu) {
 		static const char *const flag_ops[3] = {"cfinv", "xaflag", "axflag"};
 
-		if (field(w, 18, 16) == 0 && field(w, 7, 5) <= 2)
-			return out_of_line(d, UP_A64_OP_XOL, true, flag_ops[field(w, 7, 5)]);
+		if (bits(w, 18, 16) == 0 && bits(w, 7, 5) <= 2)
+			return out_of_line(d, UP_A64_OP_XOL, true, flag_ops[bits(w, 7, 5)]);
 		d->name = "msr";
 		return refused(d, "writes PSTATE (MSR immediate)");
 	}
-	if (field(w, 20, 19) >= 2) {
-		if (field(w, 21, 21))
+	if (bits(w, 20, 19) >= 2) {
+		if (bits(w, 21, 21))
 			return out_of_line(d, UP_A64_OP_XOL, true, "mrs");
 		d->name = "msr";
 		return refused(d, "writes a system register (MSR)");
@@ -164,25 +155,25 @@ static void decode_branch_sys(struct a64_dec *d)
 	struct up_insn *insn = d->insn;
 
 	if ((w & 0x7c000000u) == 0x14000000u)
-		return branch_target(d, sext(field(w, 25, 0), 26),
-				     field(w, 31, 31) ? UP_A64_OP_BL : UP_A64_OP_B);
+		return branch_target(d, sign_extend(bits(w, 25, 0), 26),
+				     bits(w, 31, 31) ? UP_A64_OP_BL : UP_A64_OP_B);
 	if ((w & 0x7e000000u) == 0x34000000u) {
-		insn->priv[UP_A64_PRIV_RD] = field(w, 4, 0);
-		insn->priv[UP_A64_PRIV_FLAGS] = field(w, 31, 31) ? UP_A64_F_64 : 0;
-		return branch_target(d, sext(field(w, 23, 5), 19),
-				     field(w, 24, 24) ? UP_A64_OP_CBNZ : UP_A64_OP_CBZ);
+		insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
+		insn->priv[UP_A64_PRIV_FLAGS] = bits(w, 31, 31) ? UP_A64_F_64 : 0;
+		return branch_target(d, sign_extend(bits(w, 23, 5), 19),
+				     bits(w, 24, 24) ? UP_A64_OP_CBNZ : UP_A64_OP_CBZ);
 	}
 	if ((w & 0x7e000000u) == 0x36000000u) {
-		insn->priv[UP_A64_PRIV_RD] = field(w, 4, 0);
-		insn->priv[UP_A64_PRIV_IMM] = field(w, 31, 31) << 5 | field(w, 23, 19);
-		return branch_target(d, sext(field(w, 18, 5), 14),
-				     field(w, 24, 24) ? UP_A64_OP_TBNZ : UP_A64_OP_TBZ);
+		insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
+		insn->priv[UP_A64_PRIV_IMM] = bits(w, 31, 31) << 5 | bits(w, 23, 19);
+		return branch_target(d, sign_extend(bits(w, 18, 5), 14),
+				     bits(w, 24, 24) ? UP_A64_OP_TBNZ : UP_A64_OP_TBZ);
 	}
 	if ((w & 0xff000000u) == 0x54000000u) {
 		/* b.cond; bit 4 set is bc.cond (FEAT_HBC), the same branch with a hint */
-		insn->priv[UP_A64_PRIV_IMM] = field(w, 3, 0);
-		d->name = field(w, 4, 4) ? "bc.cond" : NULL;
-		branch_target(d, sext(field(w, 23, 5), 19), UP_A64_OP_BCOND);
+		insn->priv[UP_A64_PRIV_IMM] = bits(w, 3, 0);
+		d->name = bits(w, 4, 4) ? "bc.cond" : NULL;
+		branch_target(d, sign_extend(bits(w, 23, 5), 19), UP_A64_OP_BCOND);
 		return;
 	}
 	if ((w & 0xff000000u) == 0xd4000000u)
@@ -200,8 +191,8 @@ static void decode_branch_sys(struct a64_dec *d)
  */
 static void move_wide_text(struct a64_dec *d)
 {
-	uint32_t w = d->w, sf = field(w, 31, 31), opc = field(w, 30, 29), hw = field(w, 22, 21);
-	uint32_t imm16 = field(w, 20, 5), rd = field(w, 4, 0);
+	uint32_t w = d->w, sf = bits(w, 31, 31), opc = bits(w, 30, 29), hw = bits(w, 22, 21);
+	uint32_t imm16 = bits(w, 20, 5), rd = bits(w, 4, 0);
 	uint64_t value = (uint64_t)imm16 << (hw * 16);
 	char reg[8];
 	bool alias;
@@ -228,17 +219,17 @@ static void move_wide_text(struct a64_dec *d)
 /* Data processing, immediate (op0 = 100x). */
 static void decode_dp_imm(struct a64_dec *d)
 {
-	uint32_t w = d->w, sf = field(w, 31, 31);
+	uint32_t w = d->w, sf = bits(w, 31, 31);
 	struct up_insn *insn = d->insn;
 	int64_t imm;
 
-	insn->priv[UP_A64_PRIV_RD] = field(w, 4, 0);
-	insn->priv[UP_A64_PRIV_RN] = field(w, 9, 5);
+	insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
+	insn->priv[UP_A64_PRIV_RN] = bits(w, 9, 5);
 	insn->priv[UP_A64_PRIV_FLAGS] = sf ? UP_A64_F_64 : 0;
-	switch (field(w, 25, 23)) {
+	switch (bits(w, 25, 23)) {
 	case 0:
 	case 1: /* adr, adrp */
-		imm = sext(field(w, 23, 5) << 2 | field(w, 30, 29), 21);
+		imm = sign_extend(bits(w, 23, 5) << 2 | bits(w, 30, 29), 21);
 		if (sf)
 			insn->priv[UP_A64_PRIV_TARGET] =
 			    (int64_t)((insn->addr & ~0xfffull) + (uint64_t)(imm * 4096));
@@ -246,20 +237,20 @@ static void decode_dp_imm(struct a64_dec *d)
 			insn->priv[UP_A64_PRIV_TARGET] = (int64_t)(insn->addr + (uint64_t)imm);
 		return simulated(d, UP_A64_OP_ADR);
 	case 2: /* add/sub (immediate) */
-		if (field(w, 29, 29))
+		if (bits(w, 29, 29))
 			return out_of_line(d, UP_A64_OP_XOL, true, NULL); /* adds, subs, cmp */
-		imm = (int64_t)field(w, 21, 10) << (field(w, 22, 22) ? 12 : 0);
-		insn->priv[UP_A64_PRIV_IMM] = field(w, 30, 30) ? -imm : imm;
+		imm = (int64_t)bits(w, 21, 10) << (bits(w, 22, 22) ? 12 : 0);
+		insn->priv[UP_A64_PRIV_IMM] = bits(w, 30, 30) ? -imm : imm;
 		return simulated(d, UP_A64_OP_ADDSUB_IMM);
 	case 5: /* move wide */
-		if (field(w, 30, 29) == 1 || (!sf && field(w, 22, 21) >= 2))
+		if (bits(w, 30, 29) == 1 || (!sf && bits(w, 22, 21) >= 2))
 			return unallocated(d);
-		insn->priv[UP_A64_PRIV_TARGET] = field(w, 22, 21) * 16;
+		insn->priv[UP_A64_PRIV_TARGET] = bits(w, 22, 21) * 16;
 		insn->priv[UP_A64_PRIV_IMM] =
-		    (int64_t)((uint64_t)field(w, 20, 5) << (field(w, 22, 21) * 16));
-		if (field(w, 30, 29) == 0)
+		    (int64_t)((uint64_t)bits(w, 20, 5) << (bits(w, 22, 21) * 16));
+		if (bits(w, 30, 29) == 0)
 			insn->priv[UP_A64_PRIV_FLAGS] |= UP_A64_F_MOVN;
-		else if (field(w, 30, 29) == 3)
+		else if (bits(w, 30, 29) == 3)
 			insn->priv[UP_A64_PRIV_FLAGS] |= UP_A64_F_MOVK;
 		move_wide_text(d);
 		return simulated(d, UP_A64_OP_MOVE_WIDE);
@@ -271,19 +262,19 @@ static void decode_dp_imm(struct a64_dec *d)
 /* ldr/ldrsw/prfm (literal). */
 static void decode_literal(struct a64_dec *d)
 {
-	uint32_t w = d->w, opc = field(w, 31, 30);
+	uint32_t w = d->w, opc = bits(w, 31, 30);
 	struct up_insn *insn = d->insn;
 	static const uint8_t sizes[3] = {4, 8, 4};
 
-	if (field(w, 26, 26)) {
+	if (bits(w, 26, 26)) {
 		d->name = "ldr";
 		return refused(d, "SIMD&FP literal load (no vector registers here)");
 	}
 	insn->priv[UP_A64_PRIV_TARGET] =
-	    (int64_t)(insn->addr + (uint64_t)(sext(field(w, 23, 5), 19) * 4));
+	    (int64_t)(insn->addr + (uint64_t)(sign_extend(bits(w, 23, 5), 19) * 4));
 	if (opc == 3)
 		return simulated(d, UP_A64_OP_NOP); /* prfm: a hint, no architectural effect */
-	insn->priv[UP_A64_PRIV_RD] = field(w, 4, 0);
+	insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
 	insn->priv[UP_A64_PRIV_SIZE] = sizes[opc];
 	insn->priv[UP_A64_PRIV_FLAGS] =
 	    UP_A64_F_LOAD | (opc ? UP_A64_F_64 : 0) | (opc == 2 ? UP_A64_F_SIGNED : 0);
@@ -299,14 +290,14 @@ static const char *size_suffix(uint32_t size)
 /* Load/store exclusive, ordered (ldar/stlr), compare and swap. */
 static void decode_exclusive(struct a64_dec *d)
 {
-	uint32_t w = d->w, size = field(w, 31, 30), o2 = field(w, 23, 23), o1 = field(w, 21, 21);
-	uint32_t l = field(w, 22, 22), o0 = field(w, 15, 15);
+	uint32_t w = d->w, size = bits(w, 31, 30), o2 = bits(w, 23, 23), o1 = bits(w, 21, 21);
+	uint32_t l = bits(w, 22, 22), o0 = bits(w, 15, 15);
 	static const char *const ordered[2][2] = {{"stllr", "stlr"}, {"ldlar", "ldar"}};
 	static const char *const cas[2][2] = {{"cas", "casl"}, {"casa", "casal"}};
 
 	if (!o2 && (!o1 || size >= 2))
 		return refused(d, "exclusive access; a trap in between clears the monitor");
-	if (field(w, 14, 10) != 0x1f)
+	if (bits(w, 14, 10) != 0x1f)
 		return unallocated(d);
 	if (!o2) { /* casp */
 		snprintf(d->buf, sizeof(d->buf), "casp%s", cas[l][o0] + 3);
@@ -314,51 +305,51 @@ static void decode_exclusive(struct a64_dec *d)
 	}
 	snprintf(d->buf, sizeof(d->buf), "%s%s", o1 ? cas[l][o0] : ordered[l][o0],
 		 size_suffix(size));
-	out_of_line(d, UP_A64_OP_XOL, o1 || field(w, 20, 16) == 0x1f, d->buf);
+	out_of_line(d, UP_A64_OP_XOL, o1 || bits(w, 20, 16) == 0x1f, d->buf);
 }
 
 /* LSE atomic memory operations (ldadd, swp, ldapr...): single instructions, safe in a slot. */
 static void decode_atomic(struct a64_dec *d)
 {
-	uint32_t w = d->w, o3 = field(w, 15, 15), opc = field(w, 14, 12);
+	uint32_t w = d->w, o3 = bits(w, 15, 15), opc = bits(w, 14, 12);
 	static const char *const names[8] = {"ldadd",  "ldclr",	 "ldeor",  "ldset",
 					     "ldsmax", "ldsmin", "ldumax", "ldumin"};
 
 	static const char *const order[4] = {"", "l", "a", "al"};
-	const char *base = NULL, *suffix = order[field(w, 23, 22)];
+	const char *base = NULL, *suffix = order[bits(w, 23, 22)];
 
-	if (field(w, 26, 26))
+	if (bits(w, 26, 26))
 		return unallocated(d);
 	if (!o3) {
 		base = names[opc];
 		/* without acquire and with the result discarded, binutils prints stadd... */
-		if (field(w, 4, 0) == 31 && !field(w, 23, 23)) {
+		if (bits(w, 4, 0) == 31 && !bits(w, 23, 23)) {
 			snprintf(d->buf, sizeof(d->buf), "st%s%s%s", names[opc] + 2, suffix,
-				 size_suffix(field(w, 31, 30)));
+				 size_suffix(bits(w, 31, 30)));
 			return out_of_line(d, UP_A64_OP_XOL, true, d->buf);
 		}
 	} else if (opc == 0) {
 		base = "swp";
-	} else if (opc == 4 && field(w, 23, 22) == 2 && field(w, 20, 16) == 0x1f) {
+	} else if (opc == 4 && bits(w, 23, 22) == 2 && bits(w, 20, 16) == 0x1f) {
 		base = "ldapr";
 		suffix = "";
 	}
 	if (!base)
 		return unallocated(d);
-	snprintf(d->buf, sizeof(d->buf), "%s%s%s", base, suffix, size_suffix(field(w, 31, 30)));
+	snprintf(d->buf, sizeof(d->buf), "%s%s%s", base, suffix, size_suffix(bits(w, 31, 30)));
 	out_of_line(d, UP_A64_OP_XOL, true, d->buf);
 }
 
 /* stp/ldp/ldpsw/stnp/ldnp of general registers. */
 static void decode_pair(struct a64_dec *d)
 {
-	uint32_t w = d->w, opc = field(w, 31, 30), l = field(w, 22, 22), idx = field(w, 24, 23);
-	uint32_t rt = field(w, 4, 0), rn = field(w, 9, 5), rt2 = field(w, 14, 10);
+	uint32_t w = d->w, opc = bits(w, 31, 30), l = bits(w, 22, 22), idx = bits(w, 24, 23);
+	uint32_t rt = bits(w, 4, 0), rn = bits(w, 9, 5), rt2 = bits(w, 14, 10);
 	struct up_insn *insn = d->insn;
 	unsigned scale = opc == 2 ? 8 : 4;
 	bool wback = idx == 1 || idx == 3;
 
-	if (field(w, 26, 26) || opc == 3 || (opc == 1 && (!l || idx == 0)))
+	if (bits(w, 26, 26) || opc == 3 || (opc == 1 && (!l || idx == 0)))
 		return out_of_line(d, UP_A64_OP_XOL, false, NULL); /* SIMD&FP, stgp, unallocated */
 	/* constrained unpredictable: let the hardware do what it does */
 	if ((l && rt == rt2) || (wback && rn != 31 && (rn == rt || rn == rt2)))
@@ -366,7 +357,7 @@ static void decode_pair(struct a64_dec *d)
 	insn->priv[UP_A64_PRIV_RD] = rt;
 	insn->priv[UP_A64_PRIV_RT2] = rt2;
 	insn->priv[UP_A64_PRIV_RN] = rn;
-	insn->priv[UP_A64_PRIV_IMM] = sext(field(w, 21, 15), 7) * scale;
+	insn->priv[UP_A64_PRIV_IMM] = sign_extend(bits(w, 21, 15), 7) * scale;
 	insn->priv[UP_A64_PRIV_SIZE] = scale;
 	insn->priv[UP_A64_PRIV_FLAGS] = (l ? UP_A64_F_LOAD : 0) | (wback ? UP_A64_F_WBACK : 0) |
 					(idx == 1 ? UP_A64_F_POST : 0) |
@@ -377,14 +368,14 @@ static void decode_pair(struct a64_dec *d)
 /* str/ldr/strb/ldrsh... of a general register: unsigned offset, unscaled, pre/post-index. */
 static void decode_ldst_imm(struct a64_dec *d)
 {
-	uint32_t w = d->w, size = field(w, 31, 30), opc = field(w, 23, 22);
-	uint32_t rt = field(w, 4, 0), rn = field(w, 9, 5);
+	uint32_t w = d->w, size = bits(w, 31, 30), opc = bits(w, 23, 22);
+	uint32_t rt = bits(w, 4, 0), rn = bits(w, 9, 5);
 	struct up_insn *insn = d->insn;
-	bool uoff = field(w, 24, 24), wback = false, post = false;
+	bool uoff = bits(w, 24, 24), wback = false, post = false;
 	uint64_t flags = 0;
 
 	if (!uoff) {
-		switch (field(w, 11, 10)) {
+		switch (bits(w, 11, 10)) {
 		case 1:
 			post = wback = true;
 			break;
@@ -408,7 +399,7 @@ static void decode_ldst_imm(struct a64_dec *d)
 	insn->priv[UP_A64_PRIV_RD] = rt;
 	insn->priv[UP_A64_PRIV_RN] = rn;
 	insn->priv[UP_A64_PRIV_IMM] =
-	    uoff ? (int64_t)field(w, 21, 10) << size : sext(field(w, 20, 12), 9);
+	    uoff ? (int64_t)bits(w, 21, 10) << size : sign_extend(bits(w, 20, 12), 9);
 	insn->priv[UP_A64_PRIV_SIZE] = 1 << size;
 	insn->priv[UP_A64_PRIV_FLAGS] =
 	    flags | (wback ? UP_A64_F_WBACK : 0) | (post ? UP_A64_F_POST : 0);
@@ -441,10 +432,10 @@ static void decode_dp_reg(struct a64_dec *d)
 	struct up_insn *insn = d->insn;
 
 	/* orr Rd, zr, Rm with no shift: mov */
-	if ((w & 0x7fe0fc00u) == 0x2a000000u && field(w, 9, 5) == 31) {
-		insn->priv[UP_A64_PRIV_RD] = field(w, 4, 0);
-		insn->priv[UP_A64_PRIV_RN] = field(w, 20, 16);
-		insn->priv[UP_A64_PRIV_FLAGS] = field(w, 31, 31) ? UP_A64_F_64 : 0;
+	if ((w & 0x7fe0fc00u) == 0x2a000000u && bits(w, 9, 5) == 31) {
+		insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
+		insn->priv[UP_A64_PRIV_RN] = bits(w, 20, 16);
+		insn->priv[UP_A64_PRIV_FLAGS] = bits(w, 31, 31) ? UP_A64_F_64 : 0;
 		return simulated(d, UP_A64_OP_MOV_REG);
 	}
 	out_of_line(d, UP_A64_OP_XOL, false, NULL);
@@ -452,10 +443,10 @@ static void decode_dp_reg(struct a64_dec *d)
 
 static void classify(struct a64_dec *d)
 {
-	uint32_t op0 = field(d->w, 28, 25);
+	uint32_t op0 = bits(d->w, 28, 25);
 
 	if (op0 == 0) {
-		if (field(d->w, 31, 16) == 0) {
+		if (bits(d->w, 31, 16) == 0) {
 			d->name = "udf";
 			return refused(d, "permanently undefined");
 		}
@@ -491,8 +482,7 @@ int up_a64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, siz
 	}
 	memcpy(insn->bytes, bytes, 4);
 	insn->len = 4;
-	d.w = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
-	      (uint32_t)bytes[3] << 24;
+	d.w = le32_load(bytes);
 	classify(&d);
 	if (d.text[0]) {
 		memcpy(insn->text, d.text, sizeof(insn->text));

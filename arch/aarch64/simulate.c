@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aarch64.h"
+#include "common/bits.h"
 
 /* PSTATE.BTYPE: cleared as after any instruction that is not an indirect branch. */
 #define PSTATE_BTYPE 0xc00ull
@@ -65,21 +66,14 @@ static bool condition_holds(uint64_t pstate, unsigned cond)
 	return cond & 1 ? !r : r;
 }
 
-static uint64_t load_le(const uint8_t *b, unsigned size, bool sign, bool wide)
+/* A loaded value as the destination register holds it: extended to X, or W zero-extended. */
+static uint64_t load_value(const uint8_t *b, unsigned size, bool sign, bool wide)
 {
-	uint64_t v = 0;
+	uint64_t v = le_load(b, size);
 
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)b[i] << (8 * i);
 	if (sign && size < 8)
-		v = (uint64_t)((int64_t)(v << (64 - 8 * size)) >> (64 - 8 * size));
+		v = (uint64_t)sign_extend(v, 8 * size);
 	return wide ? v : (uint32_t)v;
-}
-
-static void store_le(uint8_t *b, uint64_t v, unsigned size)
-{
-	for (unsigned i = 0; i < size; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* stp/ldp and str/ldr (immediate): one access of one or two registers. */
@@ -102,11 +96,11 @@ static int load_store(const struct up_insn *insn, struct up_regs *regs, const st
 			return err;
 		for (unsigned i = 0; i < nregs; i++)
 			set_xreg(regs, rt[i],
-				 load_le(buf + i * size, size, flags & UP_A64_F_SIGNED,
-					 flags & UP_A64_F_64));
+				 load_value(buf + i * size, size, flags & UP_A64_F_SIGNED,
+					    flags & UP_A64_F_64));
 	} else {
 		for (unsigned i = 0; i < nregs; i++)
-			store_le(buf + i * size, xreg(regs, rt[i]), size);
+			le_store(buf + i * size, xreg(regs, rt[i]), size);
 		err = mem->write(mem->ctx, ea, buf, size * nregs);
 		if (err)
 			return err;
@@ -172,8 +166,8 @@ int up_a64_simulate(const struct up_insn *insn, struct up_regs *regs, const stru
 		if (err)
 			return err;
 		set_xreg(&r, rd,
-			 load_le(buf, (unsigned)p[UP_A64_PRIV_SIZE], flags & UP_A64_F_SIGNED,
-				 flags & UP_A64_F_64));
+			 load_value(buf, (unsigned)p[UP_A64_PRIV_SIZE], flags & UP_A64_F_SIGNED,
+				    flags & UP_A64_F_64));
 		break;
 	case UP_A64_OP_LDST_PAIR:
 	case UP_A64_OP_LDST_IMM:

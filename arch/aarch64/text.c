@@ -12,6 +12,7 @@
 #include <capstone/capstone.h>
 
 #include "aarch64.h"
+#include "common/bits.h"
 
 static const char *const hint_names[40] = {
     [0] = "nop",       [1] = "yield",	   [2] = "wfe",	       [3] = "wfi",
@@ -31,11 +32,12 @@ const char *up_a64_hint_name(unsigned hint)
 /* Capstone's "mnemonic operands"; -ENOENT when it does not decode the word. */
 static int capstone_text(uint64_t addr, uint32_t word, char *text, size_t size)
 {
-	uint8_t b[4] = {word, word >> 8, word >> 16, word >> 24};
+	uint8_t b[4];
 	cs_insn *ci;
 	csh handle;
 	size_t n;
 
+	le32_store(b, word);
 	if (cs_open(CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN, &handle) != CS_ERR_OK)
 		return -ENOTSUP;
 	n = cs_disasm(handle, b, 4, addr, 1, &ci);

@@ -10,14 +10,7 @@
 #include <string.h>
 
 #include "aarch64.h"
-
-static void put_word(uint8_t *p, uint32_t w)
-{
-	p[0] = (uint8_t)w;
-	p[1] = (uint8_t)(w >> 8);
-	p[2] = (uint8_t)(w >> 16);
-	p[3] = (uint8_t)(w >> 24);
-}
+#include "common/bits.h"
 
 int up_a64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol)
 {
@@ -31,13 +24,13 @@ int up_a64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_x
 	memcpy(xol->code, insn->bytes, 4);
 	xol->len = 8;
 	if (disp >= -(1ll << 27) && disp < (1ll << 27)) {
-		put_word(xol->code + 4, UP_A64_B | ((uint32_t)(disp >> 2) & 0x03ffffffu));
+		le32_store(xol->code + 4, UP_A64_B | ((uint32_t)(disp >> 2) & 0x03ffffffu));
 		xol->exit = UP_XOL_EXIT_JUMP;
 		return 0;
 	}
 	if (insn->op == UP_A64_OP_XOL_BRANCH)
 		return -ERANGE;
-	put_word(xol->code + 4, UP_A64_BRK0);
+	le32_store(xol->code + 4, UP_A64_BRK0);
 	xol->exit = UP_XOL_EXIT_TRAP;
 	xol->trap_offset = 4;
 	return 0;

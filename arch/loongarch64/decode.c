@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "loongarch64.h"
+#include "common/bits.h"
 
 /* How the operands print, and where the fields are. */
 enum la_format {
@@ -338,11 +339,6 @@ static bool fcmp_name(uint32_t w, char *buf, size_t size)
 	return true;
 }
 
-static int64_t sext(uint64_t v, unsigned bits)
-{
-	return (int64_t)(v << (64 - bits)) >> (64 - bits);
-}
-
 static int invalid(struct up_insn *insn, uint32_t w, const char *what)
 {
 	snprintf(insn->text, sizeof(insn->text), ".word 0x%08x", w);
@@ -368,7 +364,7 @@ static int64_t format(struct up_insn *insn, const struct la_form *f, const char 
 		snprintf(t, n, "%s $%s, $%s, $%s", name, abi[rd], abi[rj], abi[rk]);
 		break;
 	case F_2RI12:
-		imm = sext((w >> 10) & 0xfff, 12);
+		imm = sign_extend((w >> 10) & 0xfff, 12);
 		snprintf(t, n, "%s $%s, $%s, %lld", name, abi[rd], abi[rj], (long long)imm);
 		break;
 	case F_2RU12:
@@ -376,31 +372,31 @@ static int64_t format(struct up_insn *insn, const struct la_form *f, const char 
 		snprintf(t, n, "%s $%s, $%s, %lld", name, abi[rd], abi[rj], (long long)imm);
 		break;
 	case F_2RI14:
-		imm = sext((w >> 10) & 0x3fff, 14) * 4;
+		imm = sign_extend((w >> 10) & 0x3fff, 14) * 4;
 		snprintf(t, n, "%s $%s, $%s, %lld", name, abi[rd], abi[rj], (long long)imm);
 		break;
 	case F_JIRL:
-		imm = sext((w >> 10) & 0xffff, 16) * 4;
+		imm = sign_extend((w >> 10) & 0xffff, 16) * 4;
 		snprintf(t, n, "%s $%s, $%s, %lld", name, abi[rd], abi[rj], (long long)imm);
 		break;
 	case F_BRANCH:
-		imm = sext((w >> 10) & 0xffff, 16) * 4;
+		imm = sign_extend((w >> 10) & 0xffff, 16) * 4;
 		snprintf(t, n, "%s $%s, $%s, %lld", name, abi[rj], abi[rd], (long long)imm);
 		break;
 	case F_BRANCHZ:
 	case F_BCF:
-		imm = sext((w & 31) << 16 | ((w >> 10) & 0xffff), 21) * 4;
+		imm = sign_extend((w & 31) << 16 | ((w >> 10) & 0xffff), 21) * 4;
 		if (f->format == F_BCF)
 			snprintf(t, n, "%s $fcc%u, %lld", name, rj & 7, (long long)imm);
 		else
 			snprintf(t, n, "%s $%s, %lld", name, abi[rj], (long long)imm);
 		break;
 	case F_I26:
-		imm = sext((w & 0x3ff) << 16 | ((w >> 10) & 0xffff), 26) * 4;
+		imm = sign_extend((w & 0x3ff) << 16 | ((w >> 10) & 0xffff), 26) * 4;
 		snprintf(t, n, "%s %lld", name, (long long)imm);
 		break;
 	case F_1RI20:
-		imm = sext((w >> 5) & 0xfffff, 20);
+		imm = sign_extend((w >> 5) & 0xfffff, 20);
 		snprintf(t, n, "%s $%s, %lld", name, abi[rd], (long long)imm);
 		break;
 	case F_SHIFTW:
@@ -416,7 +412,7 @@ static int64_t format(struct up_insn *insn, const struct la_form *f, const char 
 		break;
 	case F_PRELD:
 		snprintf(t, n, "%s %u, $%s, %lld", name, rd, abi[rj],
-			 (long long)sext((w >> 10) & 0xfff, 12));
+			 (long long)sign_extend((w >> 10) & 0xfff, 12));
 		break;
 	case F_ALSL:
 		snprintf(t, n, "%s $%s, $%s, $%s, %u", name, abi[rd], abi[rj], abi[rk],
@@ -432,7 +428,7 @@ static int64_t format(struct up_insn *insn, const struct la_form *f, const char 
 		break;
 	case F_FMEM:
 		snprintf(t, n, "%s $%s, $%s, %lld", name, fregs[rd], abi[rj],
-			 (long long)sext((w >> 10) & 0xfff, 12));
+			 (long long)sign_extend((w >> 10) & 0xfff, 12));
 		break;
 	case F_FMEMX:
 		snprintf(t, n, "%s $%s, $%s, $%s", name, fregs[rd], abi[rj], abi[rk]);
@@ -520,7 +516,7 @@ int up_la_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size
 	memcpy(insn->bytes, bytes, insn->len);
 	if (avail < 4)
 		return invalid(insn, 0, "truncated instruction");
-	w = bytes[0] | bytes[1] << 8 | bytes[2] << 16 | (uint32_t)bytes[3] << 24;
+	w = le32_load(bytes);
 	if (addr & 3)
 		return invalid(insn, w, "misaligned instruction");
 	if (atomic_name(w, name, sizeof(name))) {

@@ -9,8 +9,8 @@
 #include <errno.h>
 
 #include "loongarch64.h"
-#include "zero_reg.h"
-
+#include "common/bits.h"
+#include "common/zero_reg.h"
 
 static bool branch_taken(int64_t cond, uint64_t a, uint64_t b)
 {
@@ -37,7 +37,6 @@ int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 	uint64_t next = insn->addr + 4, j = zr_get(regs, p[UP_LA_PRIV_RJ]);
 	uint64_t imm = (uint64_t)p[UP_LA_PRIV_IMM];
 	uint8_t buf[8];
-	uint64_t v;
 	int err;
 
 	if (insn->action != UP_INSN_SIMULATE)
@@ -77,9 +76,7 @@ int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		zr_set(regs, rd, imm);
 		break;
 	case UP_LA_OP_ST:
-		v = zr_get(regs, rd);
-		for (int i = 0; i < 8; i++)
-			buf[i] = (uint8_t)(v >> (8 * i));
+		le_store(buf, zr_get(regs, rd), 8);
 		err = mem->write(mem->ctx, j + imm, buf, 8);
 		if (err)
 			return err;
@@ -88,10 +85,7 @@ int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		err = mem->read(mem->ctx, j + imm, buf, 8);
 		if (err)
 			return err;
-		v = 0;
-		for (int i = 7; i >= 0; i--)
-			v = v << 8 | buf[i];
-		zr_set(regs, rd, v);
+		zr_set(regs, rd, le_load(buf, 8));
 		break;
 	case UP_LA_OP_NOP:
 		break;

@@ -10,12 +10,7 @@
 #include <string.h>
 
 #include "loongarch64.h"
-
-static void put32(uint8_t *p, uint32_t w)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(w >> (8 * i));
-}
+#include "common/bits.h"
 
 /* b off: offs[15:0] at bits 25:10, offs[25:16] at bits 9:0, in words. */
 static uint32_t b_insn(int64_t off)
@@ -34,10 +29,10 @@ int up_la_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xo
 	memset(xol, 0, sizeof(*xol));
 	memcpy(xol->code, insn->bytes, 4);
 	if (off >= -(1 << 27) && off < (1 << 27)) {
-		put32(xol->code + 4, b_insn(off));
+		le32_store(xol->code + 4, b_insn(off));
 		xol->exit = UP_XOL_EXIT_JUMP;
 	} else {
-		put32(xol->code + 4, UP_LA_BREAK0);
+		le32_store(xol->code + 4, UP_LA_BREAK0);
 		xol->exit = UP_XOL_EXIT_TRAP;
 		xol->trap_offset = 4;
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "riscv64.h"
+#include "common/bits.h"
 
 #define R(i) up_rv_reg_names[i]
 
@@ -97,11 +98,6 @@ unsigned up_rv_insn_length(const uint8_t *bytes, size_t avail)
 	return nnn == 7 ? 0 : 10 + 2 * nnn; /* (80 + 16 * nnn) bits; nnn 7: reserved, >= 192 */
 }
 
-static int64_t sext(uint64_t v, unsigned bits)
-{
-	return (int64_t)(v << (64 - bits)) >> (64 - bits);
-}
-
 static int64_t imm_i(uint32_t w)
 {
 	return (int32_t)w >> 20;
@@ -109,21 +105,21 @@ static int64_t imm_i(uint32_t w)
 
 static int64_t imm_s(uint32_t w)
 {
-	return sext((w >> 25) << 5 | ((w >> 7) & 0x1f), 12);
+	return sign_extend((w >> 25) << 5 | ((w >> 7) & 0x1f), 12);
 }
 
 static int64_t imm_b(uint32_t w)
 {
 	uint64_t v = ((w >> 31) & 1) << 12 | ((w >> 7) & 1) << 11 | ((w >> 25) & 0x3f) << 5 |
 		     ((w >> 8) & 0xf) << 1;
-	return sext(v, 13);
+	return sign_extend(v, 13);
 }
 
 static int64_t imm_j(uint32_t w)
 {
 	uint64_t v = ((w >> 31) & 1) << 20 | ((w >> 12) & 0xff) << 12 | ((w >> 20) & 1) << 11 |
 		     ((w >> 21) & 0x3ff) << 1;
-	return sext(v, 21);
+	return sign_extend(v, 21);
 }
 
 static int64_t imm_u(uint32_t w)
@@ -432,7 +428,7 @@ int up_rv_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size
 	if (avail < 2)
 		return up_rv_invalid(insn);
 	if ((bytes[0] & 3) != 3) {
-		uint16_t h = bytes[0] | bytes[1] << 8;
+		uint16_t h = (uint16_t)le_load(bytes, 2);
 
 		return up_rv_decode_compressed(insn, h);
 	}
@@ -450,6 +446,6 @@ int up_rv_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size
 		return up_rv_invalid(insn);
 	insn->len = 4;
 	memcpy(insn->bytes, bytes, 4);
-	w = bytes[0] | bytes[1] << 8 | bytes[2] << 16 | (uint32_t)bytes[3] << 24;
+	w = le32_load(bytes);
 	return decode32(insn, w);
 }

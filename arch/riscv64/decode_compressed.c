@@ -8,18 +8,9 @@
 #include <errno.h>
 
 #include "riscv64.h"
+#include "common/bits.h"
 
 #define R(i) up_rv_reg_names[i]
-
-static unsigned bits(uint16_t h, unsigned hi, unsigned lo)
-{
-	return (h >> lo) & ((1u << (hi - lo + 1)) - 1);
-}
-
-static int64_t sext(uint64_t v, unsigned nbits)
-{
-	return (int64_t)(v << (64 - nbits)) >> (64 - nbits);
-}
 
 /* The 3-bit register fields name x8..x15. */
 static unsigned creg(uint16_t h, unsigned lo)
@@ -30,7 +21,7 @@ static unsigned creg(uint16_t h, unsigned lo)
 /* imm[5] at bit 12, imm[4:0] at bits 6:2 (c.addi, c.li, c.andi, c.addiw). */
 static int64_t imm6(uint16_t h)
 {
-	return sext(bits(h, 12, 12) << 5 | bits(h, 6, 2), 6);
+	return sign_extend(bits(h, 12, 12) << 5 | bits(h, 6, 2), 6);
 }
 
 /* c.ld/c.sd/c.fld/c.fsd: uimm[5:3] at 12:10, uimm[7:6] at 6:5. */
@@ -50,14 +41,14 @@ static int64_t imm_cj(uint16_t h)
 	unsigned v = bits(h, 12, 12) << 11 | bits(h, 11, 11) << 4 | bits(h, 10, 9) << 8 |
 		     bits(h, 8, 8) << 10 | bits(h, 7, 7) << 6 | bits(h, 6, 6) << 7 |
 		     bits(h, 5, 3) << 1 | bits(h, 2, 2) << 5;
-	return sext(v, 12);
+	return sign_extend(v, 12);
 }
 
 static int64_t imm_cb(uint16_t h)
 {
 	unsigned v = bits(h, 12, 12) << 8 | bits(h, 11, 10) << 3 | bits(h, 6, 5) << 6 |
 		     bits(h, 4, 3) << 1 | bits(h, 2, 2) << 5;
-	return sext(v, 9);
+	return sign_extend(v, 9);
 }
 
 static int quadrant0(struct up_insn *insn, uint16_t h)
@@ -158,9 +149,10 @@ static int quadrant1(struct up_insn *insn, uint16_t h)
 		return 0;
 	case 3:
 		if (rd == UP_RV_SP) {
-			imm = sext(bits(h, 12, 12) << 9 | bits(h, 6, 6) << 4 | bits(h, 5, 5) << 6 |
-				       bits(h, 4, 3) << 7 | bits(h, 2, 2) << 5,
-				   10);
+			imm = sign_extend(bits(h, 12, 12) << 9 | bits(h, 6, 6) << 4 |
+					      bits(h, 5, 5) << 6 | bits(h, 4, 3) << 7 |
+					      bits(h, 2, 2) << 5,
+					  10);
 			if (imm == 0)
 				return up_rv_invalid(insn);
 			up_rv_text(insn, "c.addi16sp sp,%lld", (long long)imm);

@@ -9,8 +9,8 @@
 #include <errno.h>
 
 #include "riscv64.h"
-#include "zero_reg.h"
-
+#include "common/bits.h"
+#include "common/zero_reg.h"
 
 static bool branch_taken(int64_t cond, uint64_t a, uint64_t b)
 {
@@ -36,7 +36,6 @@ int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 	uint64_t next = insn->addr + insn->len, a = zr_get(regs, p[UP_RV_PRIV_RS1]);
 	uint64_t b = zr_get(regs, p[UP_RV_PRIV_RS2]), imm = (uint64_t)p[UP_RV_PRIV_IMM];
 	uint8_t buf[8];
-	uint64_t v;
 	int err;
 
 	if (insn->action != UP_INSN_SIMULATE)
@@ -67,8 +66,7 @@ int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		zr_set(regs, p[UP_RV_PRIV_RD], a + b);
 		break;
 	case UP_RV_OP_SD:
-		for (int i = 0; i < 8; i++)
-			buf[i] = (uint8_t)(b >> (8 * i));
+		le_store(buf, b, 8);
 		err = mem->write(mem->ctx, a + imm, buf, 8);
 		if (err)
 			return err;
@@ -77,10 +75,7 @@ int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struc
 		err = mem->read(mem->ctx, a + imm, buf, 8);
 		if (err)
 			return err;
-		v = 0;
-		for (int i = 7; i >= 0; i--)
-			v = v << 8 | buf[i];
-		zr_set(regs, p[UP_RV_PRIV_RD], v);
+		zr_set(regs, p[UP_RV_PRIV_RD], le_load(buf, 8));
 		break;
 	case UP_RV_OP_NOP:
 		break;

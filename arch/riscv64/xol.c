@@ -12,12 +12,7 @@
 #include <string.h>
 
 #include "riscv64.h"
-
-static void put32(uint8_t *p, uint32_t w)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(w >> (8 * i));
-}
+#include "common/bits.h"
 
 /* jal x0, off: imm[20|10:1|11|19:12], rd = 0, opcode 0x6f. */
 static uint32_t jal_x0(int64_t off)
@@ -37,10 +32,10 @@ int up_rv_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xo
 	memset(xol, 0, sizeof(*xol));
 	memcpy(xol->code, insn->bytes, insn->len);
 	if (off >= -(1 << 20) && off < (1 << 20)) {
-		put32(xol->code + insn->len, jal_x0(off));
+		le32_store(xol->code + insn->len, jal_x0(off));
 		xol->exit = UP_XOL_EXIT_JUMP;
 	} else {
-		put32(xol->code + insn->len, UP_RV_EBREAK);
+		le32_store(xol->code + insn->len, UP_RV_EBREAK);
 		xol->exit = UP_XOL_EXIT_TRAP;
 		xol->trap_offset = insn->len;
 	}

@@ -3,8 +3,8 @@
  * Register 0 of riscv64 (x0) and loongarch64 ($r0) reads as zero and drops
  * writes: the simulators of both read and write registers through these.
  */
-#ifndef UPTRACE_ARCH_ZERO_REG_H
-#define UPTRACE_ARCH_ZERO_REG_H
+#ifndef UPTRACE_ARCH_COMMON_ZERO_REG_H
+#define UPTRACE_ARCH_COMMON_ZERO_REG_H
 
 #include <stdint.h>
 
