@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aarch64.h"
+#include "common/common.h"
 
 /* clang-format off */
 const char *const up_a64_reg_names[UP_A64_NREGS] = {
@@ -34,7 +35,7 @@ static const struct up_gdb_reg a64_gdb_regs[] = {
 /* clang-format on */
 
 /* x0..x30, sp, pc, pstate; also fp, lr, cpsr, and "w"N for the register xN. */
-static int a64_reg_lookup(const char *name)
+static int a64_reg_lookup(const struct up_arch *a, const char *name)
 {
 	char *end;
 	unsigned long n;
@@ -57,7 +58,7 @@ static int a64_reg_lookup(const char *name)
 }
 
 /* DWARF numbers 64-95 are v0-v31. */
-static int a64_dwarf_fp_reg(unsigned regno)
+static int a64_dwarf_fp_reg(const struct up_arch *a, unsigned regno)
 {
 	return regno >= 64 && regno <= 95 ? (int)regno - 64 : -1;
 }
@@ -103,10 +104,17 @@ const struct up_arch up_arch_aarch64 = {
     .nr_mprotect = 226,
     .nr_munmap = 215,
 
+    .breakpoint = up_arch_bp_bytes,
     .decode = up_a64_decode,
+    .insn_length = up_arch_insn_length_unknown,
     .simulate = up_a64_simulate,
     .xol_build = up_a64_xol_build,
+    .xol_enter = up_arch_xol_enter_pc,
+    .xol_leave = up_arch_xol_leave_pc,
+    .return_address_get = up_arch_link_reg_get,
+    .return_address_set = up_arch_link_reg_set,
     .reg_lookup = a64_reg_lookup,
+    .dwarf_reg = up_arch_dwarf_reg_0_31,
 
     .fp_arg_regs = {0, 1, 2, 3, 4, 5, 6, 7},
     .n_fp_arg_regs = 8,

@@ -62,9 +62,12 @@ enum {
 
 extern const char *const up_a64_reg_names[UP_A64_NREGS];
 
-int up_a64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
-int up_a64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
-int up_a64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
+int up_a64_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr,
+		  const uint8_t *bytes, size_t avail);
+int up_a64_simulate(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
+		    const struct up_mem *mem);
+int up_a64_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+		     struct up_xol *xol);
 
 /* Disassembly text (text.c): Capstone, with names Capstone 4 does not know. */
 int up_a64_text(struct up_insn *insn, uint32_t word, const char *fallback);

@@ -465,7 +465,8 @@ static void classify(struct a64_dec *d)
 	unallocated(d); /* 0001, 0011, and SVE (0010): not decoded here */
 }
 
-int up_a64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail)
+int up_a64_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr,
+		  const uint8_t *bytes, size_t avail)
 {
 	struct a64_dec d = {.insn = insn};
 	char name[24];

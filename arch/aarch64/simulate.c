@@ -111,7 +111,8 @@ static int load_store(const struct up_insn *insn, struct up_regs *regs, const st
 	return 0;
 }
 
-int up_a64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem)
+int up_a64_simulate(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
+		    const struct up_mem *mem)
 {
 	const int64_t *p = insn->priv;
 	uint64_t target = (uint64_t)p[UP_A64_PRIV_TARGET], next = insn->addr + 4, v;

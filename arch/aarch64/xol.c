@@ -12,7 +12,8 @@
 #include "aarch64.h"
 #include "common/bits.h"
 
-int up_a64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol)
+int up_a64_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+		     struct up_xol *xol)
 {
 	int64_t disp = (int64_t)(insn->addr + 4 - (slot_addr + 4));
 

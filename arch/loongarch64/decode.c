@@ -503,7 +503,8 @@ static void simulated(struct up_insn *insn, const struct la_form *f, uint32_t w,
 	}
 }
 
-int up_la_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail)
+int up_la_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr, const uint8_t *bytes,
+		 size_t avail)
 {
 	const struct la_form *f = NULL;
 	char name[24];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "loongarch64.h"
+#include "common/common.h"
 
 #ifndef EM_LOONGARCH
 #define EM_LOONGARCH 258
@@ -50,7 +51,7 @@ static const struct up_gdb_reg gdb_regs[] = {
 };
 
 /* "r4", "a0", "$a0", "%a0", "s9" (= fp), "orig_a0", "pc", "badv". */
-static int reg_lookup(const char *name)
+static int reg_lookup(const struct up_arch *a, const char *name)
 {
 	if (name[0] == '%' || name[0] == '$')
 		name++;
@@ -66,7 +67,7 @@ static int reg_lookup(const char *name)
 }
 
 /* DWARF numbers 32-63 are f0-f31. */
-static int dwarf_fp_reg(unsigned regno)
+static int dwarf_fp_reg(const struct up_arch *a, unsigned regno)
 {
 	return regno >= 32 && regno <= 63 ? (int)regno - 32 : -1;
 }
@@ -110,10 +111,17 @@ const struct up_arch up_arch_loongarch64 = {
     .nr_mprotect = 226,
     .nr_munmap = 215,
 
+    .breakpoint = up_arch_bp_bytes,
     .decode = up_la_decode,
+    .insn_length = up_arch_insn_length_unknown,
     .simulate = up_la_simulate,
     .xol_build = up_la_xol_build,
+    .xol_enter = up_arch_xol_enter_pc,
+    .xol_leave = up_arch_xol_leave_pc,
+    .return_address_get = up_arch_link_reg_get,
+    .return_address_set = up_arch_link_reg_set,
     .reg_lookup = reg_lookup,
+    .dwarf_reg = up_arch_dwarf_reg_0_31,
 
     .fp_arg_regs = {0, 1, 2, 3, 4, 5, 6, 7},
     .n_fp_arg_regs = 8,

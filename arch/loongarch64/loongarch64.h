@@ -45,8 +45,11 @@ enum up_la_cond { UP_LA_EQ, UP_LA_NE, UP_LA_LT, UP_LA_GE, UP_LA_LTU, UP_LA_GEU }
 
 extern const char *const up_la_reg_names[UP_LA_NREGS];
 
-int up_la_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
-int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
-int up_la_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
+int up_la_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr, const uint8_t *bytes,
+		 size_t avail);
+int up_la_simulate(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
+		   const struct up_mem *mem);
+int up_la_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+		    struct up_xol *xol);
 
 #endif

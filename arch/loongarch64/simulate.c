@@ -30,7 +30,8 @@ static bool branch_taken(int64_t cond, uint64_t a, uint64_t b)
 	}
 }
 
-int up_la_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem)
+int up_la_simulate(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
+		   const struct up_mem *mem)
 {
 	const int64_t *p = insn->priv;
 	int64_t rd = p[UP_LA_PRIV_RD];

@@ -20,7 +20,8 @@ static uint32_t b_insn(int64_t off)
 	return UP_LA_B | (words & 0xffff) << 10 | ((words >> 16) & 0x3ff);
 }
 
-int up_la_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol)
+int up_la_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+		    struct up_xol *xol)
 {
 	int64_t off = (int64_t)((insn->addr + 4) - (slot_addr + 4));
 

@@ -79,7 +79,7 @@ int up_rv_invalid(struct up_insn *insn)
  * instruction, ratified, reserved or custom, so a sweep can step over what
  * it cannot decode (c.unimp is 2 bytes, as 0x0000 has low bits 00).
  */
-unsigned up_rv_insn_length(const uint8_t *bytes, size_t avail)
+unsigned up_rv_insn_length(const struct up_arch *a, const uint8_t *bytes, size_t avail)
 {
 	unsigned h, nnn;
 
@@ -417,7 +417,8 @@ static int decode32(struct up_insn *insn, uint32_t w)
 	}
 }
 
-int up_rv_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail)
+int up_rv_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr, const uint8_t *bytes,
+		 size_t avail)
 {
 	uint32_t w;
 
@@ -434,7 +435,7 @@ int up_rv_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size
 	}
 	if ((bytes[0] & 0x1c) == 0x1c) {
 		/* 48-bit and longer encodings: no ratified instruction uses them. */
-		unsigned len = up_rv_insn_length(bytes, avail);
+		unsigned len = up_rv_insn_length(a, bytes, avail);
 
 		if (len) {
 			insn->len = (uint8_t)len;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "riscv64.h"
+#include "common/common.h"
 
 #ifndef EF_RISCV_RVC
 #define EF_RISCV_RVC 0x1
@@ -33,7 +34,7 @@ static const struct up_gdb_reg gdb_regs[] = {
     G(22), G(23), G(24), G(25), G(26), G(27), G(28), G(29), G(30), G(31), G(UP_RV_PC),
 };
 
-static unsigned breakpoint(uint32_t e_flags, uint8_t out[4])
+static unsigned breakpoint(const struct up_arch *a, uint32_t e_flags, uint8_t out[4])
 {
 	memset(out, 0, 4);
 	if (e_flags & EF_RISCV_RVC) {
@@ -47,7 +48,7 @@ static unsigned breakpoint(uint32_t e_flags, uint8_t out[4])
 }
 
 /* ABI names, "pc", "x0".."x31" and "fp"; a leading '%' or '$' is ignored. */
-static int reg_lookup(const char *name)
+static int reg_lookup(const struct up_arch *a, const char *name)
 {
 	char *end;
 	long n;
@@ -68,7 +69,7 @@ static int reg_lookup(const char *name)
 }
 
 /* DWARF numbers 32-63 are f0-f31. */
-static int dwarf_fp_reg(unsigned regno)
+static int dwarf_fp_reg(const struct up_arch *a, unsigned regno)
 {
 	return regno >= 32 && regno <= 63 ? (int)regno - 32 : -1;
 }
@@ -117,7 +118,12 @@ const struct up_arch up_arch_riscv64 = {
     .insn_length = up_rv_insn_length,
     .simulate = up_rv_simulate,
     .xol_build = up_rv_xol_build,
+    .xol_enter = up_arch_xol_enter_pc,
+    .xol_leave = up_arch_xol_leave_pc,
+    .return_address_get = up_arch_link_reg_get,
+    .return_address_set = up_arch_link_reg_set,
     .reg_lookup = reg_lookup,
+    .dwarf_reg = up_arch_dwarf_reg_0_31,
 
     .fp_arg_regs = {10, 11, 12, 13, 14, 15, 16, 17},
     .n_fp_arg_regs = 8,

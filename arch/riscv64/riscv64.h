@@ -42,11 +42,14 @@ enum {
 extern const char *const up_rv_reg_names[UP_RV_NREGS];
 extern const char *const up_rv_freg_names[32];
 
-int up_rv_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
-unsigned up_rv_insn_length(const uint8_t *bytes, size_t avail);
+int up_rv_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr, const uint8_t *bytes,
+		 size_t avail);
+unsigned up_rv_insn_length(const struct up_arch *a, const uint8_t *bytes, size_t avail);
 int up_rv_decode_compressed(struct up_insn *insn, uint16_t h);
-int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
-int up_rv_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
+int up_rv_simulate(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
+		   const struct up_mem *mem);
+int up_rv_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+		    struct up_xol *xol);
 
 /* Helpers the two decoders share (decode.c). */
 void up_rv_simulated(struct up_insn *insn, enum up_rv_op op, int rd, int rs1, int rs2, int64_t imm);

@@ -30,7 +30,8 @@ static bool branch_taken(int64_t cond, uint64_t a, uint64_t b)
 	}
 }
 
-int up_rv_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem)
+int up_rv_simulate(const struct up_arch *arch, const struct up_insn *insn, struct up_regs *regs,
+		   const struct up_mem *mem)
 {
 	const int64_t *p = insn->priv;
 	uint64_t next = insn->addr + insn->len, a = zr_get(regs, p[UP_RV_PRIV_RS1]);

@@ -23,7 +23,8 @@ static uint32_t jal_x0(int64_t off)
 			  ((o >> 12) & 0xff) << 12 | 0x6f);
 }
 
-int up_rv_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol)
+int up_rv_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+		    struct up_xol *xol)
 {
 	int64_t off = (int64_t)((insn->addr + insn->len) - (slot_addr + insn->len));
 

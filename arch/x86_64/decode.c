@@ -652,7 +652,8 @@ static int classify(struct up_insn *insn, csh handle, const cs_insn *ci)
 	return 0;
 }
 
-int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail)
+int up_x86_64_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr,
+		     const uint8_t *bytes, size_t avail)
 {
 	size_t n = avail < 15 ? avail : 15;
 	cs_insn *ci = NULL;

@@ -113,7 +113,8 @@ static int indirect_target(const struct up_insn *insn, const struct up_regs *reg
 	return mem->read(mem->ctx, ea, target, sizeof(*target));
 }
 
-int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem)
+int up_x86_64_simulate(const struct up_arch *arch, const struct up_insn *insn, struct up_regs *regs,
+		       const struct up_mem *mem)
 {
 	struct up_regs r = *regs;
 	const int64_t *p = insn->priv;

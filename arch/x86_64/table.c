@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "x86_64.h"
+#include "common/common.h"
 
 /* clang-format off */
 static const char *const x86_64_reg_names[UP_X86_NREGS] = {
@@ -62,7 +63,7 @@ static const int8_t x86_64_dwarf_map[] = {
 };
 /* clang-format on */
 
-static int x86_64_dwarf_reg(unsigned regno)
+static int x86_64_dwarf_reg(const struct up_arch *a, unsigned regno)
 {
 	if (regno < sizeof(x86_64_dwarf_map))
 		return x86_64_dwarf_map[regno];
@@ -90,7 +91,7 @@ static int x86_64_dwarf_reg(unsigned regno)
 }
 
 /* The psABI's DWARF numbers of xmm0-15 (17-32) and st0-7 (33-40). */
-static int x86_64_dwarf_fp_reg(unsigned regno)
+static int x86_64_dwarf_fp_reg(const struct up_arch *a, unsigned regno)
 {
 	if (regno >= 17 && regno <= 32)
 		return (int)regno - 17;
@@ -100,7 +101,7 @@ static int x86_64_dwarf_fp_reg(unsigned regno)
 }
 
 /* Accepts "rax" or "%rax", and the generic "pc", "ip" and "sp". */
-static int x86_64_reg_lookup(const char *name)
+static int x86_64_reg_lookup(const struct up_arch *a, const char *name)
 {
 	if (name[0] == '%')
 		name++;
@@ -115,13 +116,14 @@ static int x86_64_reg_lookup(const char *name)
 }
 
 /* At a function's first instruction the return address is the word at [rsp]. */
-static int x86_64_return_address_get(const struct up_regs *regs, const struct up_mem *mem,
-				     uint64_t *ret)
+static int x86_64_return_address_get(const struct up_arch *a, const struct up_regs *regs,
+				     const struct up_mem *mem, uint64_t *ret)
 {
 	return mem->read(mem->ctx, regs->r[UP_X86_RSP], ret, sizeof(*ret));
 }
 
-static int x86_64_return_address_set(struct up_regs *regs, const struct up_mem *mem, uint64_t ret)
+static int x86_64_return_address_set(const struct up_arch *a, struct up_regs *regs,
+				     const struct up_mem *mem, uint64_t ret)
 {
 	return mem->write(mem->ctx, regs->r[UP_X86_RSP], &ret, sizeof(ret));
 }
@@ -180,7 +182,9 @@ const struct up_arch up_arch_x86_64 = {
     .fallback = &up_x86_64_fallback,
 #endif
 
+    .breakpoint = up_arch_bp_bytes,
     .decode = up_x86_64_decode,
+    .insn_length = up_arch_insn_length_unknown,
     .simulate = up_x86_64_simulate,
     .xol_build = up_x86_64_xol_build,
     .xol_enter = up_x86_64_xol_enter,

@@ -64,14 +64,18 @@ enum {
 /* The breakpoint (table.c says why it is not int3); slots that end in one use it too. */
 #define X86_BP 0xf4
 
-int up_x86_64_decode(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
-int up_x86_64_simulate(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
-int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
-void up_x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-			 struct up_regs *regs, struct up_xol_state *state);
-int up_x86_64_xol_leave(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-			struct up_regs *regs, const struct up_mem *mem,
-			const struct up_xol_state *state);
+int up_x86_64_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr,
+		     const uint8_t *bytes, size_t avail);
+int up_x86_64_simulate(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
+		       const struct up_mem *mem);
+int up_x86_64_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+			struct up_xol *xol);
+void up_x86_64_xol_enter(const struct up_arch *a, const struct up_insn *insn,
+			 const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			 struct up_xol_state *state);
+int up_x86_64_xol_leave(const struct up_arch *a, const struct up_insn *insn,
+			const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			const struct up_mem *mem, const struct up_xol_state *state);
 
 /* The in-process SIGTRAP handler (fallback/handler.c), built on x86_64 hosts only. */
 extern const struct up_code_blob up_x86_64_fallback;

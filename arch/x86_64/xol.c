@@ -65,7 +65,8 @@ static void use_scratch(const struct up_insn *insn, struct up_xol *xol, int enc)
 		xol->code[p[X86_RIP_VEXB_OFFSET]] |= 0x20; /* ~B = 1, i.e. B = 0 */
 }
 
-int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol)
+int up_x86_64_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+			struct up_xol *xol)
 {
 	const int64_t *p = insn->priv;
 	unsigned n = insn->len;
@@ -100,8 +101,9 @@ int up_x86_64_xol_build(const struct up_insn *insn, uint64_t slot_addr, struct u
 	return 0;
 }
 
-void up_x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-			 struct up_regs *regs, struct up_xol_state *state)
+void up_x86_64_xol_enter(const struct up_arch *a, const struct up_insn *insn,
+			 const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			 struct up_xol_state *state)
 {
 	int scratch = (int)xol->priv[0];
 
@@ -112,9 +114,9 @@ void up_x86_64_xol_enter(const struct up_insn *insn, const struct up_xol *xol, u
 	regs->r[UP_X86_RIP] = slot_addr;
 }
 
-int up_x86_64_xol_leave(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-			struct up_regs *regs, const struct up_mem *mem,
-			const struct up_xol_state *state)
+int up_x86_64_xol_leave(const struct up_arch *a, const struct up_insn *insn,
+			const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			const struct up_mem *mem, const struct up_xol_state *state)
 {
 	int scratch = (int)xol->priv[0];
 

@@ -6,7 +6,10 @@
  * register values: no ptrace, no sockets, no globals that change. The core
  * picks a table by the target's ELF e_machine (as elfutils' ebl backends
  * are picked), so every build carries all four architectures and their
- * unit tests run on any host.
+ * unit tests run on any host. Every hook takes its own table first, and
+ * every table is complete when compiled: a hook an architecture has nothing
+ * of its own for points at a shared default in arch/common, so no caller
+ * tests a hook for NULL.
  *
  * Data flow for one probe point:
  *   install:  up_arch.decode()   bytes -> struct up_insn (simulate|xol|refuse)
@@ -149,7 +152,7 @@ struct up_arch {
 	 * c.ebreak only where RVC is present). Returns the length. Default:
 	 * bp/bp_len.
 	 */
-	unsigned (*breakpoint)(uint32_t e_flags, uint8_t out[4]);
+	unsigned (*breakpoint)(const struct up_arch *a, uint32_t e_flags, uint8_t out[4]);
 
 	/*
 	 * Decode the instruction at addr from avail bytes and decide how a hit
@@ -157,14 +160,16 @@ struct up_arch {
 	 * ->why when unsafe or undecodable). Returns 0, or -EINVAL when the
 	 * bytes are not an instruction at all (insn->why says so).
 	 */
-	int (*decode)(struct up_insn *insn, uint64_t addr, const uint8_t *bytes, size_t avail);
+	int (*decode)(const struct up_arch *a, struct up_insn *insn, uint64_t addr,
+		      const uint8_t *bytes, size_t avail);
 
 	/*
 	 * Apply the whole effect of a UP_INSN_SIMULATE instruction to regs
 	 * (PC included) and, through mem, to memory. 0 or a negative errno;
 	 * on error regs are unchanged.
 	 */
-	int (*simulate)(const struct up_insn *insn, struct up_regs *regs, const struct up_mem *mem);
+	int (*simulate)(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
+			const struct up_mem *mem);
 
 	/*
 	 * Build the slot code for a UP_INSN_XOL instruction that will live at
@@ -172,31 +177,34 @@ struct up_arch {
 	 * encoding can reach; else end in a breakpoint. -ERANGE when neither
 	 * can be done from this slot address (the core tries another page).
 	 */
-	int (*xol_build)(const struct up_insn *insn, uint64_t slot_addr, struct up_xol *xol);
+	int (*xol_build)(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+			 struct up_xol *xol);
 
 	/* Point the thread into the slot; save what xol_leave needs. Default: PC = slot. */
-	void (*xol_enter)(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-			  struct up_regs *regs, struct up_xol_state *state);
+	void (*xol_enter)(const struct up_arch *a, const struct up_insn *insn,
+			  const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			  struct up_xol_state *state);
 
 	/*
 	 * At a UP_XOL_EXIT_TRAP slot's trailing breakpoint: set PC after the
 	 * original instruction and undo the slot's side effects (scratch
 	 * register, pushed return address). Default: PC = addr + len.
 	 */
-	int (*xol_leave)(const struct up_insn *insn, const struct up_xol *xol, uint64_t slot_addr,
-			 struct up_regs *regs, const struct up_mem *mem,
-			 const struct up_xol_state *state);
+	int (*xol_leave)(const struct up_arch *a, const struct up_insn *insn,
+			 const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			 const struct up_mem *mem, const struct up_xol_state *state);
 
 	/* At a function's first instruction: read / replace its return address. Default: ra_reg. */
-	int (*return_address_get)(const struct up_regs *regs, const struct up_mem *mem,
-				  uint64_t *ret);
-	int (*return_address_set)(struct up_regs *regs, const struct up_mem *mem, uint64_t ret);
+	int (*return_address_get)(const struct up_arch *a, const struct up_regs *regs,
+				  const struct up_mem *mem, uint64_t *ret);
+	int (*return_address_set)(const struct up_arch *a, struct up_regs *regs,
+				  const struct up_mem *mem, uint64_t ret);
 
-	/* Register index for a name (%rax, %x0, %a0, %sp, %pc), or -1. Default: reg_names. */
-	int (*reg_lookup)(const char *name);
+	/* Register index for a name (%rax, %x0, %a0, %sp, %pc), or -1. */
+	int (*reg_lookup)(const struct up_arch *a, const char *name);
 
 	/* up_regs index of a DWARF register number (DW_OP_regN), or -1. Default: 0-31 as is. */
-	int (*dwarf_reg)(unsigned dwarf_regno);
+	int (*dwarf_reg)(const struct up_arch *a, unsigned dwarf_regno);
 
 	/*
 	 * Floating-point arguments and results (struct up_fpregs indexes):
@@ -207,8 +215,8 @@ struct up_arch {
 	int8_t fp_retval_reg;		/* xmm0, v0, fa0 */
 	bool long_double_x87;		/* long double is x87 80-bit extended (else IEEE quad) */
 
-	/* struct up_fpregs index of a DWARF register number, or -1. Default: none. */
-	int (*dwarf_fp_reg)(unsigned dwarf_regno);
+	/* struct up_fpregs index of a DWARF register number, or -1. */
+	int (*dwarf_fp_reg)(const struct up_arch *a, unsigned dwarf_regno);
 
 	/*
 	 * GDB remote numbers of the FP registers (qemu-user 7.2's; 'p' reads
@@ -227,7 +235,7 @@ struct up_arch {
 	 * what decode() refuses. 0 when the encoding does not tell, or avail is
 	 * short. Default: 0 (x86: only a full decoder knows a length).
 	 */
-	unsigned (*insn_length)(const uint8_t *bytes, size_t avail);
+	unsigned (*insn_length)(const struct up_arch *a, const uint8_t *bytes, size_t avail);
 
 	/*
 	 * The in-process SIGTRAP handler that lets the target run on if the
@@ -240,7 +248,7 @@ struct up_arch {
 	uint32_t sigaction_flags;	/* SA_SIGINFO | SA_RESTORER as this arch spells them */
 };
 
-/* The ops table for an ELF e_machine, defaults filled in; NULL if unknown. */
+/* The ops table for an ELF e_machine; NULL if unknown. */
 const struct up_arch *up_arch_by_machine(unsigned e_machine);
 /* By name ("x86_64", "aarch64", "riscv64", "loongarch64"); NULL if unknown. */
 const struct up_arch *up_arch_by_name(const char *name);

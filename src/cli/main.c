@@ -405,7 +405,7 @@ static int check_registers(const struct options *o, const struct up_spec *specs,
 		for (unsigned k = 0; k < specs[i].nargs; k++) {
 			const struct up_spec_arg *a = &specs[i].args[k];
 
-			if (a->kind != UP_EXPR_REG || arch->reg_lookup(a->expr) >= 0)
+			if (a->kind != UP_EXPR_REG || arch->reg_lookup(arch, a->expr) >= 0)
 				continue;
 			fprintf(stderr, "uptrace: probe '%s': no register '%%%s' on %s; its registers:",
 				o->probes[i], a->expr, arch->name);

@@ -43,10 +43,10 @@ int core_boundary_sweep(const struct up_arch *a, const struct up_mem *mem, uint6
 			b->stuck = at;
 			return -EFAULT;
 		}
-		if (a->decode(&insn, func + at, bytes, avail) == 0 && insn.len)
+		if (a->decode(a, &insn, func + at, bytes, avail) == 0 && insn.len)
 			len = insn.len;
 		else
-			len = a->insn_length(bytes, avail);
+			len = a->insn_length(a, bytes, avail);
 		if (!len) {
 			b->stuck = at;
 			b->nbytes = (uint8_t)avail;

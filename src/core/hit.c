@@ -58,7 +58,7 @@ static void capture_stack(struct up_core *c, struct up_thread *th, const struct 
 		ev->nframes = (unsigned)n;
 		return;
 	}
-	if (p->offset == 0 && a->return_address_get(regs, &c->mem, &ret) == 0)
+	if (p->offset == 0 && a->return_address_get(a, regs, &c->mem, &ret) == 0)
 		ev->frames[ev->nframes++] = ret;
 	if (a->fp_reg < 0)
 		goto map_trampoline;
@@ -136,8 +136,8 @@ static int complete_insn(struct up_core *c, struct up_thread *th, struct up_poin
 {
 	regs->r[c->arch->pc_reg] = pt->addr;
 	if (pt->insn.action == UP_INSN_SIMULATE)
-		return c->arch->simulate(&pt->insn, regs, &c->mem);
-	c->arch->xol_enter(&pt->insn, &pt->xol, pt->slot, regs, &th->xol_state);
+		return c->arch->simulate(c->arch, &pt->insn, regs, &c->mem);
+	c->arch->xol_enter(c->arch, &pt->insn, &pt->xol, pt->slot, regs, &th->xol_state);
 	return 0;
 }
 
@@ -225,7 +225,8 @@ int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume)
 		struct up_thread *th = thread_get(c, tid);
 		if (!th)
 			return -ENOMEM;
-		err = c->arch->xol_leave(&pt->insn, &pt->xol, slot, &regs, &c->mem, &th->xol_state);
+		err = c->arch->xol_leave(c->arch, &pt->insn, &pt->xol, slot, &regs, &c->mem,
+					 &th->xol_state);
 		if (err)
 			return err;
 		goto set_and_resume;

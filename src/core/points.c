@@ -130,7 +130,7 @@ static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp
 		return NULL;
 	}
 	pt->addr = addr;
-	err = c->arch->decode(&pt->insn, addr, bytes, len);
+	err = c->arch->decode(c->arch, &pt->insn, addr, bytes, len);
 	pt->insn.addr = addr;
 	memcpy(pt->insn.bytes, bytes, len < UP_INSN_MAX_LEN ? len : UP_INSN_MAX_LEN);
 	if (err || pt->insn.action == UP_INSN_REFUSE) {
@@ -142,7 +142,7 @@ static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp
 		*errp = err ? err : -ENOTSUP;
 		return NULL;
 	}
-	pt->bp_len = c->arch->breakpoint(c->t->e_flags, pt->bp);
+	pt->bp_len = c->arch->breakpoint(c->arch, c->t->e_flags, pt->bp);
 	if (pt->bp_len > pt->insn.len) {
 		core_error(c, "cannot probe 0x%llx: the instruction '%s' is shorter than a breakpoint",
 			   (unsigned long long)addr, pt->insn.text);

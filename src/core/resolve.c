@@ -177,7 +177,7 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 		break;
 	case UP_EXPR_REG:
 		out->fetch.base = UP_FETCH_REG;
-		out->fetch.reg = (int16_t)c->arch->reg_lookup(sa->expr);
+		out->fetch.reg = (int16_t)c->arch->reg_lookup(c->arch, sa->expr);
 		if (out->fetch.reg < 0) {
 			core_error(c, "probe '%s': no register '%%%s' on %s", p->key, sa->expr,
 				   c->arch->name);

@@ -99,7 +99,7 @@ int unwind_hit(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 			if (sp > th->unwind_sp)
 				th->unwind_sp = sp;
 			if ((pt->unwind & UNWIND_BACKTRACE) &&
-			    c->arch->return_address_get(regs, &c->mem, &ret) == 0 &&
+			    c->arch->return_address_get(c->arch, regs, &c->mem, &ret) == 0 &&
 			    up_sym_in_code(c->sym, ret)) {
 				err = hook_at(c, ret, UNWIND_RETURNED);
 				if (err)

@@ -62,7 +62,7 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 	err = xol_ensure_trampoline(c, th->tid);
 	if (err)
 		return err;
-	err = c->arch->return_address_get(regs, &c->mem, &ret);
+	err = c->arch->return_address_get(c->arch, regs, &c->mem, &ret);
 	if (err)
 		return err;
 	if (pt->captures && needs_values(c, pt) && !th->entry_values) {
@@ -77,7 +77,7 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 	}
 	/* the fallback's mirror first: a tracer killed after the write leaves a return it completes */
 	fallback_push(c, th, ret, sp);
-	err = c->arch->return_address_set(regs, &c->mem, c->trampoline);
+	err = c->arch->return_address_set(c->arch, regs, &c->mem, c->trampoline);
 	if (err)
 		return err;
 	th->stack[th->depth++] = (struct up_instance){

@@ -167,7 +167,7 @@ int xol_ensure_trampoline(struct up_core *c, pid_t tid)
 			return err;
 		}
 	}
-	len = c->arch->breakpoint(c->t->e_flags, bp);
+	len = c->arch->breakpoint(c->arch, c->t->e_flags, bp);
 	err = c->t->ops->write(c->t, c->pages[0].addr, bp, len);
 	if (err)
 		return err;
@@ -202,7 +202,7 @@ static int try_page(struct up_core *c, struct xol_page *pg, struct up_point *pt)
 	if (pg->used >= XOL_SLOTS_PER_PAGE)
 		return -ENOSPC;
 	memset(&pt->xol, 0, sizeof(pt->xol));
-	err = c->arch->xol_build(&pt->insn, slot, &pt->xol);
+	err = c->arch->xol_build(c->arch, &pt->insn, slot, &pt->xol);
 	if (err)
 		return err;
 	err = c->t->ops->write(c->t, slot, pt->xol.code, pt->xol.len);

@@ -46,9 +46,9 @@ static int fetch_reg(struct sym_dwarf_ctx *c, unsigned dwarf_regno, struct up_fe
 	const struct up_arch *arch = c->s->t->arch;
 	int reg;
 
-	if (!arch || !arch->dwarf_reg)
+	if (!arch)
 		return -ENOTSUP;
-	reg = arch->dwarf_reg(dwarf_regno);
+	reg = arch->dwarf_reg(arch, dwarf_regno);
 	if (reg < 0)
 		return -ENOTSUP;
 	f->base = UP_FETCH_REG;
@@ -64,7 +64,7 @@ static int fetch_value_reg(struct sym_dwarf_ctx *c, unsigned dwarf_regno, struct
 
 	if (fetch_reg(c, dwarf_regno, f) == 0)
 		return 0;
-	reg = arch ? arch->dwarf_fp_reg(dwarf_regno) : -1;
+	reg = arch ? arch->dwarf_fp_reg(arch, dwarf_regno) : -1;
 	if (reg < 0 || reg >= UP_FPREGS_MAX)
 		return -ENOTSUP;
 	f->base = UP_FETCH_FPREG;

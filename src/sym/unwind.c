@@ -69,7 +69,7 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 	 * (x86_64's return-address column 16) goes in by register_pc below.
 	 */
 	while (n < DWARF_REGS_MAX) {
-		int idx = a->dwarf_reg(n);
+		int idx = a->dwarf_reg(a, n);
 		if (idx < 0 || idx >= UP_REGS_MAX || idx == a->pc_reg)
 			break;
 		regs[n++] = u->regs->r[idx];

@@ -142,7 +142,7 @@ static int read_reg(struct operand *o, const char **p, const char *stop)
 			return fail(o, "the high-byte register %%%s is not supported", name);
 		return fail(o, "unknown register '%%%s'", name);
 	}
-	int reg = o->arch->reg_lookup(name);
+	int reg = o->arch->reg_lookup(o->arch, name);
 	if (reg < 0)
 		return fail(o, "unknown %s register '%s'", o->arch->name, name);
 	return reg;

@@ -44,7 +44,7 @@ static void test_table(void **state)
 		int err;
 
 		put_word(b, row->word);
-		err = a->decode(&insn, 0x400000 + 4 * i, b, 4);
+		err = a->decode(a, &insn, 0x400000 + 4 * i, b, 4);
 		sscanf(insn.text, "%31s", mnem);
 		if (insn.action != row->action || strcmp(mnem, row->mnemonic) != 0 ||
 		    insn.len != 4 || (err && insn.action != UP_INSN_REFUSE) ||
@@ -65,7 +65,7 @@ static void expect_refused(uint32_t word, const char *why_part)
 	uint8_t b[4];
 
 	put_word(b, word);
-	arch()->decode(&insn, 0x1000, b, 4);
+	arch()->decode(arch(), &insn, 0x1000, b, 4);
 	assert_int_equal(insn.action, UP_INSN_REFUSE);
 	if (!strstr(insn.why, why_part)) {
 		print_error("0x%08x: why '%s' lacks '%s'\n", word, insn.why, why_part);
@@ -93,10 +93,10 @@ static void test_bad_input(void **state)
 	struct up_insn insn;
 	uint8_t b[4] = {0x1f, 0x20, 0x03, 0xd5};
 
-	assert_int_equal(arch()->decode(&insn, 0x1000, b, 3), -EINVAL);
+	assert_int_equal(arch()->decode(arch(), &insn, 0x1000, b, 3), -EINVAL);
 	assert_int_equal(insn.action, UP_INSN_REFUSE);
-	assert_int_equal(arch()->decode(&insn, 0x1002, b, 4), -EINVAL);
-	assert_int_equal(arch()->decode(&insn, 0x1000, b, 4), 0);
+	assert_int_equal(arch()->decode(arch(), &insn, 0x1002, b, 4), -EINVAL);
+	assert_int_equal(arch()->decode(arch(), &insn, 0x1000, b, 4), 0);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE);
 	assert_memory_equal(insn.bytes, b, 4);
 	assert_int_equal(insn.addr, 0x1000);
@@ -109,7 +109,7 @@ static void test_ops_table(void **state)
 	unsigned bytes = 0;
 
 	assert_ptr_equal(up_arch_by_machine(EM_AARCH64), a);
-	assert_int_equal(a->breakpoint(0, bp), 4);
+	assert_int_equal(a->breakpoint(a, 0, bp), 4);
 	assert_memory_equal(bp, "\x00\x00\x20\xd4", 4);
 	assert_int_equal(a->bp_pc_adjust, 0);
 	assert_int_equal(a->nregs, 34);
@@ -117,21 +117,21 @@ static void test_ops_table(void **state)
 	assert_string_equal(a->reg_names[a->sp_reg], "sp");
 	assert_string_equal(a->reg_names[a->ra_reg], "x30");
 	assert_string_equal(a->reg_names[a->arg_regs[7]], "x7");
-	assert_int_equal(a->reg_lookup("x0"), 0);
-	assert_int_equal(a->reg_lookup("x30"), 30);
-	assert_int_equal(a->reg_lookup("fp"), 29);
-	assert_int_equal(a->reg_lookup("lr"), 30);
-	assert_int_equal(a->reg_lookup("sp"), UP_A64_SP);
-	assert_int_equal(a->reg_lookup("pc"), UP_A64_PC);
-	assert_int_equal(a->reg_lookup("pstate"), UP_A64_PSTATE);
-	assert_int_equal(a->reg_lookup("w5"), 5);
-	assert_int_equal(a->reg_lookup("x31"), -1);
-	assert_int_equal(a->reg_lookup("w05"), -1);
-	assert_int_equal(a->reg_lookup("rax"), -1);
-	assert_int_equal(a->dwarf_reg(0), 0);
-	assert_int_equal(a->dwarf_reg(30), 30);
-	assert_int_equal(a->dwarf_reg(31), UP_A64_SP);
-	assert_int_equal(a->dwarf_reg(32), -1);
+	assert_int_equal(a->reg_lookup(a, "x0"), 0);
+	assert_int_equal(a->reg_lookup(a, "x30"), 30);
+	assert_int_equal(a->reg_lookup(a, "fp"), 29);
+	assert_int_equal(a->reg_lookup(a, "lr"), 30);
+	assert_int_equal(a->reg_lookup(a, "sp"), UP_A64_SP);
+	assert_int_equal(a->reg_lookup(a, "pc"), UP_A64_PC);
+	assert_int_equal(a->reg_lookup(a, "pstate"), UP_A64_PSTATE);
+	assert_int_equal(a->reg_lookup(a, "w5"), 5);
+	assert_int_equal(a->reg_lookup(a, "x31"), -1);
+	assert_int_equal(a->reg_lookup(a, "w05"), -1);
+	assert_int_equal(a->reg_lookup(a, "rax"), -1);
+	assert_int_equal(a->dwarf_reg(a, 0), 0);
+	assert_int_equal(a->dwarf_reg(a, 30), 30);
+	assert_int_equal(a->dwarf_reg(a, 31), UP_A64_SP);
+	assert_int_equal(a->dwarf_reg(a, 32), -1);
 	/* qemu-aarch64 7.2 answers 'g' with 268 bytes: x0-x30, sp, pc, cpsr(4) */
 	for (unsigned i = 0; i < a->n_gdb_regs; i++)
 		bytes += a->gdb_regs[i].size;
@@ -154,9 +154,9 @@ static void test_return_address(void **state)
 	uint64_t ret = 0;
 
 	regs.r[UP_A64_LR] = 0x400123;
-	assert_int_equal(a->return_address_get(&regs, NULL, &ret), 0);
+	assert_int_equal(a->return_address_get(a, &regs, NULL, &ret), 0);
 	assert_int_equal(ret, 0x400123);
-	assert_int_equal(a->return_address_set(&regs, NULL, 0x7000), 0);
+	assert_int_equal(a->return_address_set(a, &regs, NULL, 0x7000), 0);
 	assert_int_equal(regs.r[UP_A64_LR], 0x7000);
 }
 

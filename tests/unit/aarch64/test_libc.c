@@ -67,7 +67,7 @@ static void check_line(const struct up_arch *a, char *line)
 	b[1] = (uint8_t)(w >> 8);
 	b[2] = (uint8_t)(w >> 16);
 	b[3] = (uint8_t)(w >> 24);
-	a->decode(&insn, addr, b, 4);
+	a->decode(a, &insn, addr, b, 4);
 	sscanf(insn.text, "%31s", mine);
 	total++;
 	simulated += insn.action == UP_INSN_SIMULATE;

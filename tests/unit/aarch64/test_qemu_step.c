@@ -333,13 +333,13 @@ int main(int argc, char **argv)
 		if (mem_read(NULL, regs.r[UP_A64_PC], bytes, 4))
 			FAIL("cannot read the instruction at 0x%llx",
 			     (unsigned long long)regs.r[UP_A64_PC]);
-		if (arch->decode(&insn, regs.r[UP_A64_PC], bytes, 4) ||
+		if (arch->decode(arch, &insn, regs.r[UP_A64_PC], bytes, 4) ||
 		    insn.action == UP_INSN_REFUSE)
 			FAIL("0x%llx '%s' refused: %s", (unsigned long long)insn.addr, insn.text,
 			     insn.why);
 		stored.len = 0;
 		sim = insn.action == UP_INSN_SIMULATE;
-		if (sim && arch->simulate(&insn, &want, &mem))
+		if (sim && arch->simulate(arch, &insn, &want, &mem))
 			FAIL("0x%llx '%s': simulate() failed", (unsigned long long)insn.addr,
 			     insn.text);
 		command("s", reply, sizeof(reply));

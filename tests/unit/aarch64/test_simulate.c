@@ -89,7 +89,7 @@ static void decode_at(uint64_t pc, uint32_t word, struct up_insn *insn)
 {
 	uint8_t b[4] = {word, word >> 8, word >> 16, word >> 24};
 
-	assert_int_equal(arch()->decode(insn, pc, b, 4), 0);
+	assert_int_equal(arch()->decode(arch(), insn, pc, b, 4), 0);
 	if (insn->action != UP_INSN_SIMULATE)
 		print_error("0x%08x (%s) is not simulated\n", word, insn->text);
 	assert_int_equal(insn->action, UP_INSN_SIMULATE);
@@ -103,7 +103,7 @@ static uint64_t run(uint32_t word, const struct up_regs *want)
 
 	decode_at(PC, word, &insn);
 	regs.r[UP_A64_PC] = PC;
-	assert_int_equal(arch()->simulate(&insn, &regs, &mem), 0);
+	assert_int_equal(arch()->simulate(arch(), &insn, &regs, &mem), 0);
 	if (want) {
 		for (int i = 0; i < UP_A64_NREGS; i++) {
 			if (i == UP_A64_PC)
@@ -282,7 +282,7 @@ static uint64_t ldr_literal(uint32_t opc_v, unsigned rt, uint64_t value)
 
 	put64(lit, value);
 	decode_at(pc, word, &insn);
-	assert_int_equal(arch()->simulate(&insn, &regs, &mem), 0);
+	assert_int_equal(arch()->simulate(arch(), &insn, &regs, &mem), 0);
 	assert_int_equal(regs.r[UP_A64_PC], pc + 4);
 	return regs.r[rt];
 }
@@ -301,7 +301,7 @@ static void test_ldr_literal(void **state)
 	/* a literal outside memory: the error, registers untouched */
 	decode_at(PC, 0x58000200, &insn); /* ldr x0, .+0x40 */
 	before = regs;
-	assert_int_equal(arch()->simulate(&insn, &regs, &mem), -EFAULT);
+	assert_int_equal(arch()->simulate(arch(), &insn, &regs, &mem), -EFAULT);
 	assert_memory_equal(&regs, &before, sizeof(regs));
 }
 
@@ -366,7 +366,7 @@ static void test_pairs(void **state)
 	regs.r[UP_A64_SP] = 0x10;
 	before = regs;
 	decode_at(PC, 0xa9be7bfd, &insn);
-	assert_int_equal(arch()->simulate(&insn, &regs, &mem), -EFAULT);
+	assert_int_equal(arch()->simulate(arch(), &insn, &regs, &mem), -EFAULT);
 	assert_memory_equal(&regs, &before, sizeof(regs));
 }
 
@@ -473,9 +473,9 @@ static void test_not_simulated(void **state)
 	struct up_insn insn;
 	uint8_t b[4] = {0x3f, 0x23, 0x03, 0xd5}; /* paciasp */
 
-	assert_int_equal(arch()->decode(&insn, PC, b, 4), 0);
+	assert_int_equal(arch()->decode(arch(), &insn, PC, b, 4), 0);
 	assert_int_equal(insn.action, UP_INSN_XOL);
-	assert_int_not_equal(arch()->simulate(&insn, &regs, &mem), 0);
+	assert_int_not_equal(arch()->simulate(arch(), &insn, &regs, &mem), 0);
 }
 
 int main(void)

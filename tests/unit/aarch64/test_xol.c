@@ -29,7 +29,7 @@ static void decode(uint32_t word, struct up_insn *insn)
 {
 	uint8_t b[4] = {word, word >> 8, word >> 16, word >> 24};
 
-	assert_int_equal(arch()->decode(insn, ADDR, b, 4), 0);
+	assert_int_equal(arch()->decode(arch(), insn, ADDR, b, 4), 0);
 }
 
 static uint32_t word_at(const uint8_t *p)
@@ -44,7 +44,7 @@ static uint32_t build(uint64_t slot_addr, struct up_xol *xol)
 
 	decode(0xd503233f, &insn); /* paciasp */
 	assert_int_equal(insn.action, UP_INSN_XOL);
-	assert_int_equal(arch()->xol_build(&insn, slot_addr, xol), 0);
+	assert_int_equal(arch()->xol_build(arch(), &insn, slot_addr, xol), 0);
 	assert_int_equal(xol->len, 8);
 	assert_int_equal(word_at(xol->code), 0xd503233f);
 	return word_at(xol->code + 4);
@@ -88,11 +88,11 @@ static void test_leave(void **state)
 	struct up_xol xol;
 
 	decode(0xd503233f, &insn);
-	assert_int_equal(a->xol_build(&insn, 0x7fff00000000ull, &xol), 0);
-	a->xol_enter(&insn, &xol, 0x7fff00000000ull, &regs, &st);
+	assert_int_equal(a->xol_build(a, &insn, 0x7fff00000000ull, &xol), 0);
+	a->xol_enter(a, &insn, &xol, 0x7fff00000000ull, &regs, &st);
 	assert_int_equal(regs.r[UP_A64_PC], 0x7fff00000000ull);
 	regs.r[UP_A64_PC] += xol.trap_offset;
-	assert_int_equal(a->xol_leave(&insn, &xol, 0x7fff00000000ull, &regs, NULL, &st), 0);
+	assert_int_equal(a->xol_leave(a, &insn, &xol, 0x7fff00000000ull, &regs, NULL, &st), 0);
 	assert_int_equal(regs.r[UP_A64_PC], ADDR + 4);
 }
 
@@ -103,9 +103,9 @@ static void test_branch_away(void **state)
 
 	decode(0xd65f0bff, &insn); /* retaa */
 	assert_int_equal(insn.action, UP_INSN_XOL);
-	assert_int_equal(arch()->xol_build(&insn, ADDR + 0x1000, &xol), 0);
+	assert_int_equal(arch()->xol_build(arch(), &insn, ADDR + 0x1000, &xol), 0);
 	assert_int_equal(xol.exit, UP_XOL_EXIT_JUMP);
-	assert_int_equal(arch()->xol_build(&insn, ADDR + 0x10000000, &xol), -ERANGE);
+	assert_int_equal(arch()->xol_build(arch(), &insn, ADDR + 0x10000000, &xol), -ERANGE);
 }
 
 static void test_not_xol(void **state)
@@ -114,9 +114,9 @@ static void test_not_xol(void **state)
 	struct up_xol xol;
 
 	decode(0x14000040, &insn); /* b: simulated */
-	assert_int_equal(arch()->xol_build(&insn, ADDR + 0x1000, &xol), -EINVAL);
+	assert_int_equal(arch()->xol_build(arch(), &insn, ADDR + 0x1000, &xol), -EINVAL);
 	decode(0xc85f7c20, &insn); /* ldxr: refused */
-	assert_int_equal(arch()->xol_build(&insn, ADDR + 0x1000, &xol), -EINVAL);
+	assert_int_equal(arch()->xol_build(arch(), &insn, ADDR + 0x1000, &xol), -EINVAL);
 }
 
 int main(void)

@@ -155,13 +155,14 @@ static const struct up_target_ops fake_ops = {
 /* The toy architecture: r0 = retval and arg1, r1 = sp, r2 = pc. */
 enum { R0, SP, PC };
 
-static unsigned toy_bp(uint32_t e_flags, uint8_t out[4])
+static unsigned toy_bp(const struct up_arch *a, uint32_t e_flags, uint8_t out[4])
 {
 	out[0] = 0xcc;
 	return 1;
 }
 
-static int toy_decode(struct up_insn *in, uint64_t addr, const uint8_t *b, size_t avail)
+static int toy_decode(const struct up_arch *a, struct up_insn *in, uint64_t addr, const uint8_t *b,
+		      size_t avail)
 {
 	memset(in, 0, sizeof(*in));
 	in->addr = addr;
@@ -177,7 +178,8 @@ static int toy_decode(struct up_insn *in, uint64_t addr, const uint8_t *b, size_
 	return 0;
 }
 
-static int toy_simulate(const struct up_insn *in, struct up_regs *r, const struct up_mem *m)
+static int toy_simulate(const struct up_arch *a, const struct up_insn *in, struct up_regs *r,
+			const struct up_mem *m)
 {
 	if (in->bytes[0] == 0xc3) {
 		uint64_t ret;
@@ -192,7 +194,8 @@ static int toy_simulate(const struct up_insn *in, struct up_regs *r, const struc
 	return 0;
 }
 
-static int toy_xol_build(const struct up_insn *in, uint64_t slot, struct up_xol *x)
+static int toy_xol_build(const struct up_arch *a, const struct up_insn *in, uint64_t slot,
+			 struct up_xol *x)
 {
 	x->code[0] = in->bytes[0];
 	x->code[1] = 0xcc;
@@ -202,25 +205,28 @@ static int toy_xol_build(const struct up_insn *in, uint64_t slot, struct up_xol 
 	return 0;
 }
 
-static void toy_xol_enter(const struct up_insn *in, const struct up_xol *x, uint64_t slot,
-			  struct up_regs *r, struct up_xol_state *s)
+static void toy_xol_enter(const struct up_arch *a, const struct up_insn *in, const struct up_xol *x,
+			  uint64_t slot, struct up_regs *r, struct up_xol_state *s)
 {
 	r->r[PC] = slot;
 }
 
-static int toy_xol_leave(const struct up_insn *in, const struct up_xol *x, uint64_t slot,
-			 struct up_regs *r, const struct up_mem *m, const struct up_xol_state *s)
+static int toy_xol_leave(const struct up_arch *a, const struct up_insn *in, const struct up_xol *x,
+			 uint64_t slot, struct up_regs *r, const struct up_mem *m,
+			 const struct up_xol_state *s)
 {
 	r->r[PC] = in->addr + in->len;
 	return 0;
 }
 
-static int toy_ra_get(const struct up_regs *r, const struct up_mem *m, uint64_t *ret)
+static int toy_ra_get(const struct up_arch *a, const struct up_regs *r, const struct up_mem *m,
+		      uint64_t *ret)
 {
 	return m->read(m->ctx, r->r[SP], ret, 8);
 }
 
-static int toy_ra_set(struct up_regs *r, const struct up_mem *m, uint64_t ret)
+static int toy_ra_set(const struct up_arch *a, struct up_regs *r, const struct up_mem *m,
+		      uint64_t ret)
 {
 	return m->write(m->ctx, r->r[SP], &ret, 8);
 }

@@ -27,7 +27,7 @@ static void test_table(void **state)
 		char name[32];
 
 		la_word_bytes(c->word, bytes);
-		assert_int_equal(la->decode(&insn, 0x120000000, bytes, 4), 0);
+		assert_int_equal(la->decode(la, &insn, 0x120000000, bytes, 4), 0);
 		print_message("%08x %-12s -> action %u text '%s' why '%s'\n", c->word, c->mnemonic,
 			      insn.action, insn.text, insn.why);
 		assert_int_equal(insn.len, 4);
@@ -59,14 +59,14 @@ static void test_invalid(void **state)
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		la_word_bytes(words[i], b);
 		print_message("%08x\n", words[i]);
-		assert_int_equal(la->decode(&insn, 0x1000, b, 4), -EINVAL);
+		assert_int_equal(la->decode(la, &insn, 0x1000, b, 4), -EINVAL);
 		assert_int_equal(insn.action, UP_INSN_REFUSE);
 		assert_non_null(strstr(insn.why, "undecodable"));
 	}
 	la_word_bytes(0x02ffc063, b); /* addi.d $sp, $sp, -16 */
-	assert_int_equal(la->decode(&insn, 0x1002, b, 4), -EINVAL);
+	assert_int_equal(la->decode(la, &insn, 0x1002, b, 4), -EINVAL);
 	assert_non_null(strstr(insn.why, "misaligned"));
-	assert_int_equal(la->decode(&insn, 0x1000, b, 3), -EINVAL);
+	assert_int_equal(la->decode(la, &insn, 0x1000, b, 3), -EINVAL);
 	assert_int_equal(insn.action, UP_INSN_REFUSE);
 }
 
@@ -75,13 +75,13 @@ static void test_breakpoint(void **state)
 	uint8_t out[4];
 	struct up_insn insn;
 
-	assert_int_equal(la->breakpoint(0, out), 4);
+	assert_int_equal(la->breakpoint(la, 0, out), 4);
 	assert_memory_equal(out, "\x00\x00\x2a\x00", 4);
 	assert_int_equal(la->bp_len, 4);
 	assert_int_equal(la->bp_pc_adjust, 0);
 	assert_int_equal(la->insn_align, 4);
 	assert_int_equal(la->max_insn_len, 4);
-	assert_int_equal(la->decode(&insn, 0, la->bp, 4), 0);
+	assert_int_equal(la->decode(la, &insn, 0, la->bp, 4), 0);
 	assert_string_equal(insn.text, "break 0");
 	assert_int_equal(insn.action, UP_INSN_REFUSE);
 }
@@ -102,30 +102,30 @@ static void test_registers(void **state)
 	assert_string_equal(la->reg_names[33], "pc");
 	assert_string_equal(la->reg_names[34], "badv");
 
-	assert_int_equal(la->reg_lookup("r4"), 4);
-	assert_int_equal(la->reg_lookup("$r4"), 4);
-	assert_int_equal(la->reg_lookup("a0"), 4);
-	assert_int_equal(la->reg_lookup("$a7"), 11);
-	assert_int_equal(la->reg_lookup("zero"), 0);
-	assert_int_equal(la->reg_lookup("ra"), 1);
-	assert_int_equal(la->reg_lookup("tp"), 2);
-	assert_int_equal(la->reg_lookup("sp"), 3);
-	assert_int_equal(la->reg_lookup("t0"), 12);
-	assert_int_equal(la->reg_lookup("t8"), 20);
-	assert_int_equal(la->reg_lookup("fp"), 22);
-	assert_int_equal(la->reg_lookup("s9"), 22);
-	assert_int_equal(la->reg_lookup("s0"), 23);
-	assert_int_equal(la->reg_lookup("s8"), 31);
-	assert_int_equal(la->reg_lookup("pc"), 33);
-	assert_int_equal(la->reg_lookup("%sp"), 3);
-	assert_int_equal(la->reg_lookup("r32"), -1);
-	assert_int_equal(la->reg_lookup("t9"), -1);
-	assert_int_equal(la->reg_lookup("x0"), -1);
+	assert_int_equal(la->reg_lookup(la, "r4"), 4);
+	assert_int_equal(la->reg_lookup(la, "$r4"), 4);
+	assert_int_equal(la->reg_lookup(la, "a0"), 4);
+	assert_int_equal(la->reg_lookup(la, "$a7"), 11);
+	assert_int_equal(la->reg_lookup(la, "zero"), 0);
+	assert_int_equal(la->reg_lookup(la, "ra"), 1);
+	assert_int_equal(la->reg_lookup(la, "tp"), 2);
+	assert_int_equal(la->reg_lookup(la, "sp"), 3);
+	assert_int_equal(la->reg_lookup(la, "t0"), 12);
+	assert_int_equal(la->reg_lookup(la, "t8"), 20);
+	assert_int_equal(la->reg_lookup(la, "fp"), 22);
+	assert_int_equal(la->reg_lookup(la, "s9"), 22);
+	assert_int_equal(la->reg_lookup(la, "s0"), 23);
+	assert_int_equal(la->reg_lookup(la, "s8"), 31);
+	assert_int_equal(la->reg_lookup(la, "pc"), 33);
+	assert_int_equal(la->reg_lookup(la, "%sp"), 3);
+	assert_int_equal(la->reg_lookup(la, "r32"), -1);
+	assert_int_equal(la->reg_lookup(la, "t9"), -1);
+	assert_int_equal(la->reg_lookup(la, "x0"), -1);
 
-	assert_int_equal(la->dwarf_reg(0), 0);
-	assert_int_equal(la->dwarf_reg(3), 3);
-	assert_int_equal(la->dwarf_reg(31), 31);
-	assert_int_equal(la->dwarf_reg(32), -1); /* f0 */
+	assert_int_equal(la->dwarf_reg(la, 0), 0);
+	assert_int_equal(la->dwarf_reg(la, 3), 3);
+	assert_int_equal(la->dwarf_reg(la, 31), 31);
+	assert_int_equal(la->dwarf_reg(la, 32), -1); /* f0 */
 }
 
 /* qemu-loongarch64 7.2's 'g' reply: 280 bytes, r0..r31, orig_a0, pc, badv. */
@@ -149,7 +149,7 @@ static void test_syscall_abi(void **state)
 	struct up_insn insn;
 
 	assert_int_equal(la->syscall_len, 4);
-	assert_int_equal(la->decode(&insn, 0, la->syscall_insn, 4), 0);
+	assert_int_equal(la->decode(la, &insn, 0, la->syscall_insn, 4), 0);
 	assert_string_equal(insn.text, "syscall 0");
 	assert_int_equal(la->syscall_nr_reg, 11);
 	for (int i = 0; i < 6; i++)
@@ -167,9 +167,9 @@ static void test_return_address(void **state)
 	uint64_t ret = 0;
 
 	regs.r[UP_LA_RA] = 0x120001234;
-	assert_int_equal(la->return_address_get(&regs, NULL, &ret), 0);
+	assert_int_equal(la->return_address_get(la, &regs, NULL, &ret), 0);
 	assert_int_equal(ret, 0x120001234);
-	assert_int_equal(la->return_address_set(&regs, NULL, 0x7000), 0);
+	assert_int_equal(la->return_address_set(la, &regs, NULL, 0x7000), 0);
 	assert_int_equal(regs.r[UP_LA_RA], 0x7000);
 	assert_int_equal(regs.r[UP_LA_SP], 0);
 }

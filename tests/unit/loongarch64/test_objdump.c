@@ -57,7 +57,7 @@ static void test_against_llvm(void **state)
 		assert_int_equal(b0 | b1 << 8 | b2 << 16 | b3 << 24, la_cases[i].word);
 		assert_string_equal(mnemonic, la_cases[i].mnemonic);
 		la_word_bytes(la_cases[i].word, b);
-		la->decode(&insn, 0, b, 4);
+		la->decode(la, &insn, 0, b, 4);
 		sscanf(insn.text, "%31s", name);
 		assert_string_equal(name, mnemonic);
 		i++;

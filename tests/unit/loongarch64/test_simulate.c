@@ -31,10 +31,10 @@ static int sim_at(uint64_t addr, uint32_t word, struct up_regs *regs)
 
 	for (int i = 0; i < 4; i++)
 		b[i] = (uint8_t)(word >> (8 * i));
-	assert_int_equal(la->decode(&insn, addr, b, 4), 0);
+	assert_int_equal(la->decode(la, &insn, addr, b, 4), 0);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE);
 	regs->r[UP_LA_PC] = addr;
-	return la->simulate(&insn, regs, &mem);
+	return la->simulate(la, &insn, regs, &mem);
 }
 
 static int sim(uint32_t word, struct up_regs *regs)
@@ -274,9 +274,9 @@ static void test_errors(void **state)
 	assert_int_equal(sim(0x29c02061, &r), -EFAULT); /* st.d $ra, $sp, 8 */
 	assert_memory_equal(&r, &before, sizeof(r));
 
-	assert_int_equal(la->decode(&insn, ADDR, (const uint8_t *)"\x64\x10\x80\x28", 4), 0);
+	assert_int_equal(la->decode(la, &insn, ADDR, (const uint8_t *)"\x64\x10\x80\x28", 4), 0);
 	assert_int_equal(insn.action, UP_INSN_XOL); /* ld.w: not simulated */
-	assert_int_equal(la->simulate(&insn, &r, &mem), -EINVAL);
+	assert_int_equal(la->simulate(la, &insn, &r, &mem), -EINVAL);
 }
 
 int main(void)

@@ -25,7 +25,7 @@ static void decode_xol(struct up_insn *insn, uint64_t addr, uint32_t word)
 
 	for (int i = 0; i < 4; i++)
 		b[i] = (uint8_t)(word >> (8 * i));
-	assert_int_equal(la->decode(insn, addr, b, 4), 0);
+	assert_int_equal(la->decode(la, insn, addr, b, 4), 0);
 	assert_int_equal(insn->action, UP_INSN_XOL);
 }
 
@@ -41,7 +41,7 @@ static void expect_jump(uint64_t slot, uint32_t b_word)
 	struct up_xol xol;
 
 	decode_xol(&insn, ADDR, LD_W);
-	assert_int_equal(la->xol_build(&insn, slot, &xol), 0);
+	assert_int_equal(la->xol_build(la, &insn, slot, &xol), 0);
 	assert_int_equal(xol.exit, UP_XOL_EXIT_JUMP);
 	assert_int_equal(xol.len, 8);
 	assert_int_equal(word_at(xol.code), LD_W);
@@ -65,22 +65,22 @@ static void test_far(void **state)
 	const uint64_t slot = 0x7fff00000000ull;
 
 	decode_xol(&insn, ADDR, LD_W);
-	assert_int_equal(la->xol_build(&insn, ADDR - 134217728, &xol), 0);
+	assert_int_equal(la->xol_build(la, &insn, ADDR - 134217728, &xol), 0);
 	assert_int_equal(xol.exit, UP_XOL_EXIT_TRAP); /* one word past the forward reach */
-	assert_int_equal(la->xol_build(&insn, ADDR + 134217732, &xol), 0);
+	assert_int_equal(la->xol_build(la, &insn, ADDR + 134217732, &xol), 0);
 	assert_int_equal(xol.exit, UP_XOL_EXIT_TRAP);
 
-	assert_int_equal(la->xol_build(&insn, slot, &xol), 0);
+	assert_int_equal(la->xol_build(la, &insn, slot, &xol), 0);
 	assert_int_equal(xol.exit, UP_XOL_EXIT_TRAP);
 	assert_int_equal(xol.len, 8);
 	assert_int_equal(xol.trap_offset, 4);
 	assert_int_equal(word_at(xol.code), LD_W);
 	assert_int_equal(word_at(xol.code + 4), 0x002a0000); /* break 0 */
 
-	la->xol_enter(&insn, &xol, slot, &regs, &st);
+	la->xol_enter(la, &insn, &xol, slot, &regs, &st);
 	assert_int_equal(regs.r[UP_LA_PC], slot);
 	regs.r[UP_LA_PC] = slot + xol.trap_offset;
-	assert_int_equal(la->xol_leave(&insn, &xol, slot, &regs, NULL, &st), 0);
+	assert_int_equal(la->xol_leave(la, &insn, &xol, slot, &regs, NULL, &st), 0);
 	assert_int_equal(regs.r[UP_LA_PC], ADDR + 4);
 }
 
@@ -89,14 +89,14 @@ static void test_not_xol(void **state)
 	struct up_insn insn;
 	struct up_xol xol;
 
-	assert_int_equal(la->decode(&insn, ADDR, (const uint8_t *)"\x20\x00\x00\x4c", 4), 0);
+	assert_int_equal(la->decode(la, &insn, ADDR, (const uint8_t *)"\x20\x00\x00\x4c", 4), 0);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE); /* ret */
-	assert_int_equal(la->xol_build(&insn, 0x2000, &xol), -EINVAL);
-	assert_int_equal(la->decode(&insn, ADDR, (const uint8_t *)"\xa4\x00\x00\x20", 4), 0);
+	assert_int_equal(la->xol_build(la, &insn, 0x2000, &xol), -EINVAL);
+	assert_int_equal(la->decode(la, &insn, ADDR, (const uint8_t *)"\xa4\x00\x00\x20", 4), 0);
 	assert_int_equal(insn.action, UP_INSN_REFUSE); /* ll.w */
-	assert_int_equal(la->xol_build(&insn, 0x2000, &xol), -EINVAL);
+	assert_int_equal(la->xol_build(la, &insn, 0x2000, &xol), -EINVAL);
 	decode_xol(&insn, ADDR, LD_W);
-	assert_int_equal(la->xol_build(&insn, 0x2002, &xol), -EINVAL); /* misaligned slot */
+	assert_int_equal(la->xol_build(la, &insn, 0x2002, &xol), -EINVAL); /* misaligned slot */
 }
 
 int main(void)

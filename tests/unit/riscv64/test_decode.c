@@ -29,7 +29,7 @@ static void test_table(void **state)
 		int rc;
 
 		rv_case_bytes(c, bytes);
-		rc = rv->decode(&insn, 0x10000, bytes, 4);
+		rc = rv->decode(rv, &insn, 0x10000, bytes, 4);
 		print_message("%08x %-16s -> rc %d len %u action %u text '%s' why '%s'\n", c->word,
 			      c->mnemonic, rc, insn.len, insn.action, insn.text, insn.why);
 		assert_int_equal(rc, 0);
@@ -54,12 +54,12 @@ static void test_short_input(void **state)
 	const uint8_t c_jr_ra[2] = {0x82, 0x80}, sd[4] = {0x23, 0x3c, 0x11, 0x00};
 	struct up_insn insn;
 
-	assert_int_equal(rv->decode(&insn, 0x1000, c_jr_ra, 2), 0);
+	assert_int_equal(rv->decode(rv, &insn, 0x1000, c_jr_ra, 2), 0);
 	assert_int_equal(insn.len, 2);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE);
-	assert_int_equal(rv->decode(&insn, 0x1000, sd, 2), -EINVAL);
+	assert_int_equal(rv->decode(rv, &insn, 0x1000, sd, 2), -EINVAL);
 	assert_int_equal(insn.action, UP_INSN_REFUSE);
-	assert_int_equal(rv->decode(&insn, 0x1000, sd, 1), -EINVAL);
+	assert_int_equal(rv->decode(rv, &insn, 0x1000, sd, 1), -EINVAL);
 }
 
 static void test_invalid(void **state)
@@ -85,7 +85,7 @@ static void test_invalid(void **state)
 		for (int k = 0; k < 4; k++)
 			b[k] = (uint8_t)(words[i] >> (8 * k));
 		print_message("%08x\n", words[i]);
-		assert_int_equal(rv->decode(&insn, 0x1000, b, 4), -EINVAL);
+		assert_int_equal(rv->decode(rv, &insn, 0x1000, b, 4), -EINVAL);
 		assert_int_equal(insn.action, UP_INSN_REFUSE);
 		assert_non_null(strstr(insn.why, "undecodable"));
 	}
@@ -95,10 +95,10 @@ static void test_breakpoint(void **state)
 {
 	uint8_t out[4];
 
-	assert_int_equal(rv->breakpoint(0x1 /* EF_RISCV_RVC */ | 0x4, out), 2);
+	assert_int_equal(rv->breakpoint(rv, 0x1 /* EF_RISCV_RVC */ | 0x4, out), 2);
 	assert_int_equal(out[0], 0x02);
 	assert_int_equal(out[1], 0x90);
-	assert_int_equal(rv->breakpoint(0x4 /* float ABI only */, out), 4);
+	assert_int_equal(rv->breakpoint(rv, 0x4 /* float ABI only */, out), 4);
 	assert_memory_equal(out, "\x73\x00\x10\x00", 4);
 	assert_int_equal(rv->bp_len, 4);
 	assert_memory_equal(rv->bp, "\x73\x00\x10\x00", 4);
@@ -122,23 +122,23 @@ static void test_registers(void **state)
 	assert_string_equal(rv->reg_names[31], "t6");
 	assert_string_equal(rv->reg_names[32], "pc");
 
-	assert_int_equal(rv->reg_lookup("a0"), 10);
-	assert_int_equal(rv->reg_lookup("a7"), 17);
-	assert_int_equal(rv->reg_lookup("s11"), 27);
-	assert_int_equal(rv->reg_lookup("fp"), 8);
-	assert_int_equal(rv->reg_lookup("x0"), 0);
-	assert_int_equal(rv->reg_lookup("x31"), 31);
-	assert_int_equal(rv->reg_lookup("%sp"), 2);
-	assert_int_equal(rv->reg_lookup("pc"), 32);
-	assert_int_equal(rv->reg_lookup("x32"), -1);
-	assert_int_equal(rv->reg_lookup("x01"), -1);
-	assert_int_equal(rv->reg_lookup("x"), -1);
-	assert_int_equal(rv->reg_lookup("rax"), -1);
+	assert_int_equal(rv->reg_lookup(rv, "a0"), 10);
+	assert_int_equal(rv->reg_lookup(rv, "a7"), 17);
+	assert_int_equal(rv->reg_lookup(rv, "s11"), 27);
+	assert_int_equal(rv->reg_lookup(rv, "fp"), 8);
+	assert_int_equal(rv->reg_lookup(rv, "x0"), 0);
+	assert_int_equal(rv->reg_lookup(rv, "x31"), 31);
+	assert_int_equal(rv->reg_lookup(rv, "%sp"), 2);
+	assert_int_equal(rv->reg_lookup(rv, "pc"), 32);
+	assert_int_equal(rv->reg_lookup(rv, "x32"), -1);
+	assert_int_equal(rv->reg_lookup(rv, "x01"), -1);
+	assert_int_equal(rv->reg_lookup(rv, "x"), -1);
+	assert_int_equal(rv->reg_lookup(rv, "rax"), -1);
 
-	assert_int_equal(rv->dwarf_reg(0), 0);
-	assert_int_equal(rv->dwarf_reg(10), 10);
-	assert_int_equal(rv->dwarf_reg(31), 31);
-	assert_int_equal(rv->dwarf_reg(32), -1); /* f0: not in up_regs */
+	assert_int_equal(rv->dwarf_reg(rv, 0), 0);
+	assert_int_equal(rv->dwarf_reg(rv, 10), 10);
+	assert_int_equal(rv->dwarf_reg(rv, 31), 31);
+	assert_int_equal(rv->dwarf_reg(rv, 32), -1); /* f0: not in up_regs */
 }
 
 /* qemu-riscv64 7.2's 'g' reply is 264 bytes: x0..x31 then pc, 8 bytes each. */
@@ -162,7 +162,7 @@ static void test_syscall_abi(void **state)
 	struct up_insn insn;
 
 	assert_int_equal(rv->syscall_len, 4);
-	assert_int_equal(rv->decode(&insn, 0, rv->syscall_insn, 4), 0);
+	assert_int_equal(rv->decode(rv, &insn, 0, rv->syscall_insn, 4), 0);
 	assert_string_equal(insn.text, "ecall");
 	assert_int_equal(rv->syscall_nr_reg, UP_RV_A7);
 	for (int i = 0; i < 6; i++)
@@ -180,9 +180,9 @@ static void test_return_address(void **state)
 	uint64_t ret = 0;
 
 	regs.r[UP_RV_RA] = 0x2a0000;
-	assert_int_equal(rv->return_address_get(&regs, NULL, &ret), 0);
+	assert_int_equal(rv->return_address_get(rv, &regs, NULL, &ret), 0);
 	assert_int_equal(ret, 0x2a0000);
-	assert_int_equal(rv->return_address_set(&regs, NULL, 0x7000), 0);
+	assert_int_equal(rv->return_address_set(rv, &regs, NULL, 0x7000), 0);
 	assert_int_equal(regs.r[UP_RV_RA], 0x7000);
 	assert_int_equal(regs.r[UP_RV_SP], 0);
 }

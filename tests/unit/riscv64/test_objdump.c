@@ -60,7 +60,7 @@ static void test_against_objdump(void **state)
 		assert_int_equal(strtoul(hex, NULL, 16), rv_cases[i].word);
 		assert_string_equal(mnemonic, rv_cases[i].mnemonic);
 		rv_case_bytes(&rv_cases[i], b);
-		rv->decode(&insn, 0, b, 4);
+		rv->decode(rv, &insn, 0, b, 4);
 		sscanf(insn.text, "%31s", name);
 		assert_string_equal(name, mnemonic);
 		i++;
@@ -113,7 +113,7 @@ static void test_lengths_against_objdump(void **state)
 	unlink(raw);
 	assert_int_equal(n, 7);
 	for (size_t i = 0; i < n; i++) {
-		unsigned len = rv->insn_length(stream + at, sizeof(stream) - at);
+		unsigned len = rv->insn_length(rv, stream + at, sizeof(stream) - at);
 
 		print_message("+%-3zu objdump starts at %lu, insn_length %u\n", at, starts[i], len);
 		assert_int_equal(starts[i], want);
@@ -123,8 +123,8 @@ static void test_lengths_against_objdump(void **state)
 	}
 	assert_int_equal(at, sizeof(stream));
 	/* the reserved >= 192-bit format has no length the sweep could use */
-	assert_int_equal(rv->insn_length((const uint8_t[]){0x7f, 0x70}, 2), 0);
-	assert_int_equal(rv->insn_length((const uint8_t[]){0x13}, 1), 0);
+	assert_int_equal(rv->insn_length(rv, (const uint8_t[]){0x7f, 0x70}, 2), 0);
+	assert_int_equal(rv->insn_length(rv, (const uint8_t[]){0x13}, 1), 0);
 }
 
 int main(void)

@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 		     c->func);
 	snprintf(cmd, sizeof(cmd), "z0,%llx,4", (unsigned long long)(func + bias));
 	command(cmd, buf, sizeof(buf));
-	arch->return_address_get(&regs, &mem, &ret);
+	arch->return_address_get(arch, &regs, &mem, &ret);
 
 	while (regs.r[arch->pc_reg] != ret && steps < 2000) {
 		uint64_t pc = regs.r[arch->pc_reg];
@@ -299,14 +299,15 @@ int main(int argc, char **argv)
 
 		if (mem_read(NULL, pc, bytes, 4))
 			FAIL("cannot read code at 0x%llx", (unsigned long long)pc);
-		rc = arch->decode(&insn, pc, bytes, 4);
+		rc = arch->decode(arch, &insn, pc, bytes, 4);
 		if (rc)
 			FAIL("0x%llx: decode failed: %s", (unsigned long long)pc, insn.why);
 		if (insn.action == UP_INSN_REFUSE)
 			FAIL("0x%llx: %s refused: %s", (unsigned long long)pc, insn.text, insn.why);
 		predicted = regs;
 		store_len = 0;
-		if (insn.action == UP_INSN_SIMULATE && arch->simulate(&insn, &predicted, &mem) != 0)
+		if (insn.action == UP_INSN_SIMULATE &&
+		    arch->simulate(arch, &insn, &predicted, &mem) != 0)
 			FAIL("0x%llx: simulate %s failed", (unsigned long long)pc, insn.text);
 		command("s", buf, sizeof(buf));
 		get_regs(&after);

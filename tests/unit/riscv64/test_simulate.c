@@ -29,10 +29,10 @@ static int sim(uint32_t word, struct up_regs *regs)
 
 	for (int i = 0; i < 4; i++)
 		b[i] = (uint8_t)(word >> (8 * i));
-	assert_int_equal(rv->decode(&insn, ADDR, b, 4), 0);
+	assert_int_equal(rv->decode(rv, &insn, ADDR, b, 4), 0);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE);
 	regs->r[UP_RV_PC] = ADDR;
-	return rv->simulate(&insn, regs, &mem);
+	return rv->simulate(rv, &insn, regs, &mem);
 }
 
 static void setup_regs(struct up_regs *regs)
@@ -292,9 +292,9 @@ static void test_errors(void **state)
 	r.r[UP_RV_PC] = ADDR;
 	assert_memory_equal(&r, &before, sizeof(r));
 
-	assert_int_equal(rv->decode(&insn, ADDR, (const uint8_t *)"\x03\xa5\x45\x00", 4), 0);
+	assert_int_equal(rv->decode(rv, &insn, ADDR, (const uint8_t *)"\x03\xa5\x45\x00", 4), 0);
 	assert_int_equal(insn.action, UP_INSN_XOL); /* lw: not simulated */
-	assert_int_equal(rv->simulate(&insn, &r, &mem), -EINVAL);
+	assert_int_equal(rv->simulate(rv, &insn, &r, &mem), -EINVAL);
 }
 
 int main(void)

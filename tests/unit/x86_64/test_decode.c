@@ -53,7 +53,7 @@ static void test_table(void **state)
 		uint8_t bytes[16];
 		size_t n = x86_case_bytes(c->hex, bytes, sizeof(bytes));
 		struct up_insn insn;
-		int err = a->decode(&insn, ADDR, bytes, n);
+		int err = a->decode(a, &insn, ADDR, bytes, n);
 
 		int want_err = strcmp(mnemonic, "(bad)") == 0 ? -EINVAL : 0;
 
@@ -88,11 +88,11 @@ static void test_truncated(void **state)
 	static const uint8_t call[] = {0xe8, 0x00, 0x01, 0x00, 0x00};
 	struct up_insn insn;
 
-	assert_int_equal(arch()->decode(&insn, ADDR, call, 3), -EINVAL);
+	assert_int_equal(arch()->decode(arch(), &insn, ADDR, call, 3), -EINVAL);
 	assert_int_equal(insn.action, UP_INSN_REFUSE);
 	assert_non_null(strstr(insn.why, "decode"));
-	assert_int_equal(arch()->decode(&insn, ADDR, call, 0), -EINVAL);
-	assert_int_equal(arch()->decode(&insn, ADDR, call, 5), 0);
+	assert_int_equal(arch()->decode(arch(), &insn, ADDR, call, 0), -EINVAL);
+	assert_int_equal(arch()->decode(arch(), &insn, ADDR, call, 5), 0);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE);
 }
 
@@ -105,7 +105,7 @@ static void test_constants(void **state)
 	assert_ptr_equal(a, up_arch_by_name("x86_64"));
 	assert_string_equal(a->qemu_name, "x86_64");
 	assert_string_equal(a->gdb_arch, "i386:x86-64");
-	assert_int_equal(a->breakpoint(0, bp), 1);
+	assert_int_equal(a->breakpoint(a, 0, bp), 1);
 	assert_int_equal(bp[0], 0xf4);
 	assert_int_equal(a->bp_pc_adjust, 0);
 	assert_int_equal(a->insn_align, 1);
@@ -144,31 +144,31 @@ static void test_registers(void **state)
 {
 	const struct up_arch *a = arch();
 
-	assert_int_equal(a->reg_lookup("rax"), UP_X86_RAX);
-	assert_int_equal(a->reg_lookup("%r15"), UP_X86_R15);
-	assert_int_equal(a->reg_lookup("pc"), UP_X86_RIP);
-	assert_int_equal(a->reg_lookup("ip"), UP_X86_RIP);
-	assert_int_equal(a->reg_lookup("sp"), UP_X86_RSP);
-	assert_int_equal(a->reg_lookup("orig_rax"), UP_X86_ORIG_RAX);
-	assert_int_equal(a->reg_lookup("fs_base"), UP_X86_FS_BASE);
-	assert_int_equal(a->reg_lookup("eax"), -1);
-	assert_int_equal(a->reg_lookup("x0"), -1);
+	assert_int_equal(a->reg_lookup(a, "rax"), UP_X86_RAX);
+	assert_int_equal(a->reg_lookup(a, "%r15"), UP_X86_R15);
+	assert_int_equal(a->reg_lookup(a, "pc"), UP_X86_RIP);
+	assert_int_equal(a->reg_lookup(a, "ip"), UP_X86_RIP);
+	assert_int_equal(a->reg_lookup(a, "sp"), UP_X86_RSP);
+	assert_int_equal(a->reg_lookup(a, "orig_rax"), UP_X86_ORIG_RAX);
+	assert_int_equal(a->reg_lookup(a, "fs_base"), UP_X86_FS_BASE);
+	assert_int_equal(a->reg_lookup(a, "eax"), -1);
+	assert_int_equal(a->reg_lookup(a, "x0"), -1);
 	for (int i = 0; i < UP_X86_NREGS; i++)
-		assert_int_equal(a->reg_lookup(a->reg_names[i]), i);
+		assert_int_equal(a->reg_lookup(a, a->reg_names[i]), i);
 
-	assert_int_equal(a->dwarf_reg(0), UP_X86_RAX);
-	assert_int_equal(a->dwarf_reg(1), UP_X86_RDX);
-	assert_int_equal(a->dwarf_reg(2), UP_X86_RCX);
-	assert_int_equal(a->dwarf_reg(3), UP_X86_RBX);
-	assert_int_equal(a->dwarf_reg(4), UP_X86_RSI);
-	assert_int_equal(a->dwarf_reg(5), UP_X86_RDI);
-	assert_int_equal(a->dwarf_reg(6), UP_X86_RBP);
-	assert_int_equal(a->dwarf_reg(7), UP_X86_RSP);
-	assert_int_equal(a->dwarf_reg(8), UP_X86_R8);
-	assert_int_equal(a->dwarf_reg(15), UP_X86_R15);
-	assert_int_equal(a->dwarf_reg(16), UP_X86_RIP);
-	assert_int_equal(a->dwarf_reg(17), -1); /* xmm0 */
-	assert_int_equal(a->dwarf_reg(49), UP_X86_EFLAGS);
+	assert_int_equal(a->dwarf_reg(a, 0), UP_X86_RAX);
+	assert_int_equal(a->dwarf_reg(a, 1), UP_X86_RDX);
+	assert_int_equal(a->dwarf_reg(a, 2), UP_X86_RCX);
+	assert_int_equal(a->dwarf_reg(a, 3), UP_X86_RBX);
+	assert_int_equal(a->dwarf_reg(a, 4), UP_X86_RSI);
+	assert_int_equal(a->dwarf_reg(a, 5), UP_X86_RDI);
+	assert_int_equal(a->dwarf_reg(a, 6), UP_X86_RBP);
+	assert_int_equal(a->dwarf_reg(a, 7), UP_X86_RSP);
+	assert_int_equal(a->dwarf_reg(a, 8), UP_X86_R8);
+	assert_int_equal(a->dwarf_reg(a, 15), UP_X86_R15);
+	assert_int_equal(a->dwarf_reg(a, 16), UP_X86_RIP);
+	assert_int_equal(a->dwarf_reg(a, 17), -1); /* xmm0 */
+	assert_int_equal(a->dwarf_reg(a, 49), UP_X86_EFLAGS);
 }
 
 /* One word of fake stack at 0x7000. */
@@ -199,13 +199,13 @@ static void test_return_address(void **state)
 
 	regs.r[UP_X86_RSP] = 0x7000;
 	stack_word = 0x401234;
-	assert_int_equal(a->return_address_get(&regs, &mem, &ret), 0);
+	assert_int_equal(a->return_address_get(a, &regs, &mem, &ret), 0);
 	assert_int_equal(ret, 0x401234);
-	assert_int_equal(a->return_address_set(&regs, &mem, 0x999000), 0);
+	assert_int_equal(a->return_address_set(a, &regs, &mem, 0x999000), 0);
 	assert_int_equal(stack_word, 0x999000);
 	assert_int_equal(regs.r[UP_X86_RSP], 0x7000);
 	regs.r[UP_X86_RSP] = 0x8000;
-	assert_int_equal(a->return_address_get(&regs, &mem, &ret), -EFAULT);
+	assert_int_equal(a->return_address_get(a, &regs, &mem, &ret), -EFAULT);
 }
 
 int main(void)

@@ -121,7 +121,7 @@ static void test_slots(void **state)
 		__builtin___clear_cache((char *)orig, (char *)orig + n + 1);
 		want = run(c, orig, 0x1111222233334444ull, 0x10);
 
-		assert_int_equal(arch()->decode(&insn, addr, bytes, n), 0);
+		assert_int_equal(arch()->decode(arch(), &insn, addr, bytes, n), 0);
 		assert_int_equal(insn.action, UP_INSN_XOL);
 		for (int s = 0; s < 2; s++) {
 			uint8_t *slot = (uint8_t *)(uintptr_t)slots[s];
@@ -132,14 +132,14 @@ static void test_slots(void **state)
 
 			if (!slot)
 				continue;
-			assert_int_equal(arch()->xol_build(&insn, slots[s], &xol), 0);
+			assert_int_equal(arch()->xol_build(arch(), &insn, slots[s], &xol), 0);
 			memcpy(slot, xol.code, xol.len);
 			if (xol.exit == UP_XOL_EXIT_TRAP) {
 				assert_int_equal(slot[xol.trap_offset], 0xf4);
 				slot[xol.trap_offset] = 0xc3;
 				regs.r[UP_X86_RDI] = rdi;
 				regs.r[UP_X86_RSI] = rsi;
-				arch()->xol_enter(&insn, &xol, slots[s], &regs, &st);
+				arch()->xol_enter(arch(), &insn, &xol, slots[s], &regs, &st);
 				rdi = regs.r[UP_X86_RDI];
 				rsi = regs.r[UP_X86_RSI];
 				/* The test can pass only rdi and rsi in: the scratch must be one.
@@ -220,7 +220,7 @@ static void test_add_sub_flags(void **state)
 				memcpy(insn_bytes + 3, &imms[i], 4);
 				n = 7;
 			}
-			assert_int_equal(arch()->decode(&insn, 0x401000, insn_bytes, n), 0);
+			assert_int_equal(arch()->decode(arch(), &insn, 0x401000, insn_bytes, n), 0);
 			assert_int_equal(insn.action, UP_INSN_SIMULATE);
 			for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
 				struct up_regs regs = {{0}};
@@ -232,7 +232,7 @@ static void test_add_sub_flags(void **state)
 
 				regs.r[UP_X86_RAX] = values[v];
 				regs.r[UP_X86_EFLAGS] = 0x202 | (~fl & arith);
-				assert_int_equal(arch()->simulate(&insn, &regs, &none), 0);
+				assert_int_equal(arch()->simulate(arch(), &insn, &regs, &none), 0);
 				if (regs.r[UP_X86_RAX] != res ||
 				    (regs.r[UP_X86_EFLAGS] & arith) != (fl & arith) ||
 				    (regs.r[UP_X86_EFLAGS] & ~arith) != 0x202)

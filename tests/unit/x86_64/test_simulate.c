@@ -222,7 +222,7 @@ static void decode_hex(const char *hex, struct up_insn *insn)
 	uint8_t bytes[16];
 	size_t n = x86_case_bytes(hex, bytes, sizeof(bytes));
 
-	assert_int_equal(arch()->decode(insn, ADDR, bytes, n), 0);
+	assert_int_equal(arch()->decode(arch(), insn, ADDR, bytes, n), 0);
 	if (insn->action != UP_INSN_SIMULATE)
 		fail_msg("%s ('%s') is not simulated: %s", hex, insn->text, insn->why);
 	assert_int_equal(insn->len, n);
@@ -256,7 +256,7 @@ static void run_case(const struct sim_case *c)
 		memcpy(p, &m->val, 8);
 	}
 
-	err = arch()->simulate(&insn, &regs, &mem);
+	err = arch()->simulate(arch(), &insn, &regs, &mem);
 	if (err)
 		fail_msg("%s ('%s'): simulate returned %d", c->hex, insn.text, err);
 	for (int i = 0; i < UP_REGS_MAX; i++)
@@ -322,7 +322,7 @@ static void test_jcc(void **state)
 			want = regs;
 			want.r[UP_X86_RIP] =
 			    jcc_cases[i].taken ? next + (wide ? 0x100 : -0x10) : next;
-			assert_int_equal(arch()->simulate(&insn, &regs, &mem), 0);
+			assert_int_equal(arch()->simulate(arch(), &insn, &regs, &mem), 0);
 			if (memcmp(&regs, &want, sizeof(regs)) != 0)
 				fail_msg("%s ('%s') flags %#llx: rip %#llx, want %#llx", hex,
 					 insn.text, (unsigned long long)jcc_cases[i].flags,
@@ -352,7 +352,7 @@ static void test_faults(void **state)
 		regs.r[UP_X86_RAX] = 0x10000000;
 		memset(stack_mem, 0, sizeof(stack_mem));
 		before = regs;
-		assert_int_equal(arch()->simulate(&insn, &regs, &mem), -EFAULT);
+		assert_int_equal(arch()->simulate(arch(), &insn, &regs, &mem), -EFAULT);
 		assert_memory_equal(&regs, &before, sizeof(regs));
 	}
 }
@@ -364,10 +364,10 @@ static void test_not_simulated(void **state)
 	struct up_insn insn;
 	struct up_regs regs;
 
-	assert_int_equal(arch()->decode(&insn, ADDR, and, sizeof(and)), 0);
+	assert_int_equal(arch()->decode(arch(), &insn, ADDR, and, sizeof(and)), 0);
 	assert_int_equal(insn.action, UP_INSN_XOL);
 	base_regs(&regs);
-	assert_int_equal(arch()->simulate(&insn, &regs, &mem), -EINVAL);
+	assert_int_equal(arch()->simulate(arch(), &insn, &regs, &mem), -EINVAL);
 	assert_int_equal(regs.r[UP_X86_RIP], ADDR);
 }
 

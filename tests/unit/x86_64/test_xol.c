@@ -78,7 +78,7 @@ static void decode_hex(const char *hex, struct up_insn *insn)
 	uint8_t bytes[16];
 	size_t n = x86_case_bytes(hex, bytes, sizeof(bytes));
 
-	assert_int_equal(arch()->decode(insn, ADDR, bytes, n), 0);
+	assert_int_equal(arch()->decode(arch(), insn, ADDR, bytes, n), 0);
 	if (insn->action != UP_INSN_XOL)
 		fail_msg("%s ('%s') is not XOL: %s", hex, insn->text, insn->why);
 }
@@ -94,7 +94,7 @@ static void test_build(void **state)
 		char got[3 * UP_XOL_SLOT_SIZE + 1] = "";
 
 		decode_hex(c->insn, &insn);
-		assert_int_equal(arch()->xol_build(&insn, c->slot, &xol), 0);
+		assert_int_equal(arch()->xol_build(arch(), &insn, c->slot, &xol), 0);
 		for (unsigned k = 0; k < xol.len && k < UP_XOL_SLOT_SIZE; k++)
 			snprintf(got + 3 * k, 4, "%02x ", xol.code[k]);
 		if (xol.len != n || memcmp(xol.code, want, n) != 0 || xol.exit != c->exit)
@@ -116,13 +116,13 @@ static void test_enter_leave(void **state)
 		struct up_regs regs, before, want;
 
 		decode_hex(c->insn, &insn);
-		assert_int_equal(arch()->xol_build(&insn, c->slot, &xol), 0);
+		assert_int_equal(arch()->xol_build(arch(), &insn, c->slot, &xol), 0);
 		for (int r = 0; r < UP_REGS_MAX; r++)
 			regs.r[r] = 0x2222000000000000ull + (uint64_t)r;
 		regs.r[UP_X86_RIP] = ADDR + 1; /* as the trap left it */
 		before = regs;
 
-		arch()->xol_enter(&insn, &xol, c->slot, &regs, &st);
+		arch()->xol_enter(arch(), &insn, &xol, c->slot, &regs, &st);
 		want = before;
 		want.r[UP_X86_RIP] = c->slot;
 		if (c->scratch >= 0)
@@ -133,7 +133,8 @@ static void test_enter_leave(void **state)
 			continue;
 		regs.r[UP_X86_RIP] = c->slot + xol.trap_offset; /* on the breakpoint: it faults */
 		regs.r[UP_X86_RAX] = 0x1234; /* what the instruction did stays */
-		assert_int_equal(arch()->xol_leave(&insn, &xol, c->slot, &regs, NULL, &st), 0);
+		assert_int_equal(arch()->xol_leave(arch(), &insn, &xol, c->slot, &regs, NULL, &st),
+				 0);
 		want = before;
 		want.r[UP_X86_RIP] = ADDR + insn.len;
 		want.r[UP_X86_RAX] = 0x1234;
@@ -148,9 +149,9 @@ static void test_build_refuses(void **state)
 	struct up_insn insn;
 	struct up_xol xol;
 
-	assert_int_equal(arch()->decode(&insn, ADDR, push, 2), 0);
+	assert_int_equal(arch()->decode(arch(), &insn, ADDR, push, 2), 0);
 	assert_int_equal(insn.action, UP_INSN_SIMULATE);
-	assert_int_equal(arch()->xol_build(&insn, 0x402000, &xol), -EINVAL);
+	assert_int_equal(arch()->xol_build(arch(), &insn, 0x402000, &xol), -EINVAL);
 }
 
 int main(void)

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What several architectures share, for arch/<arch>/ only: the default
+ * hooks a table names where it has nothing of its own (so every table is
+ * complete when compiled, and arch/arch.c hands it out as it is).
+ */
+#ifndef UPTRACE_ARCH_COMMON_H
+#define UPTRACE_ARCH_COMMON_H
+
+#include "uptrace/arch.h"
+
+/* breakpoint: the table's bp[] whatever the ELF flags. */
+unsigned up_arch_bp_bytes(const struct up_arch *a, uint32_t e_flags, uint8_t out[4]);
+
+/* xol_enter: PC = the slot; the slot needs nothing else. */
+void up_arch_xol_enter_pc(const struct up_arch *a, const struct up_insn *insn,
+			  const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			  struct up_xol_state *state);
+
+/* xol_leave: PC = the instruction after the original (the slot had no side effect). */
+int up_arch_xol_leave_pc(const struct up_arch *a, const struct up_insn *insn,
+			 const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
+			 const struct up_mem *mem, const struct up_xol_state *state);
+
+/* return_address_get / _set: the return address is in the link register, ra_reg. */
+int up_arch_link_reg_get(const struct up_arch *a, const struct up_regs *regs,
+			 const struct up_mem *mem, uint64_t *ret);
+int up_arch_link_reg_set(const struct up_arch *a, struct up_regs *regs, const struct up_mem *mem,
+			 uint64_t ret);
+
+/* insn_length: the encoding alone does not tell (x86: only a full decoder knows a length). */
+unsigned up_arch_insn_length_unknown(const struct up_arch *a, const uint8_t *bytes, size_t avail);
+
+/* dwarf_reg: DWARF numbers 0-31 are up_regs 0-31 (aarch64's 31 is sp, as up_regs has it). */
+int up_arch_dwarf_reg_0_31(const struct up_arch *a, unsigned regno);
+
+#endif
