@@ -2,7 +2,8 @@
 /*
  * What several architectures share, for arch/<arch>/ only: the default
  * hooks a table names where it has nothing of its own (so every table is
- * complete when compiled, and arch/arch.c hands it out as it is).
+ * complete when compiled, and arch/arch.c hands it out as it is), and the
+ * XOL slot builder of the fixed-width instruction sets.
  */
 #ifndef UPTRACE_ARCH_COMMON_H
 #define UPTRACE_ARCH_COMMON_H
@@ -33,5 +34,19 @@ unsigned up_arch_insn_length_unknown(const struct up_arch *a, const uint8_t *byt
 
 /* dwarf_reg: DWARF numbers 0-31 are up_regs 0-31 (aarch64's 31 is sp, as up_regs has it). */
 int up_arch_dwarf_reg_0_31(const struct up_arch *a, unsigned regno);
+
+/*
+ * xol_build for a fixed-width instruction set (aarch64, riscv64,
+ * loongarch64), where nothing that reads the PC runs out of line: the
+ * instruction as it is, then the arch's direct jump back to the one after
+ * it when that reaches from the slot (one stop per hit), else the arch's
+ * breakpoint, whose trap xol_leave turns into PC = addr + len (two stops).
+ * jump encodes "jump from `from` to `to`" as one 32-bit word, or returns
+ * -ERANGE when it cannot reach. -EINVAL for an instruction that is not
+ * UP_INSN_XOL or a misaligned slot.
+ */
+int up_arch_xol_build_fixed(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
+			    int (*jump)(uint64_t from, uint64_t to, uint32_t *word),
+			    struct up_xol *xol);
 
 #endif
