@@ -68,6 +68,8 @@ const struct up_arch up_arch_aarch64 = {
     .e_machine = EM_AARCH64,
     .qemu_name = "aarch64",
     .gdb_arch = "aarch64",
+    .ld_so = "ld-linux-aarch64",
+    .user_top = 1ull << 48, /* 48-bit virtual addresses (TASK_SIZE_64) */
 
     /* brk #0, as GDB uses; PC stays on the brk. */
     .bp = {0x00, 0x00, 0x20, 0xd4},
@@ -100,9 +102,7 @@ const struct up_arch up_arch_aarch64 = {
     .syscall_arg_regs = {0, 1, 2, 3, 4, 5},
     .syscall_ret_reg = UP_A64_X0,
     .syscall_restart_reg = -1,
-    .nr_mmap = 222,
-    .nr_mprotect = 226,
-    .nr_munmap = 215,
+    UP_ARCH_SYSCALLS_ASM_GENERIC,
 
     .breakpoint = up_arch_bp_bytes,
     .decode = up_a64_decode,

@@ -2,8 +2,9 @@
 /*
  * What several architectures share, for arch/<arch>/ only: the default
  * hooks a table names where it has nothing of its own (so every table is
- * complete when compiled, and arch/arch.c hands it out as it is), and the
- * XOL slot builder of the fixed-width instruction sets.
+ * complete when compiled, and arch/arch.c hands it out as it is), the XOL
+ * slot builder of the fixed-width instruction sets, and the system call
+ * numbers several of them share.
  */
 #ifndef UPTRACE_ARCH_COMMON_H
 #define UPTRACE_ARCH_COMMON_H
@@ -48,5 +49,12 @@ int up_arch_dwarf_reg_0_31(const struct up_arch *a, unsigned regno);
 int up_arch_xol_build_fixed(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
 			    int (*jump)(uint64_t from, uint64_t to, uint32_t *word),
 			    struct up_xol *xol);
+
+/*
+ * The system call numbers of Linux's asm-generic table
+ * (include/uapi/asm-generic/unistd.h), which aarch64, riscv64 and
+ * loongarch64 share: their tables spread this in.
+ */
+#define UP_ARCH_SYSCALLS_ASM_GENERIC .nr_mmap = 222, .nr_mprotect = 226, .nr_munmap = 215
 
 #endif

@@ -77,6 +77,10 @@ const struct up_arch up_arch_loongarch64 = {
     .e_machine = EM_LOONGARCH,
     .qemu_name = "loongarch64",
     .gdb_arch = "loongarch64",
+    /* ld-linux-loongarch-lp64d.so.1, and the other ABIs' */
+    .ld_so = "ld-linux-loongarch",
+    /* 47 bits of user space with 16 KiB pages in 3 levels (TASK_SIZE64) */
+    .user_top = 1ull << 47,
 
     .bp = {0x00, 0x00, 0x2a, 0x00},
     .bp_len = 4,
@@ -107,9 +111,7 @@ const struct up_arch up_arch_loongarch64 = {
     .syscall_arg_regs = {4, 5, 6, 7, 8, 9},
     .syscall_ret_reg = UP_LA_A0,
     .syscall_restart_reg = -1,
-    .nr_mmap = 222,
-    .nr_mprotect = 226,
-    .nr_munmap = 215,
+    UP_ARCH_SYSCALLS_ASM_GENERIC,
 
     .breakpoint = up_arch_bp_bytes,
     .decode = up_la_decode,

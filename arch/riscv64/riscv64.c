@@ -79,6 +79,10 @@ const struct up_arch up_arch_riscv64 = {
     .e_machine = EM_RISCV,
     .qemu_name = "riscv64",
     .gdb_arch = "riscv:rv64",
+    /* ld-linux-riscv64-lp64d.so.1, and the other ABIs' */
+    .ld_so = "ld-linux-riscv64",
+    /* mmap stays below sv48's 47 bits unless asked higher (DEFAULT_MAP_WINDOW) */
+    .user_top = 1ull << 47,
 
     .bp = {0x73, 0x00, 0x10, 0x00},
     .bp_len = 4,
@@ -109,9 +113,7 @@ const struct up_arch up_arch_riscv64 = {
     .syscall_arg_regs = {10, 11, 12, 13, 14, 15},
     .syscall_ret_reg = UP_RV_A0,
     .syscall_restart_reg = -1,
-    .nr_mmap = 222,
-    .nr_mprotect = 226,
-    .nr_munmap = 215,
+    UP_ARCH_SYSCALLS_ASM_GENERIC,
 
     .breakpoint = breakpoint,
     .decode = up_rv_decode,

@@ -133,6 +133,8 @@ const struct up_arch up_arch_x86_64 = {
     .e_machine = EM_X86_64,
     .qemu_name = "x86_64",
     .gdb_arch = "i386:x86-64",
+    .ld_so = "ld-linux-x86-64",
+    .user_top = 0x7ffffffff000ull, /* 47-bit virtual addresses, less a guard page (TASK_SIZE_MAX) */
 
     /*
      * hlt (0xf4) is privileged: in user mode a #GP, SIGSEGV with PC on it. int3

@@ -104,6 +104,8 @@ struct up_arch {
 	uint16_t e_machine;		/* EM_X86_64, EM_AARCH64, EM_RISCV, EM_LOONGARCH */
 	const char *qemu_name;		/* qemu-user binary suffix: "aarch64" ... */
 	const char *gdb_arch;		/* GDB's name in target.xml: "i386:x86-64", "aarch64" ... */
+	const char *ld_so;		/* the dynamic loader's module name: "ld-linux-aarch64" */
+	uint64_t user_top;		/* Linux maps user memory below this address */
 
 	/* Breakpoint. bp_len bytes of bp[]; see also breakpoint() below. */
 	uint8_t bp[4];

@@ -38,8 +38,7 @@ static int scan_for_syscall(struct up_core *c, uint64_t lo, uint64_t hi)
 int core_find_syscall(struct up_core *c)
 {
 	static struct up_mapping maps[MAX_MAPPINGS];
-	static const char *const modules[] = { NULL, "ld-linux", "ld-linux-x86-64",
-		"ld-linux-aarch64", "ld-linux-riscv64-lp64d", "ld-linux-loongarch-lp64d", "libc" };
+	const char *const modules[] = { NULL, c->arch->ld_so, "libc" };
 	int n;
 
 	if (c->syscall_insn)
@@ -114,7 +113,7 @@ static int xol_map_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *o
 		for (int i = 0; i < n; i++) {
 			/* a page just after mapping i, if the next one leaves room */
 			uint64_t cand = maps[i].end;
-			uint64_t next = i + 1 < n ? maps[i + 1].start : 0x7fff00000000ull;
+			uint64_t next = i + 1 < n ? maps[i + 1].start : c->arch->user_top;
 			if (cand == 0 || next - cand < 2 * XOL_PAGE_SIZE)
 				continue;
 			cand += XOL_PAGE_SIZE; /* leave a guard gap */

@@ -2,7 +2,8 @@
 /*
  * The four ops tables as arch/arch.c hands them out: the tables as
  * compiled (nothing filled in at run time), every hook set, found by name
- * and by e_machine alike.
+ * and by e_machine alike; the Linux facts each names for the core (its
+ * dynamic loader, the top of user space).
  */
 #include <elf.h>
 #include <setjmp.h>
@@ -70,11 +71,65 @@ static void test_complete(void **state)
 	}
 }
 
+/*
+ * ld_so names each arch's dynamic loader as sym matches a module name: a
+ * prefix of the file name followed by ".so" or '-'. The file names are the
+ * ones glibc installs (its sysdeps/unix/sysv/linux/<arch>/ldconfig.h).
+ */
+static void test_ld_so(void **state)
+{
+	static const char *const files[] = {
+	    "ld-linux-x86-64.so.2",
+	    "ld-linux-aarch64.so.1",
+	    "ld-linux-riscv64-lp64d.so.1",
+	    "ld-linux-loongarch-lp64d.so.1",
+	};
+
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		const char *ld = arches[i].table->ld_so;
+		size_t n = strlen(ld);
+
+		assert_int_equal(strncmp(files[i], ld, n), 0);
+		assert_true(strncmp(files[i] + n, ".so", 3) == 0 || files[i][n] == '-');
+		for (size_t j = 0; j < sizeof(arches) / sizeof(arches[0]); j++)
+			if (j != i)
+				assert_int_not_equal(strncmp(files[j], ld, n), 0);
+	}
+}
+
+/* This host's own mappings (x86_64: the vsyscall page aside) lie below the table's user_top. */
+static void test_user_top(void **state)
+{
+	const struct up_arch *a = up_arch_host();
+	unsigned long long lo, hi;
+	char line[512];
+	unsigned seen = 0;
+	FILE *f;
+
+	if (!a)
+		skip();
+	f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx", &lo, &hi) != 2 || strstr(line, "[vsyscall]"))
+			continue;
+		assert_true(hi <= a->user_top);
+		seen++;
+	}
+	fclose(f);
+	assert_true(seen > 3);
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		assert_true(arches[i].table->user_top >= 1ull
+							     << 38); /* riscv64's sv39, the least */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_lookup),
 	    cmocka_unit_test(test_complete),
+	    cmocka_unit_test(test_ld_so),
+	    cmocka_unit_test(test_user_top),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
