@@ -69,9 +69,4 @@ int up_a64_simulate(const struct up_arch *a, const struct up_insn *insn, struct 
 int up_a64_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
 		     struct up_xol *xol);
 
-/* Disassembly text (text.c): Capstone, with names Capstone 4 does not know. */
-int up_a64_text(struct up_insn *insn, uint32_t word, const char *fallback);
-/* The architectural name of a hint (CRm:op2), or NULL for an unnamed one. */
-const char *up_a64_hint_name(unsigned hint);
-
 #endif

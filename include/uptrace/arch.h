@@ -257,7 +257,7 @@ const struct up_arch *up_arch_by_name(const char *name);
 /* The host's own architecture. */
 const struct up_arch *up_arch_host(void);
 
-/* Per-arch tables, each in arch/<arch>/ (used by arch/arch.c only). */
+/* Per-arch tables, each in arch/<arch>/table.c; arch/arch.c hands them out as they are. */
 extern const struct up_arch up_arch_x86_64;
 extern const struct up_arch up_arch_aarch64;
 extern const struct up_arch up_arch_riscv64;
