@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * aarch64 instruction analysis by bit patterns (the Arm ARM's top-level
- * op0 = bits[28:25] split, then each class). Whatever reads the PC is
- * simulated (branches, adr/adrp, literal loads) along with the common
- * prologue (stp/ldp, str/ldr immediate, add/sub sp, mov); what is safe at
- * another address runs in an XOL slot; exclusives, exception-generating
+ * aarch64 instruction analysis by a table of mask/match rows (forms[], in
+ * the Arm ARM's op0 = bits[28:25] classes), the shape of loongarch64's and
+ * riscv64's decoders and of the kernel's arm64 uprobe decoder: the first
+ * row a word matches decides. Whatever reads the PC is simulated
+ * (branches, adr/adrp, literal loads) along with the common prologue
+ * (stp/ldp, str/ldr immediate, add/sub sp, mov); what is safe at another
+ * address runs in an XOL slot; exclusives, exception-generating
  * instructions, MSR writes and SIMD&FP literal loads are refused. The
  * decoded operands go to insn->op and insn->priv[] (aarch64.h) once, here.
- * Capstone only supplies the text, and tells which of the encodings this
- * file does not single out are allocated at all.
+ * Capstone only supplies the text, and tells which of the encodings the
+ * table does not single out are allocated at all.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -92,7 +94,7 @@ static int fill_text(struct up_insn *insn, uint32_t word, const char *fallback)
 	return -ENOENT;
 }
 
-/* What a class decoder found, before the text is known. */
+/* What the table row and its operand decoder found, before the text is known. */
 struct a64_dec {
 	struct up_insn *insn;
 	uint32_t w;
@@ -103,161 +105,101 @@ struct a64_dec {
 	bool known;		     /* certainly allocated, whatever Capstone says */
 };
 
-static void simulated(struct a64_dec *d, enum up_a64_op op)
-{
-	d->insn->action = UP_INSN_SIMULATE;
-	d->insn->op = op;
-	d->known = true;
-}
+/*
+ * One row of the decoder: the words w with (w & mask) == match. The first
+ * row that matches decides the action and class; its operands() (if any)
+ * moves fields to insn->priv[], names what Capstone 4 cannot, and may send
+ * the word out of line after all where registers decide (constrained
+ * unpredictable forms) or the row's sub-fields leave it unallocated.
+ */
+struct a64_form {
+	uint32_t mask, match;
+	uint8_t action;	  /* enum up_insn_action */
+	uint8_t op;	  /* enum up_a64_op */
+	bool known;	  /* allocated, even where Capstone cannot tell; else Capstone decides */
+	const char *name; /* the mnemonic where Capstone 4 does not know it */
+	const char *why;  /* with UP_INSN_REFUSE */
+	void (*operands)(struct a64_dec *d);
+};
 
-/* Out of line; known says the encoding is allocated even where Capstone cannot tell. */
-static void out_of_line(struct a64_dec *d, enum up_a64_op op, bool known, const char *name)
+/* Out of line if Capstone knows the word, else refused as undecodable (decode() below). */
+static void xol_if_known(struct a64_dec *d)
 {
 	d->insn->action = UP_INSN_XOL;
-	d->insn->op = op;
-	d->known = known;
-	d->name = name;
+	d->insn->op = UP_A64_OP_XOL;
+	d->known = false;
+	d->name = NULL;
 }
 
-static void refused(struct a64_dec *d, const char *why)
-{
-	d->insn->action = UP_INSN_REFUSE;
-	d->insn->op = UP_A64_OP_NONE;
-	d->why = why;
-	d->known = true;
-}
-
-/* An encoding the architecture leaves unallocated: refused as undecodable below. */
-static void unallocated(struct a64_dec *d)
-{
-	out_of_line(d, UP_A64_OP_XOL, false, NULL);
-}
-
-static void branch_target(struct a64_dec *d, int64_t words, enum up_a64_op op)
+static void set_target(struct a64_dec *d, int64_t words)
 {
 	d->insn->priv[UP_A64_PRIV_TARGET] = (int64_t)(d->insn->addr + (uint64_t)(words * 4));
-	simulated(d, op);
 }
 
-/* Unconditional branch (register): br, blr, ret, their PAC forms, eret. */
-static void decode_branch_reg(struct a64_dec *d)
+/* b, bl: imm26. */
+static void op_b(struct a64_dec *d)
 {
-	uint32_t w = d->w, opc = bits(w, 24, 21), op3 = bits(w, 15, 10);
-	uint32_t rn = bits(w, 9, 5), op4 = bits(w, 4, 0);
-	bool pac = (op3 & ~1u) == 2, plain = op3 == 0 && op4 == 0;
-
-	d->insn->priv[UP_A64_PRIV_RN] = rn;
-	if (bits(w, 20, 16) != 0x1f)
-		return unallocated(d);
-	switch (opc) {
-	case 0: /* br, braaz, brabz */
-		if (plain)
-			return simulated(d, UP_A64_OP_BR);
-		if (pac && op4 == 0x1f)
-			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true,
-					   op3 & 1 ? "brabz" : "braaz");
-		break;
-	case 1: /* blr, blraaz, blrabz */
-		if (plain)
-			return simulated(d, UP_A64_OP_BLR);
-		if (pac && op4 == 0x1f) {
-			d->name = op3 & 1 ? "blrabz" : "blraaz";
-			return refused(d, "authenticated call, links to its own PC");
-		}
-		break;
-	case 2: /* ret, retaa, retab */
-		if (plain)
-			return simulated(d, UP_A64_OP_BR);
-		if (pac && rn == 0x1f && op4 == 0x1f)
-			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true,
-					   op3 & 1 ? "retab" : "retaa");
-		break;
-	case 4:
-	case 5:
-	case 10:
-		return refused(d, "exception return");
-	case 8: /* braa, brab */
-		if (pac)
-			return out_of_line(d, UP_A64_OP_XOL_BRANCH, true,
-					   op3 & 1 ? "brab" : "braa");
-		break;
-	case 9: /* blraa, blrab */
-		if (pac) {
-			d->name = op3 & 1 ? "blrab" : "blraa";
-			return refused(d, "authenticated call, links to its own PC");
-		}
-		break;
-	}
-	unallocated(d);
+	set_target(d, sign_extend(bits(d->w, 25, 0), 26));
 }
 
-/* System instructions: hints, barriers, PSTATE, sys, msr/mrs. */
-static void decode_system(struct a64_dec *d)
+/* cbz, cbnz: Rt, sf, imm19. */
+static void op_cb(struct a64_dec *d)
 {
-	uint32_t w = d->w, hint;
-
-	if ((w & 0xfffff01fu) == 0xd503201fu) {
-		hint = bits(w, 11, 5);
-		if (hint == 0 || hint == 32 || hint == 34 || hint == 36 || hint == 38)
-			return simulated(d, UP_A64_OP_NOP);
-		/* paciasp, autiasp...: they read sp and x30 (or x16/x17), never the PC */
-		return out_of_line(d, UP_A64_OP_XOL, true, NULL);
-	}
-	if ((w & 0xfffff01fu) == 0xd503301fu)
-		return out_of_line(d, UP_A64_OP_XOL, false, NULL); /* barriers, clrex */
-	if ((w & 0xfff8f01fu) == 0xd500401fu) {
-		static const char *const flag_ops[3] = {"cfinv", "xaflag", "axflag"};
-
-		if (bits(w, 18, 16) == 0 && bits(w, 7, 5) <= 2)
-			return out_of_line(d, UP_A64_OP_XOL, true, flag_ops[bits(w, 7, 5)]);
-		d->name = "msr";
-		return refused(d, "writes PSTATE (MSR immediate)");
-	}
-	if (bits(w, 20, 19) >= 2) {
-		if (bits(w, 21, 21))
-			return out_of_line(d, UP_A64_OP_XOL, true, "mrs");
-		d->name = "msr";
-		return refused(d, "writes a system register (MSR)");
-	}
-	/* sys/sysl (dc zva, ic ivau) and the rest: as Capstone knows them */
-	out_of_line(d, UP_A64_OP_XOL, false, NULL);
+	d->insn->priv[UP_A64_PRIV_RD] = bits(d->w, 4, 0);
+	d->insn->priv[UP_A64_PRIV_FLAGS] = bits(d->w, 31, 31) ? UP_A64_F_64 : 0;
+	set_target(d, sign_extend(bits(d->w, 23, 5), 19));
 }
 
-/* Branches, exception generation and system instructions (op0 = 101x). */
-static void decode_branch_sys(struct a64_dec *d)
+/* tbz, tbnz: Rt, the bit b5:b40, imm14. */
+static void op_tb(struct a64_dec *d)
 {
-	uint32_t w = d->w;
+	d->insn->priv[UP_A64_PRIV_RD] = bits(d->w, 4, 0);
+	d->insn->priv[UP_A64_PRIV_IMM] = bits(d->w, 31, 31) << 5 | bits(d->w, 23, 19);
+	set_target(d, sign_extend(bits(d->w, 18, 5), 14));
+}
+
+/* b.cond, bc.cond: the condition, imm19. */
+static void op_bcond(struct a64_dec *d)
+{
+	d->insn->priv[UP_A64_PRIV_IMM] = bits(d->w, 3, 0);
+	set_target(d, sign_extend(bits(d->w, 23, 5), 19));
+}
+
+/* Unconditional branch (register): Rn. */
+static void op_rn(struct a64_dec *d)
+{
+	d->insn->priv[UP_A64_PRIV_RN] = bits(d->w, 9, 5);
+}
+
+/* Data processing (immediate): Rd, Rn, sf. */
+static void op_dp_imm(struct a64_dec *d)
+{
+	d->insn->priv[UP_A64_PRIV_RD] = bits(d->w, 4, 0);
+	d->insn->priv[UP_A64_PRIV_RN] = bits(d->w, 9, 5);
+	d->insn->priv[UP_A64_PRIV_FLAGS] = bits(d->w, 31, 31) ? UP_A64_F_64 : 0;
+}
+
+/* adr: the address itself; adrp: its 4 KiB page, both computed here. */
+static void op_adr(struct a64_dec *d)
+{
 	struct up_insn *insn = d->insn;
+	int64_t imm = sign_extend(bits(d->w, 23, 5) << 2 | bits(d->w, 30, 29), 21);
 
-	if ((w & 0x7c000000u) == 0x14000000u)
-		return branch_target(d, sign_extend(bits(w, 25, 0), 26),
-				     bits(w, 31, 31) ? UP_A64_OP_BL : UP_A64_OP_B);
-	if ((w & 0x7e000000u) == 0x34000000u) {
-		insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
-		insn->priv[UP_A64_PRIV_FLAGS] = bits(w, 31, 31) ? UP_A64_F_64 : 0;
-		return branch_target(d, sign_extend(bits(w, 23, 5), 19),
-				     bits(w, 24, 24) ? UP_A64_OP_CBNZ : UP_A64_OP_CBZ);
-	}
-	if ((w & 0x7e000000u) == 0x36000000u) {
-		insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
-		insn->priv[UP_A64_PRIV_IMM] = bits(w, 31, 31) << 5 | bits(w, 23, 19);
-		return branch_target(d, sign_extend(bits(w, 18, 5), 14),
-				     bits(w, 24, 24) ? UP_A64_OP_TBNZ : UP_A64_OP_TBZ);
-	}
-	if ((w & 0xff000000u) == 0x54000000u) {
-		/* b.cond; bit 4 set is bc.cond (FEAT_HBC), the same branch with a hint */
-		insn->priv[UP_A64_PRIV_IMM] = bits(w, 3, 0);
-		d->name = bits(w, 4, 4) ? "bc.cond" : NULL;
-		branch_target(d, sign_extend(bits(w, 23, 5), 19), UP_A64_OP_BCOND);
-		return;
-	}
-	if ((w & 0xff000000u) == 0xd4000000u)
-		return refused(d, "exception-generating instruction");
-	if ((w & 0xffc00000u) == 0xd5000000u)
-		return decode_system(d);
-	if ((w & 0xfe000000u) == 0xd6000000u)
-		return decode_branch_reg(d);
-	unallocated(d);
+	op_dp_imm(d);
+	if (bits(d->w, 31, 31))
+		insn->priv[UP_A64_PRIV_TARGET] =
+		    (int64_t)((insn->addr & ~0xfffull) + (uint64_t)(imm * 4096));
+	else
+		insn->priv[UP_A64_PRIV_TARGET] = (int64_t)(insn->addr + (uint64_t)imm);
+}
+
+/* add, sub (immediate): imm12, shifted by 12 or not, negated for sub. */
+static void op_addsub_imm(struct a64_dec *d)
+{
+	int64_t imm = (int64_t)bits(d->w, 21, 10) << (bits(d->w, 22, 22) ? 12 : 0);
+
+	op_dp_imm(d);
+	d->insn->priv[UP_A64_PRIV_IMM] = bits(d->w, 30, 30) ? -imm : imm;
 }
 
 /*
@@ -291,69 +233,42 @@ static void move_wide_text(struct a64_dec *d)
 			 reg, imm16, hw * 16);
 }
 
-/* Data processing, immediate (op0 = 100x). */
-static void decode_dp_imm(struct a64_dec *d)
+/* movz, movn, movk: the shift, the shifted imm16; opc 01 and 32-bit hw 2, 3 are unallocated. */
+static void op_move_wide(struct a64_dec *d)
 {
-	uint32_t w = d->w, sf = bits(w, 31, 31);
-	struct up_insn *insn = d->insn;
-	int64_t imm;
+	uint32_t w = d->w;
 
-	insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
-	insn->priv[UP_A64_PRIV_RN] = bits(w, 9, 5);
-	insn->priv[UP_A64_PRIV_FLAGS] = sf ? UP_A64_F_64 : 0;
-	switch (bits(w, 25, 23)) {
-	case 0:
-	case 1: /* adr, adrp */
-		imm = sign_extend(bits(w, 23, 5) << 2 | bits(w, 30, 29), 21);
-		if (sf)
-			insn->priv[UP_A64_PRIV_TARGET] =
-			    (int64_t)((insn->addr & ~0xfffull) + (uint64_t)(imm * 4096));
-		else
-			insn->priv[UP_A64_PRIV_TARGET] = (int64_t)(insn->addr + (uint64_t)imm);
-		return simulated(d, UP_A64_OP_ADR);
-	case 2: /* add/sub (immediate) */
-		if (bits(w, 29, 29))
-			return out_of_line(d, UP_A64_OP_XOL, true, NULL); /* adds, subs, cmp */
-		imm = (int64_t)bits(w, 21, 10) << (bits(w, 22, 22) ? 12 : 0);
-		insn->priv[UP_A64_PRIV_IMM] = bits(w, 30, 30) ? -imm : imm;
-		return simulated(d, UP_A64_OP_ADDSUB_IMM);
-	case 5: /* move wide */
-		if (bits(w, 30, 29) == 1 || (!sf && bits(w, 22, 21) >= 2))
-			return unallocated(d);
-		insn->priv[UP_A64_PRIV_TARGET] = bits(w, 22, 21) * 16;
-		insn->priv[UP_A64_PRIV_IMM] =
-		    (int64_t)((uint64_t)bits(w, 20, 5) << (bits(w, 22, 21) * 16));
-		if (bits(w, 30, 29) == 0)
-			insn->priv[UP_A64_PRIV_FLAGS] |= UP_A64_F_MOVN;
-		else if (bits(w, 30, 29) == 3)
-			insn->priv[UP_A64_PRIV_FLAGS] |= UP_A64_F_MOVK;
-		move_wide_text(d);
-		return simulated(d, UP_A64_OP_MOVE_WIDE);
-	default: /* addg/subg, logical, bitfield, extract */
-		return out_of_line(d, UP_A64_OP_XOL, false, NULL);
-	}
+	op_dp_imm(d);
+	if (bits(w, 30, 29) == 1 || (!bits(w, 31, 31) && bits(w, 22, 21) >= 2))
+		return xol_if_known(d);
+	d->insn->priv[UP_A64_PRIV_TARGET] = bits(w, 22, 21) * 16;
+	d->insn->priv[UP_A64_PRIV_IMM] =
+	    (int64_t)((uint64_t)bits(w, 20, 5) << (bits(w, 22, 21) * 16));
+	if (bits(w, 30, 29) == 0)
+		d->insn->priv[UP_A64_PRIV_FLAGS] |= UP_A64_F_MOVN;
+	else if (bits(w, 30, 29) == 3)
+		d->insn->priv[UP_A64_PRIV_FLAGS] |= UP_A64_F_MOVK;
+	move_wide_text(d);
 }
 
-/* ldr/ldrsw/prfm (literal). */
-static void decode_literal(struct a64_dec *d)
+/* prfm (literal): only the address, for the record. */
+static void op_literal_address(struct a64_dec *d)
 {
-	uint32_t w = d->w, opc = bits(w, 31, 30);
-	struct up_insn *insn = d->insn;
-	static const uint8_t sizes[3] = {4, 8, 4};
+	set_target(d, sign_extend(bits(d->w, 23, 5), 19));
+}
 
-	if (bits(w, 26, 26)) {
-		d->name = "ldr";
-		return refused(d, "SIMD&FP literal load (no vector registers here)");
-	}
-	insn->priv[UP_A64_PRIV_TARGET] =
-	    (int64_t)(insn->addr + (uint64_t)(sign_extend(bits(w, 23, 5), 19) * 4));
-	if (opc == 3)
-		return simulated(d, UP_A64_OP_NOP); /* prfm: a hint, no architectural effect */
-	insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
+/* ldr, ldrsw (literal): Rt, the address, 4 or 8 bytes, sign-extended for ldrsw. */
+static void op_literal(struct a64_dec *d)
+{
+	static const uint8_t sizes[3] = {4, 8, 4};
+	uint32_t opc = bits(d->w, 31, 30);
+	struct up_insn *insn = d->insn;
+
+	op_literal_address(d);
+	insn->priv[UP_A64_PRIV_RD] = bits(d->w, 4, 0);
 	insn->priv[UP_A64_PRIV_SIZE] = sizes[opc];
 	insn->priv[UP_A64_PRIV_FLAGS] =
 	    UP_A64_F_LOAD | (opc ? UP_A64_F_64 : 0) | (opc == 2 ? UP_A64_F_SIGNED : 0);
-	simulated(d, UP_A64_OP_LDR_LIT);
 }
 
 /* Mnemonic suffix of a byte or halfword access. */
@@ -362,46 +277,49 @@ static const char *size_suffix(uint32_t size)
 	return size == 0 ? "b" : size == 1 ? "h" : "";
 }
 
-/* Load/store exclusive, ordered (ldar/stlr), compare and swap. */
-static void decode_exclusive(struct a64_dec *d)
+/* casp, caspa, caspl, caspal by L:o0 (Capstone 4 does not know them). */
+static void op_casp(struct a64_dec *d)
 {
-	uint32_t w = d->w, size = bits(w, 31, 30), o2 = bits(w, 23, 23), o1 = bits(w, 21, 21);
-	uint32_t l = bits(w, 22, 22), o0 = bits(w, 15, 15);
+	static const char *const order[2][2] = {{"", "l"}, {"a", "al"}};
+
+	snprintf(d->buf, sizeof(d->buf), "casp%s", order[bits(d->w, 22, 22)][bits(d->w, 15, 15)]);
+	d->name = d->buf;
+}
+
+/*
+ * Load-acquire, store-release (ldar, stlr, ldlar, stllr) and compare and
+ * swap (cas...), by size, L and o0; an ordered access with Rs not 11111 is
+ * left to Capstone.
+ */
+static void op_ordered(struct a64_dec *d)
+{
 	static const char *const ordered[2][2] = {{"stllr", "stlr"}, {"ldlar", "ldar"}};
 	static const char *const cas[2][2] = {{"cas", "casl"}, {"casa", "casal"}};
+	uint32_t w = d->w, o1 = bits(w, 21, 21), l = bits(w, 22, 22), o0 = bits(w, 15, 15);
 
-	if (!o2 && (!o1 || size >= 2))
-		return refused(d, "exclusive access; a trap in between clears the monitor");
-	if (bits(w, 14, 10) != 0x1f)
-		return unallocated(d);
-	if (!o2) { /* casp */
-		snprintf(d->buf, sizeof(d->buf), "casp%s", cas[l][o0] + 3);
-		return out_of_line(d, UP_A64_OP_XOL, true, d->buf);
-	}
 	snprintf(d->buf, sizeof(d->buf), "%s%s", o1 ? cas[l][o0] : ordered[l][o0],
-		 size_suffix(size));
-	out_of_line(d, UP_A64_OP_XOL, o1 || bits(w, 20, 16) == 0x1f, d->buf);
+		 size_suffix(bits(w, 31, 30)));
+	d->name = d->buf;
+	d->known = o1 || bits(w, 20, 16) == 0x1f;
 }
 
 /* LSE atomic memory operations (ldadd, swp, ldapr...): single instructions, safe in a slot. */
-static void decode_atomic(struct a64_dec *d)
+static void op_atomic(struct a64_dec *d)
 {
 	uint32_t w = d->w, o3 = bits(w, 15, 15), opc = bits(w, 14, 12);
 	static const char *const names[8] = {"ldadd",  "ldclr",	 "ldeor",  "ldset",
 					     "ldsmax", "ldsmin", "ldumax", "ldumin"};
-
 	static const char *const order[4] = {"", "l", "a", "al"};
 	const char *base = NULL, *suffix = order[bits(w, 23, 22)];
 
-	if (bits(w, 26, 26))
-		return unallocated(d);
 	if (!o3) {
 		base = names[opc];
 		/* without acquire and with the result discarded, binutils prints stadd... */
 		if (bits(w, 4, 0) == 31 && !bits(w, 23, 23)) {
 			snprintf(d->buf, sizeof(d->buf), "st%s%s%s", names[opc] + 2, suffix,
 				 size_suffix(bits(w, 31, 30)));
-			return out_of_line(d, UP_A64_OP_XOL, true, d->buf);
+			d->name = d->buf;
+			return;
 		}
 	} else if (opc == 0) {
 		base = "swp";
@@ -410,13 +328,13 @@ static void decode_atomic(struct a64_dec *d)
 		suffix = "";
 	}
 	if (!base)
-		return unallocated(d);
+		return xol_if_known(d);
 	snprintf(d->buf, sizeof(d->buf), "%s%s%s", base, suffix, size_suffix(bits(w, 31, 30)));
-	out_of_line(d, UP_A64_OP_XOL, true, d->buf);
+	d->name = d->buf;
 }
 
 /* stp/ldp/ldpsw/stnp/ldnp of general registers. */
-static void decode_pair(struct a64_dec *d)
+static void op_pair(struct a64_dec *d)
 {
 	uint32_t w = d->w, opc = bits(w, 31, 30), l = bits(w, 22, 22), idx = bits(w, 24, 23);
 	uint32_t rt = bits(w, 4, 0), rn = bits(w, 9, 5), rt2 = bits(w, 14, 10);
@@ -424,11 +342,9 @@ static void decode_pair(struct a64_dec *d)
 	unsigned scale = opc == 2 ? 8 : 4;
 	bool wback = idx == 1 || idx == 3;
 
-	if (bits(w, 26, 26) || opc == 3 || (opc == 1 && (!l || idx == 0)))
-		return out_of_line(d, UP_A64_OP_XOL, false, NULL); /* SIMD&FP, stgp, unallocated */
 	/* constrained unpredictable: let the hardware do what it does */
 	if ((l && rt == rt2) || (wback && rn != 31 && (rn == rt || rn == rt2)))
-		return out_of_line(d, UP_A64_OP_XOL, false, NULL);
+		return xol_if_known(d);
 	insn->priv[UP_A64_PRIV_RD] = rt;
 	insn->priv[UP_A64_PRIV_RT2] = rt2;
 	insn->priv[UP_A64_PRIV_RN] = rn;
@@ -437,40 +353,27 @@ static void decode_pair(struct a64_dec *d)
 	insn->priv[UP_A64_PRIV_FLAGS] = (l ? UP_A64_F_LOAD : 0) | (wback ? UP_A64_F_WBACK : 0) |
 					(idx == 1 ? UP_A64_F_POST : 0) |
 					(opc == 1 ? UP_A64_F_SIGNED : 0) | (opc ? UP_A64_F_64 : 0);
-	simulated(d, UP_A64_OP_LDST_PAIR);
 }
 
 /* str/ldr/strb/ldrsh... of a general register: unsigned offset, unscaled, pre/post-index. */
-static void decode_ldst_imm(struct a64_dec *d)
+static void op_ldst_imm(struct a64_dec *d)
 {
 	uint32_t w = d->w, size = bits(w, 31, 30), opc = bits(w, 23, 22);
 	uint32_t rt = bits(w, 4, 0), rn = bits(w, 9, 5);
 	struct up_insn *insn = d->insn;
-	bool uoff = bits(w, 24, 24), wback = false, post = false;
+	bool uoff = bits(w, 24, 24);
+	bool wback = !uoff && (bits(w, 11, 10) == 1 || bits(w, 11, 10) == 3);
+	bool post = !uoff && bits(w, 11, 10) == 1;
 	uint64_t flags = 0;
 
-	if (!uoff) {
-		switch (bits(w, 11, 10)) {
-		case 1:
-			post = wback = true;
-			break;
-		case 3:
-			wback = true;
-			break;
-		case 2: /* sttr/ldtr: unprivileged */
-			return out_of_line(d, UP_A64_OP_XOL, false, NULL);
-		}
-	}
 	if (opc == 1)
 		flags = UP_A64_F_LOAD | (size == 3 ? UP_A64_F_64 : 0);
-	else if (opc == 2 && size < 3)
+	else if (opc == 2)
 		flags = UP_A64_F_LOAD | UP_A64_F_SIGNED | UP_A64_F_64;
-	else if (opc == 3 && size < 2)
+	else if (opc == 3)
 		flags = UP_A64_F_LOAD | UP_A64_F_SIGNED;
-	else if (opc != 0) /* prfm, prfum, unallocated */
-		return out_of_line(d, UP_A64_OP_XOL, false, NULL);
 	if (wback && rn == rt && rn != 31)
-		return out_of_line(d, UP_A64_OP_XOL, false, NULL); /* constrained unpredictable */
+		return xol_if_known(d); /* constrained unpredictable */
 	insn->priv[UP_A64_PRIV_RD] = rt;
 	insn->priv[UP_A64_PRIV_RN] = rn;
 	insn->priv[UP_A64_PRIV_IMM] =
@@ -478,66 +381,159 @@ static void decode_ldst_imm(struct a64_dec *d)
 	insn->priv[UP_A64_PRIV_SIZE] = 1 << size;
 	insn->priv[UP_A64_PRIV_FLAGS] =
 	    flags | (wback ? UP_A64_F_WBACK : 0) | (post ? UP_A64_F_POST : 0);
-	simulated(d, UP_A64_OP_LDST_IMM);
 }
 
-/* Loads and stores (op0 = x1x0). */
-static void decode_ldst(struct a64_dec *d)
+/* mov Rd, Rm (orr Rd, zr, Rm). */
+static void op_mov(struct a64_dec *d)
 {
-	uint32_t w = d->w;
-
-	if ((w & 0x3b000000u) == 0x18000000u)
-		return decode_literal(d);
-	if ((w & 0x3f000000u) == 0x08000000u)
-		return decode_exclusive(d);
-	if ((w & 0x3b200c00u) == 0x38200000u)
-		return decode_atomic(d);
-	if ((w & 0x3a000000u) == 0x28000000u)
-		return decode_pair(d);
-	if ((w & 0x3f000000u) == 0x39000000u || (w & 0x3f200000u) == 0x38000000u)
-		return decode_ldst_imm(d);
-	/* register offset, SIMD&FP, ld1/st1, MTE, ldapur...: PC-independent */
-	out_of_line(d, UP_A64_OP_XOL, false, NULL);
+	d->insn->priv[UP_A64_PRIV_RD] = bits(d->w, 4, 0);
+	d->insn->priv[UP_A64_PRIV_RN] = bits(d->w, 20, 16);
+	d->insn->priv[UP_A64_PRIV_FLAGS] = bits(d->w, 31, 31) ? UP_A64_F_64 : 0;
 }
 
-/* Data processing, register (op0 = x101): only mov is simulated. */
-static void decode_dp_reg(struct a64_dec *d)
-{
-	uint32_t w = d->w;
-	struct up_insn *insn = d->insn;
-
-	/* orr Rd, zr, Rm with no shift: mov */
-	if ((w & 0x7fe0fc00u) == 0x2a000000u && bits(w, 9, 5) == 31) {
-		insn->priv[UP_A64_PRIV_RD] = bits(w, 4, 0);
-		insn->priv[UP_A64_PRIV_RN] = bits(w, 20, 16);
-		insn->priv[UP_A64_PRIV_FLAGS] = bits(w, 31, 31) ? UP_A64_F_64 : 0;
-		return simulated(d, UP_A64_OP_MOV_REG);
+/*
+ * Row kinds: SIM simulated (SIMN with a name for Capstone 4), XOL out of
+ * line and certainly allocated, XOL_CS out of line if Capstone knows the
+ * word (else undecodable), REF refused with the reason.
+ */
+#define SIM(mask, match, op, operands)                                                             \
+	{                                                                                          \
+		mask, match, UP_INSN_SIMULATE, op, true, NULL, NULL, operands                      \
 	}
-	out_of_line(d, UP_A64_OP_XOL, false, NULL);
-}
+#define SIMN(mask, match, op, name, operands)                                                      \
+	{                                                                                          \
+		mask, match, UP_INSN_SIMULATE, op, true, name, NULL, operands                      \
+	}
+#define XOL(mask, match, op, name, operands)                                                       \
+	{                                                                                          \
+		mask, match, UP_INSN_XOL, op, true, name, NULL, operands                           \
+	}
+#define XOL_CS(mask, match, operands)                                                              \
+	{                                                                                          \
+		mask, match, UP_INSN_XOL, UP_A64_OP_XOL, false, NULL, NULL, operands               \
+	}
+#define REF(mask, match, name, why, operands)                                                      \
+	{                                                                                          \
+		mask, match, UP_INSN_REFUSE, UP_A64_OP_NONE, true, name, why, operands             \
+	}
+
+static const char why_auth_call[] = "authenticated call, links to its own PC";
+static const char why_exclusive[] = "exclusive access; a trap in between clears the monitor";
+
+/* clang-format off */
+/*
+ * By the Arm ARM's encoding index: op0 = bits 28:25 splits the classes
+ * (each class ends in a row for the rest of it), then each class by its
+ * own fields. XOL_CS rows are the encodings this file does not single out
+ * (or leaves unallocated): Capstone says whether they are instructions.
+ */
+static const struct a64_form forms[] = {
+	/* op0 = 0000: reserved; udf */
+	REF(0xffff0000, 0x00000000, "udf", "permanently undefined", NULL),
+	XOL_CS(0x1e000000, 0x00000000, NULL),
+
+	/* op0 = 100x: data processing, immediate */
+	SIM(0x1f000000, 0x10000000, UP_A64_OP_ADR, op_adr),		/* adr, adrp */
+	XOL(0x3f800000, 0x31000000, UP_A64_OP_XOL, NULL, op_dp_imm),	/* adds, subs, cmp */
+	SIM(0x1f800000, 0x11000000, UP_A64_OP_ADDSUB_IMM, op_addsub_imm), /* add, sub */
+	SIM(0x1f800000, 0x12800000, UP_A64_OP_MOVE_WIDE, op_move_wide), /* movz, movn, movk */
+	XOL_CS(0x1c000000, 0x10000000, op_dp_imm), /* addg/subg, logical, bitfield, extract */
+
+	/* op0 = 101x: branches, exception generation, system */
+	SIM(0xfc000000, 0x14000000, UP_A64_OP_B, op_b),
+	SIM(0xfc000000, 0x94000000, UP_A64_OP_BL, op_b),
+	SIM(0x7f000000, 0x34000000, UP_A64_OP_CBZ, op_cb),
+	SIM(0x7f000000, 0x35000000, UP_A64_OP_CBNZ, op_cb),
+	SIM(0x7f000000, 0x36000000, UP_A64_OP_TBZ, op_tb),
+	SIM(0x7f000000, 0x37000000, UP_A64_OP_TBNZ, op_tb),
+	SIM(0xff000010, 0x54000000, UP_A64_OP_BCOND, op_bcond),
+	/* bc.cond (FEAT_HBC): the same branch with a hint */
+	SIMN(0xff000010, 0x54000010, UP_A64_OP_BCOND, "bc.cond", op_bcond),
+	REF(0xff000000, 0xd4000000, NULL, "exception-generating instruction", NULL),
+	/* hints: nop and bti do nothing; paciasp, autiasp... read sp and x30, never the PC */
+	SIM(0xffffffff, 0xd503201f, UP_A64_OP_NOP, NULL),		/* nop */
+	SIM(0xffffff3f, 0xd503241f, UP_A64_OP_NOP, NULL),		/* bti, bti c, j, jc */
+	XOL(0xfffff01f, 0xd503201f, UP_A64_OP_XOL, NULL, NULL),
+	XOL_CS(0xfffff01f, 0xd503301f, NULL),				/* barriers, clrex */
+	XOL(0xfffff0ff, 0xd500401f, UP_A64_OP_XOL, "cfinv", NULL),
+	XOL(0xfffff0ff, 0xd500403f, UP_A64_OP_XOL, "xaflag", NULL),
+	XOL(0xfffff0ff, 0xd500405f, UP_A64_OP_XOL, "axflag", NULL),
+	REF(0xfff8f01f, 0xd500401f, "msr", "writes PSTATE (MSR immediate)", NULL),
+	XOL(0xfff00000, 0xd5300000, UP_A64_OP_XOL, "mrs", NULL),
+	REF(0xfff00000, 0xd5100000, "msr", "writes a system register (MSR)", NULL),
+	XOL_CS(0xffc00000, 0xd5000000, NULL),		/* sys, sysl (dc zva, ic ivau)... */
+	/* unconditional branch (register) */
+	SIM(0xfffffc1f, 0xd61f0000, UP_A64_OP_BR, op_rn),		/* br */
+	XOL(0xfffffc1f, 0xd61f081f, UP_A64_OP_XOL_BRANCH, "braaz", op_rn),
+	XOL(0xfffffc1f, 0xd61f0c1f, UP_A64_OP_XOL_BRANCH, "brabz", op_rn),
+	SIM(0xfffffc1f, 0xd63f0000, UP_A64_OP_BLR, op_rn),		/* blr */
+	REF(0xfffffc1f, 0xd63f081f, "blraaz", why_auth_call, op_rn),
+	REF(0xfffffc1f, 0xd63f0c1f, "blrabz", why_auth_call, op_rn),
+	SIM(0xfffffc1f, 0xd65f0000, UP_A64_OP_BR, op_rn),		/* ret */
+	XOL(0xffffffff, 0xd65f0bff, UP_A64_OP_XOL_BRANCH, "retaa", op_rn),
+	XOL(0xffffffff, 0xd65f0fff, UP_A64_OP_XOL_BRANCH, "retab", op_rn),
+	REF(0xffff0000, 0xd69f0000, NULL, "exception return", op_rn),	/* eret, eretaa */
+	REF(0xffff0000, 0xd6bf0000, NULL, "exception return", op_rn),	/* drps */
+	REF(0xffff0000, 0xd75f0000, NULL, "exception return", op_rn),
+	XOL(0xfffffc00, 0xd71f0800, UP_A64_OP_XOL_BRANCH, "braa", op_rn),
+	XOL(0xfffffc00, 0xd71f0c00, UP_A64_OP_XOL_BRANCH, "brab", op_rn),
+	REF(0xfffffc00, 0xd73f0800, "blraa", why_auth_call, op_rn),
+	REF(0xfffffc00, 0xd73f0c00, "blrab", why_auth_call, op_rn),
+	XOL_CS(0xfe000000, 0xd6000000, op_rn),
+	XOL_CS(0x1c000000, 0x14000000, NULL),
+
+	/* op0 = x1x0: loads and stores */
+	REF(0x3f000000, 0x1c000000, "ldr", "SIMD&FP literal load (no vector registers here)", NULL),
+	SIM(0xff000000, 0xd8000000, UP_A64_OP_NOP, op_literal_address), /* prfm: a hint */
+	SIM(0x3b000000, 0x18000000, UP_A64_OP_LDR_LIT, op_literal),	/* ldr, ldrsw */
+	REF(0x3fa00000, 0x08000000, NULL, why_exclusive, NULL),	/* ldxr, stxr, ldaxp... */
+	REF(0xbfa00000, 0x88200000, NULL, why_exclusive, NULL),	/* ldxp, stlxp... */
+	XOL(0xbfa07c00, 0x08207c00, UP_A64_OP_XOL, NULL, op_casp),
+	XOL_CS(0x3f800000, 0x08000000, NULL),
+	XOL(0x3f807c00, 0x08807c00, UP_A64_OP_XOL, NULL, op_ordered),	/* ldar, stlr, cas */
+	XOL_CS(0x3f000000, 0x08000000, NULL),
+	XOL_CS(0x3f200c00, 0x3c200000, NULL),
+	XOL(0x3b200c00, 0x38200000, UP_A64_OP_XOL, NULL, op_atomic),
+	/* SIMD&FP, stgp and the unallocated pairs run as Capstone knows them */
+	XOL_CS(0x3e000000, 0x2c000000, NULL),
+	XOL_CS(0xfa000000, 0xe8000000, NULL),
+	XOL_CS(0xfa400000, 0x68000000, NULL),
+	XOL_CS(0xfb800000, 0x68000000, NULL),
+	SIM(0x3a000000, 0x28000000, UP_A64_OP_LDST_PAIR, op_pair),	/* stp, ldp, ldpsw... */
+	XOL_CS(0x3f200c00, 0x38000800, NULL),				/* sttr, ldtr */
+	/* prfm, prfum and the unallocated signed loads */
+	XOL_CS(0xffc00000, 0xf9800000, NULL),
+	XOL_CS(0xffe00000, 0xf8800000, NULL),
+	XOL_CS(0xbfc00000, 0xb9c00000, NULL),
+	XOL_CS(0xbfe00000, 0xb8c00000, NULL),
+	SIM(0x3f000000, 0x39000000, UP_A64_OP_LDST_IMM, op_ldst_imm),	/* unsigned offset */
+	SIM(0x3f200000, 0x38000000, UP_A64_OP_LDST_IMM, op_ldst_imm),	/* unscaled, pre, post */
+	/* register offset, SIMD&FP, ld1/st1, MTE, ldapur...: PC-independent */
+	XOL_CS(0x0a000000, 0x08000000, NULL),
+
+	/* op0 = x101: data processing, register; only mov is simulated */
+	SIM(0x7fe0ffe0, 0x2a0003e0, UP_A64_OP_MOV_REG, op_mov),	/* orr Rd, zr, Rm */
+	XOL_CS(0x0e000000, 0x0a000000, NULL),
+	/* op0 = x111: SIMD&FP data processing */
+	XOL_CS(0x0e000000, 0x0e000000, NULL),
+	/* op0 = 0001, 0011, and SVE (0010): not decoded here */
+	XOL_CS(0x00000000, 0x00000000, NULL),
+};
+/* clang-format on */
 
 static void classify(struct a64_dec *d)
 {
-	uint32_t op0 = bits(d->w, 28, 25);
+	const struct a64_form *f = forms;
 
-	if (op0 == 0) {
-		if (bits(d->w, 31, 16) == 0) {
-			d->name = "udf";
-			return refused(d, "permanently undefined");
-		}
-		return unallocated(d); /* SME and reserved */
-	}
-	if ((op0 & 0xe) == 0x8)
-		return decode_dp_imm(d);
-	if ((op0 & 0xe) == 0xa)
-		return decode_branch_sys(d);
-	if ((op0 & 0x5) == 0x4)
-		return decode_ldst(d);
-	if ((op0 & 0x7) == 0x5)
-		return decode_dp_reg(d);
-	if ((op0 & 0x7) == 0x7)
-		return out_of_line(d, UP_A64_OP_XOL, false, NULL); /* SIMD&FP data processing */
-	unallocated(d); /* 0001, 0011, and SVE (0010): not decoded here */
+	while ((d->w & f->mask) != f->match)
+		f++; /* the last row matches every word */
+	d->insn->action = f->action;
+	d->insn->op = f->op;
+	d->known = f->known;
+	d->name = f->name;
+	d->why = f->why;
+	if (f->operands)
+		f->operands(d);
 }
 
 int up_a64_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr,
