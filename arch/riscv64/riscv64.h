@@ -45,17 +45,9 @@ extern const char *const up_rv_freg_names[32];
 int up_rv_decode(const struct up_arch *a, struct up_insn *insn, uint64_t addr, const uint8_t *bytes,
 		 size_t avail);
 unsigned up_rv_insn_length(const struct up_arch *a, const uint8_t *bytes, size_t avail);
-int up_rv_decode_compressed(struct up_insn *insn, uint16_t h);
 int up_rv_simulate(const struct up_arch *a, const struct up_insn *insn, struct up_regs *regs,
 		   const struct up_mem *mem);
 int up_rv_xol_build(const struct up_arch *a, const struct up_insn *insn, uint64_t slot_addr,
 		    struct up_xol *xol);
-
-/* Helpers the two decoders share (decode.c). */
-void up_rv_simulated(struct up_insn *insn, enum up_rv_op op, int rd, int rs1, int rs2, int64_t imm);
-void up_rv_xol(struct up_insn *insn);
-int up_rv_refuse(struct up_insn *insn, const char *why);
-int up_rv_invalid(struct up_insn *insn);
-void up_rv_text(struct up_insn *insn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

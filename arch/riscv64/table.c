@@ -4,7 +4,7 @@
  * registers (up_regs holds x0..x31 then pc, the order of qemu-riscv64's
  * 'g' packet, checked against qemu 7.2: 33 registers of 8 bytes), the
  * LP64 calling convention and the Linux system call ABI. Instruction
- * analysis is in decode*.c, simulate.c and xol.c.
+ * analysis is in decode.c, simulate.c and xol.c.
  */
 #include <elf.h>
 #include <stdlib.h>
