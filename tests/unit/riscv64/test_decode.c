@@ -19,33 +19,10 @@
 
 static const struct up_arch *rv;
 
+/* Every row of the table (tests/unit/riscv64/insn_table.c) decodes as the row says. */
 static void test_table(void **state)
 {
-	for (size_t i = 0; i < RV_NCASES; i++) {
-		const struct rv_case *c = &rv_cases[i];
-		struct up_insn insn;
-		uint8_t bytes[4];
-		char name[32];
-		int rc;
-
-		rv_case_bytes(c, bytes);
-		rc = rv->decode(rv, &insn, 0x10000, bytes, 4);
-		print_message("%08x %-16s -> rc %d len %u action %u text '%s' why '%s'\n", c->word,
-			      c->mnemonic, rc, insn.len, insn.action, insn.text, insn.why);
-		assert_int_equal(rc, 0);
-		assert_int_equal(insn.len, c->len);
-		assert_int_equal(insn.action, c->action);
-		assert_int_equal(insn.addr, 0x10000);
-		assert_memory_equal(insn.bytes, bytes, c->len);
-		sscanf(insn.text, "%31s", name);
-		assert_string_equal(name, c->mnemonic);
-		if (c->action == UP_INSN_REFUSE) {
-			assert_int_equal(strncmp(insn.why, c->mnemonic, strlen(c->mnemonic)), 0);
-			assert_true(strlen(insn.why) > strlen(c->mnemonic) + 2);
-		} else {
-			assert_string_equal(insn.why, "");
-		}
-	}
+	insn_table_check(&riscv64_insns);
 }
 
 /* A 2-byte instruction needs only 2 bytes; a 4-byte one must not read past avail. */
@@ -89,6 +66,19 @@ static void test_invalid(void **state)
 		assert_int_equal(insn.action, UP_INSN_REFUSE);
 		assert_non_null(strstr(insn.why, "undecodable"));
 	}
+}
+
+/*
+ * insn_length() where the length bits tell nothing the sweep could use: the
+ * reserved >= 192-bit format, and fewer bytes than a halfword; and the
+ * longest format it measures, 176 bits. (Every row of the table has its
+ * length checked, against objdump too.)
+ */
+static void test_insn_length_unknown(void **state)
+{
+	assert_int_equal(rv->insn_length(rv, (const uint8_t[]){0x7f, 0x70}, 2), 0);
+	assert_int_equal(rv->insn_length(rv, (const uint8_t[]){0x13}, 1), 0);
+	assert_int_equal(rv->insn_length(rv, (const uint8_t[]){0x7f, 0x60}, 2), 22);
 }
 
 static void test_breakpoint(void **state)
@@ -196,10 +186,15 @@ static void test_lookup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),	cmocka_unit_test(test_short_input),
-	    cmocka_unit_test(test_invalid),	cmocka_unit_test(test_breakpoint),
-	    cmocka_unit_test(test_registers),	cmocka_unit_test(test_gdb_layout),
-	    cmocka_unit_test(test_syscall_abi), cmocka_unit_test(test_return_address),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_short_input),
+	    cmocka_unit_test(test_invalid),
+	    cmocka_unit_test(test_breakpoint),
+	    cmocka_unit_test(test_insn_length_unknown),
+	    cmocka_unit_test(test_registers),
+	    cmocka_unit_test(test_gdb_layout),
+	    cmocka_unit_test(test_syscall_abi),
+	    cmocka_unit_test(test_return_address),
 	    cmocka_unit_test(test_lookup),
 	};
 

@@ -26,60 +26,10 @@ static const struct up_arch *arch(void)
 	return a;
 }
 
-/* Does one of the words of text before its operands match mnemonic? */
-static bool text_names(const char *text, const char *mnemonic)
-{
-	char buf[UP_INSN_TEXT_LEN];
-	char *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", text);
-	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		if (strchr("$%*(-0123456789", w[0]) && strcmp(w, "(bad)") != 0)
-			break;
-		if (x86_mnemonic_match(w, mnemonic))
-			return true;
-	}
-	return false;
-}
-
+/* Every row of the table (tests/unit/x86_64/insn_table.c) decodes as the row says. */
 static void test_table(void **state)
 {
-	const struct up_arch *a = arch();
-	unsigned counts[3] = {0};
-
-	for (size_t i = 0; i < x86_n_cases; i++) {
-		const struct x86_case *c = &x86_cases[i];
-		const char *mnemonic = x86_case_mnemonic(c);
-		uint8_t bytes[16];
-		size_t n = x86_case_bytes(c->hex, bytes, sizeof(bytes));
-		struct up_insn insn;
-		int err = a->decode(a, &insn, ADDR, bytes, n);
-
-		int want_err = strcmp(mnemonic, "(bad)") == 0 ? -EINVAL : 0;
-
-		assert_int_equal(n, c->len);
-		if (err != want_err || insn.action != c->action || insn.len != c->len)
-			fail_msg("%s: got err %d action %d len %u ('%s' %s), want %d %d %u", c->hex,
-				 err, insn.action, insn.len, insn.text, insn.why, want_err,
-				 c->action, c->len);
-		assert_int_equal(insn.addr, ADDR);
-		assert_memory_equal(insn.bytes, bytes, n);
-		if (!text_names(insn.text, mnemonic))
-			fail_msg("%s: text '%s' does not name '%s'", c->hex, insn.text, mnemonic);
-		if (c->action == UP_INSN_REFUSE) {
-			if (!strstr(insn.why, mnemonic))
-				fail_msg("%s: why '%s' does not name '%s'", c->hex, insn.why,
-					 mnemonic);
-		} else {
-			assert_string_equal(insn.why, "");
-			assert_int_not_equal(insn.op, 0);
-		}
-		counts[c->action]++;
-	}
-	/* The table covers each action. */
-	assert_true(counts[UP_INSN_REFUSE] > 10);
-	assert_true(counts[UP_INSN_SIMULATE] > 40);
-	assert_true(counts[UP_INSN_XOL] > 20);
+	insn_table_check(&x86_64_insns);
 }
 
 /* Fewer bytes than the instruction needs: not an instruction, refused. */

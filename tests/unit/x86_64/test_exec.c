@@ -104,12 +104,12 @@ static void test_slots(void **state)
 		uint64_t addr = (uint64_t)(uintptr_t)orig;
 		uint64_t slots[2] = {addr + 0x1000, (uint64_t)(uintptr_t)far_page};
 		uint8_t bytes[16];
-		size_t n = x86_case_bytes(c->hex, bytes, sizeof(bytes));
+		size_t n = insn_case_bytes(c->hex, bytes, sizeof(bytes));
 		struct up_insn insn;
 		uint64_t want;
 
 		if (c->riprel) {
-			size_t m = x86_case_bytes(c->imm, bytes + n + 4, sizeof(bytes) - n - 4);
+			size_t m = insn_case_bytes(c->imm, bytes + n + 4, sizeof(bytes) - n - 4);
 			int32_t disp = (int32_t)(DATA_OFFSET - (n + 4 + m));
 
 			memcpy(bytes + n, &disp, 4);

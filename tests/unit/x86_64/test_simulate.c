@@ -220,7 +220,7 @@ static void base_regs(struct up_regs *regs)
 static void decode_hex(const char *hex, struct up_insn *insn)
 {
 	uint8_t bytes[16];
-	size_t n = x86_case_bytes(hex, bytes, sizeof(bytes));
+	size_t n = insn_case_bytes(hex, bytes, sizeof(bytes));
 
 	assert_int_equal(arch()->decode(arch(), insn, ADDR, bytes, n), 0);
 	if (insn->action != UP_INSN_SIMULATE)

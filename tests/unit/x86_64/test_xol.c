@@ -76,7 +76,7 @@ static const struct up_arch *arch(void)
 static void decode_hex(const char *hex, struct up_insn *insn)
 {
 	uint8_t bytes[16];
-	size_t n = x86_case_bytes(hex, bytes, sizeof(bytes));
+	size_t n = insn_case_bytes(hex, bytes, sizeof(bytes));
 
 	assert_int_equal(arch()->decode(arch(), insn, ADDR, bytes, n), 0);
 	if (insn->action != UP_INSN_XOL)
@@ -88,7 +88,7 @@ static void test_build(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct xol_case *c = &cases[i];
 		uint8_t want[UP_XOL_SLOT_SIZE];
-		size_t n = x86_case_bytes(c->code, want, sizeof(want));
+		size_t n = insn_case_bytes(c->code, want, sizeof(want));
 		struct up_insn insn;
 		struct up_xol xol;
 		char got[3 * UP_XOL_SLOT_SIZE + 1] = "";
