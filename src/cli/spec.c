@@ -330,10 +330,13 @@ static int parse_expr(struct parse *ps, const struct up_spec *spec, struct up_sp
 			a->kind = UP_EXPR_ARGN;
 			a->argn = v;
 			snprintf(a->name, sizeof(a->name), "arg%u", (unsigned)v);
+			/* canonical: "$arg0001" (any number of zeros) is kept as "$arg1" */
+			snprintf(a->expr, sizeof(a->expr), "$arg%u", (unsigned)v);
+			return 0;
 		} else {
 			return fail(ps, "unknown variable '%s' ($argN, $retval, $comm, $tid)", e);
 		}
-		strcpy(a->expr, e);
+		snprintf(a->expr, sizeof(a->expr), "%s", e); /* one of the short names above */
 		return 0;
 	}
 	if (e[0] == '%') {

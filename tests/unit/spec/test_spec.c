@@ -241,6 +241,53 @@ static void test_long_names(void **state)
 	assert_non_null(strstr(err, "function name too long"));
 }
 
+/*
+ * $argN with hundreds of leading zeros is a valid index: its value, not its
+ * spelling, must fit. The expression is kept as "$argN"; before, the whole
+ * word was copied into expr[] and ran over the fields after it.
+ */
+static void test_argn_zeros(void **state)
+{
+	char text[1200], err[2048];
+	struct up_spec spec;
+	size_t n;
+
+	memset(&spec, 0, sizeof(spec));
+	n = (size_t)snprintf(text, sizeof(text), "f $arg");
+	memset(text + n, '0', 400);
+	strcpy(text + n + 400, "7 $arg2");
+	assert_int_equal(up_spec_parse(text, &spec, err, sizeof(err)), 0);
+	assert_int_equal(spec.nargs, 2);
+	assert_int_equal(spec.args[0].kind, UP_EXPR_ARGN);
+	assert_int_equal(spec.args[0].argn, 7);
+	assert_int_equal(spec.args[0].has_type, false);
+	assert_string_equal(spec.args[0].expr, "$arg7");
+	assert_string_equal(spec.args[0].name, "arg7");
+	assert_int_equal(spec.args[1].kind, UP_EXPR_ARGN);
+	assert_int_equal(spec.args[1].argn, 2);
+	assert_string_equal(spec.args[1].expr, "$arg2");
+
+	/* Named and typed: the name and type stay what was given. */
+	n = (size_t)snprintf(text, sizeof(text), "f x=$arg");
+	memset(text + n, '0', 500);
+	strcpy(text + n + 500, "1:u32");
+	assert_int_equal(up_spec_parse(text, &spec, err, sizeof(err)), 0);
+	assert_string_equal(spec.args[0].name, "x");
+	assert_string_equal(spec.args[0].expr, "$arg1");
+	assert_int_equal(spec.args[0].argn, 1);
+	assert_int_equal(spec.args[0].type.size, 4);
+
+	/* Zeros in front of a number too large, or of nothing. */
+	n = (size_t)snprintf(text, sizeof(text), "f $arg");
+	memset(text + n, '0', 300);
+	strcpy(text + n + 300, "65");
+	assert_int_equal(up_spec_parse(text, &spec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "$argN is at most $arg64"));
+	text[n + 300] = '\0';
+	assert_int_equal(up_spec_parse(text, &spec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "$argN counts from 1"));
+}
+
 static void test_type_parse(void **state)
 {
 	static const struct {
@@ -520,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_usdt),
 		cmocka_unit_test(test_predicate),
 		cmocka_unit_test(test_cxx_names),
+		cmocka_unit_test(test_argn_zeros),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
