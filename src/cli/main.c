@@ -305,7 +305,7 @@ static bool find_command(const char *cmd, char *out, size_t len)
  */
 static int check_program(const char *cmd)
 {
-	char path[4096], magic[4] = { 0 };
+	char path[4096], magic[5] = { 0 };
 	FILE *f;
 
 	if (!find_command(cmd, path, sizeof(path)))
@@ -317,7 +317,12 @@ static int check_program(const char *cmd)
 	fclose(f);
 	if (n >= 2 && magic[0] == '#' && magic[1] == '!')
 		return 0;
-	if (n == 4 && memcmp(magic, "\177ELF", 4) == 0)
+	if (n == 5 && memcmp(magic, "\177ELF", 4) == 0 && magic[4] == 1) { /* ELFCLASS32 */
+		fprintf(stderr, "uptrace: cannot trace '%s': %s is a 32-bit program "
+				"(uptrace traces 64-bit programs only)\n", cmd, path);
+		return -ENOEXEC;
+	}
+	if (n >= 4 && memcmp(magic, "\177ELF", 4) == 0)
 		return 0;
 	fprintf(stderr, "uptrace: cannot trace '%s': %s is not an ELF program\n", cmd, path);
 	return -ENOEXEC;
@@ -364,6 +369,10 @@ static int open_target(const struct options *o, struct up_target **t)
 			fprintf(stderr, "uptrace: cannot trace process %d: %s (another user's process, "
 					"or already traced by a debugger)\n", (int)o->pid,
 				strerror(-err));
+		else if (err == -ENOEXEC)
+			fprintf(stderr, "uptrace: cannot trace process %d: it does not run a 64-bit "
+					"program for this machine (a 32-bit one cannot be traced)\n",
+				(int)o->pid);
 		else if (err)
 			fprintf(stderr, "uptrace: cannot attach to process %d: %s\n", (int)o->pid,
 				strerror(-err));

@@ -56,10 +56,22 @@ static int seize_pass(struct up_ptrace *p, int *added)
 int up_ptrace_attach(struct up_target **out, pid_t pid, bool follow_forks)
 {
 	struct up_ptrace *p;
+	char exe[64];
+	uint16_t machine;
+	uint32_t flags;
 	int added, err;
 
 	if (pid <= 0)
 		return -ESRCH;
+	/*
+	 * A program of another class or machine (an i386 process) is refused
+	 * before any thread is seized: it never notices. When its exe cannot
+	 * be read (another user's), PTRACE_SEIZE says why.
+	 */
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	err = pt_elf_machine(exe, &machine, &flags);
+	if (err == -ENOEXEC || (!err && machine != pt_host_machine()))
+		return -ENOEXEC;
 	p = pt_alloc(follow_forks);
 	if (!p)
 		return -ENOMEM;

@@ -8,6 +8,7 @@
  * An exec failure travels back as errno over a close-on-exec pipe, so it is
  * reported as an error and never as a traced process.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -38,17 +39,56 @@ static int resolve(const char *file, char *out, size_t size)
 	return -ENOENT;
 }
 
-/* A program of another architecture would be run by binfmt_misc's qemu: refuse it here. */
+/*
+ * An ELF program this host cannot trace is refused before anything runs:
+ * one of another class (every i386 program: ELFCLASS32) or of another
+ * architecture (binfmt_misc would run it under qemu). A #! script, or a
+ * file execvp will not run, is left to execvp and to pt_exe_identify.
+ */
 static int check_machine(const char *file)
 {
+	unsigned char ident[EI_NIDENT];
 	char path[4096];
 	uint16_t machine;
 	uint32_t flags;
+	ssize_t n;
+	int fd;
 
-	if (resolve(file, path, sizeof(path)) == 0 && pt_elf_machine(path, &machine, &flags) == 0 &&
+	if (resolve(file, path, sizeof(path)))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, ident, sizeof(ident), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(ident) || memcmp(ident, ELFMAG, SELFMAG) != 0)
+		return 0;
+	if (ident[EI_CLASS] != ELFCLASS64 || pt_elf_machine(path, &machine, &flags) != 0 ||
 	    machine != pt_host_machine())
 		return -ENOEXEC;
 	return 0;
+}
+
+/*
+ * Kill the child and reap it, from any state. A traced child killed with
+ * SIGKILL still stops at PTRACE_EVENT_EXIT (PTRACE_O_TRACEEXIT is set):
+ * it must be continued from there, or waitpid() waits for ever.
+ */
+static void kill_child(pid_t pid)
+{
+	int status;
+	pid_t r;
+
+	kill(pid, SIGKILL);
+	for (;;) {
+		r = waitpid(pid, &status, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+			return;
+		if (WIFSTOPPED(status))
+			ptrace(PTRACE_CONT, pid, 0, 0);
+	}
 }
 
 static void child(char *const argv[], int err_fd)
@@ -164,10 +204,7 @@ int up_ptrace_spawn(struct up_target **out, char *const argv[], bool follow_fork
 	return 0;
 
 err_kill:
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, __WALL) >= 0 || errno == EINTR)
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			break;
+	kill_child(pid);
 err_pipe:
 	close(fds[0]);
 	if (fds[1] >= 0)
