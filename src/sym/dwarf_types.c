@@ -175,38 +175,91 @@ static int member_offset(Dwarf_Die *member, uint64_t *offset)
 	return -ENOTSUP;
 }
 
-int sym_type_member(Dwarf_Die *aggregate, const char *name, Dwarf_Die *member, uint64_t *offset)
+/*
+ * Member lookup walks into anonymous structs and unions, whose types come
+ * from the target's DWARF: a hostile file can make one contain itself, or
+ * nest pairs of them so the walk doubles at each level. The walk is bounded
+ * in depth, never re-enters an aggregate on its own path, and examines a
+ * bounded number of members in all; past those it fails with -ELOOP.
+ */
+#define MEMBER_DEPTH_MAX 32
+#define MEMBER_VISITS_MAX 65536
+
+struct member_walk {
+	const char *name;
+	Dwarf_Off path[MEMBER_DEPTH_MAX];
+	int depth;
+	unsigned visits;
+};
+
+static int find_member(struct member_walk *w, Dwarf_Die *aggregate, Dwarf_Die *member,
+		       uint64_t *offset)
 {
 	Dwarf_Die child;
+	bool anonymous = false;
+	int err = -ENOENT;
 
+	if (w->depth >= MEMBER_DEPTH_MAX)
+		return -ELOOP;
+	for (int i = 0; i < w->depth; i++)
+		if (w->path[i] == dwarf_dieoffset(aggregate))
+			return -ELOOP; /* it contains itself */
 	if (dwarf_child(aggregate, &child) != 0)
 		return -ENOENT;
+	/* The names at this level first: they are found without walking anything. */
 	do {
 		const char *n;
-		uint64_t off;
 
+		if (++w->visits > MEMBER_VISITS_MAX)
+			return -ELOOP;
 		if (dwarf_tag(&child) != DW_TAG_member)
 			continue;
 		n = dwarf_diename(&child);
-		if (n && !strcmp(n, name)) {
+		if (!n) {
+			anonymous = true;
+		} else if (!strcmp(n, w->name)) {
 			if (dwarf_hasattr(&child, DW_AT_bit_size) ||
 			    dwarf_hasattr(&child, DW_AT_data_bit_offset))
 				return -ENOTSUP; /* bit-fields */
 			*member = child;
 			return member_offset(&child, offset);
 		}
-		if (!n) {
-			/* An anonymous struct or union: its members are the parent's. */
-			Dwarf_Die type, inner;
-			uint64_t inner_off;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	if (!anonymous || dwarf_child(aggregate, &child) != 0)
+		return -ENOENT;
+	/* An anonymous struct or union: its members are the parent's. */
+	w->path[w->depth++] = dwarf_dieoffset(aggregate);
+	do {
+		Dwarf_Die type, inner;
+		uint64_t off, inner_off;
+		int r;
 
-			if (sym_die_type(&child, &type) || sym_type_aggregate(&type, &inner) ||
-			    member_offset(&child, &off) ||
-			    sym_type_member(&inner, name, member, &inner_off))
-				continue;
+		if (++w->visits > MEMBER_VISITS_MAX) {
+			err = -ELOOP;
+			break;
+		}
+		if (dwarf_tag(&child) != DW_TAG_member || dwarf_diename(&child) ||
+		    sym_die_type(&child, &type) || sym_type_aggregate(&type, &inner) ||
+		    member_offset(&child, &off))
+			continue;
+		r = find_member(w, &inner, member, &inner_off);
+		if (r == 0) {
 			*offset = off + inner_off;
-			return 0;
+			err = 0;
+			break;
+		}
+		if (r != -ENOENT) {
+			err = r;
+			break;
 		}
 	} while (dwarf_siblingof(&child, &child) == 0);
-	return -ENOENT;
+	w->depth--;
+	return err;
+}
+
+int sym_type_member(Dwarf_Die *aggregate, const char *name, Dwarf_Die *member, uint64_t *offset)
+{
+	struct member_walk w = {.name = name};
+
+	return find_member(&w, aggregate, member, offset);
 }
