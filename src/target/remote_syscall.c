@@ -94,33 +94,57 @@ int64_t up_remote_syscall(struct up_target *t, pid_t tid, uint64_t syscall_addr,
 	return err ? err : ret;
 }
 
+/*
+ * How much of one range the search for a syscall instruction reads: the
+ * range comes from ELF headers a remote stub may have made up (a segment
+ * of a terabyte). A real program has one in its first pages, or in the
+ * next module the caller tries.
+ */
+#define SYSCALL_SCAN_MAX (16u << 20)
+
 int up_find_syscall_insn(struct up_target *t, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	const struct up_arch *a = t->arch;
 	uint8_t buf[4096 + 8];
+	uint64_t at, scanned = 0;
 	unsigned len, align;
-	uint64_t at;
+	int err;
 
 	if (!a || !a->syscall_len || a->syscall_len > sizeof(a->syscall_insn))
 		return -ENOTSUP;
 	len = a->syscall_len;
 	align = a->insn_align ? a->insn_align : 1;
-	lo = (lo + align - 1) / align * align;
-	for (at = lo; at + len <= hi;) {
-		uint64_t chunk = hi - at < 4096 ? hi - at : 4096;
-		uint64_t span = chunk + len - 1 <= hi - at ? chunk + len - 1 : hi - at;
+	if (lo % align) {
+		if (lo > UINT64_MAX - align)
+			return -ENOENT;
+		lo += align - lo % align;
+	}
+	/* Written so nothing wraps: hi may be anything up to UINT64_MAX. */
+	for (at = lo; at < hi && hi - at >= len && scanned < SYSCALL_SCAN_MAX;) {
+		uint64_t left = hi - at;
+		uint64_t chunk = left < 4096 ? left : 4096;
+		uint64_t span = chunk + len - 1 <= left ? chunk + len - 1 : left;
 
-		if (t->ops->read(t, at, buf, span) == 0) {
+		err = t->ops->read(t, at, buf, span);
+		if (err == 0) {
 			for (uint64_t off = 0; off + len <= span; off += align) {
 				if (memcmp(buf + off, a->syscall_insn, len) == 0) {
 					*out = at + off;
 					return 0;
 				}
 			}
+		} else if (err != -EFAULT && err != -EIO) {
+			/* not an unreadable page: the process or the connection is gone */
+			return err;
 		}
+		scanned += chunk;
 		at += chunk;
 		/* keep the scan on the alignment grid */
-		at = (at + align - 1) / align * align;
+		if (at % align) {
+			if (hi - at <= align - at % align)
+				break;
+			at += align - at % align;
+		}
 	}
 	return -ENOENT;
 }

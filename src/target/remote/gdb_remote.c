@@ -34,6 +34,8 @@
 
 /* How long stop_all waits for the stub to report the interrupt. */
 #define INTERRUPT_TIMEOUT_MS 5000
+/* More threads than any process has: a thread list that goes on is the stub's fault. */
+#define REMOTE_THREADS_MAX (1 << 22)
 
 static const char *thread_id(struct up_remote *r, pid_t tid, char buf[32])
 {
@@ -704,11 +706,15 @@ static int send_interrupt(struct up_remote *r)
 	return up_rsp_send_byte(&r->rsp, '\x03');
 }
 
+/*
+ * A stub that ignores \x03 (a qemu-user 7.2 someone else started) leaves the
+ * program running: -ETIMEDOUT. No signal goes to the PID the stub reports:
+ * it is only the stub's word, and may be any local process.
+ */
 static int remote_stop_all(struct up_target *t)
 {
 	struct up_remote *r = to_remote(t);
 	struct up_stop stop;
-	bool fallback = false;
 	int n;
 
 	if (r->gone || !r->running)
@@ -718,13 +724,13 @@ static int remote_stop_all(struct up_target *t)
 		return n;
 	r->pending_interrupts++;
 	for (;;) {
-		n = up_rsp_recv(&r->rsp, fallback || r->qemu_pid > 0 ? INTERRUPT_TIMEOUT_MS : 500,
-				false);
-		if (n == -ETIMEDOUT && !fallback && r->qemu_pid <= 0 && r->t.pid > 0) {
-			/* a stub that ignores \x03 (qemu-user 7.2) on this host */
-			fallback = true;
-			if (kill(r->t.pid, SIGINT) == 0)
-				continue;
+		n = up_rsp_recv(&r->rsp, INTERRUPT_TIMEOUT_MS, false);
+		if (n == -ETIMEDOUT) {
+			fprintf(stderr,
+				"remote: the stub did not stop the program within %d s of "
+				"an interrupt (\\x03): it cannot be detached cleanly\n",
+				INTERRUPT_TIMEOUT_MS / 1000);
+			return n;
 		}
 		if (n < 0) {
 			n = connection_lost(r, &stop, n);
@@ -789,7 +795,8 @@ static int remote_threads(struct up_target *t, pid_t *tids, int max)
 				return -EPROTO;
 			if (count < max)
 				tids[count] = (pid_t)v;
-			count++;
+			if (++count > REMOTE_THREADS_MAX)
+				return -EPROTO; /* a stub that never says 'l' */
 			if (*p == ',')
 				p++;
 		}
