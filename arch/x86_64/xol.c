@@ -79,7 +79,8 @@ int up_x86_64_xol_build(const struct up_arch *a, const struct up_insn *insn, uin
 	memcpy(xol->code, insn->bytes, n);
 
 	if (insn->op == X86_CLASS_XOL_RIPREL) {
-		disp = p[X86_RIP_TARGET] - (int64_t)(slot_addr + n);
+		/* in uint64_t: addresses anywhere in 64 bits wrap, as rip-relative ones do */
+		disp = (int64_t)((uint64_t)p[X86_RIP_TARGET] - (slot_addr + n));
 		if (fits_int32(disp)) {
 			put32(xol->code + p[X86_RIP_DISP_OFFSET], (int32_t)disp);
 		} else {

@@ -85,7 +85,7 @@ static void counts_text(struct up_output *o, struct up_probe *const *probes, uns
 	up_wb_puts(&w, "HITS\n");
 	up_output_commit(o, &w);
 
-	if (sorted) {
+	if (sorted && n) { /* probes is NULL when none resolved */
 		memcpy(sorted, probes, n * sizeof(*sorted));
 		qsort(sorted, n, sizeof(*sorted), by_hits);
 	}

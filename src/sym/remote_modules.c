@@ -209,7 +209,9 @@ int sym_report_remote(struct up_symtab *s)
 		if (!ph || ph->p_type != PT_INTERP)
 			continue;
 		raw = elf_rawfile(elf, &size);
-		if (raw && ph->p_offset + ph->p_filesz <= size && ph->p_filesz < sizeof(interp)) {
+		/* p_offset + p_filesz may wrap: compared without adding */
+		if (raw && ph->p_offset <= size && ph->p_filesz <= size - ph->p_offset &&
+		    ph->p_filesz < sizeof(interp)) {
 			memcpy(interp, raw + ph->p_offset, ph->p_filesz);
 			interp[ph->p_filesz] = 0;
 		}

@@ -33,17 +33,25 @@ G_OFFSETS = [sum(G_SIZES[:i]) for i in range(len(G_SIZES))]
 G_LEN = sum(G_SIZES)
 
 
-def elf64(code, filesz=None):
-    """A static x86_64 ET_EXEC at BASE: one R+X PT_LOAD (of filesz bytes, if given)."""
+def elf64(code, filesz=None, interp=None):
+    """A static x86_64 ET_EXEC at BASE: one R+X PT_LOAD (of filesz bytes, if given), and a
+    PT_INTERP at (offset, size) when interp is given."""
     ehsize, phsize = 64, 56
-    entry = BASE + ehsize + phsize
-    size = ehsize + phsize + len(code)
+    phnum = 2 if interp else 1
+    entry = BASE + ehsize + phsize * phnum
+    size = ehsize + phsize * phnum + len(code)
     ident = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
     ehdr = ident + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, entry, ehsize, 0, 0, ehsize, phsize,
-                               1, 0, 0, 0)
+                               phnum, 0, 0, 0)
     seg = filesz or size
-    phdr = struct.pack("<IIQQQQQQ", 1, 5, 0, BASE, BASE, seg, seg, PAGE)
-    return ehdr + phdr + code
+    phdrs = struct.pack("<IIQQQQQQ", 1, 5, 0, BASE, BASE, seg, seg, PAGE)
+    if interp:
+        phdrs += struct.pack("<IIQQQQQQ", 3, 4, interp[0], 0, 0, interp[1], interp[1], 1)
+    return ehdr + phdrs + code
+
+
+def entry_of(image):
+    return struct.unpack_from("<Q", image, 24)[0]
 
 
 # for (;;) getpid(): mov $39,%eax; syscall; jmp back
@@ -75,7 +83,9 @@ class FakeStub:
         for off in range(0, len(image), PAGE):
             self.mem[BASE + off] = bytearray(image[off:off + PAGE].ljust(PAGE, b"\0"))
         self.regs = bytearray(G_LEN)
-        self.set_reg(RIP, BASE + 64 + 56)
+        self.entry = entry_of(image)
+        self.phnum = struct.unpack_from("<H", image, 56)[0]
+        self.set_reg(RIP, self.entry)
         self.set_reg(7, 0x7ffff000)  # rsp
         self.next_map = 0x7f0000000000
         self.ignore_interrupt = ignore_interrupt
@@ -198,9 +208,8 @@ class FakeStub:
             self.send(b"l" + escape(self.exe.encode()))
         elif p.startswith("qXfer:auxv:read::"):
             off, length = (int(x, 16) for x in p.split("::")[1].split(","))
-            entry = BASE + 64 + 56
-            auxv = struct.pack("<16Q", 3, BASE + 64, 4, 56, 5, 1, 6, PAGE, 9, entry, 0, 0,
-                               0, 0, 0, 0)[:96]
+            auxv = struct.pack("<12Q", 3, BASE + 64, 4, 56, 5, self.phnum, 6, PAGE, 9,
+                               self.entry, 0, 0)
             part = auxv[off:off + length]
             self.send((b"l" if off + length >= len(auxv) else b"m") + escape(part))
         elif p == "qfThreadInfo":
@@ -258,7 +267,7 @@ def run(ctx):
         try:
             t0 = time.monotonic()
             proc = ctx.uptrace("--remote", f"127.0.0.1:{stub.port}", "--timeout", "1",
-                               f"0x{BASE + 64 + 56:x}", timeout=60)
+                               f"0x{entry_of(elf64(LOOP)):x}", timeout=60)
             took = time.monotonic() - t0
             ctx.check("vCont;c" in stub.log,
                       f"uptrace got the program running through the fake stub "
@@ -270,6 +279,28 @@ def run(ctx):
             ctx.check(proc.returncode not in (0, -9) and took < 30,
                       f"uptrace gave up with an error in {took:.1f}s: exit {proc.returncode}, "
                       f"{proc.stderr.strip()[-300:]!r}")
+        finally:
+            stub.close()
+            bystander.kill()
+            bystander.wait()
+
+        # A PT_INTERP whose p_offset + p_filesz wraps around to a small number: the bounds
+        # check added them (UBSan: pointer overflow; then a read before the file). A stub
+        # that answers \x03: the run ends with a clean detach.
+        image = elf64(LOOP, interp=(2**64 - 16, 32))
+        wrapped = os.path.join(tmp, "wrapped")
+        with open(wrapped, "wb") as f:
+            f.write(image)
+        os.chmod(wrapped, 0o755)
+        bystander = subprocess.Popen(["sleep", "600"])
+        stub = FakeStub(wrapped, bystander.pid, image, ignore_interrupt=False)
+        try:
+            proc = ctx.uptrace("--remote", f"127.0.0.1:{stub.port}", "--timeout", "1",
+                               "--count", f"0x{entry_of(image):x}", timeout=60)
+            ctx.check_exit(proc, 0, "a PT_INTERP past the end of the file: a clean run")
+            ctx.check(stub.log and stub.log[-1].startswith("D"),
+                      f"it ended with a detach (last packets {stub.log[-3:]})")
+            ctx.check(bystander.poll() is None, "PT_INTERP case: the bystander lives on")
         finally:
             stub.close()
             bystander.kill()
@@ -288,7 +319,7 @@ def run(ctx):
             try:
                 t0 = time.monotonic()
                 proc = ctx.uptrace("--remote", f"127.0.0.1:{stub.port}", "--timeout", "1",
-                                   f"0x{BASE + 64 + 56:x}", timeout=120)
+                                   f"0x{entry_of(image):x}", timeout=120)
                 took = time.monotonic() - t0
                 ctx.check(proc.returncode == 1 and took < 60,
                           f"a terabyte segment, {what}: uptrace gave up in {took:.1f}s "

@@ -687,6 +687,23 @@ static void test_summary_count(void **state)
 	probes_free(&ps);
 }
 
+/* No probe resolved: the caller has no array at all (NULL, 0); the header alone. */
+static void test_summary_none(void **state)
+{
+	struct fixture fx;
+
+	fx_open(&fx, UP_OUT_COUNT);
+	up_output_summary(fx.o, NULL, 0);
+	fx_close(&fx);
+	assert_string_equal(fx.text, "PROBE  HITS\n");
+	free(fx.text);
+	fx_open(&fx, UP_OUT_COUNT | UP_OUT_JSON);
+	up_output_summary(fx.o, NULL, 0);
+	fx_close(&fx);
+	assert_string_equal(fx.text, "{\"counts\":{}}\n");
+	free(fx.text);
+}
+
 static void test_summary_hist(void **state)
 {
 	struct probes ps;
@@ -959,6 +976,7 @@ int main(void)
 		cmocka_unit_test(test_count_no_events),
 		cmocka_unit_test(test_hist_add),
 		cmocka_unit_test(test_summary_count),
+		cmocka_unit_test(test_summary_none),
 		cmocka_unit_test(test_summary_hist),
 		cmocka_unit_test(test_summary_value_hist),
 		cmocka_unit_test(test_buffering),

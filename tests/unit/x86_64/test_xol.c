@@ -154,12 +154,43 @@ static void test_build_refuses(void **state)
 	assert_int_equal(arch()->xol_build(arch(), &insn, 0x402000, &xol), -EINVAL);
 }
 
+/*
+ * Addresses anywhere in 64 bits (a remote target's are only its stub's
+ * word): the displacement from a slot high in the address space to a
+ * target at the top wraps instead of overflowing a signed subtraction
+ * (UBSan stops there), and the far case takes the scratch register.
+ */
+static void test_build_wide_addresses(void **state)
+{
+	static const uint8_t load[] = {0x48, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00};
+	static const uint8_t want[] = {0x48, 0x8b, 0x86, 0x10, 0x00, 0x00, 0x00, 0xcc};
+	static const struct {
+		uint64_t addr, slot;
+	} wide[] = {
+		{0xfffffffffffff000ull, 0x7ffffffffffff000ull},
+		{0x7ffffffffffff000ull, 0xfffffffffffff000ull},
+	};
+
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+		struct up_insn insn;
+		struct up_xol xol;
+
+		assert_int_equal(arch()->decode(&insn, wide[i].addr, load, sizeof(load)), 0);
+		assert_int_equal(insn.action, UP_INSN_XOL);
+		assert_int_equal(arch()->xol_build(&insn, wide[i].slot, &xol), 0);
+		assert_int_equal(xol.exit, UP_XOL_EXIT_TRAP);
+		assert_int_equal(xol.len, sizeof(want));
+		assert_memory_equal(xol.code, want, sizeof(want));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_build),
 	    cmocka_unit_test(test_enter_leave),
 	    cmocka_unit_test(test_build_refuses),
+	    cmocka_unit_test(test_build_wide_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
