@@ -213,7 +213,8 @@ int up_rsp_recv(struct up_rsp *rsp, int timeout_ms, bool eintr)
 
 bool up_rsp_is_stop(const char *pkt, size_t len)
 {
-	return len >= 3 && strchr("TSWX", pkt[0]) && hexval(pkt[1]) >= 0 && hexval(pkt[2]) >= 0;
+	return len >= 3 && pkt[0] && strchr("TSWX", pkt[0]) && hexval(pkt[1]) >= 0 &&
+	       hexval(pkt[2]) >= 0;
 }
 
 static int reply(struct up_rsp *rsp, bool stop_expected)

@@ -9,16 +9,19 @@
 
 #include "rsp.h"
 
-/* "pPID.TID", "TID", "-1" or "0" */
+/* "pPID.TID", "TID", "-1" or "0"; the packet ends at end (hex digits stop at its NUL). */
 static int parse_thread_id(const char *s, const char *end, pid_t *pid, pid_t *tid)
 {
 	uint64_t v;
 
-	if (*s == 'p') {
+	if (s < end && *s == 'p') {
 		s++;
-		if (*s == '-') {
+		if (s < end && *s == '-') {
+			/* "p-1": every process; one step at a time, the packet may end here */
 			*pid = -1;
-			s += 2;
+			s++;
+			if (s < end && *s == '1')
+				s++;
 		} else {
 			if (up_rsp_hex_u64(&s, &v))
 				return -EINVAL;
@@ -30,11 +33,11 @@ static int parse_thread_id(const char *s, const char *end, pid_t *pid, pid_t *ti
 		}
 		s++;
 	}
-	if (*s == '-') {
+	if (s < end && *s == '-') {
 		*tid = -1;
 		return 0;
 	}
-	if (up_rsp_hex_u64(&s, &v))
+	if (s >= end || up_rsp_hex_u64(&s, &v))
 		return -EINVAL;
 	*tid = (pid_t)v;
 	return 0;
@@ -47,7 +50,8 @@ int up_rsp_parse_stop(const char *pkt, size_t len, struct up_rsp_stop *stop)
 	uint64_t v;
 
 	memset(stop, 0, sizeof(*stop));
-	if (len < 3 || !strchr("TSWX", pkt[0]))
+	/* strchr() finds the NUL too: a packet starting with one is no stop */
+	if (len < 3 || !pkt[0] || !strchr("TSWX", pkt[0]))
 		return -EINVAL;
 	stop->kind = pkt[0];
 	/* exactly two digits: "T0506:..." is signal 5, then register 6 */

@@ -115,6 +115,9 @@ static void test_stop_replies(void **state)
 	    {"W2a", 'W', 42, 0, 0, false},
 	    {"W00;process:4d2", 'W', 0, 0x4d2, 0, false},
 	    {"X09", 'X', 9, 0, 0, false},
+	    {"T05thread:p-1.-1;", 'T', 5, -1, -1, false},
+	    /* the packet ends right after "p-": nothing is read past it */
+	    {"T05thread:p-", 'T', 5, -1, 0, false},
 	};
 	struct up_rsp_stop s;
 
@@ -128,6 +131,10 @@ static void test_stop_replies(void **state)
 	}
 	assert_int_equal(up_rsp_parse_stop("OK", 2, &s), -EINVAL);
 	assert_int_equal(up_rsp_parse_stop("E01", 3, &s), -EINVAL);
+	/* A NUL where the kind goes (strchr() finds the NUL in "TSWX"), found by fuzz_rsp_packet. */
+	assert_int_equal(up_rsp_parse_stop("\00005", 4, &s), -EINVAL);
+	assert_false(up_rsp_is_stop("\00005", 4));
+	assert_int_equal(up_rsp_parse_stop("T05thread:;", 11, &s), -EINVAL);
 }
 
 static void test_signals(void **state)
