@@ -15,16 +15,22 @@
 #include "uptrace/arch.h"
 #include "sym_internal.h"
 
+/* Address arithmetic: offsets from DWARF (any value) wrap as addresses do, in uint64_t. */
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 int sym_fetch_add(struct up_fetch *f, int64_t imm)
 {
 	if (imm == 0)
 		return 0;
 	if (f->nops && f->ops[f->nops - 1].op == UP_FOP_ADD) {
-		f->ops[f->nops - 1].imm += imm;
+		f->ops[f->nops - 1].imm = wrap_add(f->ops[f->nops - 1].imm, imm);
 		return 0;
 	}
 	if (f->base == UP_FETCH_CONST && f->nops == 0) {
-		f->imm += imm;
+		f->imm = wrap_add(f->imm, imm);
 		return 0;
 	}
 	if (f->nops >= UP_FETCH_MAX_OPS)
