@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness: the probe-spec parser (src/cli/spec.c) on any word.
- * The input is one PROBE word (NUL bytes end it early, as argv would).
+ * The input is one PROBE word (NUL bytes end it early, as argv would),
+ * also given to the predicate parser alone (what follows "if").
  * Besides not crashing, a success must leave terminated fields and a
  * known kind, and a failure a message that names the probe.
  */
@@ -28,6 +29,7 @@ static bool terminated(const char *s, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct up_spec spec;
+	static struct up_pred pred;
 	char err[512], *text = malloc(size + 1);
 	struct up_type type;
 	int r;
@@ -41,11 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(terminated(err, sizeof(err)));
 	if (r == 0) {
 		CHECK(err[0] == '\0');
-		CHECK(spec.kind >= UP_SPEC_FUNC && spec.kind <= UP_SPEC_LINE);
+		CHECK(spec.kind >= UP_SPEC_FUNC && spec.kind <= UP_SPEC_USDT); /* the last kind */
 		CHECK(spec.nargs <= UP_MAX_ARGS);
 		CHECK(terminated(spec.module, sizeof(spec.module)));
 		CHECK(terminated(spec.func, sizeof(spec.func)));
 		CHECK(terminated(spec.file, sizeof(spec.file)));
+		CHECK(terminated(spec.usdt_provider, sizeof(spec.usdt_provider)));
+		CHECK(terminated(spec.usdt_name, sizeof(spec.usdt_name)));
+		CHECK(spec.pred.root < spec.pred.nnodes || !spec.pred.nnodes);
 		for (unsigned i = 0; i < spec.nargs; i++) {
 			const struct up_spec_arg *a = &spec.args[i];
 
@@ -61,6 +66,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A short error buffer still ends in a NUL. */
 	r = up_spec_parse(text, &spec, err, 9);
 	CHECK(terminated(err, 9));
+
+	/* The predicate parser alone, on the same text. */
+	r = up_pred_parse(text, size & 1, &pred, err, sizeof(err));
+	CHECK(terminated(err, sizeof(err)));
+	CHECK(r != 0 || (pred.nnodes && pred.root < pred.nnodes));
 
 	if (up_type_parse(text, &type) == 0)
 		CHECK(type.size == 1 || type.size == 2 || type.size == 4 || type.size == 8);
