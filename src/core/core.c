@@ -78,6 +78,8 @@ void up_core_destroy(struct up_core *c)
 		free(c->probes[i]);
 	free(c->probes);
 	usdt_destroy(c);
+	/* the fallback record's free list (a process that exited was never detached) */
+	fb_record_release(&c->fb);
 	free(c->pages);
 	free(c->points);
 	free(c->threads);
