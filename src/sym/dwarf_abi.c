@@ -37,6 +37,11 @@
 #define LEAVES_MAX 16	/* a 16-byte struct of chars; more leaves: not register-eligible */
 #define FLATTEN_DEPTH 8 /* nesting of structs and arrays followed */
 #define ELEMENTS_MAX 64 /* array elements flattened (more: too many leaves anyway) */
+/*
+ * Types flattened for one parameter, in all: hostile DWARF can nest structs
+ * of many members that add no leaf (64 members, 8 deep: 64^8 visits).
+ */
+#define FLATTEN_VISITS_MAX 4096
 
 enum abi_kind {
 	ABI_T_INT = 1, /* integer, pointer, enum, bool, char */
@@ -63,6 +68,7 @@ struct abi_type {
 	bool too_many;	/* more than LEAVES_MAX leaves */
 	bool unknown;	/* a member of a kind not covered */
 	unsigned nleaves;
+	unsigned visits; /* flatten() calls so far, up to FLATTEN_VISITS_MAX */
 	struct abi_leaf leaves[LEAVES_MAX];
 };
 
@@ -156,7 +162,8 @@ static void flatten(struct abi_type *t, Dwarf_Die *type, uint64_t base, int dept
 	Dwarf_Die peeled, child, element;
 	int size, enc, tag;
 
-	if (depth > FLATTEN_DEPTH || dwarf_peel_type(type, &peeled) != 0) {
+	if (depth > FLATTEN_DEPTH || ++t->visits > FLATTEN_VISITS_MAX ||
+	    dwarf_peel_type(type, &peeled) != 0) {
 		t->unknown = true;
 		return;
 	}
