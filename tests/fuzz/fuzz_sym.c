@@ -5,9 +5,11 @@
  * program is (remote_modules.c: the file at a bias, memory read from the
  * file as its PT_LOAD headers place it, AT_ENTRY from its header), then
  * asked what uptrace asks while resolving probes: every function, its
- * parameters (DWARF types and locations), variables and members by name,
- * return types, FILE:LINE, link-time addresses, executable segments, the
- * dynamic linker's r_brk, -l's listing, and a re-read of the modules.
+ * parameters (DWARF types and locations, the calling convention), variables
+ * and members by name, return types and where they are returned, IFUNC
+ * targets, instruction starts, FILE:LINE, link-time addresses, executable
+ * segments, the dynamic linker's r_brk, USDT notes and their argument
+ * specs, Go notes, -l's listing, and a re-read of the modules.
  */
 #include <elf.h>
 #include <errno.h>
@@ -84,12 +86,26 @@ static void listed(void *ctx, const struct up_func_match *m)
 	(*(int *)ctx)++;
 }
 
+static int usdt_site(void *ctx, const struct up_usdt_site *site)
+{
+	(*(int *)ctx) += site->nargs <= UP_USDT_MAX_ARGS;
+	return 0;
+}
+
+static int named(void *ctx, unsigned which, uint64_t addr)
+{
+	return 0;
+}
+
 static void ask_function(struct up_symtab *s, const struct up_func_match *m)
 {
 	static const char *const members[] = {"x", "len", "next", "a", "name"};
 	struct up_arg args[UP_MAX_ARGS], v;
 	struct up_type type;
+	struct up_fetch fetch;
+	struct up_func_match impl_match;
 	char expr[UP_NAME_MAX * 2], desc[256];
+	uint64_t impl;
 	int n;
 
 	n = up_sym_params(s, m->addr, args, UP_MAX_ARGS);
@@ -106,6 +122,12 @@ static void ask_function(struct up_symtab *s, const struct up_func_match *m)
 	/* inside the body: DWARF's own locations, not the ABI's */
 	up_sym_params(s, m->addr + (m->size > 8 ? m->size / 2 : 1), args, UP_MAX_ARGS);
 	up_sym_return_type(s, m->addr, &type);
+	up_sym_return_fetch(s, m->addr, &type, &fetch);
+	up_sym_ifunc_target(s, m, &impl, &impl_match);
+	up_sym_insn_start(s, m->addr + 1, desc, sizeof(desc));
+	up_sym_in_code(s, m->addr);
+	up_sym_is_entry_point(s, m->addr);
+	up_sym_in_go_module(s, m->addr);
 	up_sym_describe(s, m->addr + 1, desc, sizeof(desc));
 }
 
@@ -113,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	static struct up_func_match funcs[MAX_FUNCS];
+	static const char *const names[] = {"_start", "main", "fx_node", "_dl_debug_state"};
 	struct file_target ft;
 	struct up_symtab *s;
 	struct up_func_match func;
@@ -154,6 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	up_sym_exec_ranges(s, NULL, ranges, 8);
 	up_sym_rbrk(s, &addr);
 	up_sym_list(s, "*", listed, &count);
+	up_sym_usdt_sites(s, NULL, "*", "*", usdt_site, &count);
+	up_sym_each_named(s, names, sizeof(names) / sizeof(names[0]), named, NULL);
+	up_sym_link_state(s);
 	up_sym_refresh(s);
 	up_sym_close(s);
 	return 0;
