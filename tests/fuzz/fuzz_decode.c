@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size < UP_INSN_MAX_LEN ? size : UP_INSN_MAX_LEN;
 
 	memset(&insn, 0x5a, sizeof(insn));
-	if (a->decode(&insn, addr, data, n) == 0) {
+	if (a->decode(a, &insn, addr, data, n) == 0) {
 		CHECK(insn.len >= 1 && insn.len <= n);
 		CHECK(insn.action <= UP_INSN_XOL);
 	}
@@ -89,25 +89,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		regs.r[i] = seed * (uint64_t)(i + 1) + (i < (int)size ? data[i] : 0);
 	before = regs;
 	if (insn.action == UP_INSN_SIMULATE) {
-		if (a->simulate(&insn, &regs, &mem) != 0)
+		if (a->simulate(a, &insn, &regs, &mem) != 0)
 			CHECK(memcmp(&regs, &before, sizeof(regs)) == 0); /* unchanged on error */
 	} else if (insn.action == UP_INSN_XOL) {
 		memset(&xol, 0, sizeof(xol));
-		if (a->xol_build(&insn, slot, &xol) == 0) {
+		if (a->xol_build(a, &insn, slot, &xol) == 0) {
 			CHECK(xol.len >= insn.len && xol.len <= UP_XOL_SLOT_SIZE);
 			CHECK(xol.exit == UP_XOL_EXIT_JUMP || xol.exit == UP_XOL_EXIT_TRAP);
 			CHECK(xol.exit != UP_XOL_EXIT_TRAP || xol.trap_offset < xol.len);
 			memset(&state, 0, sizeof(state));
-			a->xol_enter(&insn, &xol, slot, &regs, &state);
-			a->xol_leave(&insn, &xol, slot, &regs, &mem, &state);
+			a->xol_enter(a, &insn, &xol, slot, &regs, &state);
+			a->xol_leave(a, &insn, &xol, slot, &regs, &mem, &state);
 		}
 	}
 
-	if (a->return_address_get(&before, &mem, &ret) == 0)
-		a->return_address_set(&before, &mem, ret + 1);
-	CHECK(a->breakpoint(e_flags, bp) <= sizeof(bp));
+	if (a->return_address_get(a, &before, &mem, &ret) == 0)
+		a->return_address_set(a, &before, &mem, ret + 1);
+	CHECK(a->breakpoint(a, e_flags, bp) <= sizeof(bp));
 	snprintf(name, sizeof(name), "%.*s", (int)(size < 8 ? size : 8), (const char *)data);
-	CHECK(a->reg_lookup(name) < UP_REGS_MAX);
-	CHECK(a->dwarf_reg((unsigned)seed) < UP_REGS_MAX);
+	CHECK(a->reg_lookup(a, name) < UP_REGS_MAX);
+	CHECK(a->dwarf_reg(a, (unsigned)seed) < UP_REGS_MAX);
 	return 0;
 }

@@ -175,9 +175,9 @@ static void test_build_wide_addresses(void **state)
 		struct up_insn insn;
 		struct up_xol xol;
 
-		assert_int_equal(arch()->decode(&insn, wide[i].addr, load, sizeof(load)), 0);
+		assert_int_equal(arch()->decode(arch(), &insn, wide[i].addr, load, sizeof(load)), 0);
 		assert_int_equal(insn.action, UP_INSN_XOL);
-		assert_int_equal(arch()->xol_build(&insn, wide[i].slot, &xol), 0);
+		assert_int_equal(arch()->xol_build(arch(), &insn, wide[i].slot, &xol), 0);
 		assert_int_equal(xol.exit, UP_XOL_EXIT_TRAP);
 		assert_int_equal(xol.len, sizeof(want));
 		assert_memory_equal(xol.code, want, sizeof(want));
