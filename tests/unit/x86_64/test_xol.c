@@ -163,7 +163,8 @@ static void test_build_refuses(void **state)
 static void test_build_wide_addresses(void **state)
 {
 	static const uint8_t load[] = {0x48, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00};
-	static const uint8_t want[] = {0x48, 0x8b, 0x86, 0x10, 0x00, 0x00, 0x00, 0xce};
+	/* the load re-targeted at the scratch register, then the arch's breakpoint */
+	uint8_t want[] = {0x48, 0x8b, 0x86, 0x10, 0x00, 0x00, 0x00, arch()->bp[0]};
 	static const struct {
 		uint64_t addr, slot;
 	} wide[] = {
