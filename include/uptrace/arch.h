@@ -123,6 +123,12 @@ struct up_arch {
 	/* Registers: up_regs index of each role; -1 where there is none. */
 	uint16_t nregs;			/* indexes 0..nregs-1 of up_regs.r are used */
 	int16_t pc_reg, sp_reg, ra_reg, retval_reg;
+	/*
+	 * A result of two integer registers: the second (rdx, x1, a1). A
+	 * result returned in memory: the register that holds its address at
+	 * the function's entry (rdi, x8, a0), as the caller passes it.
+	 */
+	int16_t retval2_reg, result_addr_reg;
 	int16_t arg_regs[8];		/* integer argument registers, in order */
 	uint8_t n_arg_regs;
 	uint8_t stack_arg_offset;	/* at entry, $argN past the registers is at sp + this + 8*k */

@@ -155,6 +155,8 @@ struct up_probe {
 	uint64_t addr;			/* run-time address of the probed instruction */
 	bool is_return;
 	struct up_type ret_type;	/* return probes: how $retval is shown (kind 0: s64) */
+	bool no_retval;			/* return probes: no ret= (a void function; a struct's
+					 * members are its args instead) */
 	unsigned nargs;
 	struct up_arg args[UP_MAX_ARGS];
 

@@ -116,6 +116,37 @@ int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *
 int up_sym_return_fetch(struct up_symtab *s, uint64_t func_addr, struct up_type *type,
 			struct up_fetch *fetch);
 
+/* What a function returns, by its DWARF. */
+enum up_ret_shape {
+	UP_RET_UNKNOWN = 0,	/* no DWARF for it: the return register is all there is */
+	UP_RET_SCALAR,		/* one value uptrace shows */
+	UP_RET_VOID,		/* nothing */
+	UP_RET_AGGREGATE,	/* a struct, union or class: shown by its members */
+	UP_RET_OTHER,		/* a value uptrace cannot show (complex, vector, __int128) */
+};
+int up_sym_return_shape(struct up_symtab *s, uint64_t func_addr);
+
+/*
+ * $retval followed by path (".a", "->len", ".p.x"; "" for $retval
+ * itself) at the return of the function at func_addr: out's fetch runs at
+ * the return. A result returned in memory is read at the address the
+ * caller passed: *entry is then what to capture at the function's entry
+ * (base 0: nothing), and out's fetch starts from that capture
+ * (UP_FETCH_ENTRY, argn 0 for the caller to set). -ENOMSG: the function
+ * returns void; -EDOM: not one value (a struct itself: name a member);
+ * -ENODATA: where the ABI leaves it is not covered; -ENOENT: no DWARF
+ * or no such member.
+ */
+int up_sym_return_value(struct up_symtab *s, uint64_t func_addr, const char *path,
+			struct up_arg *out, struct up_fetch *entry);
+/*
+ * An aggregate result's scalar members ("ret.a", "ret.p.x"), at most max,
+ * fetched as up_sym_return_value's are (*entry the same). Returns how many,
+ * or a negative errno (-EDOM: the result is not an aggregate).
+ */
+int up_sym_return_members(struct up_symtab *s, uint64_t func_addr, struct up_arg *out, int max,
+			  struct up_fetch *entry);
+
 /*
  * The run-time ranges of a module's executable segments (PT_LOAD with
  * PF_X): where a remote system call may find its instruction. Returns how

@@ -302,6 +302,24 @@ static int parse_place(struct parse *ps, struct up_spec *spec, const char *s, si
 	return 0;
 }
 
+/* A path of members: (".NAME" | "->NAME")*, NAME an identifier. */
+static bool member_path(const char *p)
+{
+	while (*p) {
+		if (p[0] == '.')
+			p++;
+		else if (p[0] == '-' && p[1] == '>')
+			p += 2;
+		else
+			return false;
+		if (!isalpha((unsigned char)*p) && *p != '_')
+			return false;
+		while (isalnum((unsigned char)*p) || *p == '_')
+			p++;
+	}
+	return true;
+}
+
 /* $argN, $retval, $comm, $tid, %REG or a DWARF expression, with its default name. */
 static int parse_expr(struct parse *ps, const struct up_spec *spec, struct up_spec_arg *a,
 		      const char *e, bool named)
@@ -309,11 +327,19 @@ static int parse_expr(struct parse *ps, const struct up_spec *spec, struct up_sp
 	if (!*e)
 		return fail(ps, "empty argument expression");
 	if (e[0] == '$') {
-		if (!strcmp(e, "$retval")) {
+		if (!strncmp(e, "$retval", 7) &&
+		    (!e[7] || e[7] == '.' || !strncmp(e + 7, "->", 2))) {
+			/* $retval, or a member of it: $retval.a, $retval->len */
 			if (!spec->is_return)
 				return fail(ps, "$retval needs a %%return probe");
+			if (!member_path(e + 7))
+				return fail(ps, "'%s': after $retval, '.NAME' or '->NAME' only", e);
 			a->kind = UP_EXPR_RETVAL;
-			strcpy(a->name, "ret");
+			if (!copy_field(a->expr, sizeof(a->expr), e, strlen(e)) ||
+			    snprintf(a->name, sizeof(a->name), "ret%s", e + 7) >=
+				(int)sizeof(a->name))
+				return fail(ps, "'%s' is too long", e);
+			return 0;
 		} else if (!strcmp(e, "$comm")) {
 			a->kind = UP_EXPR_COMM;
 			strcpy(a->name, "comm");

@@ -56,6 +56,14 @@ int hist_bind(struct up_core *c, struct up_probe *p)
 				   p->key);
 			return -EDOM;
 		}
+		if (p->no_retval || p->ret_fetch.base == UP_FETCH_NONE) {
+			core_error(c,
+				   "probe '%s': --hist=$retval: %s returns no value uptrace can "
+				   "count (void, or a struct: give one member a name, '%s "
+				   "x=$retval.NAME', and use --hist=x)",
+				   p->key, p->func[0] ? p->func : "it", p->key);
+			return -EDOM;
+		}
 		if (p->ret_type.kind == UP_TYPE_FLOAT) {
 			core_error(c,
 				   "probe '%s': --hist=$retval: its return value is floating "

@@ -110,6 +110,17 @@ int pred_bind(struct up_core *c, const struct up_pred *given, struct up_probe *p
 		for (int k = 0; k < 2; k++) {
 			const struct up_pred_term *t = k ? &nd->b : &nd->a;
 
+			if (t->kind == UP_TERM_RETVAL &&
+			    (p->no_retval || p->ret_fetch.base == UP_FETCH_NONE)) {
+				core_error(c,
+					   "probe '%s': predicate at %u: %s returns no one value "
+					   "to compare (void, or a struct: name a member, "
+					   "'x=$retval.NAME', and compare x)",
+					   p->key, t->pos, p->func[0] ? p->func : "it");
+				pr->nnodes = 0;
+				return -EDOM;
+			}
+
 			if ((t->kind == UP_TERM_ARG && wide_float(&p->args[t->arg].type)) ||
 			    (t->kind == UP_TERM_RETVAL && wide_float(&p->ret_type))) {
 				core_error(c,

@@ -127,6 +127,108 @@ static bool param_type(struct up_core *c, uint64_t addr, unsigned argn, struct u
 	return false;
 }
 
+/*
+ * A result in memory is read at the address the caller passed: that is
+ * captured at the entry (an entry_fetch slot), and the fetches of args
+ * [0, n) that start from it (UP_FETCH_ENTRY 0, as sym gives them) are
+ * pointed at that slot.
+ */
+static int capture_result_addr(struct up_probe *p, const struct up_fetch *entry,
+			       struct up_arg *args, unsigned n)
+{
+	unsigned slot;
+
+	if (!entry->base)
+		return 0;
+	if (p->nentry == UP_MAX_ARGS)
+		return -E2BIG;
+	slot = p->nentry++;
+	memset(&p->entry_fetch[slot], 0, sizeof(p->entry_fetch[slot]));
+	p->entry_fetch[slot].fetch = *entry;
+	p->entry_fetch[slot].type = (struct up_type){ UP_TYPE_HEX, 8 };
+	for (unsigned i = 0; i < n; i++)
+		if (args[i].fetch.base == UP_FETCH_ENTRY)
+			args[i].fetch.argn = (uint16_t)slot;
+	return 0;
+}
+
+/* $retval, $retval.member, $retval->member: the result as the ABI leaves it, typed by DWARF. */
+static int retval_arg(struct up_core *c, const struct up_spec_arg *sa, struct up_probe *p,
+		      uint64_t func_addr, struct up_arg *out)
+{
+	const char *path = sa->expr + strlen("$retval");
+	const char *f = p->func[0] ? p->func : "this function";
+	struct up_fetch entry;
+	int err;
+
+	err = up_sym_return_value(c->sym, func_addr, path, out, &entry);
+	if (err == -ENOENT && !*path) {
+		/* no DWARF: the return register, a signed number */
+		memset(&out->fetch, 0, sizeof(out->fetch));
+		out->fetch.base = UP_FETCH_RETVAL;
+		out->type = (struct up_type){ UP_TYPE_SIGNED, 8 };
+		err = 0;
+	}
+	if (!err)
+		err = capture_result_addr(p, &entry, out, 1);
+	if (!err) {
+		snprintf(out->name, sizeof(out->name), "%s", sa->name);
+		return 0;
+	}
+	if (err == -ENOMSG) {
+		core_error(c, "probe '%s': %s returns nothing (void): no %s", p->key, f, sa->expr);
+		err = -EDOM; /* asked of a function that has none: as for a struct */
+	} else if (err == -EDOM && !*path)
+		core_error(c, "probe '%s': %s returns a struct or union, not one value: name a "
+			      "member ('$retval.NAME'), or give no arguments to see them all",
+			   p->key, f);
+	else if (err == -EDOM)
+		core_error(c, "probe '%s': '%s' is not one value uptrace can show (a struct or "
+			      "union: name a member)", p->key, sa->expr);
+	else if (err == -ENOENT)
+		core_error(c, "probe '%s': no '%s' at the return of %s (no such member, or no "
+			      "DWARF type for its result)", p->key, sa->expr, f);
+	else if (err == -ENODATA)
+		core_error(c, "probe '%s': where %s leaves '%s' is a case of its calling "
+			      "convention uptrace does not cover", p->key, f, sa->expr);
+	else if (err == -EINVAL)
+		core_error(c, "probe '%s': '%s': '.' or '->' on something that is not a struct "
+			      "or a pointer to one", p->key, sa->expr);
+	else
+		core_error(c, "probe '%s': cannot read '%s'", p->key, sa->expr);
+	return err;
+}
+
+/*
+ * What a return probe without arguments shows of the result: ret= for one
+ * value (the return register without DWARF), nothing for a void
+ * function, a struct's members as ret.NAME=, '?' for what uptrace cannot
+ * show. Never the raw register where DWARF says the value is elsewhere.
+ */
+static int result_shown(struct up_core *c, const struct up_spec *spec, struct up_probe *p,
+			uint64_t func_addr)
+{
+	struct up_fetch entry;
+	int n, shape = up_sym_return_shape(c->sym, func_addr);
+
+	if (shape == UP_RET_VOID) {
+		p->no_retval = true;
+		return 0;
+	}
+	if (shape == UP_RET_OTHER || shape == UP_RET_AGGREGATE) {
+		memset(&p->ret_fetch, 0, sizeof(p->ret_fetch));
+		p->ret_fetch.base = UP_FETCH_NONE; /* shown as '?' (null in JSON) */
+	}
+	if (shape != UP_RET_AGGREGATE || spec->nargs)
+		return 0;
+	n = up_sym_return_members(c->sym, func_addr, p->args, UP_MAX_ARGS, &entry);
+	if (n <= 0)
+		return 0;
+	p->nargs = (unsigned)n;
+	p->no_retval = true;
+	return capture_result_addr(p, &entry, p->args, p->nargs);
+}
+
 static int build_arg(struct up_core *c, const struct up_spec *spec, const struct up_spec_arg *sa,
 		     struct up_probe *p, uint64_t func_addr, struct up_arg *out)
 {
@@ -169,11 +271,9 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 			param_type(c, func_addr, sa->argn, &out->type);
 		break;
 	case UP_EXPR_RETVAL:
-		out->fetch = p->ret_fetch;
-		if (!out->fetch.base)
-			out->fetch.base = UP_FETCH_RETVAL;
-		if (p->ret_type.kind)
-			out->type = p->ret_type;
+		err = retval_arg(c, sa, p, func_addr, out);
+		if (err)
+			return err;
 		break;
 	case UP_EXPR_REG:
 		out->fetch.base = UP_FETCH_REG;
@@ -420,10 +520,14 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		return 0;
 	}
 	/* $retval where the ABI leaves it: a float's in xmm0 / v0 / fa0 */
-	if (spec->is_return && m &&
-	    up_sym_return_fetch(c->sym, m->addr, &p->ret_type, &p->ret_fetch)) {
-		p->ret_type.kind = 0;
-		memset(&p->ret_fetch, 0, sizeof(p->ret_fetch));
+	if (spec->is_return && m) {
+		err = up_sym_return_fetch(c->sym, m->addr, &p->ret_type, &p->ret_fetch);
+		if (err) {
+			p->ret_type.kind = 0;
+			memset(&p->ret_fetch, 0, sizeof(p->ret_fetch));
+		}
+		if (err == -EDOM)
+			p->ret_fetch.base = UP_FETCH_NONE; /* DWARF says: not in the register */
 	}
 	if (m && spec->kind == UP_SPEC_FUNC) {
 		err = check_boundary(c, m, offset, p->key);
@@ -443,6 +547,11 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 			goto fail;
 	}
 	p->nargs = spec->nargs;
+	if (spec->is_return && m) {
+		err = result_shown(c, spec, p, m->addr);
+		if (err)
+			goto fail;
+	}
 	/* No arguments asked for: show the function's parameters at its entry, by name. */
 	if (spec->nargs == 0 && !spec->is_return && m && addr == m->addr) {
 		int n = up_sym_params(c->sym, addr, p->args, UP_MAX_ARGS);

@@ -71,9 +71,11 @@ void up_json_event(struct up_output *o, struct up_wbuf *w, const struct up_event
 	up_wb_putc(w, '"');
 	if (!ev->is_return || p->nargs)
 		json_args(w, ev);
-	if (ev->is_return) {
+	if (ev->is_return && !p->no_retval) {
 		json_key(w, "retval");
 		up_retval_value(w, ev, true);
+	}
+	if (ev->is_return) {
 		json_key(w, "duration_ns");
 		up_wb_u64(w, ev->duration_ns);
 	}

@@ -7,8 +7,9 @@
  *       libc.so.6+0x2724a (__libc_start_call_main+0x7a)      <- --stack frames
  *
  * TIME is seconds since the trace started. A return event shows the
- * probe's arguments when it has some, else ret= (the return register as a
- * signed number), then dur=.
+ * probe's arguments when it has some, else ret= (typed by DWARF; without
+ * it the return register as a signed number; none for a void function; a
+ * struct's members are arguments, ret.NAME=), then dur=.
  */
 #include "output_internal.h"
 
@@ -28,7 +29,7 @@ void up_text_event(struct up_output *o, struct up_wbuf *w, const struct up_event
 		up_text_value(w, ev, i);
 	}
 	if (ev->is_return) {
-		if (!p->nargs) {
+		if (!p->nargs && !p->no_retval) {
 			up_wb_puts(w, " ret=");
 			up_retval_value(w, ev, false);
 		}

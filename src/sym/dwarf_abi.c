@@ -377,8 +377,12 @@ static bool x86_classes(const struct abi_type *t, int cls[2])
 		const struct abi_leaf *l = &t->leaves[i];
 		unsigned e = l->offset / 8;
 
+		if (!l->is_float && l->size == 16 && l->offset == 0) {
+			cls[0] = cls[1] = 1; /* an __int128 member: two INTEGER eightbytes */
+			continue;
+		}
 		if (l->size > 8 || e >= 2 || (l->offset + l->size - 1) / 8 != e)
-			return false; /* x87 long double, __int128 members: MEMORY */
+			return false; /* an x87 long double member: MEMORY */
 		if (!l->is_float)
 			cls[e] = 1;
 		else if (cls[e] == 0)
@@ -743,5 +747,39 @@ int sym_abi_result(const struct up_arch *arch, Dwarf_Die *type, struct up_fetch 
 		return 0;
 	default:
 		return -EDOM;
+	}
+}
+
+int sym_abi_result_loc(const struct up_arch *arch, Dwarf_Die *type, struct sym_abi_loc *loc)
+{
+	/* the result registers, numbered per kind as the first arguments' are */
+	struct abi_state s = {.arch = arch, .max_gpr = 2, .max_fpr = 2};
+	struct abi_type t;
+
+	memset(loc, 0, sizeof(*loc));
+	loc->where = SYM_ABI_UNKNOWN;
+	abi_type_of(arch, type, &t);
+	if (t.kind != ABI_T_AGG)
+		return -EDOM;
+	if (arch->e_machine == EM_AARCH64)
+		s.max_fpr = 4; /* an HFA of up to four members comes back in v0-v3 */
+	/* x86_64: a long double member makes the class X87 (st0), not covered here */
+	for (unsigned i = 0; arch->e_machine == EM_X86_64 && i < t.nleaves; i++)
+		if (t.leaves[i].is_float && t.leaves[i].size > 8)
+			return -ENODATA;
+	classify_one(&s, &t, loc);
+	switch (loc->where) {
+	case SYM_ABI_REGS:
+	case SYM_ABI_NONE:
+		return 0;
+	case SYM_ABI_STACK:   /* x86_64's MEMORY class */
+	case SYM_ABI_REF_REG: /* by reference: larger than 16 bytes, or a non-trivial copy */
+	case SYM_ABI_REF_STACK:
+		memset(loc, 0, sizeof(*loc));
+		loc->where = SYM_ABI_REF_REG;
+		return 0;
+	default:
+		loc->where = SYM_ABI_UNKNOWN;
+		return -ENODATA;
 	}
 }

@@ -220,6 +220,11 @@ static int regs_scalar(struct sym_dwarf_ctx *c, struct sym_value *v, unsigned si
 				return -ENODATA;
 			v->fetch.base = UP_FETCH_FPREG;
 			v->fetch.reg = arch->fp_arg_regs[p->reg];
+		} else if (v->result) {
+			if (p->reg > 1)
+				return -ENODATA;
+			v->fetch.base = UP_FETCH_REG;
+			v->fetch.reg = p->reg ? arch->retval2_reg : arch->retval_reg;
 		} else {
 			v->fetch.base = UP_FETCH_ARG;
 			v->fetch.argn = p->reg + 1;
@@ -380,6 +385,28 @@ static int member_access(struct sym_dwarf_ctx *c, struct sym_value *v, bool arro
 	return sym_die_type(&member, &v->type) < 0 ? -ENOTSUP : 0;
 }
 
+/* Apply a path of ".member" and "->member" (what follows a variable's name) to a value. */
+static int walk_path(struct sym_dwarf_ctx *c, struct sym_value *v, const char *p)
+{
+	char name[UP_NAME_MAX * 2];
+	size_t len;
+	int err = 0;
+
+	while (!err && *p) {
+		bool arrow = p[0] == '-' && p[1] == '>';
+
+		if (!arrow && p[0] != '.')
+			return -EINVAL;
+		p += arrow ? 2 : 1;
+		len = identifier(p, name, sizeof(name));
+		if (!len)
+			return -EINVAL;
+		p += len;
+		err = member_access(c, v, arrow, name);
+	}
+	return err;
+}
+
 int up_sym_variable(struct up_symtab *s, uint64_t pc, const char *expr, struct up_arg *out)
 {
 	struct sym_dwarf_ctx c;
@@ -402,22 +429,8 @@ int up_sym_variable(struct up_symtab *s, uint64_t pc, const char *expr, struct u
 		goto out;
 	}
 	err = die_value(&c, &var, &v);
-	while (!err && *p) {
-		bool arrow = p[0] == '-' && p[1] == '>';
-
-		if (!arrow && p[0] != '.') {
-			err = -EINVAL;
-			break;
-		}
-		p += arrow ? 2 : 1;
-		len = identifier(p, name, sizeof(name));
-		if (!len) {
-			err = -EINVAL;
-			break;
-		}
-		p += len;
-		err = member_access(&c, &v, arrow, name);
-	}
+	if (!err)
+		err = walk_path(&c, &v, p);
 	if (!err)
 		err = finish_arg(&c, &v, expr, out);
 out:
@@ -452,4 +465,174 @@ int up_sym_return_type(struct up_symtab *s, uint64_t func_addr, struct up_type *
 	struct up_fetch fetch;
 
 	return up_sym_return_fetch(s, func_addr, type, &fetch);
+}
+
+int up_sym_return_shape(struct up_symtab *s, uint64_t func_addr)
+{
+	struct sym_dwarf_ctx c;
+	struct up_type type;
+	Dwarf_Die ret, agg;
+	int shape = UP_RET_UNKNOWN;
+
+	if (sym_dwarf_ctx_open(&c, s, func_addr) == 0 && c.func >= 0) {
+		if (sym_die_type(&c.scopes[c.func], &ret) == -ENOENT)
+			shape = UP_RET_VOID;
+		else if (sym_type_aggregate(&ret, &agg) == 0)
+			shape = UP_RET_AGGREGATE;
+		else if (sym_type_classify(&ret, s->t->arch && s->t->arch->long_double_x87,
+					   &type) == 0)
+			shape = UP_RET_SCALAR;
+		else
+			shape = UP_RET_OTHER;
+	}
+	sym_dwarf_ctx_close(&c);
+	return shape;
+}
+
+/*
+ * The value a function returns, as the ABI leaves it at the return: in
+ * registers, or in memory at the address the caller passed, which is
+ * captured at the entry (*entry) and read at the return (UP_FETCH_ENTRY 0).
+ */
+static int result_value(struct sym_dwarf_ctx *c, struct sym_value *v, struct up_fetch *entry)
+{
+	const struct up_arch *arch = c->s->t->arch;
+	struct sym_abi_loc loc;
+	Dwarf_Die agg;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	memset(entry, 0, sizeof(*entry));
+	if (!arch || c->func < 0)
+		return -ENOENT;
+	err = sym_die_type(&c->scopes[c->func], &v->type);
+	if (err)
+		return err == -ENOENT ? -ENOMSG : err; /* void */
+	if (sym_type_aggregate(&v->type, &agg) != 0)
+		return sym_abi_result(arch, &v->type, &v->fetch);
+	err = sym_abi_result_loc(arch, &v->type, &loc);
+	if (err)
+		return err;
+	switch (loc.where) {
+	case SYM_ABI_REGS:
+		v->in_regs = true;
+		v->result = true;
+		v->regs = loc;
+		return 0;
+	case SYM_ABI_REF_REG:
+		if (arch->result_addr_reg < 0)
+			return -ENODATA;
+		entry->base = UP_FETCH_REG;
+		entry->reg = arch->result_addr_reg;
+		v->fetch.base = UP_FETCH_ENTRY;
+		v->is_address = true;
+		return 0;
+	case SYM_ABI_NONE:
+		return -EDOM; /* an empty struct: nothing to show */
+	}
+	return -ENODATA;
+}
+
+int up_sym_return_value(struct up_symtab *s, uint64_t func_addr, const char *path,
+			struct up_arg *out, struct up_fetch *entry)
+{
+	struct sym_dwarf_ctx c;
+	struct sym_value v;
+	int err;
+
+	memset(entry, 0, sizeof(*entry));
+	err = sym_dwarf_ctx_open(&c, s, func_addr);
+	if (!err)
+		err = result_value(&c, &v, entry);
+	if (!err)
+		err = walk_path(&c, &v, path);
+	if (!err)
+		err = finish_arg(&c, &v, "ret", out);
+	sym_dwarf_ctx_close(&c);
+	return err;
+}
+
+/*
+ * The scalar members of an aggregate, named "ret.a", "ret.p.x", in their
+ * order; nested structs and unions flattened, anonymous ones too; what
+ * cannot be shown as one value (arrays other than char, bit-fields) left
+ * out. Bounded in depth and in members looked at (the DWARF comes from
+ * the target).
+ */
+#define RET_MEMBERS_DEPTH 4
+#define RET_MEMBERS_VISITS 256
+
+struct members_walk {
+	struct up_arg *out;
+	int max, n;
+	unsigned visits;
+};
+
+static void result_members(struct sym_dwarf_ctx *c, struct members_walk *w,
+			   const struct sym_value *v, const char *prefix, int depth)
+{
+	Dwarf_Die agg, child;
+
+	if (depth > RET_MEMBERS_DEPTH || sym_type_aggregate((Dwarf_Die *)&v->type, &agg) != 0 ||
+	    dwarf_child(&agg, &child) != 0)
+		return;
+	do {
+		struct sym_value m = *v;
+		char name[UP_NAME_MAX];
+		const char *dn;
+		uint64_t off;
+		Dwarf_Die inner;
+		int err;
+
+		if (w->n >= w->max || ++w->visits > RET_MEMBERS_VISITS)
+			return;
+		if (dwarf_tag(&child) != DW_TAG_member || dwarf_hasattr(&child, DW_AT_bit_size) ||
+		    dwarf_hasattr(&child, DW_AT_data_bit_offset) ||
+		    sym_type_member_offset(&child, &off) || sym_die_type(&child, &m.type))
+			continue;
+		if (m.in_regs)
+			m.regs_offset += off;
+		else if (sym_fetch_add(&m.fetch, (int64_t)off))
+			continue;
+		dn = dwarf_diename(&child);
+		if (dn)
+			snprintf(name, sizeof(name), "%s.%s", prefix, dn);
+		else
+			snprintf(name, sizeof(name), "%s", prefix);
+		if (sym_type_aggregate(&m.type, &inner) == 0) {
+			result_members(c, w, &m, name, depth + 1);
+			continue;
+		}
+		err = finish_arg(c, &m, name, &w->out[w->n]);
+		if (err == -ENODATA) { /* in registers the rules here do not place */
+			memset(&w->out[w->n], 0, sizeof(w->out[w->n]));
+			snprintf(w->out[w->n].name, sizeof(w->out[w->n].name), "%s", name);
+			w->out[w->n].fetch.base = UP_FETCH_NONE;
+			w->out[w->n].type = (struct up_type){UP_TYPE_HEX, 8};
+			err = 0;
+		}
+		if (!err)
+			w->n++;
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+int up_sym_return_members(struct up_symtab *s, uint64_t func_addr, struct up_arg *out, int max,
+			  struct up_fetch *entry)
+{
+	struct members_walk w = {.out = out, .max = max};
+	struct sym_dwarf_ctx c;
+	struct sym_value v;
+	Dwarf_Die agg;
+	int err;
+
+	memset(entry, 0, sizeof(*entry));
+	err = sym_dwarf_ctx_open(&c, s, func_addr);
+	if (!err)
+		err = result_value(&c, &v, entry);
+	if (!err && sym_type_aggregate(&v.type, &agg) != 0)
+		err = -EDOM;
+	if (!err)
+		result_members(&c, &w, &v, "ret", 0);
+	sym_dwarf_ctx_close(&c);
+	return err ? err : w.n;
 }

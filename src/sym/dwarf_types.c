@@ -152,7 +152,7 @@ int sym_type_aggregate(Dwarf_Die *type, Dwarf_Die *aggregate)
 	return 0;
 }
 
-static int member_offset(Dwarf_Die *member, uint64_t *offset)
+int sym_type_member_offset(Dwarf_Die *member, uint64_t *offset)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word off;
@@ -222,7 +222,7 @@ static int find_member(struct member_walk *w, Dwarf_Die *aggregate, Dwarf_Die *m
 			    dwarf_hasattr(&child, DW_AT_data_bit_offset))
 				return -ENOTSUP; /* bit-fields */
 			*member = child;
-			return member_offset(&child, offset);
+			return sym_type_member_offset(&child, offset);
 		}
 	} while (dwarf_siblingof(&child, &child) == 0);
 	if (!anonymous || dwarf_child(aggregate, &child) != 0)
@@ -240,7 +240,7 @@ static int find_member(struct member_walk *w, Dwarf_Die *aggregate, Dwarf_Die *m
 		}
 		if (dwarf_tag(&child) != DW_TAG_member || dwarf_diename(&child) ||
 		    sym_die_type(&child, &type) || sym_type_aggregate(&type, &inner) ||
-		    member_offset(&child, &off))
+		    sym_type_member_offset(&child, &off))
 			continue;
 		r = find_member(w, &inner, member, &inner_off);
 		if (r == 0) {

@@ -150,6 +150,7 @@ struct sym_value {
 	/* An aggregate held in registers (not is_address): where each part is, and the offset of
 	 * the member reached so far. */
 	bool in_regs;
+	bool result;	/* the parts are the result registers, not the argument ones */
 	struct sym_abi_loc regs;
 	uint64_t regs_offset;
 };
@@ -159,6 +160,15 @@ int sym_abi_param(struct sym_dwarf_ctx *c, Dwarf_Die *param, struct sym_abi_loc 
 /* Where a function returning type leaves its value (a fetch), or -EDOM (not a scalar). */
 struct up_arch;
 int sym_abi_result(const struct up_arch *arch, Dwarf_Die *type, struct up_fetch *f);
+/*
+ * Where a function returning an aggregate of this type leaves it:
+ * SYM_ABI_REGS (parts numbered per kind: integer 0 and 1 are retval_reg and
+ * retval2_reg, float k is fp_arg_regs[k]), SYM_ABI_REF_REG (in memory at
+ * the address the caller passed in result_addr_reg), or SYM_ABI_NONE (an
+ * empty struct). -EDOM: not an aggregate; -ENODATA: a case the rules here
+ * do not cover.
+ */
+int sym_abi_result_loc(const struct up_arch *arch, Dwarf_Die *type, struct sym_abi_loc *loc);
 
 int sym_dwarf_ctx_open(struct sym_dwarf_ctx *c, struct up_symtab *s, uint64_t pc);
 void sym_dwarf_ctx_close(struct sym_dwarf_ctx *c);
@@ -177,6 +187,8 @@ int sym_die_type(Dwarf_Die *die, Dwarf_Die *type);
 int sym_type_aggregate(Dwarf_Die *type, Dwarf_Die *aggregate);
 /* A member of a struct or union (anonymous members searched): its DIE and byte offset. */
 int sym_type_member(Dwarf_Die *aggregate, const char *name, Dwarf_Die *member, uint64_t *offset);
+/* A member's byte offset in its struct (0 in a union), or -ENOTSUP (a location expression). */
+int sym_type_member_offset(Dwarf_Die *member, uint64_t *offset);
 
 /* Append "add imm" / "load size" to a fetch. 0 or -E2BIG. */
 int sym_fetch_add(struct up_fetch *f, int64_t imm);

@@ -266,13 +266,20 @@ FP_WANT = {
     'after_small': {'s.a': 1, 's.b': 2, 'k': 5},
     'after_pt': {'p.x': 0.5, 'p.y': 0.25, 'z': 0.125, 'k': 3},
     'after_pt%return': {'retval': 3.875},
+    # results not in one register: their members (no retval); a void function: nothing
+    'make_small%return': {'ret.a': 5, 'ret.b': 10},
+    'make_pt%return': {'ret.x': 1.5, 'ret.y': -1.5},
+    'make_mix%return': {'ret.d': 1.5, 'ret.l': -3},
+    'make_big%return': {'ret.a': 7, 'ret.b': 8, 'ret.c': 9},
+    'touch%return': {},
 }
 
 
 def case_fp(args, arch, out):
     prog = os.path.join(out, 'fp')
     probes = ['scale x f n', 'scale%return', 'halve f', 'halve%return', 'after_small s.a s.b k',
-              'after_pt p.x p.y z k', 'after_pt%return']
+              'after_pt p.x p.y z k', 'after_pt%return', 'make_small%return', 'make_pt%return',
+              'make_mix%return', 'make_big%return', 'touch%return']
     cmd, r = uptrace(args, probes, prog, ['--json'])
     if r.returncode != 0:
         fail('%s exited %d: %s' % (' '.join(cmd), r.returncode, r.stderr[-2000:]))
@@ -281,7 +288,10 @@ def case_fp(args, arch, out):
     got = collections.defaultdict(list)
     for e in json_lines(r.stderr):
         if e.get('event') == 'return':
-            got[e['probe']].append({'retval': e.get('retval')})
+            ret = dict(e.get('args', {}))
+            if 'retval' in e:
+                ret['retval'] = e['retval']
+            got[e['probe']].append(ret)
         elif e.get('event') == 'entry':
             got[e['probe']].append(e.get('args'))
     for probe, want in FP_WANT.items():
