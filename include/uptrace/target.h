@@ -8,6 +8,12 @@
  *
  * All functions return 0 (or a count) on success and a negative errno on
  * failure; -ESRCH means the thread is gone, not an error to report.
+ *
+ * A backend fills its ops table with what it can do and hands it to
+ * up_target_init, which completes it with defaults (-ENOTSUP, or the
+ * generic behaviour an op's comment names): callers never test an op for
+ * NULL. What differs between backends beyond an op's result is in struct
+ * up_target_caps; nothing outside src/target asks which backend it is.
  */
 #ifndef UPTRACE_TARGET_H
 #define UPTRACE_TARGET_H
@@ -81,7 +87,7 @@ struct up_target_ops {
 	int (*wait)(struct up_target *t, struct up_stop *stop, int timeout_ms);
 	/*
 	 * Wait for tid's single-step to end, leaving other threads' stops for
-	 * later wait() calls (remote syscalls). NULL: wait() until that trap.
+	 * later wait() calls (remote syscalls). Default: wait() until that trap.
 	 */
 	int (*wait_step)(struct up_target *t, pid_t tid);
 	/*
@@ -95,8 +101,8 @@ struct up_target_ops {
 	/*
 	 * With several traced processes (-f): read, write, mappings and the
 	 * remote syscalls act on the address space of tid's process from now
-	 * on. Cheap when it does not change. -ENOTSUP where only one process
-	 * can be traced.
+	 * on. Cheap when it does not change. -ENOTSUP (the default) where only
+	 * one process can be traced.
 	 */
 	int (*select_space)(struct up_target *t, pid_t tid);
 	/* Thread ids currently traced; returns the count (at most max). */
@@ -105,6 +111,8 @@ struct up_target_ops {
 	int (*mappings)(struct up_target *t, struct up_mapping *maps, int max);
 	/* Auxiliary vector (raw bytes); returns the length. */
 	int (*auxv)(struct up_target *t, void *buf, size_t len);
+	/* Thread tid's name (its comm), NUL-terminated; -ENOTSUP where the target has none. */
+	int (*thread_name)(struct up_target *t, pid_t tid, char *buf, size_t len);
 	/*
 	 * A child reported by UP_STOP_FORK that is not to be traced: write the
 	 * original bytes back into its copy of the text, then detach it. (A
@@ -127,34 +135,65 @@ struct up_target_ops {
 	/*
 	 * The floating-point registers of a stopped thread (regs.h), at least
 	 * those whose bit is set in want (bit i: fp->v[i]); others may be left
-	 * zero. NULL or -ENOTSUP where the target cannot read them.
+	 * zero. -ENOTSUP where the target cannot read them.
 	 */
 	int (*get_fpregs)(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want);
 	/*
 	 * While on, threads of the traced process that resume() (or
 	 * resume_all) restarts also stop at the entry and the exit of each
 	 * system call (UP_STOP_SYSCALL): how the core sees the dynamic linker
-	 * map libraries before any of their code runs. NULL where a target
+	 * map libraries before any of their code runs. -ENOTSUP where a target
 	 * cannot.
 	 */
 	int (*watch_syscalls)(struct up_target *t, bool on);
+	/*
+	 * The core has written the arch's syscall instruction at addr, in
+	 * memory of its own that stays executable (0: that memory is gone). A
+	 * backend that runs system calls of its own (caps.writes_unprotect)
+	 * may use it rather than look for one in the program's text. Default:
+	 * ignored.
+	 */
+	void (*syscall_insn_placed)(struct up_target *t, uint64_t addr);
+};
+
+/* What a backend offers beyond its ops (set before up_target_init; all false by default). */
+struct up_target_caps {
+	/*
+	 * /proc/<pid> on this machine describes the target's address space:
+	 * its modules are reported from /proc/<pid>/maps and their files
+	 * found through it. Otherwise they are known from memory alone (the
+	 * auxv and the dynamic linker's link_map chain), files under sysroot.
+	 */
+	bool procfs;
+	/*
+	 * write() to a page mapped without PROT_WRITE first makes it writable
+	 * with a system call in the target (a stub that refuses such writes):
+	 * memory the core maps in order to write into it later is mapped
+	 * writable from the start.
+	 */
+	bool writes_unprotect;
 };
 
 struct up_target {
-	const struct up_target_ops *ops;
+	const struct up_target_ops *ops; /* complete: set by up_target_init */
+	struct up_target_caps caps;
 	const struct up_arch *arch;	/* the target's architecture */
 	pid_t pid;			/* process id (remote: the stub's pid) */
 	uint32_t e_flags;		/* ELF e_flags of the main program */
 	char exe[4096];			/* path of the main program (absolute) */
 	char sysroot[1024];		/* remote: where the target's libraries live ("" = /) */
-	bool remote;			/* reached through the GDB remote protocol */
-	uint64_t syscall_hint;		/* a syscall instruction in the core's XOL page (0: none):
-					 * a remote system call that changes text pages runs it,
-					 * as one in the page it changes would re-protect it */
 	bool ended;			/* the target itself collected the process's end (it
 					 * died while we detached): end_status is how */
 	int end_status;			/* its exit code, or 128+N for signal N */
+	struct up_target_ops ops_table; /* up_target_init's: the backend's ops, completed */
 };
+
+/*
+ * Make t a target of a backend: t->ops becomes ops with every op the
+ * backend leaves NULL filled with its default. Called once, by the backend
+ * (or a test's fake), before t is handed to any other layer.
+ */
+void up_target_init(struct up_target *t, const struct up_target_ops *ops);
 
 /* ptrace: run argv[0] traced, stopped at its first instruction (after exec). */
 int up_ptrace_spawn(struct up_target **out, char *const argv[], bool follow_forks);

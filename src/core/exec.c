@@ -35,7 +35,7 @@ int core_exec(struct up_core *c, pid_t tid)
 	c->npages = 0;
 	c->trampoline = 0;
 	c->syscall_insn = 0;
-	c->t->syscall_hint = 0;
+	c->t->ops->syscall_insn_placed(c->t, 0);
 	c->nremoved = 0;
 	c->libs_loaded = false;
 	c->after_exec = true;

@@ -78,7 +78,6 @@ static bool fp_load(struct fetch_state *s, const struct up_fetch *f)
 		s->fp_tried = true;
 		memset(&s->fp, 0, sizeof(s->fp));
 		s->fp_ok =
-		    t->ops->get_fpregs &&
 		    t->ops->get_fpregs(t, s->th->tid, &s->fp, fp_want(s->args, s->nargs, f)) == 0;
 	}
 	return s->fp_ok;

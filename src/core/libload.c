@@ -52,16 +52,11 @@ static int watch_update(struct up_core *c)
 	return 0;
 }
 
-static bool can_watch(struct up_core *c)
-{
-	return !c->t->remote && c->t->ops->watch_syscalls;
-}
-
 int load_watch_start(struct up_core *c)
 {
 	int err;
 
-	if (!c->cfg.spawned || c->libs_loaded || !can_watch(c) || !module_pending(c))
+	if (!c->cfg.spawned || c->libs_loaded || !module_pending(c))
 		return 0;
 	c->load_watch = true;
 	c->maps_changed = false;
@@ -83,7 +78,7 @@ int load_watch_relocation(struct up_core *c)
 {
 	int err;
 
-	if (c->reloc_watch || !can_watch(c) || !resolve_waiting(c))
+	if (c->reloc_watch || !resolve_waiting(c))
 		return 0;
 	c->reloc_watch = true;
 	err = watch_update(c);

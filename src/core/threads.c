@@ -55,19 +55,8 @@ static int threads_grow(struct up_core *c)
 
 static void read_comm(struct up_core *c, struct up_thread *th)
 {
-	char path[64];
-	FILE *f;
-
-	snprintf(th->comm, sizeof(th->comm), "?");
-	if (c->t->remote)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)c->t->pid, (int)th->tid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(th->comm, sizeof(th->comm), f))
-		th->comm[strcspn(th->comm, "\n")] = 0;
-	fclose(f);
+	if (c->t->ops->thread_name(c->t, th->tid, th->comm, sizeof(th->comm)) < 0)
+		snprintf(th->comm, sizeof(th->comm), "?");
 }
 
 /* Find or make the entry of tid (not on the per-hit path after a thread's first hit). */

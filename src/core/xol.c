@@ -61,7 +61,7 @@ int core_find_syscall(struct up_core *c)
 
 static int64_t remote_mmap(struct up_core *c, pid_t tid, uint64_t hint, bool fixed)
 {
-	int prot = PROT_READ | PROT_EXEC | (c->t->remote ? PROT_WRITE : 0);
+	int prot = PROT_READ | PROT_EXEC | (c->t->caps.writes_unprotect ? PROT_WRITE : 0);
 	uint64_t args[6] = { hint, XOL_PAGE_SIZE, (uint64_t)prot,
 			     MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED_NOREPLACE : 0),
 			     (uint64_t)-1, 0 };
@@ -189,7 +189,7 @@ int xol_ensure_trampoline(struct up_core *c, pid_t tid)
 	c->syscall_insn = c->pages[0].addr + UP_XOL_SLOT_SIZE;
 	c->pages[0].owner[1] = NULL;
 	c->pages[0].used = 2;
-	c->t->syscall_hint = c->pages[0].addr + UP_XOL_SLOT_SIZE;
+	c->t->ops->syscall_insn_placed(c->t, c->syscall_insn);
 	return 0;
 }
 
@@ -303,7 +303,7 @@ int xol_unmap_pages(struct up_core *c, pid_t tid)
 	if (c->syscall_insn >= c->pages[0].addr &&
 	    c->syscall_insn < c->pages[0].addr + XOL_PAGE_SIZE) {
 		c->syscall_insn = 0;
-		c->t->syscall_hint = 0;
+		c->t->ops->syscall_insn_placed(c->t, 0);
 		r = core_find_syscall(c);
 		if (r)
 			return ret ? ret : (int)r;

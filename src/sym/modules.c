@@ -2,8 +2,9 @@
 /*
  * The libdwfl session of a target and its modules.
  *
- * A native target is reported from /proc/PID/maps (dwfl_linux_proc_report),
- * a remote one from its auxv and link_map chain (remote_modules.c). Either
+ * A target whose /proc/PID is this machine's (caps.procfs: ptrace) is
+ * reported from /proc/PID/maps (dwfl_linux_proc_report), any other (a GDB
+ * remote stub) from its auxv and link_map chain (link_map.c). Either
  * way the whole set is re-reported at each library-load event between
  * dwfl_report_begin and dwfl_report_end, and the main program is the module
  * holding AT_ENTRY. Module specs ("libc", "libc.so.6", a path) resolve here.
@@ -45,24 +46,8 @@ uint64_t sym_module_bias(Dwfl_Module *mod)
 int sym_read_auxv(struct up_symtab *s)
 {
 	Elf64_auxv_t auxv[256];
-	int len = -ENOTSUP;
+	int len = s->t->ops->auxv(s->t, auxv, sizeof(auxv));
 
-	if (s->t->ops && s->t->ops->auxv)
-		len = s->t->ops->auxv(s->t, auxv, sizeof(auxv));
-	if (len < 0 && !s->t->remote) {
-		/* A native target can always be read through procfs. */
-		char path[64];
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/auxv", (int)s->t->pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		len = read(fd, auxv, sizeof(auxv));
-		if (len < 0)
-			len = -errno;
-		close(fd);
-	}
 	if (len < 0)
 		return len;
 	for (size_t i = 0; i < (size_t)len / sizeof(auxv[0]); i++) {
@@ -301,17 +286,17 @@ static int report(struct up_symtab *s)
 {
 	int err;
 
-	if (s->t->remote)
+	if (!s->t->caps.procfs)
 		snapshot_known(s);
 	dwfl_report_begin(s->dwfl);
-	if (s->t->remote) {
-		err = sym_report_remote(s);
-	} else {
+	if (s->t->caps.procfs) {
 		err = dwfl_linux_proc_report(s->dwfl, s->t->pid);
 		if (err > 0)
 			err = err == ENOENT ? -ESRCH : -err;
 		else if (err < 0)
 			err = -EIO;
+	} else {
+		err = sym_report_link_map(s);
 	}
 	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0 && !err)
 		err = -EIO;
@@ -333,7 +318,9 @@ int up_sym_open(struct up_symtab **out, struct up_target *t)
 	s->t = t;
 	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
 	s->callbacks.section_address = dwfl_offline_section_address;
-	if (t->remote) {
+	if (t->caps.procfs) {
+		s->callbacks.find_elf = dwfl_linux_proc_find_elf;
+	} else {
 		/* Separate debug files of a foreign target live under its sysroot. */
 		if (t->sysroot[0] &&
 		    asprintf(&s->debuginfo_path, ":.debug:%s/usr/lib/debug", t->sysroot) < 0) {
@@ -341,8 +328,6 @@ int up_sym_open(struct up_symtab **out, struct up_target *t)
 			return -ENOMEM;
 		}
 		s->callbacks.find_elf = dwfl_build_id_find_elf;
-	} else {
-		s->callbacks.find_elf = dwfl_linux_proc_find_elf;
 	}
 	s->callbacks.debuginfo_path = &s->debuginfo_path;
 	s->dwfl = dwfl_begin(&s->callbacks);

@@ -2,7 +2,7 @@
 /*
  * Private to src/sym: the symbol table object shared by the files of this
  * layer. One libdwfl session per target; modules are (re)reported into it
- * by modules.c (native: /proc/PID/maps; remote: remote_modules.c from the
+ * by modules.c (with caps.procfs: /proc/PID/maps; else link_map.c from the
  * auxv and the r_debug/link_map chain). Everything else only reads it.
  */
 #ifndef UPTRACE_SYM_INTERNAL_H
@@ -53,13 +53,16 @@ const char *sym_module_path(Dwfl_Module *mod);
 uint64_t sym_module_bias(Dwfl_Module *mod);
 const char *sym_basename(const char *path);
 
-/* Read target memory (t->ops->read; /proc/PID/mem for a native target without one). */
+/* Read target memory (t->ops->read). */
 int sym_read_mem(struct up_symtab *s, uint64_t addr, void *buf, size_t len);
 
 /* Parse the auxv into s->auxv_*. 0 or a negative errno. */
 int sym_read_auxv(struct up_symtab *s);
-/* Report every module of a remote target (inside a dwfl_report_begin/end pair). */
-int sym_report_remote(struct up_symtab *s);
+/*
+ * Report every module of a target without procfs, from its memory (inside a
+ * dwfl_report_begin/end pair).
+ */
+int sym_report_link_map(struct up_symtab *s);
 /* The run-time address of r_debug (from DT_DEBUG of the main program), 0 if not set yet. */
 int sym_r_debug(struct up_symtab *s, uint64_t *r_debug);
 

@@ -18,33 +18,6 @@
 #include "uptrace/arch.h"
 #include "uptrace/target.h"
 
-/*
- * The step's trap. The ptrace target waits for this thread only, so stops
- * of other threads stay queued for the core; a GDB-remote target in
- * all-stop mode steps one thread while the others stay stopped, so its next
- * stop is the step.
- */
-static int wait_step(struct up_target *t, pid_t tid)
-{
-	struct up_stop stop;
-	int err;
-
-	if (t->ops->wait_step)
-		return t->ops->wait_step(t, tid);
-	for (;;) {
-		err = t->ops->wait(t, &stop, -1);
-		if (err)
-			return err;
-		if (stop.kind == UP_STOP_EINTR)
-			continue;
-		if (stop.tid != tid && stop.kind != UP_STOP_EXITED && stop.kind != UP_STOP_KILLED)
-			continue;
-		if (stop.kind == UP_STOP_TRAP)
-			return 0;
-		return -ESRCH;
-	}
-}
-
 int64_t up_remote_syscall(struct up_target *t, pid_t tid, uint64_t syscall_addr, long nr,
 			  const uint64_t args[6])
 {
@@ -78,7 +51,7 @@ int64_t up_remote_syscall(struct up_target *t, pid_t tid, uint64_t syscall_addr,
 		if (!err)
 			err = t->ops->step(t, tid);
 		if (!err)
-			err = wait_step(t, tid);
+			err = t->ops->wait_step(t, tid); /* others' stops stay queued */
 		if (err == -ESRCH)
 			return err; /* the thread is gone: nothing to restore */
 		if (!err)

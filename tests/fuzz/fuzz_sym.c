@@ -154,12 +154,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ft.ehdr = (const Elf64_Ehdr *)data;
 		ft.bias = ft.ehdr->e_type == ET_DYN ? PIE_BIAS : 0;
 	}
-	ft.t.ops = &file_ops;
+	up_target_init(&ft.t, &file_ops); /* no procfs: modules from the ELF header and memory */
 	ft.t.arch = ft.ehdr ? up_arch_by_machine(ft.ehdr->e_machine) : NULL;
 	if (!ft.t.arch)
 		ft.t.arch = up_arch_by_name("x86_64");
 	ft.t.pid = 1;
-	ft.t.remote = true;
 	snprintf(ft.t.exe, sizeof(ft.t.exe), "/proc/self/fd/%d", fd);
 	if (up_sym_open(&s, &ft.t) != 0)
 		return 0;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -86,6 +87,25 @@ static int pt_threads(struct up_target *t, pid_t *tids, int max)
 		tids[n++] = th->tid;
 	}
 	return n;
+}
+
+/* The kernel's name of the thread (its comm), as ps shows it. */
+static int pt_thread_name(struct up_target *t, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)t->pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	else
+		err = -EIO;
+	fclose(f);
+	return err;
 }
 
 static bool any_running(struct up_ptrace *p)
@@ -260,6 +280,7 @@ const struct up_target_ops up_ptrace_ops = {
     .threads = pt_threads,
     .mappings = pt_mappings,
     .auxv = pt_auxv,
+    .thread_name = pt_thread_name,
     .open_fd = pt_open_fd,
     .child_release = pt_child_release,
     .select_space = pt_select_space,
@@ -277,7 +298,8 @@ struct up_ptrace *pt_alloc(bool follow_forks)
 
 	if (!p)
 		return NULL;
-	p->t.ops = &up_ptrace_ops;
+	up_target_init(&p->t, &up_ptrace_ops);
+	p->t.caps.procfs = true;
 	p->mem_fd = -1;
 	p->follow_forks = follow_forks;
 	return p;

@@ -944,14 +944,16 @@ static void stray_stop(void *ctx)
 	r->g_tid = 0;
 }
 
-/* A stub's files are on another machine (or in qemu's own process): nothing to share. */
-static int remote_open_fd(struct up_target *t, int target_fd, int *local_fd)
+static void remote_syscall_insn_placed(struct up_target *t, uint64_t addr)
 {
-	(void)t;
-	(void)target_fd;
-	(void)local_fd;
-	return -ENOTSUP;
+	to_remote(t)->core_syscall = addr;
 }
+
+/*
+ * Not here, so -ENOTSUP by default: open_fd (a stub's files are on another
+ * machine, or in qemu's own process: nothing to share), select_space,
+ * watch_syscalls, thread_name.
+ */
 
 static const struct up_target_ops remote_ops = {
     .read = remote_read,
@@ -966,12 +968,12 @@ static const struct up_target_ops remote_ops = {
     .threads = remote_threads,
     .mappings = remote_mappings,
     .auxv = remote_auxv,
-    .open_fd = remote_open_fd,
     .child_release = remote_child_release,
     .detach = remote_detach,
     .kill = remote_kill,
     .destroy = remote_destroy,
     .get_fpregs = remote_get_fpregs,
+    .syscall_insn_placed = remote_syscall_insn_placed,
 };
 
 struct up_remote *up_remote_new(void)
@@ -980,8 +982,8 @@ struct up_remote *up_remote_new(void)
 
 	if (!r)
 		return NULL;
-	r->t.ops = &remote_ops;
-	r->t.remote = true;
+	up_target_init(&r->t, &remote_ops);
+	r->t.caps.writes_unprotect = true; /* unprotect.c */
 	r->rsp.fd = -1;
 	r->rsp.on_stop = stray_stop;
 	r->rsp.ctx = r;

@@ -42,6 +42,9 @@ struct up_remote {
 	uint8_t g_raw[UP_REMOTE_G_MAX];
 	char xml_arch[32];     /* target.xml's <architecture>, "" when none */
 	uint64_t syscall_addr; /* a syscall instruction found for mprotect, else 0 */
+	uint64_t core_syscall; /* the core's own syscall instruction (syscall_insn_placed):
+				* tried first, as one in the page being made writable
+				* would write-protect that page again when stepped */
 	char last_resume[64];  /* repeated after a stale interrupt's stop */
 	char cmd[UP_RSP_BUF];  /* M packets are built here */
 };

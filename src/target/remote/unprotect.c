@@ -108,7 +108,7 @@ static int exec_ranges(struct up_remote *r, struct range *out, uint64_t *page)
 static int find_syscall(struct up_remote *r, const struct range *ranges, int n, uint64_t wlo,
 			uint64_t whi, uint64_t *out)
 {
-	uint64_t hint = r->t.syscall_hint;
+	uint64_t hint = r->core_syscall;
 
 	if (hint && (hint + 8 <= wlo || hint >= whi)) {
 		*out = hint;

@@ -265,7 +265,7 @@ static int setup(void **state)
 	struct up_core_config cfg = { .on_event = on_event };
 
 	fx->f = calloc(1, sizeof(*fx->f));
-	fx->f->t.ops = &fake_ops;
+	up_target_init(&fx->f->t, &fake_ops);
 	fx->f->t.arch = &toy;
 	fx->f->t.pid = 1;
 	memset(fx->f->mem, 0x90, SIZE);

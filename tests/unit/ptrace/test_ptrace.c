@@ -603,6 +603,56 @@ static void test_new_thread(void **state)
 	t->ops->destroy(t);
 }
 
+/* The kernel names a thread after the file it exec'd (15 bytes at most); no tid, no name. */
+static void test_thread_name(void **state)
+{
+	struct up_target *t = spawn(helper, "exit", "0");
+	const char *base = strrchr(helper, '/') + 1;
+	char name[64], want[16];
+
+	snprintf(want, sizeof(want), "%s", base);
+	assert_true(t->caps.procfs);
+	assert_int_equal(t->ops->thread_name(t, t->pid, name, sizeof(name)), 0);
+	assert_string_equal(name, want);
+	assert_int_equal(t->ops->thread_name(t, t->pid + 1000000, name, sizeof(name)), -ESRCH);
+	finish(t, UP_STOP_EXITED, 0);
+}
+
+/* A backend that names one op gets every other from up_target_init: none is NULL. */
+static int only_wait_calls;
+
+static int only_wait(struct up_target *t, struct up_stop *stop, int timeout_ms)
+{
+	memset(stop, 0, sizeof(*stop));
+	stop->tid = ++only_wait_calls == 1 ? 99 : 7; /* another thread's stop first */
+	stop->kind = UP_STOP_TRAP;
+	return 0;
+}
+
+static void test_init_defaults(void **state)
+{
+	static const struct up_target_ops only = {.wait = only_wait};
+	struct up_target t;
+	const void *const *op;
+	char name[16];
+	uint8_t b;
+
+	memset(&t, 0, sizeof(t));
+	up_target_init(&t, &only);
+	for (op = (const void *const *)t.ops; op < (const void *const *)(t.ops + 1); op++)
+		assert_non_null(*op);
+	assert_false(t.caps.procfs || t.caps.writes_unprotect);
+	assert_int_equal(t.ops->read(&t, 0, &b, 1), -ENOTSUP);
+	assert_int_equal(t.ops->select_space(&t, 7), -ENOTSUP);
+	assert_int_equal(t.ops->thread_name(&t, 7, name, sizeof(name)), -ENOTSUP);
+	assert_int_equal(t.ops->watch_syscalls(&t, true), -ENOTSUP);
+	t.ops->syscall_insn_placed(&t, 0x1000);
+	/* the generic wait_step waits through other threads' stops for tid's trap */
+	assert_int_equal(t.ops->wait_step(&t, 7), 0);
+	assert_int_equal(only_wait_calls, 2);
+	t.ops->destroy(&t);
+}
+
 static void test_exit_status(void **state)
 {
 	finish(spawn(helper, "exit", "42"), UP_STOP_EXITED, 42);
@@ -923,6 +973,8 @@ int main(void)
 	    cmocka_unit_test(test_group_stop),
 	    cmocka_unit_test(test_new_thread),
 	    cmocka_unit_test(test_exit_status),
+	    cmocka_unit_test(test_thread_name),
+	    cmocka_unit_test(test_init_defaults),
 	    cmocka_unit_test(test_killed),
 	    cmocka_unit_test(test_fork_release),
 	    cmocka_unit_test(test_exec),

@@ -155,7 +155,8 @@ static void test_trace_to_exit(void **state)
 	int n, fd;
 
 	/* what spawning fills in */
-	assert_true(t->remote);
+	assert_true(t->caps.writes_unprotect);
+	assert_false(t->caps.procfs);
 	assert_true(t->pid > 0);
 	assert_non_null(realpath(fixture, real));
 	assert_string_equal(t->exe, real);

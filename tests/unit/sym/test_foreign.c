@@ -118,12 +118,11 @@ static int open_fixture(int i, struct file_target *ft, struct up_symtab **s)
 		return -EIO;
 	close(fd);
 	ft->ehdr = (const Elf64_Ehdr *)ft->image;
-	ft->t.ops = &file_ops;
+	up_target_init(&ft->t, &file_ops); /* no procfs: modules from the ELF header and memory */
 	ft->t.arch = up_arch_by_machine(fixtures[i].arch->e_machine);
 	if (!ft->t.arch)
 		return -ENOTSUP;
 	ft->t.pid = 1;
-	ft->t.remote = true;
 	snprintf(ft->t.exe, sizeof(ft->t.exe), "%s", fixtures[i].path);
 	return up_sym_open(s, &ft->t);
 }

@@ -53,10 +53,10 @@ static const struct up_target_ops test_ops = {
 void sym_test_target_init(struct up_target *t, pid_t pid, const char *exe, bool remote)
 {
 	memset(t, 0, sizeof(*t));
-	t->ops = &test_ops;
+	up_target_init(t, &test_ops);
 	t->arch = up_arch_by_machine(EM_X86_64); /* its dwarf_reg numbering */
 	t->pid = pid;
-	t->remote = remote;
+	t->caps.procfs = !remote;
 	if (!realpath(exe, t->exe))
 		snprintf(t->exe, sizeof(t->exe), "%s", exe);
 }

@@ -16,7 +16,7 @@
 #include "uptrace/target.h"
 
 
-/* Fill t for pid (remote: the auxv + link_map path instead of /proc/PID/maps). */
+/* Fill t for pid (remote: no procfs, so the auxv + link_map path instead of /proc/PID/maps). */
 void sym_test_target_init(struct up_target *t, pid_t pid, const char *exe, bool remote);
 
 /* The fixture, started with argv, stopped when it has printed its "ready" line. */

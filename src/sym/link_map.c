@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Modules of a target reached through the GDB remote protocol, where there
- * is no /proc/PID/maps: the main program at AT_ENTRY - e_entry, the
+ * Modules of a target without procfs (one reached through the GDB remote
+ * protocol), where there is no /proc/PID/maps: the main program at AT_ENTRY - e_entry, the
  * interpreter (PT_INTERP, under the sysroot) at AT_BASE, and once the
  * dynamic linker has run, every library of the r_debug/link_map chain
  * (r_debug found through DT_DEBUG in the program's dynamic section, all
@@ -30,23 +30,7 @@
 
 int sym_read_mem(struct up_symtab *s, uint64_t addr, void *buf, size_t len)
 {
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	if (s->t->ops && s->t->ops->read)
-		return s->t->ops->read(s->t, addr, buf, len);
-	if (s->t->remote)
-		return -ENOTSUP;
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)s->t->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, buf, len, addr);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
+	return s->t->ops->read(s->t, addr, buf, len);
 }
 
 static int read_u64(struct up_symtab *s, uint64_t addr, uint64_t *val)
@@ -174,7 +158,7 @@ static void report_link_map(struct up_symtab *s, uint64_t r_debug)
 	}
 }
 
-int sym_report_remote(struct up_symtab *s)
+int sym_report_link_map(struct up_symtab *s)
 {
 	char interp[PATH_MAX], path[PATH_MAX + 1024];
 	uint64_t bias = 0, r_debug = 0;
