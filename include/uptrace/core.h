@@ -35,6 +35,14 @@ struct up_core_config {
 	 * guardian). Called again after an exec makes a new one. May be NULL.
 	 */
 	void (*on_record)(int fd);
+	/*
+	 * Something the user should hear that does not stop the run (a probe
+	 * a glob matched skipped, with why; with verbose, notes such as an
+	 * IFUNC's implementation): one line of text, without the program's
+	 * name or a newline. The core never prints: the caller says it (with
+	 * ctx). May be NULL: nothing is said.
+	 */
+	void (*on_warning)(void *ctx, const char *msg);
 	uint64_t max_events;	/* 0: no limit; else detach after this many events */
 	bool count_only;	/* --count: count hits, fetch nothing */
 	bool want_durations;	/* --hist */

@@ -512,6 +512,12 @@ static int list_usdt(struct up_symtab *sym, const char *pattern)
 	return rc < 0 ? rc : 0;
 }
 
+/* What the core has to say that does not stop the run: it never prints itself. */
+static void on_core_warning(void *ctx, const char *msg)
+{
+	fprintf(stderr, "uptrace: %s\n", msg);
+}
+
 /*
  * -l [[MODULE:]PATTERN]: a started program first runs to the point where
  * its libraries are loaded (before their code runs), so they are listed too.
@@ -526,7 +532,10 @@ static int list_functions(const struct options *o, struct up_target *t, struct u
 	int rc = 0;
 
 	if (spawned) {
-		struct up_core_config cfg = { .target = t, .sym = sym, .spawned = true };
+		struct up_core_config cfg = { .target = t,
+					      .sym = sym,
+					      .on_warning = on_core_warning,
+					      .spawned = true };
 		struct up_core *core = NULL;
 
 		rc = up_core_create(&core, &cfg);
@@ -753,6 +762,7 @@ int main(int argc, char **argv)
 		.sym = sym,
 		.on_event = on_event,
 		.on_record = up_guardian_share_record,
+		.on_warning = on_core_warning,
 		.ctx = out,
 		.max_events = o.max_events,
 		/* --hist prints no events either: it fetches only what its histogram needs */

@@ -27,6 +27,28 @@ void core_error(struct up_core *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+void core_warn(struct up_core *c, const char *fmt, ...)
+{
+	char *msg = NULL, small[256];
+	va_list ap;
+	int n;
+
+	if (!c->cfg.on_warning)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		/* out of memory: the start of it rather than nothing */
+		va_start(ap, fmt);
+		vsnprintf(small, sizeof(small), fmt, ap);
+		va_end(ap);
+		msg = NULL;
+	}
+	c->cfg.on_warning(c->cfg.ctx, msg ? msg : small);
+	free(msg);
+}
+
 static void set_err(struct up_core *c, char *err, size_t errlen)
 {
 	c->err = err;

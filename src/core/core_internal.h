@@ -312,6 +312,8 @@ bool load_initial_done(struct up_core *c, int new_modules);
 
 /* Report an error once, at the layer that knows what was asked. */
 void core_error(struct up_core *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Tell the caller something the user should hear that does not stop the run (on_warning). */
+void core_warn(struct up_core *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 uint64_t core_now_ns(void);
 

@@ -40,8 +40,7 @@ static uint64_t fb_remote(struct up_core *c, size_t offset)
 static void fb_note(struct up_core *c, const char *why)
 {
 	if (c->cfg.verbose)
-		fprintf(stderr, "uptrace: no in-process fallback in process %d: %s\n",
-			(int)c->t->pid, why);
+		core_warn(c, "no in-process fallback in process %d: %s", (int)c->t->pid, why);
 }
 
 static void fb_drop(struct up_core *c, pid_t tid)

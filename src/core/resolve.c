@@ -672,9 +672,9 @@ static int ifunc_implementation(struct up_core *c, const struct up_func_match *m
 			snprintf(what, sizeof(what), "%s", found.func);
 		else
 			snprintf(what, sizeof(what), "its implementation");
-		fprintf(stderr, "uptrace: %s:%s is an IFUNC: probing %s at 0x%llx, the code "
-				"process %d resolved it to\n",
-			base_name(m->module), name, what, (unsigned long long)addr, (int)c->t->pid);
+		core_warn(c, "%s:%s is an IFUNC: probing %s at 0x%llx, the code process %d resolved "
+			     "it to",
+			  base_name(m->module), name, what, (unsigned long long)addr, (int)c->t->pid);
 	}
 	return 0;
 }
@@ -730,8 +730,8 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 			return -ENOTSUP;
 		}
 		if (go)
-			fprintf(stderr, "uptrace: skipping the %d Go functions matching '%s%%return': "
-					"%s\n", go, spec->func, GO_STACKS);
+			core_warn(c, "skipping the %d Go functions matching '%s%%return': %s", go,
+				  spec->func, GO_STACKS);
 		n = kept;
 	}
 	for (int i = 0; i < n; i++) {
@@ -749,7 +749,7 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 			}
 			if (err && c->started && !glob && c->err && c->err[0]) {
 				/* a library loaded while tracing: that probe stays off, the trace goes on */
-				fprintf(stderr, "uptrace: warning: %s; that probe stays off\n", c->err);
+				core_warn(c, "warning: %s; that probe stays off", c->err);
 				c->err[0] = 0;
 				ps->unknown++;
 				err = 0;
@@ -760,7 +760,7 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 		if (!err)
 			err = place(c, spec, m, m->addr + spec->offset, spec->offset, name);
 		if (err && glob && c->err && c->err[0] && err != -ENOMEM) {
-			fprintf(stderr, "uptrace: skipping %s\n", c->err);
+			core_warn(c, "skipping %s", c->err);
 			c->err[0] = 0;
 			err = 0;
 			continue;
@@ -999,7 +999,7 @@ int resolve_pending(struct up_core *c, bool final)
 		err = resolve_one(c, ps, final);
 		if (err < 0 && c->after_exec && c->err && c->err[0]) {
 			/* a program exec'd into need not have every function the first had */
-			fprintf(stderr, "uptrace: after exec: %s; that probe stays off\n", c->err);
+			core_warn(c, "after exec: %s; that probe stays off", c->err);
 			c->err[0] = 0;
 			err = 0;
 		}

@@ -136,19 +136,17 @@ static int site_args(struct up_core *c, const struct up_spec *spec, const struct
 {
 	if (spec->nargs == 0) {
 		if (f->args_error[0]) {
-			fprintf(stderr,
-				"uptrace: %s at 0x%llx: its arguments cannot be read (%s); "
-				"counting its hits only\n",
-				p->key, (unsigned long long)f->addr, f->args_error);
+			core_warn(c, "%s at 0x%llx: its arguments cannot be read (%s); counting its "
+				     "hits only",
+				  p->key, (unsigned long long)f->addr, f->args_error);
 			return 0;
 		}
 		p->nargs = f->nargs < UP_MAX_ARGS ? f->nargs : UP_MAX_ARGS;
 		memcpy(p->args, f->args, p->nargs * sizeof(p->args[0]));
 		if (f->nargs > UP_MAX_ARGS)
-			fprintf(stderr,
-				"uptrace: %s has %u arguments: showing $arg1..$arg%d (name "
-				"others as ARGs: 'usdt:%s:%s $arg%u')\n",
-				p->key, f->nargs, UP_MAX_ARGS, f->provider, f->name, f->nargs);
+			core_warn(c, "%s has %u arguments: showing $arg1..$arg%d (name others as "
+				     "ARGs: 'usdt:%s:%s $arg%u')",
+				  p->key, f->nargs, UP_MAX_ARGS, f->provider, f->name, f->nargs);
 		return 0;
 	}
 	for (unsigned i = 0; i < spec->nargs; i++) {
@@ -325,7 +323,7 @@ int resolve_usdt(struct up_core *c, struct pending_spec *ps, bool final)
 			err = place_site(c, p, f, first);
 		}
 		if (err && glob && err != -ENOMEM && c->err && c->err[0]) {
-			fprintf(stderr, "uptrace: skipping %s\n", c->err);
+			core_warn(c, "skipping %s", c->err);
 			c->err[0] = '\0';
 			err = 0;
 			continue;
