@@ -185,6 +185,14 @@ struct up_target {
 	bool ended;			/* the target itself collected the process's end (it
 					 * died while we detached): end_status is how */
 	int end_status;			/* its exit code, or 128+N for signal N */
+	/*
+	 * Set by whoever opened the target (NULL: nothing is said): something
+	 * the user should hear while it runs (a stub's quirk), one line with
+	 * its subsystem's prefix ("remote: ") and no newline. A target never
+	 * prints.
+	 */
+	void (*on_warning)(void *ctx, const char *msg);
+	void *warning_ctx;
 	struct up_target_ops ops_table; /* up_target_init's: the backend's ops, completed */
 };
 
@@ -200,10 +208,15 @@ int up_ptrace_spawn(struct up_target **out, char *const argv[], bool follow_fork
 /* ptrace: seize every thread of pid and stop them all. */
 int up_ptrace_attach(struct up_target **out, pid_t pid, bool follow_forks);
 
-/* GDB remote: start qemu-<arch> -g on a free loopback port for argv, connect. */
-int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot);
-/* GDB remote: connect to host:port. */
-int up_remote_connect(struct up_target **out, const char *hostport);
+/*
+ * GDB remote: start qemu-<arch> -g on a free loopback port for argv, connect.
+ * On failure err (errlen bytes, may be NULL) says why where errno alone
+ * does not ("" otherwise): the caller prints it, the target does not.
+ */
+int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot,
+			 char *err, size_t errlen);
+/* GDB remote: connect to host:port; err as for up_remote_spawn_qemu. */
+int up_remote_connect(struct up_target **out, const char *hostport, char *err, size_t errlen);
 
 /*
  * Run one system call in thread tid (stopped) and restore every register

@@ -353,9 +353,15 @@ static bool kernel_thread(pid_t pid, char *comm, size_t len)
 	return flags & 0x00200000; /* PF_KTHREAD */
 }
 
+/* What the target has to say while it runs (its subsystem's prefix included). */
+static void on_target_warning(void *ctx, const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
 static int open_target(const struct options *o, struct up_target **t)
 {
-	char comm[64];
+	char comm[64], why[512] = "";
 	int err;
 
 	if (o->pid) {
@@ -379,16 +385,16 @@ static int open_target(const struct options *o, struct up_target **t)
 		return err;
 	}
 	if (o->remote) {
-		err = up_remote_connect(t, o->remote);
+		err = up_remote_connect(t, o->remote, why, sizeof(why));
 		if (err)
 			fprintf(stderr, "uptrace: cannot trace the remote target %s: %s\n", o->remote,
-				strerror(-err));
+				why[0] ? why : strerror(-err));
 		return err;
 	}
 	if (check_program(o->command[0]))
 		return -ENOEXEC;
 	if (o->qemu)
-		err = up_remote_spawn_qemu(t, o->command, o->sysroot);
+		err = up_remote_spawn_qemu(t, o->command, o->sysroot, why, sizeof(why));
 	else
 		err = up_ptrace_spawn(t, o->command, o->follow);
 	if (err == -ENOEXEC)
@@ -396,7 +402,8 @@ static int open_target(const struct options *o, struct up_target **t)
 			o->qemu ? "of a supported architecture"
 				: "for this machine (a foreign one runs with --qemu)");
 	else if (err)
-		fprintf(stderr, "uptrace: cannot run '%s': %s\n", o->command[0], strerror(-err));
+		fprintf(stderr, "uptrace: cannot run '%s': %s\n", o->command[0],
+			why[0] ? why : strerror(-err));
 	return err;
 }
 
@@ -729,6 +736,7 @@ int main(int argc, char **argv)
 	install_signals();
 	if (open_target(&o, &t))
 		goto out;
+	t->on_warning = on_target_warning;
 	if (!o.list && check_registers(&o, specs, t->arch)) {
 		ret = EXIT_USAGE;
 		goto fail_target;

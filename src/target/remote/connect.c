@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,7 +298,18 @@ static void ask_local_qemu(struct up_remote *r)
 	}
 }
 
-int up_remote_connect(struct up_target **out, const char *hostport)
+void up_remote_why(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int up_remote_connect(struct up_target **out, const char *hostport, char *err, size_t errlen)
 {
 	struct up_remote *r;
 	char host[256];
@@ -305,6 +317,8 @@ int up_remote_connect(struct up_target **out, const char *hostport)
 	bool is_unix = strchr(hostport, '/') != NULL; /* a path: qemu -g PATH */
 	size_t hlen;
 	int fd, n;
+
+	up_remote_why(err, errlen, "%s", "");
 
 	if (!is_unix) {
 		if (!colon || colon == hostport || !colon[1])
@@ -324,13 +338,12 @@ int up_remote_connect(struct up_target **out, const char *hostport)
 		return -ENOMEM;
 	fd = is_unix ? up_remote_unix_connect(hostport) : up_remote_tcp_connect(host, colon + 1);
 	if (fd < 0) {
-		fprintf(stderr, "remote: cannot connect to %s: %s\n", hostport, strerror(-fd));
 		free(r);
-		return fd;
+		return fd; /* errno says it: cannot connect */
 	}
 	n = up_remote_open(r, fd);
 	if (n) {
-		fprintf(stderr, "remote: %s: handshake failed: %s\n", hostport, strerror(-n));
+		up_remote_why(err, errlen, "handshake failed: %s", strerror(-n));
 		goto fail;
 	}
 	/* the cli may set another one (--sysroot) */
@@ -344,7 +357,7 @@ int up_remote_connect(struct up_target **out, const char *hostport)
 	if (!r->t.arch)
 		r->t.arch = arch_from_target_xml(r);
 	if (!r->t.arch) {
-		fprintf(stderr, "remote: %s: cannot tell the target's architecture\n", hostport);
+		up_remote_why(err, errlen, "cannot tell the target's architecture");
 		n = -ENOTSUP;
 		goto fail;
 	}

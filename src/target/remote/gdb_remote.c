@@ -726,10 +726,14 @@ static int remote_stop_all(struct up_target *t)
 	for (;;) {
 		n = up_rsp_recv(&r->rsp, INTERRUPT_TIMEOUT_MS, false);
 		if (n == -ETIMEDOUT) {
-			fprintf(stderr,
-				"remote: the stub did not stop the program within %d s of "
-				"an interrupt (\\x03): it cannot be detached cleanly\n",
-				INTERRUPT_TIMEOUT_MS / 1000);
+			char msg[160];
+
+			snprintf(msg, sizeof(msg),
+				 "remote: the stub did not stop the program within %d s of an "
+				 "interrupt (\\x03): it cannot be detached cleanly",
+				 INTERRUPT_TIMEOUT_MS / 1000);
+			if (t->on_warning)
+				t->on_warning(t->warning_ctx, msg);
 			return n;
 		}
 		if (n < 0) {
@@ -935,9 +939,10 @@ static void stray_stop(void *ctx)
 	struct up_remote *r = ctx;
 	struct up_stop stop;
 
-	if (r->rsp.strays == 1)
-		fprintf(stderr, "remote: warning: two threads stopped at once; qemu-user 7.2's "
-				"gdbstub can lose packets then (its threads share one socket)\n");
+	if (r->rsp.strays == 1 && r->t.on_warning)
+		r->t.on_warning(r->t.warning_ctx,
+				"remote: warning: two threads stopped at once; qemu-user 7.2's "
+				"gdbstub can lose packets then (its threads share one socket)");
 	if (decode_stop(r, &stop) == 0)
 		queue_stop(r, &stop);
 	/* the stub now points 'g' at that thread */

@@ -10,6 +10,7 @@
  * The program shares uptrace's stdin, stdout and stderr.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,13 +99,19 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* qemu -g WHERE: a TCP port number or a unix socket's path. */
+/*
+ * qemu -g WHERE: a TCP port number or a unix socket's path. If qemu cannot
+ * be run, the child sends execv's errno back through a close-on-exec pipe
+ * (which an exec that works closes, unwritten) and the caller says so: the
+ * child prints nothing.
+ */
 static pid_t start_qemu(const char *qemu, const char *where, const char *sysroot, const char *exe,
-			char *const argv[])
+			char *const argv[], bool *not_run)
 {
 	char *args[MAX_ARGS + 8];
 	pid_t pid, parent = getpid();
-	int n = 0;
+	int n = 0, pipefd[2], child_errno = 0;
+	ssize_t got;
 
 	args[n++] = (char *)qemu;
 	args[n++] = "-g";
@@ -117,6 +124,9 @@ static pid_t start_qemu(const char *qemu, const char *where, const char *sysroot
 	for (int i = 1; argv[i] && n < MAX_ARGS + 6; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
+	*not_run = false;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
 	pid = fork();
 	if (pid == 0) {
 		/*
@@ -124,13 +134,32 @@ static pid_t start_qemu(const char *qemu, const char *where, const char *sysroot
 		 * that dies without detaching takes it along (ptrace's
 		 * PTRACE_O_EXITKILL does this for a native command).
 		 */
+		close(pipefd[0]);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(127);
 		execv(qemu, args);
-		fprintf(stderr, "remote: cannot run %s: %s\n", qemu, strerror(errno));
+		child_errno = errno;
+		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
+			_exit(127);
 		_exit(127);
 	}
-	return pid < 0 ? -errno : pid;
+	if (pid < 0) {
+		n = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return n;
+	}
+	close(pipefd[1]);
+	do
+		got = read(pipefd[0], &child_errno, sizeof(child_errno));
+	while (got < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (got == sizeof(child_errno)) {
+		waitpid(pid, NULL, 0);
+		*not_run = true;
+		return -child_errno;
+	}
+	return pid;
 }
 
 /*
@@ -161,7 +190,7 @@ static int connect_qemu(pid_t qemu_pid, const char *where, bool is_unix)
  * free loopback port. The connected fd, or a negative errno; *pid is set.
  */
 static int start_and_connect(const char *qemu, const char *sysroot, const char *exe,
-			     char *const argv[], pid_t *pid)
+			     char *const argv[], pid_t *pid, bool *not_run)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[256], where[300];
@@ -170,7 +199,7 @@ static int start_and_connect(const char *qemu, const char *sysroot, const char *
 	snprintf(dir, sizeof(dir), "%s/uptrace-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir)) {
 		snprintf(where, sizeof(where), "%s/gdb", dir);
-		*pid = start_qemu(qemu, where, sysroot, exe, argv);
+		*pid = start_qemu(qemu, where, sysroot, exe, argv, not_run);
 		if (*pid < 0)
 			fd = *pid;
 		else
@@ -184,7 +213,7 @@ static int start_and_connect(const char *qemu, const char *sysroot, const char *
 		if (port < 0)
 			return port;
 		snprintf(where, sizeof(where), "%d", port);
-		*pid = start_qemu(qemu, where, sysroot, exe, argv);
+		*pid = start_qemu(qemu, where, sysroot, exe, argv, not_run);
 		if (*pid < 0)
 			return *pid;
 		fd = connect_qemu(*pid, where, false);
@@ -194,20 +223,23 @@ static int start_and_connect(const char *qemu, const char *sysroot, const char *
 
 /* The body of up_remote_spawn_qemu for a known architecture (tests pass their own). */
 int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const char *sysroot,
-			      const struct up_arch *arch, uint32_t e_flags)
+			      const struct up_arch *arch, uint32_t e_flags, char *err,
+			      size_t errlen)
 {
 	char qemu_name[64], qemu[4096];
 	struct up_remote *r;
 	int n, fd = -1;
 	pid_t pid = -1;
+	bool not_run = false;
 
+	up_remote_why(err, errlen, "%s", "");
 	snprintf(qemu_name, sizeof(qemu_name), "qemu-%s", arch->qemu_name);
 	n = find_in_path(qemu_name, qemu, sizeof(qemu));
 	if (n) {
-		fprintf(stderr,
-			"remote: %s not found on PATH: install qemu-user (Debian: apt install "
-			"qemu-user) to run %s programs\n",
-			qemu_name, arch->name);
+		up_remote_why(err, errlen,
+			      "%s not found on PATH: install qemu-user (Debian: apt install "
+			      "qemu-user) to run %s programs",
+			      qemu_name, arch->name);
 		return -ENOENT;
 	}
 	r = up_remote_new();
@@ -216,15 +248,19 @@ int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const 
 	r->t.arch = arch;
 	r->t.e_flags = e_flags;
 	if (!realpath(argv[0], r->t.exe)) {
-		n = -errno;
-		fprintf(stderr, "remote: %s: %s\n", argv[0], strerror(-n));
+		n = -errno; /* errno says it */
 		goto fail;
 	}
 	pick_sysroot(arch, sysroot, r->t.sysroot, sizeof(r->t.sysroot));
-	fd = start_and_connect(qemu, r->t.sysroot, r->t.exe, argv, &pid);
+	fd = start_and_connect(qemu, r->t.sysroot, r->t.exe, argv, &pid, &not_run);
+	if (fd < 0 && not_run) {
+		up_remote_why(err, errlen, "%s cannot start: %s", qemu, strerror(-fd));
+		n = fd;
+		goto fail;
+	}
 	if (fd < 0) {
-		fprintf(stderr, "remote: cannot connect to %s's gdbstub: %s\n", qemu_name,
-			strerror(fd == -EAGAIN ? ECONNREFUSED : -fd));
+		up_remote_why(err, errlen, "cannot connect to %s's gdbstub: %s", qemu_name,
+			      strerror(fd == -EAGAIN ? ECONNREFUSED : -fd));
 		n = fd;
 		if (fd != -EAGAIN && pid > 0) {
 			kill(pid, SIGKILL);
@@ -236,7 +272,7 @@ int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const 
 	r->t.pid = pid;
 	n = up_remote_open(r, fd);
 	if (n) {
-		fprintf(stderr, "remote: %s's gdbstub: %s\n", qemu_name, strerror(-n));
+		up_remote_why(err, errlen, "%s's gdbstub: %s", qemu_name, strerror(-n));
 		r->t.ops->destroy(&r->t);
 		return n;
 	}
@@ -247,27 +283,23 @@ fail:
 	return n;
 }
 
-int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot)
+int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot,
+			 char *err, size_t errlen)
 {
 	char exe[4096];
 	const struct up_arch *arch;
 	uint32_t e_flags;
 	int n;
 
+	up_remote_why(err, errlen, "%s", "");
 	n = find_in_path(argv[0], exe, sizeof(exe));
-	if (n) {
-		fprintf(stderr, "remote: %s: %s\n", argv[0], strerror(-n));
-		return n;
-	}
-	n = up_remote_elf_arch(exe, &arch, &e_flags);
-	if (n == -ENOEXEC)
-		fprintf(stderr, "remote: %s: not an ELF file\n", exe);
-	else if (n == -ENOTSUP)
-		fprintf(stderr, "remote: %s: unsupported ELF machine\n", exe);
-	else if (n)
-		fprintf(stderr, "remote: %s: %s\n", exe, strerror(-n));
 	if (n)
-		return n;
+		return n; /* errno says it */
+	n = up_remote_elf_arch(exe, &arch, &e_flags);
+	if (n == -ENOTSUP)
+		up_remote_why(err, errlen, "%s is for an ELF machine uptrace does not support", exe);
+	if (n)
+		return n; /* -ENOEXEC: the caller says "not an ELF program" */
 	{
 		char *args[MAX_ARGS + 1];
 		int i;
@@ -276,6 +308,6 @@ int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char 
 		for (i = 1; argv[i] && i < MAX_ARGS; i++)
 			args[i] = argv[i];
 		args[i] = NULL;
-		return up_remote_spawn_qemu_arch(out, args, sysroot, arch, e_flags);
+		return up_remote_spawn_qemu_arch(out, args, sysroot, arch, e_flags, err, errlen);
 	}
 }

@@ -70,6 +70,10 @@ int up_remote_elf_arch(const char *path, const struct up_arch **arch, uint32_t *
 int up_remote_unprotect(struct up_remote *r, uint64_t addr, size_t len);
 /* up_remote_spawn_qemu for an architecture already known (the tests pass their own). */
 int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const char *sysroot,
-			      const struct up_arch *arch, uint32_t e_flags);
+			      const struct up_arch *arch, uint32_t e_flags, char *err,
+			      size_t errlen);
+/* Say why into err (errlen bytes; nothing when err is NULL), for the caller to print. */
+void up_remote_why(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

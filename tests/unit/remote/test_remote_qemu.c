@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,7 +136,7 @@ static struct up_target *spawn(bool spin)
 	char *argv[] = {(char *)fixture, spin ? "spin" : NULL, NULL};
 	struct up_target *t = NULL;
 
-	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, test_arch, 0), 0);
+	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, test_arch, 0, NULL, 0), 0);
 	assert_non_null(t);
 	live = t;
 	return t;
@@ -403,7 +404,7 @@ static void connect_once(const struct up_arch *a, const char *gdb_arg, const cha
 		_exit(127);
 	}
 	for (int i = 0; i < 100 && n; i++) {
-		n = up_remote_connect(&t, spec);
+		n = up_remote_connect(&t, spec, NULL, 0);
 		if (n)
 			usleep(20000);
 	}
@@ -448,6 +449,62 @@ static void test_connect(void **state)
 	unlink(path);
 }
 
+/* Run spawn with PATH set to dir and fd 2 caught: its result, why, and what it printed. */
+static int spawn_caught(const char *dir, char *why, size_t len, char *printed, size_t plen)
+{
+	char *argv[] = {(char *)fixture, NULL}, *old = strdup(getenv("PATH"));
+	char log[] = "/tmp/uptrace-remote-err-XXXXXX";
+	struct up_target *t = NULL;
+	int fd = mkstemp(log), saved = dup(2), n;
+	ssize_t got;
+
+	assert_true(fd >= 0 && saved >= 0 && old);
+	unlink(log);
+	dup2(fd, 2);
+	setenv("PATH", dir, 1);
+	n = up_remote_spawn_qemu_arch(&t, argv, NULL, test_arch, 0, why, len);
+	setenv("PATH", old, 1);
+	dup2(saved, 2);
+	close(saved);
+	got = pread(fd, printed, plen - 1, 0);
+	printed[got > 0 ? got : 0] = '\0';
+	close(fd);
+	free(old);
+	if (!n)
+		t->ops->destroy(t);
+	return n;
+}
+
+/*
+ * A qemu that is missing or cannot start: the target says why in err, once,
+ * and prints nothing (the cli prints it, with what the user asked for).
+ */
+static void test_spawn_errors(void **state)
+{
+	char dir[] = "/tmp/uptrace-noqemu-XXXXXX", qemu[256], why[512], printed[512];
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(spawn_caught(dir, why, sizeof(why), printed, sizeof(printed)), -ENOENT);
+	assert_non_null(strstr(why, "not found on PATH"));
+	assert_non_null(strstr(why, test_arch->qemu_name));
+	assert_string_equal(printed, "");
+
+	/* on PATH, but its interpreter is missing: execve fails with ENOENT in the child */
+	snprintf(qemu, sizeof(qemu), "%s/qemu-%s", dir, test_arch->qemu_name);
+	f = fopen(qemu, "w");
+	assert_non_null(f);
+	fputs("#!/nonexistent/uptrace-interpreter\n", f);
+	fclose(f);
+	assert_int_equal(chmod(qemu, 0755), 0);
+	assert_int_equal(spawn_caught(dir, why, sizeof(why), printed, sizeof(printed)), -ENOENT);
+	assert_non_null(strstr(why, qemu));
+	assert_non_null(strstr(why, "cannot start"));
+	assert_string_equal(printed, "");
+	unlink(qemu);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +512,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_stop_all_and_kill, teardown),
 	    cmocka_unit_test_teardown(test_signal_and_detach, teardown),
 	    cmocka_unit_test_teardown(test_connect, teardown),
+	    cmocka_unit_test(test_spawn_errors),
 	};
 	char cmd[128];
 

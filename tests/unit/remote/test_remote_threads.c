@@ -91,7 +91,7 @@ static void test_threads(void **state)
 	int nseen = 0, hits = 0, most_threads = 0;
 	uint32_t orig;
 
-	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, a, 0), 0);
+	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, a, 0, NULL, 0), 0);
 	live = t;
 	assert_int_equal(t->ops->read(t, probe_me, &orig, 4), 0);
 	assert_int_equal(t->ops->write(t, probe_me, &brk, 4), 0);
