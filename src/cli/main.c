@@ -692,202 +692,295 @@ static int command_ended(const struct up_target *t)
 	return -1;
 }
 
-int main(int argc, char **argv)
-{
-	struct options o = { 0 };
-	struct up_spec *specs;
-	struct up_target *t = NULL;
-	struct up_symtab *sym = NULL;
-	struct up_core *core = NULL;
-	struct up_output *out = NULL;
-	FILE *f = stderr;
+/* One run: what main sets up step by step, closed in reverse by run_close. */
+struct run {
+	struct options o;
+	struct up_spec *specs;	/* one per PROBE, parsed before any process is touched */
+	FILE *f;		/* where the events go: stderr, or -o FILE */
+	struct up_target *t;
+	struct up_symtab *sym;
+	struct up_output *out;
+	struct up_core *core;
+	bool spawned;		/* we started the command (else attached, or a remote stub) */
+	bool let_go;		/* the process needs no kill or detach at close: done with it */
 	char err[1024];
-	int ret = 1, status = 0, rc;
-	enum up_core_end end = UP_END_ERROR;
-	bool spawned, detached = false, usage = false;
+};
 
-	parse_options(argc, argv, &o);
-	spawned = o.command != NULL;
-
-	/* Parse every PROBE before touching any process. */
-	specs = calloc((size_t)o.nprobes + 1, sizeof(*specs));
-	if (!specs)
+/* Parse every PROBE before touching any process: a bad one is a usage error (exit 2). */
+static int parse_probes(struct run *r)
+{
+	r->specs = calloc((size_t)r->o.nprobes + 1, sizeof(*r->specs));
+	if (!r->specs)
 		return 1;
-	for (int i = 0; !o.list && i < o.nprobes; i++)
-		if (up_spec_parse(o.probes[i], &specs[i], err, sizeof(err)))
-			usage_error("%s", err);
-	if (o.output) {
-		f = fopen(o.output, "we");
-		if (!f) {
-			fprintf(stderr, "uptrace: cannot open output file '%s': %s\n", o.output,
-				strerror(errno));
-			return 1;
-		}
-		/* the output keeps its own buffer: unbuffered, a failed write says how far it got */
-		setvbuf(f, NULL, _IONBF, 0);
-	}
+	for (int i = 0; !r->o.list && i < r->o.nprobes; i++)
+		if (up_spec_parse(r->o.probes[i], &r->specs[i], r->err, sizeof(r->err)))
+			usage_error("%s", r->err);
+	return 0;
+}
 
-	up_guardian_start();
-	{
-		struct stat st;
-		if (fstat(fileno(f), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
-			output_pipe_fd = fileno(f);
+/* -o FILE, unbuffered: the output keeps its own buffer, so a failed write says how far it got. */
+static int open_output_file(struct run *r)
+{
+	if (!r->o.output)
+		return 0;
+	r->f = fopen(r->o.output, "we");
+	if (!r->f) {
+		fprintf(stderr, "uptrace: cannot open output file '%s': %s\n", r->o.output,
+			strerror(errno));
+		return 1;
 	}
-	install_signals();
-	if (open_target(&o, &t))
-		goto out;
-	t->on_warning = on_target_warning;
-	if (!o.list && check_registers(&o, specs, t->arch)) {
-		ret = EXIT_USAGE;
-		goto fail_target;
+	setvbuf(r->f, NULL, _IONBF, 0);
+	return 0;
+}
+
+/* A reader at the other end of a pipe or socket may stop reading: the signal handlers know it. */
+static void note_output_pipe(FILE *f)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		output_pipe_fd = fileno(f);
+}
+
+/* The target, its %REG names checked against its arch, and its symbols. 0 or the exit status. */
+static int open_process(struct run *r)
+{
+	int rc;
+
+	if (open_target(&r->o, &r->t)) {
+		r->t = NULL; /* nothing to close */
+		return 1;
 	}
-	rc = up_sym_open(&sym, t);
+	r->t->on_warning = on_target_warning;
+	if (!r->o.list && check_registers(&r->o, r->specs, r->t->arch))
+		return EXIT_USAGE;
+	rc = up_sym_open(&r->sym, r->t);
 	if (rc) {
 		fprintf(stderr, "uptrace: cannot read the symbols of %s: %s\n",
-			t->exe[0] ? t->exe : "the target", strerror(-rc));
-		goto fail_target;
+			r->t->exe[0] ? r->t->exe : "the target", strerror(-rc));
+		return 1;
 	}
+	up_sym_set_demangle(r->sym, !r->o.raw_names);
+	return 0;
+}
 
-	up_sym_set_demangle(sym, !o.raw_names);
-	if (o.list) {
-		ret = list_functions(&o, t, sym, spawned) ? 1 : 0;
-		goto fail_target;
-	}
+static int open_events(struct run *r)
+{
+	const struct options *o = &r->o;
+	int rc;
 
-	rc = up_output_open(&out, f, (o.json ? UP_OUT_JSON : 0) | (o.count ? UP_OUT_COUNT : 0) |
-					     (o.hist ? UP_OUT_HIST : 0) |
-					     (o.stack ? UP_OUT_STACK : 0),
+	rc = up_output_open(&r->out, r->f,
+			    (o->json ? UP_OUT_JSON : 0) | (o->count ? UP_OUT_COUNT : 0) |
+				    (o->hist ? UP_OUT_HIST : 0) | (o->stack ? UP_OUT_STACK : 0),
 			    now_ns());
 	if (rc) {
 		fprintf(stderr, "uptrace: cannot set up the output: %s\n", strerror(-rc));
-		goto fail_target;
+		return 1;
 	}
-	up_output_set_symtab(out, sym);
-	signal_output = out;
+	up_output_set_symtab(r->out, r->sym);
+	signal_output = r->out;
+	return 0;
+}
 
+/*
+ * The probe manager, every PROBE added and armed. 0, or the exit status: a
+ * process that has not run traced is restored and let go (attached) or
+ * killed at close (started).
+ */
+static int start_tracing(struct run *r)
+{
+	const struct options *o = &r->o;
 	struct up_core_config cfg = {
-		.target = t,
-		.sym = sym,
+		.target = r->t,
+		.sym = r->sym,
 		.on_event = on_event,
 		.on_record = up_guardian_share_record,
 		.on_warning = on_core_warning,
-		.ctx = out,
-		.max_events = o.max_events,
+		.ctx = r->out,
+		.max_events = o->max_events,
 		/* --hist prints no events either: it fetches only what its histogram needs */
-		.count_only = o.count || o.hist,
-		.want_durations = o.hist && !o.hist_arg,
-		.hist_arg = o.hist_arg,
-		.stack = o.stack,
-		.spawned = spawned || o.remote,
-		.follow = o.follow,
-		.verbose = o.verbose,
+		.count_only = o->count || o->hist,
+		.want_durations = o->hist && !o->hist_arg,
+		.hist_arg = o->hist_arg,
+		.stack = o->stack,
+		.spawned = r->spawned || o->remote,
+		.follow = o->follow,
+		.verbose = o->verbose,
 	};
-	rc = up_core_create(&core, &cfg);
-	if (rc)
-		goto fail_target;
-	for (int i = 0; i < o.nprobes; i++) {
-		rc = up_core_add_spec(core, &specs[i], err, sizeof(err));
+	bool usage = false;
+	int rc;
+
+	if (up_core_create(&r->core, &cfg))
+		return 1;
+	for (int i = 0; i < o->nprobes; i++) {
+		rc = up_core_add_spec(r->core, &r->specs[i], r->err, sizeof(r->err));
 		if (rc) {
-			fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
+			fprintf(stderr, "uptrace: %s\n", r->err[0] ? r->err : strerror(-rc));
 			/* -EDOM: a predicate that does not fit its probe is a usage error too */
 			usage = rc == -EDOM;
-			goto fail_core;
+			goto fail;
 		}
 	}
-	rc = up_core_start(core, err, sizeof(err));
+	rc = up_core_start(r->core, r->err, sizeof(r->err));
 	if (rc) {
-		fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
-		goto fail_core;
+		fprintf(stderr, "uptrace: %s\n", r->err[0] ? r->err : strerror(-rc));
+		goto fail;
 	}
-	if (o.verbose) {
+	if (o->verbose) {
 		struct up_probe *const *placed;
-		fprintf(stderr, "uptrace: tracing process %d: %u probes placed\n", (int)t->pid,
-			up_core_probes(core, &placed));
+		fprintf(stderr, "uptrace: tracing process %d: %u probes placed\n", (int)r->t->pid,
+			up_core_probes(r->core, &placed));
 	}
-	if (o.timeout > 0) {
-		struct itimerval it = { 0 };
-		it.it_value.tv_sec = (time_t)o.timeout;
-		it.it_value.tv_usec = (suseconds_t)((o.timeout - (double)(time_t)o.timeout) * 1e6);
-		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-			it.it_value.tv_usec = 1;
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
+	return 0;
 
-	end = up_core_run(core, &status, err, sizeof(err));
-	switch (end) {
-	case UP_END_EXITED:
-	case UP_END_KILLED:
-		ret = spawned ? command_status(end, status) : 0;
-		break;
-	case UP_END_DETACH:
-		rc = up_core_detach(core);
-		if (rc && spawned && (ret = command_ended(t)) >= 0) {
-			if (o.verbose)
-				fprintf(stderr, "uptrace: '%s' ended while uptrace detached\n",
-					o.command[0]);
-		} else if (rc) {
-			fprintf(stderr, "uptrace: detaching from process %d: %s\n", (int)t->pid,
-				strerror(-rc));
-			ret = 1;
-		} else {
-			ret = spawned ? wait_command(t) : 0;
-		}
-		break;
-	case UP_END_ERROR:
-		fprintf(stderr, "uptrace: %s\n", err[0] ? err : "tracing failed");
-		if (spawned) {
-			t->ops->kill(t);
-		} else {
-			up_core_detach(core);
-		}
-		ret = 1;
-		break;
+fail:
+	if (!r->spawned && up_core_detach(r->core) == 0)
+		r->let_go = true;
+	return usage ? EXIT_USAGE : 1;
+}
+
+/* --timeout: SIGALRM asks the run to stop (a tiny positive time still arms it). */
+static void arm_timeout(double seconds)
+{
+	struct itimerval it = { 0 };
+
+	if (seconds <= 0)
+		return;
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* The process ended under us: a command's own status, 0 for an attached one. */
+static int on_end_process(struct run *r, enum up_core_end end, int status)
+{
+	return r->spawned ? command_status(end, status) : 0;
+}
+
+/* A stop was asked for (signal, timeout, -n): restore everything and let the process go. */
+static int on_end_detach(struct run *r)
+{
+	int rc = up_core_detach(r->core), ret;
+
+	if (rc && r->spawned && (ret = command_ended(r->t)) >= 0) {
+		if (r->o.verbose)
+			fprintf(stderr, "uptrace: '%s' ended while uptrace detached\n",
+				r->o.command[0]);
+		return ret;
 	}
+	if (rc) {
+		fprintf(stderr, "uptrace: detaching from process %d: %s\n", (int)r->t->pid,
+			strerror(-rc));
+		return 1;
+	}
+	return r->spawned ? wait_command(r->t) : 0;
+}
+
+/* Tracing failed: a command we started dies with us, an attached process is let go. */
+static int on_end_error(struct run *r)
+{
+	fprintf(stderr, "uptrace: %s\n", r->err[0] ? r->err : "tracing failed");
+	if (r->spawned)
+		r->t->ops->kill(r->t);
+	else
+		up_core_detach(r->core);
+	return 1;
+}
+
+/* The summary and what never armed, then whether every event was written. */
+static int report(struct run *r, enum up_core_end end, int ret)
+{
+	int rc;
+
 	if (end != UP_END_ERROR) {
 		struct up_probe *const *probes;
-		unsigned n = up_core_probes(core, &probes);
-		up_output_summary(out, probes, n);
-		warn_never_armed(&o, core);
+		unsigned n = up_core_probes(r->core, &probes);
+		up_output_summary(r->out, probes, n);
+		warn_never_armed(&r->o, r->core);
 	}
-	up_output_flush(out);
-	rc = up_output_error(out);
+	up_output_flush(r->out);
+	rc = up_output_error(r->out);
 	if (rc) {
 		/* stderr may be that very pipe: the exit status is what is sure to be seen */
 		fprintf(stderr, "uptrace: cannot write the events%s%s: %s; %s process %d\n",
-			o.output ? " to " : "", o.output ? o.output : "", strerror(-rc),
-			end == UP_END_DETACH ? "detached from" : "done with", (int)t->pid);
+			r->o.output ? " to " : "", r->o.output ? r->o.output : "", strerror(-rc),
+			end == UP_END_DETACH ? "detached from" : "done with", (int)r->t->pid);
 		ret = 1;
 	}
-	signal_output = NULL;
-	up_output_close(out);
-	out = NULL;
-	up_core_destroy(core);
-	up_sym_close(sym);
-	t->ops->destroy(t);
-	goto out;
+	return ret;
+}
 
-fail_core:
-	/* the process has not run traced: an attached one is restored and let go */
-	if (!spawned && up_core_detach(core) == 0)
-		detached = true;
-	up_core_destroy(core);
-	ret = usage ? EXIT_USAGE : 1;
-fail_target:
-	signal_output = NULL;
-	if (out)
-		up_output_close(out);
-	if (sym)
-		up_sym_close(sym);
-	if (t) {
-		if (spawned)
-			t->ops->kill(t);
-		else if (!detached)
-			t->ops->detach(t);
-		t->ops->destroy(t);
+/* Trace until the process ends or a stop is asked for; the exit status. */
+static int trace_process(struct run *r)
+{
+	enum up_core_end end;
+	int status = 0, ret = 1;
+
+	if (open_events(r))
+		return 1;
+	ret = start_tracing(r);
+	if (ret)
+		return ret;
+	arm_timeout(r->o.timeout);
+	end = up_core_run(r->core, &status, r->err, sizeof(r->err));
+	switch (end) {
+	case UP_END_EXITED:
+	case UP_END_KILLED:
+		ret = on_end_process(r, end, status);
+		break;
+	case UP_END_DETACH:
+		ret = on_end_detach(r);
+		break;
+	case UP_END_ERROR:
+		ret = on_end_error(r);
+		break;
 	}
-out:
-	if (f && f != stderr)
-		fclose(f);
-	free(specs);
+	r->let_go = true;
+	return report(r, end, ret);
+}
+
+/* Everything open, in reverse; a process not let go yet is killed (started) or detached. */
+static void run_close(struct run *r)
+{
+	signal_output = NULL;
+	if (r->out)
+		up_output_close(r->out);
+	up_core_destroy(r->core);
+	if (r->sym)
+		up_sym_close(r->sym);
+	if (r->t) {
+		if (!r->let_go && r->spawned)
+			r->t->ops->kill(r->t);
+		else if (!r->let_go)
+			r->t->ops->detach(r->t);
+		r->t->ops->destroy(r->t);
+	}
+	if (r->f && r->f != stderr)
+		fclose(r->f);
+	free(r->specs);
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { .f = stderr };
+	int ret;
+
+	parse_options(argc, argv, &r.o);
+	r.spawned = r.o.command != NULL;
+	ret = parse_probes(&r);
+	if (!ret)
+		ret = open_output_file(&r);
+	if (!ret) {
+		up_guardian_start();
+		note_output_pipe(r.f);
+		install_signals();
+		ret = open_process(&r);
+	}
+	if (!ret)
+		ret = r.o.list ? (list_functions(&r.o, r.t, r.sym, r.spawned) ? 1 : 0)
+			       : trace_process(&r);
+	run_close(&r);
 	return ret;
 }
