@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cli.h"
 #include "guardian.h"
 #include "uptrace/arch.h"
 #include "uptrace/core.h"
@@ -27,76 +28,6 @@
 #include "uptrace/spec.h"
 #include "uptrace/sym.h"
 #include "uptrace/target.h"
-
-#define EXIT_USAGE 2
-#define MAX_PROBES 256
-
-struct options {
-	pid_t pid;
-	char **command;		/* after "--" */
-	bool follow, count, hist, json, list, stack, qemu, verbose, raw_names;
-	const char *output;
-	const char *hist_arg;	/* --hist=ARG */
-	const char *remote;
-	const char *sysroot;
-	uint64_t max_events;
-	double timeout;
-	const char *probes[MAX_PROBES];
-	int nprobes;
-};
-
-static const char usage_text[] =
-	"Usage: uptrace [OPTIONS] PROBE... -p PID\n"
-	"       uptrace [OPTIONS] PROBE... -- COMMAND [ARG...]\n"
-	"       uptrace --qemu [OPTIONS] PROBE... -- FOREIGN-ELF [ARG...]\n"
-	"       uptrace --remote HOST:PORT [OPTIONS] PROBE...\n"
-	"       uptrace -l [PATTERN] (-p PID | -- COMMAND...)\n"
-	"\n"
-	"PROBE: [MODULE:]FUNC[+OFFS][%return] [ARG...] | [MODULE:]0xADDR | [MODULE:]FILE:LINE\n"
-	"       | usdt:[MODULE:]PROVIDER:NAME [ARG...]  (a USDT probe; $argN: its arguments)\n"
-	"FUNC:  a name or glob; C++ and Rust ones demangled: 'ns::K::f' 'ns::K::f(int)'\n"
-	"ARG:   [NAME=]EXPR[:TYPE]  EXPR: var, var->field, $argN, $retval, %REG, $comm, $tid\n"
-	"       TYPE: s8..s64 u8..u64 x8..x64 string ptr\n"
-	"PROBE ... if EXPR: only the events EXPR keeps: == != < <= > >= on argument names,\n"
-	"       $retval $tid $pid $comm, numbers and \"strings\"; && || ! ( )\n"
-	"\n"
-	"  -p, --pid PID          attach to a running process (all its threads)\n"
-	"  -f, --follow           also trace forked children (until they exec)\n"
-	"  -c, --count            count hits per probe; print the counts at the end\n"
-	"      --hist             log2 histogram of durations per return probe (no events)\n"
-	"      --hist=ARG         log2 histogram of ARG's values per probe (an argument's\n"
-	"                         name or $retval; no events)\n"
-	"      --json             JSON Lines output (the summary as one object at the end)\n"
-	"  -o, --output FILE      write events and summary to FILE (default: stderr)\n"
-	"  -n, --max-events N     detach after N events\n"
-	"      --timeout SECONDS  detach after SECONDS\n"
-	"  -l, --list [[MODULE:]PATTERN]  list probe-able functions (-v: with their\n"
-	"                         arguments); a COMMAND runs until its libraries load;\n"
-	"                         -l 'usdt:*': the USDT probes with their argument specs\n"
-	"      --stack            the user stack with each event (unwound from the modules'\n"
-	"                         call frame information, else by frame pointers)\n"
-	"      --qemu             run COMMAND under qemu-user for its ELF architecture\n"
-	"      --remote HOST:PORT trace a target behind the GDB remote protocol (gdbserver,\n"
-	"                         qemu -g; also a unix socket's path)\n"
-	"      --sysroot DIR      where a foreign target's libraries live ($QEMU_LD_PREFIX)\n"
-	"      --no-demangle      show C++ and Rust names as the symbol table spells them\n"
-	"  -v, --verbose          with -l: each function's parameters; when tracing, the\n"
-	"                         code each IFUNC probe went on\n"
-	"  -h, --help             this help\n"
-	"  -V, --version          the version\n";
-
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("uptrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'uptrace --help' for more information.\n", stderr);
-	exit(EXIT_USAGE);
-}
 
 /* A pipe or socket the events go to, and the output writing to it: see on_signal. */
 static int output_pipe_fd = -1;
@@ -145,138 +76,6 @@ static void install_signals(void)
 	sa.sa_handler = on_write_signal;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGXFSZ, &sa, NULL);
-}
-
-static void parse_options(int argc, char **argv, struct options *o)
-{
-	enum { OPT_HIST = 256, OPT_JSON, OPT_TIMEOUT, OPT_STACK, OPT_QEMU, OPT_REMOTE, OPT_SYSROOT,
-	       OPT_NO_DEMANGLE };
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "follow", no_argument, NULL, 'f' },
-		{ "count", no_argument, NULL, 'c' },
-		{ "hist", optional_argument, NULL, OPT_HIST },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "max-events", required_argument, NULL, 'n' },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "list", no_argument, NULL, 'l' },
-		{ "stack", no_argument, NULL, OPT_STACK },
-		{ "qemu", no_argument, NULL, OPT_QEMU },
-		{ "remote", required_argument, NULL, OPT_REMOTE },
-		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
-		{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int nopts = argc, c;
-	char *end;
-
-	/* Everything after the first "--" is the command, untouched by option parsing. */
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			nopts = i;
-			o->command = &argv[i + 1];
-			break;
-		}
-	while ((c = getopt_long(nopts, argv, "p:fcho:n:lvV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			errno = 0;
-			long pid = strtol(optarg, &end, 10);
-			if (errno || *end || pid <= 0 || pid > 0x3fffffff)
-				usage_error("-p: '%s' is not a process id", optarg);
-			o->pid = (pid_t)pid;
-			break;
-		case 'f':
-			o->follow = true;
-			break;
-		case 'c':
-			o->count = true;
-			break;
-		case OPT_HIST:
-			o->hist = true;
-			o->hist_arg = NULL;
-			if (optarg) {
-				if (!*optarg)
-					usage_error("--hist=: name an argument (--hist=size) or $retval");
-				o->hist_arg = optarg;
-			}
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'n':
-			errno = 0;
-			unsigned long long n = strtoull(optarg, &end, 10);
-			if (errno || *end || n == 0 || optarg[0] == '-')
-				usage_error("-n: '%s' is not a positive number of events", optarg);
-			o->max_events = n;
-			break;
-		case OPT_TIMEOUT:
-			errno = 0;
-			o->timeout = strtod(optarg, &end);
-			if (errno || *end || !(o->timeout > 0))
-				usage_error("--timeout: '%s' is not a positive number of seconds",
-					    optarg);
-			break;
-		case 'l':
-			o->list = true;
-			break;
-		case OPT_STACK:
-			o->stack = true;
-			break;
-		case OPT_QEMU:
-			o->qemu = true;
-			break;
-		case OPT_REMOTE:
-			o->remote = optarg;
-			break;
-		case OPT_SYSROOT:
-			o->sysroot = optarg;
-			break;
-		case OPT_NO_DEMANGLE:
-			o->raw_names = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		case 'V':
-			printf("uptrace %s\n", UPTRACE_VERSION);
-			exit(0);
-		default:
-			fputs("Try 'uptrace --help' for more information.\n", stderr);
-			exit(EXIT_USAGE);
-		}
-	}
-	for (int i = optind; i < nopts; i++) {
-		if (o->nprobes == MAX_PROBES)
-			usage_error("too many probes (at most %d)", MAX_PROBES);
-		o->probes[o->nprobes++] = argv[i];
-	}
-	int modes = (o->pid != 0) + (o->command != NULL) + (o->remote != NULL);
-	if (modes == 0)
-		usage_error("say which process to trace: -p PID, -- COMMAND, or --remote HOST:PORT");
-	if (modes > 1)
-		usage_error("give only one of -p PID, -- COMMAND and --remote HOST:PORT");
-	if (o->command && !o->command[0])
-		usage_error("no COMMAND after '--'");
-	if (o->qemu && !o->command)
-		usage_error("--qemu runs a COMMAND: give it after '--'");
-	if (!o->list && o->nprobes == 0)
-		usage_error("no PROBE given (e.g. 'uptrace main -- ./prog')");
-	if (o->list && o->nprobes > 1)
-		usage_error("-l takes at most one PATTERN");
-	if (o->follow && (o->qemu || o->remote))
-		usage_error("-f/--follow works with native processes only, not with --qemu or --remote");
 }
 
 /* Find COMMAND like execvp does: a path as given, else the first match in $PATH. */
@@ -434,179 +233,10 @@ static int check_registers(const struct options *o, const struct up_spec *specs,
 	return 0;
 }
 
-static void print_listed(void *ctx, const struct up_func_match *m)
-{
-	struct up_symtab *sym = ((void **)ctx)[0];
-	const struct options *o = ((void **)ctx)[1];
-	struct up_module_info mi;
-	struct up_arg args[UP_MAX_ARGS];
-	bool main_module = up_sym_module(sym, NULL, &mi) == 0 && strcmp(mi.path, m->module) == 0;
-	const char *base = strrchr(m->module, '/');
-
-	if (ferror(stdout))
-		return; /* the reader went away: list_functions says so once */
-	if (main_module)
-		printf("%s%s", m->func, m->tag);
-	else
-		printf("%s:%s%s", base ? base + 1 : m->module, m->func, m->tag);
-	if (o->verbose) {
-		int n = up_sym_params(sym, m->addr, args, UP_MAX_ARGS);
-		for (int i = 0; i < n; i++)
-			printf(" %s", args[i].name);
-	}
-	putchar('\n');
-}
-
-struct usdt_listing {
-	struct up_symtab *sym;
-	const char *main_path;
-};
-
-static int print_usdt(void *ctx, const struct up_usdt_site *site)
-{
-	const struct usdt_listing *l = ctx;
-	const char *base = strrchr(site->module, '/');
-
-	if (l->main_path && !strcmp(site->module, l->main_path))
-		printf("usdt:%s:%s", site->provider, site->name);
-	else
-		printf("usdt:%s:%s:%s", base ? base + 1 : site->module, site->provider, site->name);
-	if (site->arg_specs[0])
-		printf(" %s", site->arg_specs);
-	putchar('\n');
-	return 0;
-}
-
-/*
- * -l 'usdt:[[MODULE:]PROVIDER[:NAME]]': the USDT probes, one line per site
- * with the note's argument specs ("usdt:prov:name -4@%edi 8@%rax"), the
- * module named for those outside the main program.
- */
-static int list_usdt(struct up_symtab *sym, const char *pattern)
-{
-	char parts[3][4096] = { "", "*", "*" };
-	const char *p = pattern + strlen("usdt:");
-	struct up_module_info mi;
-	struct usdt_listing l = { .sym = sym };
-	int nparts = 0, rc;
-
-	while (*p && nparts < 3) {
-		size_t n = strcspn(p, ":");
-		snprintf(parts[nparts++], sizeof(parts[0]), "%.*s", (int)n, p);
-		p += n + (p[n] == ':');
-	}
-	if (*p) {
-		fprintf(stderr, "uptrace: -l '%s': a USDT pattern is usdt:[[MODULE:]PROVIDER[:NAME]]\n",
-			pattern);
-		return -EINVAL;
-	}
-	if (nparts < 3) { /* no module: shift PROVIDER[:NAME] into place */
-		memmove(parts[1], parts[0], sizeof(parts[0]) * (size_t)nparts);
-		parts[0][0] = '\0';
-		if (nparts < 2)
-			snprintf(parts[2], sizeof(parts[2]), "*");
-		if (nparts < 1)
-			snprintf(parts[1], sizeof(parts[1]), "*");
-	}
-	if (up_sym_module(sym, NULL, &mi) == 0)
-		l.main_path = mi.path;
-	rc = up_sym_usdt_sites(sym, parts[0][0] ? parts[0] : NULL, parts[1], parts[2], print_usdt,
-			       &l);
-	if (rc == -ENOENT)
-		fprintf(stderr, "uptrace: no module '%s' is loaded\n", parts[0]);
-	else if (rc < 0)
-		fprintf(stderr, "uptrace: cannot list the USDT probes: %s\n", strerror(-rc));
-	return rc < 0 ? rc : 0;
-}
-
 /* What the core has to say that does not stop the run: it never prints itself. */
-static void on_core_warning(void *ctx, const char *msg)
+void cli_core_warning(void *ctx, const char *msg)
 {
 	fprintf(stderr, "uptrace: %s\n", msg);
-}
-
-/*
- * -l [[MODULE:]PATTERN]: a started program first runs to the point where
- * its libraries are loaded (before their code runs), so they are listed too.
- */
-static int list_functions(const struct options *o, struct up_target *t, struct up_symtab *sym,
-			  bool spawned)
-{
-	const char *pattern = o->nprobes ? o->probes[0] : "*";
-	const char *colon = strrchr(pattern, ':');
-	void *ctx[2] = { sym, (void *)o };
-	char err[1024], module[4096];
-	int rc = 0;
-
-	if (spawned) {
-		struct up_core_config cfg = { .target = t,
-					      .sym = sym,
-					      .on_warning = on_core_warning,
-					      .spawned = true };
-		struct up_core *core = NULL;
-
-		rc = up_core_create(&core, &cfg);
-		if (!rc)
-			rc = up_core_start(core, err, sizeof(err));
-		if (!rc)
-			rc = up_core_wait_libraries(core, err, sizeof(err));
-		if (rc && rc != -ESRCH)
-			fprintf(stderr, "uptrace: %s\n", err[0] ? err : strerror(-rc));
-		if (!rc || rc == -ESRCH)
-			rc = 0;
-		/* the program is killed, not detached: nothing needs restoring */
-		if (core)
-			up_core_destroy(core);
-		if (rc)
-			return rc;
-	}
-	if (!strncmp(pattern, "usdt:", 5))
-		return list_usdt(sym, pattern);
-	/* MODULE:PATTERN as a PROBE word splits it (a C++ name's "::" is no separator) */
-	struct up_spec *spec = calloc(1, sizeof(*spec));
-	char func[sizeof(spec->func)];
-	if (spec && up_spec_parse(pattern, spec, NULL, 0) == 0 && spec->kind == UP_SPEC_FUNC &&
-	    !spec->nargs && !spec->has_offset && !spec->is_return) {
-		colon = spec->module[0] ? pattern : NULL;
-		snprintf(module, sizeof(module), "%s", spec->module);
-		snprintf(func, sizeof(func), "%s", spec->func);
-	} else if (colon) {
-		snprintf(module, sizeof(module), "%.*s", (int)(colon - pattern), pattern);
-		snprintf(func, sizeof(func), "%s", colon + 1);
-	}
-	free(spec);
-	if (!colon) {
-		rc = up_sym_list(sym, pattern, print_listed, ctx);
-	} else {
-		struct up_func_match *matches = NULL;
-		char ambiguous[256];
-		int max = 1024;
-		if (up_sym_module(sym, module, NULL)) {
-			fprintf(stderr, "uptrace: no module '%s' is loaded\n", module);
-			return -ENOENT;
-		}
-		/* as many as match: ask again with more room while the array comes back full */
-		for (rc = max; rc == max && max < (1 << 28); max *= 2) {
-			struct up_func_match *grown = realloc(matches, max * 2 * sizeof(*matches));
-			if (!grown) {
-				rc = -ENOMEM;
-				break;
-			}
-			matches = grown;
-			rc = up_sym_functions(sym, module, func, matches, max * 2, ambiguous,
-					      sizeof(ambiguous));
-		}
-		for (int i = 0; i < rc; i++)
-			print_listed(ctx, &matches[i]);
-		free(matches);
-	}
-	if (rc < 0)
-		fprintf(stderr, "uptrace: cannot list the functions: %s\n", strerror(-rc));
-	if (rc >= 0 && (fflush(stdout) != 0 || ferror(stdout))) {
-		rc = errno ? -errno : -EIO;
-		fprintf(stderr, "uptrace: cannot write the list: %s\n", strerror(-rc));
-	}
-	return rc < 0 ? rc : 0;
 }
 
 static uint64_t now_ns(void)
@@ -795,7 +425,7 @@ static int start_tracing(struct run *r)
 		.sym = r->sym,
 		.on_event = on_event,
 		.on_record = up_guardian_share_record,
-		.on_warning = on_core_warning,
+		.on_warning = cli_core_warning,
 		.ctx = r->out,
 		.max_events = o->max_events,
 		/* --hist prints no events either: it fetches only what its histogram needs */
@@ -941,6 +571,14 @@ static int trace_process(struct run *r)
 	return report(r, end, ret);
 }
 
+/* -l: list what PROBEs could name instead of tracing; the exit status. */
+static int list_process(struct run *r)
+{
+	const char *pattern = r->o.nprobes ? r->o.probes[0] : "*";
+
+	return cli_list(r->t, r->sym, pattern, r->spawned, r->o.verbose) ? 1 : 0;
+}
+
 /* Everything open, in reverse; a process not let go yet is killed (started) or detached. */
 static void run_close(struct run *r)
 {
@@ -979,8 +617,7 @@ int main(int argc, char **argv)
 		ret = open_process(&r);
 	}
 	if (!ret)
-		ret = r.o.list ? (list_functions(&r.o, r.t, r.sym, r.spawned) ? 1 : 0)
-			       : trace_process(&r);
+		ret = r.o.list ? list_process(&r) : trace_process(&r);
 	run_close(&r);
 	return ret;
 }
