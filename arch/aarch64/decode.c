@@ -397,25 +397,15 @@ static void op_mov(struct a64_dec *d)
  * word (else undecodable), REF refused with the reason.
  */
 #define SIM(mask, match, op, operands)                                                             \
-	{                                                                                          \
-		mask, match, UP_INSN_SIMULATE, op, true, NULL, NULL, operands                      \
-	}
+	{mask, match, UP_INSN_SIMULATE, op, true, NULL, NULL, operands}
 #define SIMN(mask, match, op, name, operands)                                                      \
-	{                                                                                          \
-		mask, match, UP_INSN_SIMULATE, op, true, name, NULL, operands                      \
-	}
+	{mask, match, UP_INSN_SIMULATE, op, true, name, NULL, operands}
 #define XOL(mask, match, op, name, operands)                                                       \
-	{                                                                                          \
-		mask, match, UP_INSN_XOL, op, true, name, NULL, operands                           \
-	}
+	{mask, match, UP_INSN_XOL, op, true, name, NULL, operands}
 #define XOL_CS(mask, match, operands)                                                              \
-	{                                                                                          \
-		mask, match, UP_INSN_XOL, UP_A64_OP_XOL, false, NULL, NULL, operands               \
-	}
+	{mask, match, UP_INSN_XOL, UP_A64_OP_XOL, false, NULL, NULL, operands}
 #define REF(mask, match, name, why, operands)                                                      \
-	{                                                                                          \
-		mask, match, UP_INSN_REFUSE, UP_A64_OP_NONE, true, name, why, operands             \
-	}
+	{mask, match, UP_INSN_REFUSE, UP_A64_OP_NONE, true, name, why, operands}
 
 static const char why_auth_call[] = "authenticated call, links to its own PC";
 static const char why_exclusive[] = "exclusive access; a trap in between clears the monitor";

@@ -57,22 +57,11 @@ struct la_form {
 	const char *why; /* with UP_INSN_REFUSE */
 };
 
-#define SIM(mask, match, name, fmt, op)                                                            \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_SIMULATE, op, 0, NULL                              \
-	}
+#define SIM(mask, match, name, fmt, op) {mask, match, name, fmt, UP_INSN_SIMULATE, op, 0, NULL}
 #define BR(mask, match, name, fmt, cond)                                                           \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_SIMULATE, UP_LA_OP_BRANCH, cond, NULL              \
-	}
-#define XOL(mask, match, name, fmt)                                                                \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_XOL, 0, 0, NULL                                    \
-	}
-#define REF(mask, match, name, fmt, why)                                                           \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_REFUSE, 0, 0, why                                  \
-	}
+	{mask, match, name, fmt, UP_INSN_SIMULATE, UP_LA_OP_BRANCH, cond, NULL}
+#define XOL(mask, match, name, fmt) {mask, match, name, fmt, UP_INSN_XOL, 0, 0, NULL}
+#define REF(mask, match, name, fmt, why) {mask, match, name, fmt, UP_INSN_REFUSE, 0, 0, why}
 
 #define M20 0xfe000000u /* 1RI20 */
 #define M16 0xfc000000u /* 2RI16, 1RI21, I26 */

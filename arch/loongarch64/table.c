@@ -31,10 +31,7 @@ static const char *const abi_names[32] = {
     "fp",   "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8",
 };
 
-#define G(i)                                                                                       \
-	{                                                                                          \
-		.index = (i), .size = 8                                                            \
-	}
+#define G(i) {.index = (i), .size = 8}
 static const struct up_gdb_reg gdb_regs[] = {
     G(0),	 G(1),		G(2),
     G(3),	 G(4),		G(5),

@@ -83,26 +83,11 @@ struct rv_form {
  * Row kinds: SIM simulated, XOL out of line (XOLF: its data register is a
  * floating-point one), REF refused with the reason, RESERVED undecodable.
  */
-#define SIM(mask, match, name, fmt, op)                                                            \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_SIMULATE, op, false, NULL                          \
-	}
-#define XOL(mask, match, name, fmt)                                                                \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_XOL, 0, false, NULL                                \
-	}
-#define XOLF(mask, match, name, fmt)                                                               \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_XOL, 0, true, NULL                                 \
-	}
-#define REF(mask, match, name, fmt, why)                                                           \
-	{                                                                                          \
-		mask, match, name, fmt, UP_INSN_REFUSE, 0, false, why                              \
-	}
-#define RESERVED(mask, match)                                                                      \
-	{                                                                                          \
-		mask, match, NULL, F_NONE, UP_INSN_REFUSE, 0, false, NULL                          \
-	}
+#define SIM(mask, match, name, fmt, op) {mask, match, name, fmt, UP_INSN_SIMULATE, op, false, NULL}
+#define XOL(mask, match, name, fmt) {mask, match, name, fmt, UP_INSN_XOL, 0, false, NULL}
+#define XOLF(mask, match, name, fmt) {mask, match, name, fmt, UP_INSN_XOL, 0, true, NULL}
+#define REF(mask, match, name, fmt, why) {mask, match, name, fmt, UP_INSN_REFUSE, 0, false, why}
+#define RESERVED(mask, match) {mask, match, NULL, F_NONE, UP_INSN_REFUSE, 0, false, NULL}
 
 /* clang-format off */
 #define M_OP 0x0000007fu  /* opcode */

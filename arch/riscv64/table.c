@@ -24,10 +24,7 @@ const char *const up_rv_reg_names[UP_RV_NREGS] = {
     "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6", "pc",
 };
 
-#define G(i)                                                                                       \
-	{                                                                                          \
-		.index = (i), .size = 8                                                            \
-	}
+#define G(i) {.index = (i), .size = 8}
 static const struct up_gdb_reg gdb_regs[] = {
     G(0),  G(1),  G(2),	 G(3),	G(4),  G(5),  G(6),  G(7),  G(8),  G(9),  G(10),
     G(11), G(12), G(13), G(14), G(15), G(16), G(17), G(18), G(19), G(20), G(21),

@@ -165,8 +165,8 @@ static int refuse(struct up_insn *insn, const char *mnemonic, const char *reason
  */
 static int simulate_as(struct up_insn *insn, enum x86_class op)
 {
-	if (insn->len == 1 && (op == X86_CLASS_NOP || op == X86_CLASS_PUSH_REG ||
-			       op == X86_CLASS_LEAVE)) {
+	if (insn->len == 1 &&
+	    (op == X86_CLASS_NOP || op == X86_CLASS_PUSH_REG || op == X86_CLASS_LEAVE)) {
 		insn->action = UP_INSN_XOL;
 		insn->op = X86_CLASS_XOL;
 		return 0;

@@ -15,10 +15,11 @@
 struct up_symtab;
 
 enum up_output_flags {
-	UP_OUT_JSON = 1 << 0,	/* JSON Lines instead of text */
-	UP_OUT_COUNT = 1 << 1,	/* no events; hits per probe at the end */
-	UP_OUT_HIST = 1 << 2,	/* log2 histograms at the end (durations, or --hist=ARG values); no events */
-	UP_OUT_STACK = 1 << 3,	/* frames with each event */
+	UP_OUT_JSON = 1 << 0,  /* JSON Lines instead of text */
+	UP_OUT_COUNT = 1 << 1, /* no events; hits per probe at the end */
+	UP_OUT_HIST =
+	    1 << 2, /* log2 histograms at the end (durations, or --hist=ARG values); no events */
+	UP_OUT_STACK = 1 << 3, /* frames with each event */
 };
 
 struct up_output;

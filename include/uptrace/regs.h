@@ -18,34 +18,68 @@ struct up_regs {
 
 /* x86_64: GDB's amd64 order for the first 24. */
 enum {
-	UP_X86_RAX, UP_X86_RBX, UP_X86_RCX, UP_X86_RDX,
-	UP_X86_RSI, UP_X86_RDI, UP_X86_RBP, UP_X86_RSP,
-	UP_X86_R8, UP_X86_R9, UP_X86_R10, UP_X86_R11,
-	UP_X86_R12, UP_X86_R13, UP_X86_R14, UP_X86_R15,
-	UP_X86_RIP, UP_X86_EFLAGS,
-	UP_X86_CS, UP_X86_SS, UP_X86_DS, UP_X86_ES, UP_X86_FS, UP_X86_GS,
-	UP_X86_FS_BASE, UP_X86_GS_BASE, UP_X86_ORIG_RAX,
+	UP_X86_RAX,
+	UP_X86_RBX,
+	UP_X86_RCX,
+	UP_X86_RDX,
+	UP_X86_RSI,
+	UP_X86_RDI,
+	UP_X86_RBP,
+	UP_X86_RSP,
+	UP_X86_R8,
+	UP_X86_R9,
+	UP_X86_R10,
+	UP_X86_R11,
+	UP_X86_R12,
+	UP_X86_R13,
+	UP_X86_R14,
+	UP_X86_R15,
+	UP_X86_RIP,
+	UP_X86_EFLAGS,
+	UP_X86_CS,
+	UP_X86_SS,
+	UP_X86_DS,
+	UP_X86_ES,
+	UP_X86_FS,
+	UP_X86_GS,
+	UP_X86_FS_BASE,
+	UP_X86_GS_BASE,
+	UP_X86_ORIG_RAX,
 	UP_X86_NREGS
 };
 
 /* aarch64: x0..x30, sp, pc, pstate (GDB's order). */
 enum {
-	UP_A64_X0 = 0, UP_A64_FP = 29, UP_A64_LR = 30,
-	UP_A64_SP = 31, UP_A64_PC = 32, UP_A64_PSTATE = 33,
+	UP_A64_X0 = 0,
+	UP_A64_FP = 29,
+	UP_A64_LR = 30,
+	UP_A64_SP = 31,
+	UP_A64_PC = 32,
+	UP_A64_PSTATE = 33,
 	UP_A64_NREGS
 };
 
 /* riscv64: x0 (zero)..x31, pc (GDB's order). */
 enum {
-	UP_RV_ZERO = 0, UP_RV_RA = 1, UP_RV_SP = 2, UP_RV_A0 = 10, UP_RV_A7 = 17,
+	UP_RV_ZERO = 0,
+	UP_RV_RA = 1,
+	UP_RV_SP = 2,
+	UP_RV_A0 = 10,
+	UP_RV_A7 = 17,
 	UP_RV_PC = 32,
 	UP_RV_NREGS
 };
 
 /* loongarch64: r0..r31, orig_a0, pc, badv. */
 enum {
-	UP_LA_ZERO = 0, UP_LA_RA = 1, UP_LA_SP = 3, UP_LA_A0 = 4, UP_LA_A7 = 11,
-	UP_LA_ORIG_A0 = 32, UP_LA_PC = 33, UP_LA_BADV = 34,
+	UP_LA_ZERO = 0,
+	UP_LA_RA = 1,
+	UP_LA_SP = 3,
+	UP_LA_A0 = 4,
+	UP_LA_A7 = 11,
+	UP_LA_ORIG_A0 = 32,
+	UP_LA_PC = 33,
+	UP_LA_BADV = 34,
 	UP_LA_NREGS
 };
 

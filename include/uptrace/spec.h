@@ -21,45 +21,45 @@
 #include "uptrace/probe.h"
 
 enum up_spec_kind {
-	UP_SPEC_FUNC = 1,	/* func (maybe a glob) + offset */
-	UP_SPEC_ADDR,		/* link-time address in module */
-	UP_SPEC_LINE,		/* file:line */
-	UP_SPEC_USDT,		/* usdt:[MODULE:]PROVIDER:NAME (globs in both names) */
+	UP_SPEC_FUNC = 1, /* func (maybe a glob) + offset */
+	UP_SPEC_ADDR,	  /* link-time address in module */
+	UP_SPEC_LINE,	  /* file:line */
+	UP_SPEC_USDT,	  /* usdt:[MODULE:]PROVIDER:NAME (globs in both names) */
 };
 
 enum up_spec_expr {
-	UP_EXPR_VAR = 1,	/* a DWARF expression: text in expr */
-	UP_EXPR_ARGN,		/* $argN: argn */
-	UP_EXPR_RETVAL,		/* $retval */
-	UP_EXPR_REG,		/* %REG: register name in expr */
-	UP_EXPR_COMM,		/* $comm */
-	UP_EXPR_TID,		/* $tid */
+	UP_EXPR_VAR = 1, /* a DWARF expression: text in expr */
+	UP_EXPR_ARGN,	 /* $argN: argn */
+	UP_EXPR_RETVAL,	 /* $retval */
+	UP_EXPR_REG,	 /* %REG: register name in expr */
+	UP_EXPR_COMM,	 /* $comm */
+	UP_EXPR_TID,	 /* $tid */
 };
 
 struct up_spec_arg {
-	char name[UP_NAME_MAX];		/* given with NAME=, else derived: "n", "arg1", "retval", "rax" */
+	char name[UP_NAME_MAX]; /* given with NAME=, else derived: "n", "arg1", "retval", "rax" */
 	char expr[UP_NAME_MAX * 2];
-	uint8_t kind;			/* enum up_spec_expr */
+	uint8_t kind; /* enum up_spec_expr */
 	uint16_t argn;
 	bool has_type;
-	struct up_type type;		/* with has_type */
+	struct up_type type; /* with has_type */
 };
 
 struct up_spec {
-	uint8_t kind;			/* enum up_spec_kind */
-	char module[4096];		/* "" = not given */
-	char func[UP_NAME_MAX * 2];	/* UP_SPEC_FUNC: name or glob */
-	uint64_t offset;		/* UP_SPEC_FUNC: +OFFS */
+	uint8_t kind;		    /* enum up_spec_kind */
+	char module[4096];	    /* "" = not given */
+	char func[UP_NAME_MAX * 2]; /* UP_SPEC_FUNC: name or glob */
+	uint64_t offset;	    /* UP_SPEC_FUNC: +OFFS */
 	bool has_offset;
-	uint64_t addr;			/* UP_SPEC_ADDR */
-	char file[1024];		/* UP_SPEC_LINE */
+	uint64_t addr;	 /* UP_SPEC_ADDR */
+	char file[1024]; /* UP_SPEC_LINE */
 	int line;
 	bool is_return;
 	unsigned nargs;
 	struct up_spec_arg args[UP_MAX_ARGS];
-	char usdt_provider[UP_NAME_MAX];	/* UP_SPEC_USDT: provider name or glob */
-	char usdt_name[UP_NAME_MAX];		/* UP_SPEC_USDT: probe name or glob */
-	struct up_pred pred;			/* 'if EXPR' (nnodes 0: none), names unbound */
+	char usdt_provider[UP_NAME_MAX]; /* UP_SPEC_USDT: provider name or glob */
+	char usdt_name[UP_NAME_MAX];	 /* UP_SPEC_USDT: probe name or glob */
+	struct up_pred pred;		 /* 'if EXPR' (nnodes 0: none), names unbound */
 };
 
 /*
@@ -76,8 +76,7 @@ int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errl
  * $retval. 0, or -EINVAL with err naming the position ("at 7 ('>> 4'):
  * ...").
  */
-int up_pred_parse(const char *text, bool is_return, struct up_pred *out, char *err,
-		  size_t errlen);
+int up_pred_parse(const char *text, bool is_return, struct up_pred *out, char *err, size_t errlen);
 
 /* Parse a TYPE ("s32", "x64", "string", "ptr"). 0 or -EINVAL. */
 int up_type_parse(const char *text, struct up_type *type);

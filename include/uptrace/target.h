@@ -29,33 +29,33 @@ struct up_arch;
 struct up_target;
 
 enum up_stop_kind {
-	UP_STOP_TRAP = 1,	/* a breakpoint (its arch's bp_signal) or a single-step's SIGTRAP:
+	UP_STOP_TRAP = 1,    /* a breakpoint (its arch's bp_signal) or a single-step's SIGTRAP:
 				 * regs tell where; sig is the signal, to deliver if not ours */
-	UP_STOP_SIGNAL,		/* any other signal about to be delivered (sig) */
-	UP_STOP_INTERRUPTED,	/* stopped by up_target_ops.stop_all / interrupt */
-	UP_STOP_THREAD_NEW,	/* new thread tid (already traced, stopped) */
-	UP_STOP_THREAD_EXIT,	/* thread tid has exited (status) */
-	UP_STOP_EXEC,		/* the process exec'd: all text is new */
-	UP_STOP_EXITED,		/* the whole process exited: status is its exit code */
-	UP_STOP_KILLED,		/* the whole process was killed by signal sig */
-	UP_STOP_FORK,		/* fork/vfork made child new_pid: traced and stopped */
-	UP_STOP_TIMEOUT,	/* wait() timed out, nothing happened */
-	UP_STOP_EINTR,		/* wait() was interrupted by a signal to the tracer */
-	UP_STOP_SYSCALL,	/* with watch_syscalls: a system call's entry or exit */
+	UP_STOP_SIGNAL,	     /* any other signal about to be delivered (sig) */
+	UP_STOP_INTERRUPTED, /* stopped by up_target_ops.stop_all / interrupt */
+	UP_STOP_THREAD_NEW,  /* new thread tid (already traced, stopped) */
+	UP_STOP_THREAD_EXIT, /* thread tid has exited (status) */
+	UP_STOP_EXEC,	     /* the process exec'd: all text is new */
+	UP_STOP_EXITED,	     /* the whole process exited: status is its exit code */
+	UP_STOP_KILLED,	     /* the whole process was killed by signal sig */
+	UP_STOP_FORK,	     /* fork/vfork made child new_pid: traced and stopped */
+	UP_STOP_TIMEOUT,     /* wait() timed out, nothing happened */
+	UP_STOP_EINTR,	     /* wait() was interrupted by a signal to the tracer */
+	UP_STOP_SYSCALL,     /* with watch_syscalls: a system call's entry or exit */
 };
 
 struct up_stop {
 	enum up_stop_kind kind;
-	pid_t tid;		/* the thread that stopped */
-	int sig;		/* UP_STOP_SIGNAL, UP_STOP_KILLED, UP_STOP_TRAP */
-	int status;		/* UP_STOP_EXITED, UP_STOP_THREAD_EXIT */
-	pid_t new_pid;		/* UP_STOP_FORK */
-	pid_t pid;		/* UP_STOP_THREAD_NEW: the process the thread belongs to */
-	bool vfork;		/* UP_STOP_FORK: the child shares our memory until it execs or
+	pid_t tid;	   /* the thread that stopped */
+	int sig;	   /* UP_STOP_SIGNAL, UP_STOP_KILLED, UP_STOP_TRAP */
+	int status;	   /* UP_STOP_EXITED, UP_STOP_THREAD_EXIT */
+	pid_t new_pid;	   /* UP_STOP_FORK */
+	pid_t pid;	   /* UP_STOP_THREAD_NEW: the process the thread belongs to */
+	bool vfork;	   /* UP_STOP_FORK: the child shares our memory until it execs or
 				 * exits, and stays traced as one of our threads till then */
-	bool stepped;		/* UP_STOP_TRAP: this stop ends a single-step */
-	bool syscall_exit;	/* UP_STOP_SYSCALL: at its exit (else its entry) */
-	long syscall_nr;	/* UP_STOP_SYSCALL: which call (-1: not known) */
+	bool stepped;	   /* UP_STOP_TRAP: this stop ends a single-step */
+	bool syscall_exit; /* UP_STOP_SYSCALL: at its exit (else its entry) */
+	long syscall_nr;   /* UP_STOP_SYSCALL: which call (-1: not known) */
 };
 
 /* One mapping of the target's address space (for symbols and XOL placement). */
@@ -177,14 +177,14 @@ struct up_target_caps {
 struct up_target {
 	const struct up_target_ops *ops; /* complete: set by up_target_init */
 	struct up_target_caps caps;
-	const struct up_arch *arch;	/* the target's architecture */
-	pid_t pid;			/* process id (remote: the stub's pid) */
-	uint32_t e_flags;		/* ELF e_flags of the main program */
-	char exe[4096];			/* path of the main program (absolute) */
-	char sysroot[1024];		/* remote: where the target's libraries live ("" = /) */
-	bool ended;			/* the target itself collected the process's end (it
+	const struct up_arch *arch; /* the target's architecture */
+	pid_t pid;		    /* process id (remote: the stub's pid) */
+	uint32_t e_flags;	    /* ELF e_flags of the main program */
+	char exe[4096];		    /* path of the main program (absolute) */
+	char sysroot[1024];	    /* remote: where the target's libraries live ("" = /) */
+	bool ended;		    /* the target itself collected the process's end (it
 					 * died while we detached): end_status is how */
-	int end_status;			/* its exit code, or 128+N for signal N */
+	int end_status;		    /* its exit code, or 128+N for signal N */
 	/*
 	 * Set by whoever opened the target (NULL: nothing is said): something
 	 * the user should hear while it runs (a stub's quirk), one line with
@@ -213,8 +213,8 @@ int up_ptrace_attach(struct up_target **out, pid_t pid, bool follow_forks);
  * On failure err (errlen bytes, may be NULL) says why where errno alone
  * does not ("" otherwise): the caller prints it, the target does not.
  */
-int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot,
-			 char *err, size_t errlen);
+int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot, char *err,
+			 size_t errlen);
 /* GDB remote: connect to host:port; err as for up_remote_spawn_qemu. */
 int up_remote_connect(struct up_target **out, const char *hostport, char *err, size_t errlen);
 

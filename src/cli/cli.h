@@ -15,10 +15,10 @@ struct up_target;
 
 struct options {
 	pid_t pid;
-	char **command;		/* after "--" */
+	char **command; /* after "--" */
 	bool follow, count, hist, json, list, stack, qemu, verbose, raw_names;
 	const char *output;
-	const char *hist_arg;	/* --hist=ARG */
+	const char *hist_arg; /* --hist=ARG */
 	const char *remote;
 	const char *sysroot;
 	uint64_t max_events;

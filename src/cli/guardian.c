@@ -48,9 +48,9 @@ static void forward(int sig)
 static int receive_fd(int sock, int flags)
 {
 	char byte, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			      .msg_controllen = sizeof(ctl) };
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *cm;
 	int fd = -1;
 
@@ -84,7 +84,7 @@ static int wait_tracer(pid_t child, int sock, int *record)
 	int pidfd = (int)syscall(SYS_pidfd_open, child, 0), status;
 
 	for (;;) {
-		struct pollfd p[2] = { { sock, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+		struct pollfd p[2] = {{sock, POLLIN, 0}, {pidfd, POLLIN, 0}};
 		pid_t w = waitpid(child, &status, WNOHANG);
 
 		if (w == child)
@@ -126,9 +126,9 @@ static void guard(pid_t child, int sock)
 void up_guardian_share_record(int fd)
 {
 	char byte = 0, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			      .msg_controllen = sizeof(ctl) };
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *cm;
 
 	if (record_sock < 0 || fd < 0)
@@ -145,7 +145,7 @@ void up_guardian_share_record(int fd)
 void up_guardian_start(void)
 {
 	pid_t parent = getpid(), child;
-	int sv[2] = { -1, -1 };
+	int sv[2] = {-1, -1};
 
 	if (getenv("UPTRACE_NO_GUARDIAN"))
 		return;

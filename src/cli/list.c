@@ -71,10 +71,10 @@ static int print_usdt(void *ctx, const struct up_usdt_site *site)
  */
 static int list_usdt(struct up_symtab *sym, const char *pattern)
 {
-	char parts[3][4096] = { "", "*", "*" };
+	char parts[3][4096] = {"", "*", "*"};
 	const char *p = pattern + strlen("usdt:");
 	struct up_module_info mi;
-	struct usdt_listing l = { .sym = sym };
+	struct usdt_listing l = {.sym = sym};
 	int nparts = 0, rc;
 
 	while (*p && nparts < 3) {
@@ -83,7 +83,8 @@ static int list_usdt(struct up_symtab *sym, const char *pattern)
 		p += n + (p[n] == ':');
 	}
 	if (*p) {
-		fprintf(stderr, "uptrace: -l '%s': a USDT pattern is usdt:[[MODULE:]PROVIDER[:NAME]]\n",
+		fprintf(stderr,
+			"uptrace: -l '%s': a USDT pattern is usdt:[[MODULE:]PROVIDER[:NAME]]\n",
 			pattern);
 		return -EINVAL;
 	}
@@ -114,15 +115,13 @@ int cli_list(struct up_target *t, struct up_symtab *sym, const char *pattern, bo
 	     bool verbose)
 {
 	const char *colon = strrchr(pattern, ':');
-	struct listing l = { .sym = sym, .verbose = verbose };
+	struct listing l = {.sym = sym, .verbose = verbose};
 	char err[1024], module[4096];
 	int rc = 0;
 
 	if (spawned) {
-		struct up_core_config cfg = { .target = t,
-					      .sym = sym,
-					      .on_warning = cli_core_warning,
-					      .spawned = true };
+		struct up_core_config cfg = {
+		    .target = t, .sym = sym, .on_warning = cli_core_warning, .spawned = true};
 		struct up_core *core = NULL;
 
 		rc = up_core_create(&core, &cfg);

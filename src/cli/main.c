@@ -104,7 +104,7 @@ static bool find_command(const char *cmd, char *out, size_t len)
  */
 static int check_program(const char *cmd)
 {
-	char path[4096], magic[5] = { 0 };
+	char path[4096], magic[5] = {0};
 	FILE *f;
 
 	if (!find_command(cmd, path, sizeof(path)))
@@ -117,8 +117,10 @@ static int check_program(const char *cmd)
 	if (n >= 2 && magic[0] == '#' && magic[1] == '!')
 		return 0;
 	if (n == 5 && memcmp(magic, "\177ELF", 4) == 0 && magic[4] == 1) { /* ELFCLASS32 */
-		fprintf(stderr, "uptrace: cannot trace '%s': %s is a 32-bit program "
-				"(uptrace traces 64-bit programs only)\n", cmd, path);
+		fprintf(stderr,
+			"uptrace: cannot trace '%s': %s is a 32-bit program "
+			"(uptrace traces 64-bit programs only)\n",
+			cmd, path);
 		return -ENOEXEC;
 	}
 	if (n >= 4 && memcmp(magic, "\177ELF", 4) == 0)
@@ -168,15 +170,19 @@ static int open_target(const struct options *o, struct up_target **t)
 		if (err == -ESRCH)
 			fprintf(stderr, "uptrace: no process with PID %d\n", (int)o->pid);
 		else if (err == -EPERM && kernel_thread(o->pid, comm, sizeof(comm)))
-			fprintf(stderr, "uptrace: cannot trace process %d (%s): it is a kernel thread, "
-					"with no user space to trace\n", (int)o->pid, comm);
+			fprintf(stderr,
+				"uptrace: cannot trace process %d (%s): it is a kernel thread, "
+				"with no user space to trace\n",
+				(int)o->pid, comm);
 		else if (err == -EPERM)
-			fprintf(stderr, "uptrace: cannot trace process %d: %s (another user's process, "
-					"or already traced by a debugger)\n", (int)o->pid,
-				strerror(-err));
+			fprintf(stderr,
+				"uptrace: cannot trace process %d: %s (another user's process, "
+				"or already traced by a debugger)\n",
+				(int)o->pid, strerror(-err));
 		else if (err == -ENOEXEC)
-			fprintf(stderr, "uptrace: cannot trace process %d: it does not run a 64-bit "
-					"program for this machine (a 32-bit one cannot be traced)\n",
+			fprintf(stderr,
+				"uptrace: cannot trace process %d: it does not run a 64-bit "
+				"program for this machine (a 32-bit one cannot be traced)\n",
 				(int)o->pid);
 		else if (err)
 			fprintf(stderr, "uptrace: cannot attach to process %d: %s\n", (int)o->pid,
@@ -186,8 +192,8 @@ static int open_target(const struct options *o, struct up_target **t)
 	if (o->remote) {
 		err = up_remote_connect(t, o->remote, why, sizeof(why));
 		if (err)
-			fprintf(stderr, "uptrace: cannot trace the remote target %s: %s\n", o->remote,
-				why[0] ? why : strerror(-err));
+			fprintf(stderr, "uptrace: cannot trace the remote target %s: %s\n",
+				o->remote, why[0] ? why : strerror(-err));
 		return err;
 	}
 	if (check_program(o->command[0]))
@@ -197,7 +203,8 @@ static int open_target(const struct options *o, struct up_target **t)
 	else
 		err = up_ptrace_spawn(t, o->command, o->follow);
 	if (err == -ENOEXEC)
-		fprintf(stderr, "uptrace: cannot trace '%s': not an ELF program %s\n", o->command[0],
+		fprintf(stderr, "uptrace: cannot trace '%s': not an ELF program %s\n",
+			o->command[0],
 			o->qemu ? "of a supported architecture"
 				: "for this machine (a foreign one runs with --qemu)");
 	else if (err)
@@ -222,7 +229,8 @@ static int check_registers(const struct options *o, const struct up_spec *specs,
 
 			if (a->kind != UP_EXPR_REG || arch->reg_lookup(arch, a->expr) >= 0)
 				continue;
-			fprintf(stderr, "uptrace: probe '%s': no register '%%%s' on %s; its registers:",
+			fprintf(stderr,
+				"uptrace: probe '%s': no register '%%%s' on %s; its registers:",
 				o->probes[i], a->expr, arch->name);
 			for (unsigned r = 0; arch->reg_names && r < arch->nregs; r++)
 				if (arch->reg_names[r])
@@ -303,7 +311,7 @@ static int wait_command(const struct up_target *t)
  */
 static int command_ended(const struct up_target *t)
 {
-	struct timespec nap = { 0, 10000000 };
+	struct timespec nap = {0, 10000000};
 	int st;
 
 	for (int i = 0; i < 100; i++) {
@@ -325,14 +333,14 @@ static int command_ended(const struct up_target *t)
 /* One run: what main sets up step by step, closed in reverse by run_close. */
 struct run {
 	struct options o;
-	struct up_spec *specs;	/* one per PROBE, parsed before any process is touched */
-	FILE *f;		/* where the events go: stderr, or -o FILE */
+	struct up_spec *specs; /* one per PROBE, parsed before any process is touched */
+	FILE *f;	       /* where the events go: stderr, or -o FILE */
 	struct up_target *t;
 	struct up_symtab *sym;
 	struct up_output *out;
 	struct up_core *core;
-	bool spawned;		/* we started the command (else attached, or a remote stub) */
-	bool let_go;		/* the process needs no kill or detach at close: done with it */
+	bool spawned; /* we started the command (else attached, or a remote stub) */
+	bool let_go;  /* the process needs no kill or detach at close: done with it */
 	char err[1024];
 };
 
@@ -401,7 +409,7 @@ static int open_events(struct run *r)
 
 	rc = up_output_open(&r->out, r->f,
 			    (o->json ? UP_OUT_JSON : 0) | (o->count ? UP_OUT_COUNT : 0) |
-				    (o->hist ? UP_OUT_HIST : 0) | (o->stack ? UP_OUT_STACK : 0),
+				(o->hist ? UP_OUT_HIST : 0) | (o->stack ? UP_OUT_STACK : 0),
 			    now_ns());
 	if (rc) {
 		fprintf(stderr, "uptrace: cannot set up the output: %s\n", strerror(-rc));
@@ -421,21 +429,21 @@ static int start_tracing(struct run *r)
 {
 	const struct options *o = &r->o;
 	struct up_core_config cfg = {
-		.target = r->t,
-		.sym = r->sym,
-		.on_event = on_event,
-		.on_record = up_guardian_share_record,
-		.on_warning = cli_core_warning,
-		.ctx = r->out,
-		.max_events = o->max_events,
-		/* --hist prints no events either: it fetches only what its histogram needs */
-		.count_only = o->count || o->hist,
-		.want_durations = o->hist && !o->hist_arg,
-		.hist_arg = o->hist_arg,
-		.stack = o->stack,
-		.spawned = r->spawned || o->remote,
-		.follow = o->follow,
-		.verbose = o->verbose,
+	    .target = r->t,
+	    .sym = r->sym,
+	    .on_event = on_event,
+	    .on_record = up_guardian_share_record,
+	    .on_warning = cli_core_warning,
+	    .ctx = r->out,
+	    .max_events = o->max_events,
+	    /* --hist prints no events either: it fetches only what its histogram needs */
+	    .count_only = o->count || o->hist,
+	    .want_durations = o->hist && !o->hist_arg,
+	    .hist_arg = o->hist_arg,
+	    .stack = o->stack,
+	    .spawned = r->spawned || o->remote,
+	    .follow = o->follow,
+	    .verbose = o->verbose,
 	};
 	bool usage = false;
 	int rc;
@@ -472,7 +480,7 @@ fail:
 /* --timeout: SIGALRM asks the run to stop (a tiny positive time still arms it). */
 static void arm_timeout(double seconds)
 {
-	struct itimerval it = { 0 };
+	struct itimerval it = {0};
 
 	if (seconds <= 0)
 		return;
@@ -602,7 +610,7 @@ static void run_close(struct run *r)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .f = stderr };
+	struct run r = {.f = stderr};
 	int ret;
 
 	parse_options(argc, argv, &r.o);

@@ -108,11 +108,11 @@ int up_type_parse(const char *text, struct up_type *type)
 	if (!text || !type)
 		return -EINVAL;
 	if (!strcmp(text, "string")) {
-		*type = (struct up_type){ .kind = UP_TYPE_STRING, .size = 8 };
+		*type = (struct up_type){.kind = UP_TYPE_STRING, .size = 8};
 		return 0;
 	}
 	if (!strcmp(text, "ptr")) {
-		*type = (struct up_type){ .kind = UP_TYPE_PTR, .size = 8 };
+		*type = (struct up_type){.kind = UP_TYPE_PTR, .size = 8};
 		return 0;
 	}
 	switch (text[0]) {
@@ -555,7 +555,7 @@ static bool balanced(const char *s, size_t n)
  */
 static const char *place_word_end(const char *w)
 {
-	static const char *const quals[] = { "const", "volatile", "&&", "&" };
+	static const char *const quals[] = {"const", "volatile", "&&", "&"};
 	size_t n = strlen(w), i = 0;
 	int depth = 0;
 
@@ -628,7 +628,8 @@ static int parse_cxx_place(struct parse *ps, struct up_spec *spec, const char *s
 		} else if (depth == 0 && s[i] == '+') {
 			plus = i;
 		} else if (depth == 0 && s[i] == '%') {
-			return fail(ps, "unknown suffix '%.*s' (only %%return)", (int)(n - i), s + i);
+			return fail(ps, "unknown suffix '%.*s' (only %%return)", (int)(n - i),
+				    s + i);
 		}
 	}
 	if (depth)
@@ -696,7 +697,7 @@ static int parse_predicate(struct parse *ps, struct up_spec *spec, const char *e
 
 int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen)
 {
-	struct parse ps = { .text = text ? text : "", .err = err, .errlen = errlen };
+	struct parse ps = {.text = text ? text : "", .err = err, .errlen = errlen};
 	const char *p, *w;
 
 	if (err && errlen)

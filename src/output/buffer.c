@@ -59,7 +59,7 @@ void up_output_set_symtab(struct up_output *o, struct up_symtab *s)
  */
 static int wait_writable(struct up_output *o)
 {
-	struct pollfd pfd = { .fd = fileno(o->f), .events = POLLOUT };
+	struct pollfd pfd = {.fd = fileno(o->f), .events = POLLOUT};
 
 	while (!o->stop_waiting && pfd.fd >= 0) {
 		int n = poll(&pfd, 1, 100);
@@ -148,7 +148,7 @@ struct up_wbuf up_output_reserve(struct up_output *o, size_t need)
 {
 	if (UP_OUT_BUF_SIZE - o->len < need)
 		up_output_flush(o);
-	return (struct up_wbuf){ o->buf + o->len, o->buf + UP_OUT_BUF_SIZE };
+	return (struct up_wbuf){o->buf + o->len, o->buf + UP_OUT_BUF_SIZE};
 }
 
 void up_output_commit(struct up_output *o, const struct up_wbuf *w)
@@ -158,7 +158,7 @@ void up_output_commit(struct up_output *o, const struct up_wbuf *w)
 
 void up_frame_describe(struct up_output *o, uint64_t addr, char *buf, size_t len)
 {
-	struct up_wbuf w = { buf, buf + len - 1 };
+	struct up_wbuf w = {buf, buf + len - 1};
 
 	if (o->symtab && up_sym_describe(o->symtab, addr, buf, len) == 0 && buf[0])
 		return;

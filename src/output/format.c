@@ -18,8 +18,8 @@ static const char hex_digits[] = "0123456789abcdef";
 
 /* The letter after the backslash of a C escape, by character. */
 static const char c_escapes[0x80] = {
-	['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r', ['\a'] = 'a',  ['\b'] = 'b',
-	['\f'] = 'f', ['\v'] = 'v', ['"'] = '"',  ['\\'] = '\\',
+    ['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r', ['\a'] = 'a',  ['\b'] = 'b',
+    ['\f'] = 'f', ['\v'] = 'v', ['"'] = '"',  ['\\'] = '\\',
 };
 
 void up_wb_put(struct up_wbuf *w, const char *s, size_t n)
@@ -106,7 +106,7 @@ static void fixed_point(struct up_wbuf *w, uint64_t v, unsigned frac_digits)
 	up_wb_u64(w, v / scale);
 	up_wb_putc(w, '.');
 	p = u64_digits(tmp, v % scale + scale);
-	up_wb_put(w, p + 1, frac_digits);	/* skip the leading 1 of the padding */
+	up_wb_put(w, p + 1, frac_digits); /* skip the leading 1 of the padding */
 }
 
 void up_wb_time(struct up_wbuf *w, uint64_t ns)
@@ -307,9 +307,9 @@ struct up_type up_arg_shown_type(const struct up_arg *a)
 	struct up_type t = a->type;
 
 	if (a->fetch.base == UP_FETCH_COMM)
-		return (struct up_type){ .kind = UP_TYPE_STRING, .size = 8 };
+		return (struct up_type){.kind = UP_TYPE_STRING, .size = 8};
 	if (t.kind < UP_TYPE_SIGNED || t.kind > UP_TYPE_UCHAR)
-		t = (struct up_type){ .kind = UP_TYPE_HEX, .size = 8 };
+		t = (struct up_type){.kind = UP_TYPE_HEX, .size = 8};
 	if (t.kind == UP_TYPE_FLOAT && t.size != 4 && t.size != 8 && t.size != 10)
 		t.size = 8;
 	if (t.kind != UP_TYPE_FLOAT && t.size != 1 && t.size != 2 && t.size != 4 && t.size != 8)
@@ -379,7 +379,7 @@ void up_text_value(struct up_wbuf *w, const struct up_event *ev, unsigned i)
 		} else {
 			/* The C escape of one byte, without its double quotes. */
 			char tmp[8];
-			struct up_wbuf t1 = { tmp, tmp + sizeof(tmp) };
+			struct up_wbuf t1 = {tmp, tmp + sizeof(tmp)};
 			char c = (char)v;
 
 			up_wb_c_string(&t1, &c, 1);
@@ -442,7 +442,7 @@ static struct up_type retval_type(const struct up_event *ev)
 	struct up_type t = ev->probe->ret_type;
 
 	if (!t.kind)
-		t = (struct up_type){ UP_TYPE_SIGNED, 8 };
+		t = (struct up_type){UP_TYPE_SIGNED, 8};
 	if (t.kind == UP_TYPE_STRING)
 		t.kind = UP_TYPE_PTR; /* the pointer: its string is not read at return */
 	return t;

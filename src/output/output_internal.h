@@ -41,11 +41,11 @@ struct up_output {
 	uint64_t start_ns;
 	uint64_t last_flush_ns;
 	struct up_symtab *symtab;
-	bool line_flush;	/* f is a terminal: write each event at once */
-	int error;		/* the first failed write's -errno: since then events are dropped */
+	bool line_flush; /* f is a terminal: write each event at once */
+	int error;	 /* the first failed write's -errno: since then events are dropped */
 	volatile sig_atomic_t stop_waiting; /* a full non-blocking fd fails the write at once */
 	size_t len;
-	char *buf;	/* UP_OUT_BUF_SIZE bytes */
+	char *buf; /* UP_OUT_BUF_SIZE bytes */
 };
 
 static inline void up_wb_putc(struct up_wbuf *w, char c)

@@ -106,7 +106,7 @@ static void counts_text(struct up_output *o, struct up_probe *const *probes, uns
 /* 2^k ns (or 0) in binary units: "512ns", "1us", "4ms", "2s". */
 static void power_label(struct up_wbuf *w, int k)
 {
-	static const char *const units[] = { "ns", "us", "ms", "s" };
+	static const char *const units[] = {"ns", "us", "ms", "s"};
 	unsigned u = k < 0 ? 0 : (unsigned)k / 10;
 
 	if (k < 0) {
@@ -122,7 +122,7 @@ static void power_label(struct up_wbuf *w, int k)
 /* "[1us, 2us)" of bucket b into buf; returns its length. */
 static size_t bucket_label(unsigned b, char *buf, size_t len)
 {
-	struct up_wbuf w = { buf, buf + len - 1 };
+	struct up_wbuf w = {buf, buf + len - 1};
 
 	up_wb_putc(&w, '[');
 	power_label(&w, b ? (int)b : -1);
@@ -193,7 +193,7 @@ static void power_value_label(struct up_wbuf *w, unsigned k)
 /* The label of a --hist=ARG bucket: "(..., 0)", "[0]", "[1]", "[2, 4)", "[4K, 8K)", "[8E, 16E)". */
 static size_t value_bucket_label(unsigned b, char *buf, size_t len)
 {
-	struct up_wbuf w = { buf, buf + len - 1 };
+	struct up_wbuf w = {buf, buf + len - 1};
 
 	if (b == 0) {
 		up_wb_puts(&w, "(..., 0)");

@@ -43,18 +43,18 @@ static bool name_better(const char *pattern, const char *a, int abind, const cha
  * computed over them all); matching picks among them.
  */
 struct sym_hit {
-	char name[UP_FUNC_MAX];	/* as shown: demangled unless the symtab says raw */
+	char name[UP_FUNC_MAX]; /* as shown: demangled unless the symtab says raw */
 	const char *raw;	/* as the table spells it, maybe with "@VERSION" or "@@VERSION" */
 	size_t len;		/* of the plain name (before any '@') */
 	uint64_t addr, size;	/* run-time */
 	uint64_t link;		/* link-time address */
 	int bind;
-	bool named;		/* the name part of the pattern matches it */
-	bool cut;		/* too long for name: only its start is there */
-	bool ifunc;		/* STT_GNU_IFUNC */
-	const char *version;	/* its symbol version, or NULL */
-	bool hidden;		/* a version that is not the default */
-	char tag[64];		/* see struct up_func_match */
+	bool named;	     /* the name part of the pattern matches it */
+	bool cut;	     /* too long for name: only its start is there */
+	bool ifunc;	     /* STT_GNU_IFUNC */
+	const char *version; /* its symbol version, or NULL */
+	bool hidden;	     /* a version that is not the default */
+	char tag[64];	     /* see struct up_func_match */
 };
 
 static int compare_addr(const void *a, const void *b)
@@ -144,8 +144,8 @@ static void tag_group(struct sym_hit *all, size_t lo, size_t hi)
 	int globals = 0;
 
 	for (size_t i = lo + 1; i < hi && one_name; i++)
-		one_name = all[i].len == all[lo].len &&
-			   !strncmp(all[i].raw, all[lo].raw, all[lo].len);
+		one_name =
+		    all[i].len == all[lo].len && !strncmp(all[i].raw, all[lo].raw, all[lo].len);
 	for (size_t i = lo; one_name && i < hi; i++)
 		if (all[i].version && !all[i].hidden) {
 			canonical = all[i].addr;

@@ -33,10 +33,10 @@ struct reloc_types {
 };
 
 static const struct reloc_types reloc_table[] = {
-	{ EM_X86_64, 37, 8, 7, 6, 1 },	      /* R_X86_64_* */
-	{ EM_AARCH64, 1032, 1027, 1026, 1025, 257 }, /* R_AARCH64_* */
-	{ EM_RISCV, 58, 3, 5, NO_TYPE, 2 },   /* R_RISCV_* (no GLOB_DAT: R_RISCV_64) */
-	{ 258 /* EM_LOONGARCH */, 12, 3, 5, NO_TYPE, 2 }, /* R_LARCH_* */
+    {EM_X86_64, 37, 8, 7, 6, 1},		    /* R_X86_64_* */
+    {EM_AARCH64, 1032, 1027, 1026, 1025, 257},	    /* R_AARCH64_* */
+    {EM_RISCV, 58, 3, 5, NO_TYPE, 2},		    /* R_RISCV_* (no GLOB_DAT: R_RISCV_64) */
+    {258 /* EM_LOONGARCH */, 12, 3, 5, NO_TYPE, 2}, /* R_LARCH_* */
 };
 
 static const struct reloc_types *types_of(Elf *elf)
@@ -54,11 +54,11 @@ static const struct reloc_types *types_of(Elf *elf)
 /* What a GOT slot must point at to be the implementation. */
 struct ifunc_query {
 	struct up_symtab *s;
-	Dwfl_Module *mod;	/* the defining module */
+	Dwfl_Module *mod; /* the defining module */
 	Elf *elf;
 	uint64_t bias, start, end;
-	uint64_t resolver;	/* run-time address of the IFUNC symbol */
-	const char *name;	/* its plain name */
+	uint64_t resolver; /* run-time address of the IFUNC symbol */
+	const char *name;  /* its plain name */
 	struct sym_versions versions;
 };
 
@@ -206,7 +206,8 @@ static int from_symbol_relocs(struct ifunc_query *q, Dwfl_Module *user, uint64_t
 			if (!name || strcmp(name, q->name))
 				continue;
 			if (read_slot(q, r.r_offset + bias, &value) == 0 &&
-			    is_implementation(q, value - (type == rt->jump_slot ? 0 : r.r_addend))) {
+			    is_implementation(q,
+					      value - (type == rt->jump_slot ? 0 : r.r_addend))) {
 				*impl = value - (type == rt->jump_slot ? 0 : r.r_addend);
 				return 0;
 			}
@@ -245,7 +246,7 @@ static void symbol_name(struct up_symtab *s, Dwfl_Module *mod, const struct up_f
 int up_sym_ifunc_target(struct up_symtab *s, const struct up_func_match *m, uint64_t *impl,
 			struct up_func_match *impl_match)
 {
-	struct ifunc_query q = { .s = s, .resolver = m->addr };
+	struct ifunc_query q = {.s = s, .resolver = m->addr};
 	Dwfl_Module *mods[SYM_MAX_MODULES];
 	const struct reloc_types *rt;
 	Dwarf_Addr start, end;

@@ -54,10 +54,11 @@ int up_sym_insn_start(struct up_symtab *s, uint64_t addr, char *what, size_t len
 		bool end = false;
 
 		/* a sequence's end row marks the address after its last instruction */
-		dwarf_lineendsequence(dwfl_dwarf_line(line, &(Dwarf_Addr){ 0 }), &end);
+		dwarf_lineendsequence(dwfl_dwarf_line(line, &(Dwarf_Addr){0}), &end);
 		if (file && at == addr && !end) {
 			const char *base = strrchr(file, '/');
-			snprintf(what, len, "a line-table row (%s:%d)", base ? base + 1 : file, lineno);
+			snprintf(what, len, "a line-table row (%s:%d)", base ? base + 1 : file,
+				 lineno);
 			return 1;
 		}
 	}

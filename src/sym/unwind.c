@@ -23,8 +23,8 @@ struct unwind_ctx {
 	const struct up_regs *regs;
 	uint64_t *frames;
 	int max, n;
-	uint64_t trampoline;		/* return addresses replaced by it ... */
-	const uint64_t *originals;	/* ... stand for these, innermost first */
+	uint64_t trampoline;	   /* return addresses replaced by it ... */
+	const uint64_t *originals; /* ... stand for these, innermost first */
 	int noriginals, used;
 };
 
@@ -81,10 +81,10 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 }
 
 static const Dwfl_Thread_Callbacks callbacks = {
-	.next_thread = next_thread,
-	.get_thread = get_thread,
-	.memory_read = memory_read,
-	.set_initial_registers = set_initial_registers,
+    .next_thread = next_thread,
+    .get_thread = get_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
 };
 
 static int on_frame(Dwfl_Frame *frame, void *arg)
@@ -104,9 +104,14 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 int up_sym_unwind(struct up_symtab *s, pid_t tid, const struct up_regs *regs, uint64_t *frames,
 		  int max, uint64_t trampoline, const uint64_t *originals, int noriginals)
 {
-	struct unwind_ctx u = { .s = s, .tid = tid, .regs = regs, .frames = frames, .max = max,
-				.trampoline = trampoline, .originals = originals,
-				.noriginals = noriginals };
+	struct unwind_ctx u = {.s = s,
+			       .tid = tid,
+			       .regs = regs,
+			       .frames = frames,
+			       .max = max,
+			       .trampoline = trampoline,
+			       .originals = originals,
+			       .noriginals = noriginals};
 
 	if (!s->t->arch || max <= 0)
 		return -EINVAL;

@@ -69,7 +69,7 @@ int sym_versions_load(Dwfl_Module *mod, struct sym_versions *v)
 	GElf_Shdr dynsym, versym;
 	Elf_Scn *dscn, *vscn;
 	Elf_Data *ddata, *vdata;
-	const char *names[1024] = { 0 };
+	const char *names[1024] = {0};
 	size_t n;
 
 	memset(v, 0, sizeof(*v));

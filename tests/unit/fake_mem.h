@@ -33,6 +33,6 @@ static int mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
 	return 0;
 }
 
-static const struct up_mem mem = { NULL, mem_read, mem_write };
+static const struct up_mem mem = {NULL, mem_read, mem_write};
 
 #endif

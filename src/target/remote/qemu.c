@@ -283,8 +283,8 @@ fail:
 	return n;
 }
 
-int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot,
-			 char *err, size_t errlen)
+int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char *sysroot, char *err,
+			 size_t errlen)
 {
 	char exe[4096];
 	const struct up_arch *arch;
@@ -297,7 +297,8 @@ int up_remote_spawn_qemu(struct up_target **out, char *const argv[], const char 
 		return n; /* errno says it */
 	n = up_remote_elf_arch(exe, &arch, &e_flags);
 	if (n == -ENOTSUP)
-		up_remote_why(err, errlen, "%s is for an ELF machine uptrace does not support", exe);
+		up_remote_why(err, errlen, "%s is for an ELF machine uptrace does not support",
+			      exe);
 	if (n)
 		return n; /* -ENOEXEC: the caller says "not an ELF program" */
 	{

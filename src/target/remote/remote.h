@@ -74,6 +74,6 @@ int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const 
 			      size_t errlen);
 /* Say why into err (errlen bytes; nothing when err is NULL), for the caller to print. */
 void up_remote_why(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -47,7 +47,7 @@ typedef void (*fmt_u64_fn)(struct up_wbuf *w, uint64_t v);
 static void check_fmt(fmt_u64_fn fn, uint64_t v, const char *want)
 {
 	char buf[128];
-	struct up_wbuf w = { buf, buf + sizeof(buf) - 1 };
+	struct up_wbuf w = {buf, buf + sizeof(buf) - 1};
 
 	fn(&w, v);
 	*w.pos = '\0';
@@ -87,7 +87,7 @@ static void wb_float(struct up_wbuf *w, uint64_t lo, uint64_t hi, unsigned size,
 static void check_float(uint64_t lo, uint64_t hi, unsigned size, bool json, const char *want)
 {
 	char buf[64];
-	struct up_wbuf w = { buf, buf + sizeof(buf) - 1 };
+	struct up_wbuf w = {buf, buf + sizeof(buf) - 1};
 
 	wb_float(&w, lo, hi, size, json);
 	*w.pos = 0;
@@ -115,21 +115,21 @@ static void test_durations(void **state)
 		uint64_t ns;
 		const char *text;
 	} t[] = {
-		{ 0, "0ns" },
-		{ 850, "850ns" },
-		{ 999, "999ns" },
-		{ 1000, "1.0us" },
-		{ 23100, "23.1us" },
-		{ 23149, "23.1us" },
-		{ 23150, "23.2us" },
-		{ 999949, "999.9us" },
-		{ 999950, "1.00ms" },
-		{ 1250000, "1.25ms" },
-		{ 999994999, "999.99ms" },
-		{ 999995000, "1.00s" },
-		{ 2500000000, "2.50s" },
-		{ 61004999999, "61.00s" },
-		{ 61005000000, "61.01s" },
+	    {0, "0ns"},
+	    {850, "850ns"},
+	    {999, "999ns"},
+	    {1000, "1.0us"},
+	    {23100, "23.1us"},
+	    {23149, "23.1us"},
+	    {23150, "23.2us"},
+	    {999949, "999.9us"},
+	    {999950, "1.00ms"},
+	    {1250000, "1.25ms"},
+	    {999994999, "999.99ms"},
+	    {999995000, "1.00s"},
+	    {2500000000, "2.50s"},
+	    {61004999999, "61.00s"},
+	    {61005000000, "61.01s"},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -143,29 +143,29 @@ static void test_escapes(void **state)
 		size_t n;
 		const char *c, *json;
 	} t[] = {
-		{ "hello\n", 6, "\"hello\\n\"", "\"hello\\u000a\"" },
-		{ "a\"b\\c", 5, "\"a\\\"b\\\\c\"", "\"a\\\"b\\\\c\"" },
-		{ "\t\r\x01\x7f", 4, "\"\\t\\r\\x01\\x7f\"", "\"\\u0009\\u000d\\u0001\\u007f\"" },
-		{ "caf\xc3\xa9", 5, "\"caf\\xc3\\xa9\"", "\"caf\xc3\xa9\"" },
-		{ "\xe2\x82\xac!", 4, "\"\\xe2\\x82\\xac!\"", "\"\xe2\x82\xac!\"" },
-		{ "\xf0\x9f\x98\x80", 4, "\"\\xf0\\x9f\\x98\\x80\"", "\"\xf0\x9f\x98\x80\"" },
-		/* Not UTF-8: a lone byte, a cut sequence, an overlong form, a surrogate. */
-		{ "x\xff", 2, "\"x\\xff\"", "\"x\\u00ff\"" },
-		{ "\xc3", 1, "\"\\xc3\"", "\"\\u00c3\"" },
-		{ "\xc0\xaf", 2, "\"\\xc0\\xaf\"", "\"\\u00c0\\u00af\"" },
-		{ "\xed\xa0\x80", 3, "\"\\xed\\xa0\\x80\"", "\"\\u00ed\\u00a0\\u0080\"" },
-		{ "/", 1, "\"/\"", "\"/\"" },
-		{ "", 0, "\"\"", "\"\"" },
+	    {"hello\n", 6, "\"hello\\n\"", "\"hello\\u000a\""},
+	    {"a\"b\\c", 5, "\"a\\\"b\\\\c\"", "\"a\\\"b\\\\c\""},
+	    {"\t\r\x01\x7f", 4, "\"\\t\\r\\x01\\x7f\"", "\"\\u0009\\u000d\\u0001\\u007f\""},
+	    {"caf\xc3\xa9", 5, "\"caf\\xc3\\xa9\"", "\"caf\xc3\xa9\""},
+	    {"\xe2\x82\xac!", 4, "\"\\xe2\\x82\\xac!\"", "\"\xe2\x82\xac!\""},
+	    {"\xf0\x9f\x98\x80", 4, "\"\\xf0\\x9f\\x98\\x80\"", "\"\xf0\x9f\x98\x80\""},
+	    /* Not UTF-8: a lone byte, a cut sequence, an overlong form, a surrogate. */
+	    {"x\xff", 2, "\"x\\xff\"", "\"x\\u00ff\""},
+	    {"\xc3", 1, "\"\\xc3\"", "\"\\u00c3\""},
+	    {"\xc0\xaf", 2, "\"\\xc0\\xaf\"", "\"\\u00c0\\u00af\""},
+	    {"\xed\xa0\x80", 3, "\"\\xed\\xa0\\x80\"", "\"\\u00ed\\u00a0\\u0080\""},
+	    {"/", 1, "\"/\"", "\"/\""},
+	    {"", 0, "\"\"", "\"\""},
 	};
 	char buf[256];
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct up_wbuf w = { buf, buf + sizeof(buf) - 1 };
+		struct up_wbuf w = {buf, buf + sizeof(buf) - 1};
 
 		up_wb_c_string(&w, t[i].in, t[i].n);
 		*w.pos = '\0';
 		assert_string_equal(buf, t[i].c);
-		w = (struct up_wbuf){ buf, buf + sizeof(buf) - 1 };
+		w = (struct up_wbuf){buf, buf + sizeof(buf) - 1};
 		up_wb_json_string(&w, t[i].in, t[i].n);
 		*w.pos = '\0';
 		assert_string_equal(buf, t[i].json);
@@ -176,7 +176,7 @@ static void test_escapes(void **state)
 static void test_bounds(void **state)
 {
 	char buf[8];
-	struct up_wbuf w = { buf, buf + 4 };
+	struct up_wbuf w = {buf, buf + 4};
 
 	memset(buf, 'z', sizeof(buf));
 	up_wb_puts(&w, "abcdef");
@@ -272,15 +272,15 @@ static struct up_probe *typed_probe(struct up_event *ev)
 	probe_arg(p, "b", UP_TYPE_BOOL, 1);
 	probe_arg(p, "bad", UP_TYPE_SIGNED, 8);
 	*ev = event_at(p, UINT64_C(12345678000));
-	arg_value(ev, 0, 0xffffffff);	/* -1 as s32, whatever the upper bits */
-	arg_value(ev, 1, 0x12345);	/* u16: 0x2345 */
-	arg_value(ev, 2, 0x1ff);	/* x8: 0xff */
+	arg_value(ev, 0, 0xffffffff); /* -1 as s32, whatever the upper bits */
+	arg_value(ev, 1, 0x12345);    /* u16: 0x2345 */
+	arg_value(ev, 2, 0x1ff);      /* x8: 0xff */
 	arg_value(ev, 3, 0);
 	arg_value(ev, 4, 0x7ffd0000);
 	strcpy(ev->strings[4], "hi \"you\"\n");
 	arg_value(ev, 5, 'A');
 	arg_value(ev, 6, 2);
-	ev->values[7] = 99;	/* value_ok false: the fetch faulted */
+	ev->values[7] = 99; /* value_ok false: the fetch faulted */
 	return p;
 }
 
@@ -294,7 +294,7 @@ static void test_text_entry(void **state)
 	up_output_event(fx.o, &ev);
 	strcpy(ev.strings[4], "\x01\xff");
 	ev.values[5] = '\n';
-	ev.values[6] = 0x100;	/* bool of size 1: false */
+	ev.values[6] = 0x100; /* bool of size 1: false */
 	ev.values[2] = 0;
 	up_output_event(fx.o, &ev);
 	fx_close(&fx);
@@ -364,12 +364,16 @@ static void test_text_string_cut(void **state)
 	memset(ev.strings[0], 'c', UP_STR_MAX);
 	up_output_event(fx.o, &ev);
 	fx_close(&fx);
-	snprintf(want, sizeof(want), "0.000000 4242 puts s=\"%.*s\"...\n"
-				     "0.000000 4242 puts s=\"%.*s\"\n"
-				     "0.000000 4242 puts s=\"%.*s\"...\n",
-		 UP_STR_MAX - 1, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		 UP_STR_MAX - 2, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
-		 UP_STR_MAX - 1, "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc");
+	snprintf(want, sizeof(want),
+		 "0.000000 4242 puts s=\"%.*s\"...\n"
+		 "0.000000 4242 puts s=\"%.*s\"\n"
+		 "0.000000 4242 puts s=\"%.*s\"...\n",
+		 UP_STR_MAX - 1,
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		 UP_STR_MAX - 2,
+		 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		 UP_STR_MAX - 1,
+		 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc");
 	assert_string_equal(fx.text, want);
 	fx_free(&fx);
 	free(p);
@@ -497,22 +501,22 @@ static void test_json_events(void **state)
 	up_output_event(fx.o, &ev);
 	fx_close(&fx);
 	assert_string_equal(
-		fx.text,
-		"{\"ts_ns\":5,\"pid\":4240,\"tid\":4242,\"probe\":\"fib\",\"event\":\"entry\","
-		"\"func\":\"fib\",\"module\":\"/path/exe\",\"addr\":\"0x55d0c0001149\","
-		"\"args\":{\"n\":-1,\"u\":9029,\"h\":\"0xff\",\"p\":\"0x0\","
-		"\"s\":\"hi \\\"you\\\"\\u000a\",\"c\":65,\"b\":true,\"bad\":null}}\n"
-		"{\"ts_ns\":1000000000010,\"pid\":4240,\"tid\":4242,\"probe\":\"fib%return\","
-		"\"event\":\"return\",\"func\":\"fib\",\"module\":\"/path/exe\","
-		"\"addr\":\"0x55d0c0001149\",\"retval\":610,\"duration_ns\":23100}\n"
-		"{\"ts_ns\":1000000000020,\"pid\":4240,\"tid\":4242,\"probe\":\"fib%return\","
-		"\"event\":\"return\",\"func\":\"fib\",\"module\":\"/path/exe\","
-		"\"addr\":\"0x55d0c0001149\",\"args\":{\"r\":18446744073709551615},"
-		"\"retval\":610,\"duration_ns\":7}\n"
-		"{\"ts_ns\":1000000000030,\"pid\":4240,\"tid\":4242,\"probe\":\"0x1149\","
-		"\"event\":\"entry\",\"func\":null,\"module\":\"/path/exe\","
-		"\"addr\":\"0x55d0c0001149\",\"args\":{\"s\":\"\\u0001q\\u00ff\xc3\xa9\\\"\\\\\"},"
-		"\"stack\":[\"libc.so.6+0x1234 (abort+0x4)\",\"0x10\"]}\n");
+	    fx.text,
+	    "{\"ts_ns\":5,\"pid\":4240,\"tid\":4242,\"probe\":\"fib\",\"event\":\"entry\","
+	    "\"func\":\"fib\",\"module\":\"/path/exe\",\"addr\":\"0x55d0c0001149\","
+	    "\"args\":{\"n\":-1,\"u\":9029,\"h\":\"0xff\",\"p\":\"0x0\","
+	    "\"s\":\"hi \\\"you\\\"\\u000a\",\"c\":65,\"b\":true,\"bad\":null}}\n"
+	    "{\"ts_ns\":1000000000010,\"pid\":4240,\"tid\":4242,\"probe\":\"fib%return\","
+	    "\"event\":\"return\",\"func\":\"fib\",\"module\":\"/path/exe\","
+	    "\"addr\":\"0x55d0c0001149\",\"retval\":610,\"duration_ns\":23100}\n"
+	    "{\"ts_ns\":1000000000020,\"pid\":4240,\"tid\":4242,\"probe\":\"fib%return\","
+	    "\"event\":\"return\",\"func\":\"fib\",\"module\":\"/path/exe\","
+	    "\"addr\":\"0x55d0c0001149\",\"args\":{\"r\":18446744073709551615},"
+	    "\"retval\":610,\"duration_ns\":7}\n"
+	    "{\"ts_ns\":1000000000030,\"pid\":4240,\"tid\":4242,\"probe\":\"0x1149\","
+	    "\"event\":\"entry\",\"func\":null,\"module\":\"/path/exe\","
+	    "\"addr\":\"0x55d0c0001149\",\"args\":{\"s\":\"\\u0001q\\u00ff\xc3\xa9\\\"\\\\\"},"
+	    "\"stack\":[\"libc.so.6+0x1234 (abort+0x4)\",\"0x10\"]}\n");
 	check_python(fx.text, "len(L) == 4 and L[0][\"args\"][\"n\"] == -1 and "
 			      "L[0][\"args\"][\"s\"] == \"hi \\\"you\\\"\\n\" and "
 			      "L[0][\"args\"][\"bad\"] is None and L[1][\"retval\"] == 610 and "
@@ -534,9 +538,9 @@ static void test_json_events(void **state)
  */
 static void test_json_random_strings(void **state)
 {
-	static const unsigned char pool[] = { 0x00, 0x01, 0x1f, 0x20, '"',  '\\', 'a',  0x7f,
-					       0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe2, 0xed,
-					       0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x82 };
+	static const unsigned char pool[] = {0x00, 0x01, 0x1f, 0x20, '"',  '\\', 'a',  0x7f,
+					     0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe2, 0xed,
+					     0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x82};
 	size_t cap = 1 << 20, len = 0;
 	char *text = malloc(cap);
 	unsigned seed = 12345;
@@ -551,9 +555,10 @@ static void test_json_random_strings(void **state)
 		n = (seed >> 16) % sizeof(in);
 		for (size_t k = 0; k < n; k++) {
 			seed = seed * 1103515245 + 12345;
-			in[k] = (seed >> 20) & 1 ? pool[(seed >> 8) % sizeof(pool)] : (seed >> 8) & 0xff;
+			in[k] = (seed >> 20) & 1 ? pool[(seed >> 8) % sizeof(pool)]
+						 : (seed >> 8) & 0xff;
 		}
-		w = (struct up_wbuf){ text + len, text + cap - 1 };
+		w = (struct up_wbuf){text + len, text + cap - 1};
 		up_wb_puts(&w, "[\"");
 		for (size_t k = 0; k < n; k++) {
 			up_wb_putc(&w, "0123456789abcdef"[in[k] >> 4]);
@@ -713,20 +718,20 @@ static void test_summary_hist(void **state)
 	probes_make(&ps);
 	s = summary_text(UP_OUT_HIST, &ps);
 	assert_string_equal(
-		s, "@fib%return:\n"
-		   "[0, 2ns)               1 |@@@@                                                |\n"
-		   "[2ns, 4ns)             0 |                                                    |\n"
-		   "[4ns, 8ns)             0 |                                                    |\n"
-		   "[8ns, 16ns)            0 |                                                    |\n"
-		   "[16ns, 32ns)           0 |                                                    |\n"
-		   "[32ns, 64ns)           0 |                                                    |\n"
-		   "[64ns, 128ns)          0 |                                                    |\n"
-		   "[128ns, 256ns)         0 |                                                    |\n"
-		   "[256ns, 512ns)         0 |                                                    |\n"
-		   "[512ns, 1us)           3 |@@@@@@@@@@@@@                                       |\n"
-		   "[1us, 2us)            12 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
-		   "[2us, 4us)             0 |                                                    |\n"
-		   "[4us, 8us)             6 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n");
+	    s, "@fib%return:\n"
+	       "[0, 2ns)               1 |@@@@                                                |\n"
+	       "[2ns, 4ns)             0 |                                                    |\n"
+	       "[4ns, 8ns)             0 |                                                    |\n"
+	       "[8ns, 16ns)            0 |                                                    |\n"
+	       "[16ns, 32ns)           0 |                                                    |\n"
+	       "[32ns, 64ns)           0 |                                                    |\n"
+	       "[64ns, 128ns)          0 |                                                    |\n"
+	       "[128ns, 256ns)         0 |                                                    |\n"
+	       "[256ns, 512ns)         0 |                                                    |\n"
+	       "[512ns, 1us)           3 |@@@@@@@@@@@@@                                       |\n"
+	       "[1us, 2us)            12 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+	       "[2us, 4us)             0 |                                                    |\n"
+	       "[4us, 8us)             6 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n");
 	free(s);
 
 	s = summary_text(UP_OUT_HIST | UP_OUT_JSON, &ps);
@@ -755,7 +760,8 @@ static void test_summary_hist(void **state)
 	free(s);
 	s = summary_text(UP_OUT_HIST | UP_OUT_COUNT, &ps);
 	assert_non_null(strstr(s, "g%return             0\n\n@fib%return:\n"));
-	assert_non_null(strstr(s, "\n[2s, 4s)" "                           1 |@@@@"));
+	assert_non_null(strstr(s, "\n[2s, 4s)"
+				  "                           1 |@@@@"));
 	assert_non_null(strstr(s, "\n[8589934592s, 17179869184s)        1 |@@@@"));
 	assert_non_null(strstr(s, "|\n\n@g%return: no returns\n"));
 	free(s);
@@ -765,8 +771,8 @@ static void test_summary_hist(void **state)
 /* --hist=ARG: value buckets with bpftrace's labels; exact bounds in JSON; an empty one. */
 static void test_summary_value_hist(void **state)
 {
-	struct probes ps = { .n = 2 };
-	uint64_t values[] = { (uint64_t)-5, (uint64_t)INT64_MIN, 0, 1, 1, 3, 4096, 8191, UINT64_MAX };
+	struct probes ps = {.n = 2};
+	uint64_t values[] = {(uint64_t)-5, (uint64_t)INT64_MIN, 0, 1, 1, 3, 4096, 8191, UINT64_MAX};
 	char *s;
 
 	ps.p[0] = probe_new("libc.so.6:malloc", "malloc", false);
@@ -799,10 +805,11 @@ static void test_summary_value_hist(void **state)
 	free(s);
 
 	s = summary_text(UP_OUT_HIST, &ps);
-	assert_non_null(strstr(s, "@libc.so.6:malloc (size):\n"
-				  "(..., 0)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
-				  "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
-				  "[1]                    2 |"));
+	assert_non_null(strstr(
+	    s, "@libc.so.6:malloc (size):\n"
+	       "(..., 0)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+	       "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+	       "[1]                    2 |"));
 	assert_non_null(strstr(s, "\n[2, 4)                 1 |"));
 	assert_non_null(strstr(s, "\n[4K, 8K)               2 |"));
 	assert_non_null(strstr(s, "\n[8E, 16E)              1 |"));
@@ -870,7 +877,7 @@ static void test_terminal_flush(void **state)
 	assert_non_null(f);
 	assert_int_equal(up_output_open(&o, f, 0, START_NS), 0);
 	up_output_event(o, &ev);
-	pfd = (struct pollfd){ .fd = master, .events = POLLIN };
+	pfd = (struct pollfd){.fd = master, .events = POLLIN};
 	assert_int_equal(poll(&pfd, 1, 2000), 1);
 	n = read(master, buf, sizeof(buf) - 1);
 	assert_true(n > 0);
@@ -893,7 +900,7 @@ static void test_write_errors(void **state)
 {
 	struct up_probe *p = probe_new("fib", "fib", false);
 	struct up_event ev = event_at(p, 1000);
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	struct up_output *o;
 	int fds[2];
 	FILE *f;
@@ -961,28 +968,17 @@ static void test_open_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_floats),
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_text_entry),
-		cmocka_unit_test(test_text_return),
-		cmocka_unit_test(test_text_string_cut),
-		cmocka_unit_test(test_text_defaults),
-		cmocka_unit_test(test_text_stack),
-		cmocka_unit_test(test_json_events),
-		cmocka_unit_test(test_json_random_strings),
-		cmocka_unit_test(test_count_no_events),
-		cmocka_unit_test(test_hist_add),
-		cmocka_unit_test(test_summary_count),
-		cmocka_unit_test(test_summary_none),
-		cmocka_unit_test(test_summary_hist),
-		cmocka_unit_test(test_summary_value_hist),
-		cmocka_unit_test(test_buffering),
-		cmocka_unit_test(test_terminal_flush),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_write_errors),
+	    cmocka_unit_test(test_numbers),	    cmocka_unit_test(test_floats),
+	    cmocka_unit_test(test_durations),	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_bounds),	    cmocka_unit_test(test_text_entry),
+	    cmocka_unit_test(test_text_return),	    cmocka_unit_test(test_text_string_cut),
+	    cmocka_unit_test(test_text_defaults),   cmocka_unit_test(test_text_stack),
+	    cmocka_unit_test(test_json_events),	    cmocka_unit_test(test_json_random_strings),
+	    cmocka_unit_test(test_count_no_events), cmocka_unit_test(test_hist_add),
+	    cmocka_unit_test(test_summary_count),   cmocka_unit_test(test_summary_none),
+	    cmocka_unit_test(test_summary_hist),    cmocka_unit_test(test_summary_value_hist),
+	    cmocka_unit_test(test_buffering),	    cmocka_unit_test(test_terminal_flush),
+	    cmocka_unit_test(test_open_errors),	    cmocka_unit_test(test_write_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

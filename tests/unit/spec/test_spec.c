@@ -42,62 +42,64 @@ struct good_case {
 };
 
 static const struct good_case good[] = {
-	{ "fib", UP_SPEC_FUNC, "", "fib" },
-	{ "  fib  ", UP_SPEC_FUNC, "", "fib" },
-	{ "fib%return", UP_SPEC_FUNC, "", "fib", .is_return = true },
-	{ "fib+16", UP_SPEC_FUNC, "", "fib", 16, true },
-	{ "fib+0x1c", UP_SPEC_FUNC, "", "fib", 0x1c, true },
-	{ "fib+0", UP_SPEC_FUNC, "", "fib", 0, true },
-	{ "libc:malloc", UP_SPEC_FUNC, "libc", "malloc" },
-	{ "/usr/lib/x86_64-linux-gnu/libc.so.6:malloc", UP_SPEC_FUNC,
-	  "/usr/lib/x86_64-linux-gnu/libc.so.6", "malloc" },
-	{ "libc.so.6:malloc%return", UP_SPEC_FUNC, "libc.so.6", "malloc", .is_return = true },
-	{ "str*", UP_SPEC_FUNC, "", "str*" },
-	{ "libc:mem[cs]?y", UP_SPEC_FUNC, "libc", "mem[cs]?y" },
-	{ "memcpy@GLIBC_2.14", UP_SPEC_FUNC, "", "memcpy@GLIBC_2.14" },
-	{ "0x1149", UP_SPEC_ADDR, "", "", .addr = 0x1149 },
-	{ "./torture:0x401000", UP_SPEC_ADDR, "./torture", "", .addr = 0x401000 },
-	{ "0xFFff", UP_SPEC_ADDR, "", "", .addr = 0xffff },
-	{ "fib.c:12", UP_SPEC_LINE, "", "", .file = "fib.c", .line = 12 },
-	{ "src/a.c:40", UP_SPEC_LINE, "", "", .file = "src/a.c", .line = 40 },
-	{ "libfoo:bar.c:7", UP_SPEC_LINE, "libfoo", "", .file = "bar.c", .line = 7 },
-	{ "/opt/lib/libfoo.so:src/bar.c:7", UP_SPEC_LINE, "/opt/lib/libfoo.so", "",
-	  .file = "src/bar.c", .line = 7 },
-	{ "fib n", UP_SPEC_FUNC, "", "fib", .nargs = 1,
-	  .args = { { "n", UP_EXPR_VAR, "n" } } },
-	{ "fib\tn", UP_SPEC_FUNC, "", "fib", .nargs = 1,
-	  .args = { { "n", UP_EXPR_VAR, "n" } } },
-	{ "handle req->len a.b v[2].x", UP_SPEC_FUNC, "", "handle", .nargs = 3,
-	  .args = { { "req->len", UP_EXPR_VAR, "req->len" },
-		    { "a.b", UP_EXPR_VAR, "a.b" },
-		    { "v[2].x", UP_EXPR_VAR, "v[2].x" } } },
-	{ "fib n:s32 m=n:u8 h=n:x16 big:u64 p:ptr s:string", UP_SPEC_FUNC, "", "fib", .nargs = 6,
-	  .args = { { "n", UP_EXPR_VAR, "n", 0, UP_TYPE_SIGNED, 4 },
-		    { "m", UP_EXPR_VAR, "n", 0, UP_TYPE_UNSIGNED, 1 },
-		    { "h", UP_EXPR_VAR, "n", 0, UP_TYPE_HEX, 2 },
-		    { "big", UP_EXPR_VAR, "big", 0, UP_TYPE_UNSIGNED, 8 },
-		    { "p", UP_EXPR_VAR, "p", 0, UP_TYPE_PTR, 8 },
-		    { "s", UP_EXPR_VAR, "s", 0, UP_TYPE_STRING, 8 } } },
-	{ "malloc $arg1 sz=$arg2:u64 $arg12", UP_SPEC_FUNC, "", "malloc", .nargs = 3,
-	  .args = { { "arg1", UP_EXPR_ARGN, "$arg1", 1 },
-		    { "sz", UP_EXPR_ARGN, "$arg2", 2, UP_TYPE_UNSIGNED, 8 },
-		    { "arg12", UP_EXPR_ARGN, "$arg12", 12 } } },
-	{ "fib%return $retval", UP_SPEC_FUNC, "", "fib", .is_return = true, .nargs = 1,
-	  .args = { { "ret", UP_EXPR_RETVAL, "$retval" } } },
-	{ "fib%return r=$retval:s64", UP_SPEC_FUNC, "", "fib", .is_return = true, .nargs = 1,
-	  .args = { { "r", UP_EXPR_RETVAL, "$retval", 0, UP_TYPE_SIGNED, 8 } } },
-	{ "fib %rdi %x0:x64 $comm $tid", UP_SPEC_FUNC, "", "fib", .nargs = 4,
-	  .args = { { "rdi", UP_EXPR_REG, "rdi" },
-		    { "x0", UP_EXPR_REG, "x0", 0, UP_TYPE_HEX, 8 },
-		    { "comm", UP_EXPR_COMM, "$comm" },
-		    { "tid", UP_EXPR_TID, "$tid" } } },
-	{ "fib.c:12 n", UP_SPEC_LINE, "", "", .file = "fib.c", .line = 12, .nargs = 1,
-	  .args = { { "n", UP_EXPR_VAR, "n" } } },
-	{ "f a b c d e f g h", UP_SPEC_FUNC, "", "f", .nargs = 8,
-	  .args = { { "a", UP_EXPR_VAR, "a" }, { "b", UP_EXPR_VAR, "b" },
-		    { "c", UP_EXPR_VAR, "c" }, { "d", UP_EXPR_VAR, "d" },
-		    { "e", UP_EXPR_VAR, "e" }, { "f", UP_EXPR_VAR, "f" },
-		    { "g", UP_EXPR_VAR, "g" }, { "h", UP_EXPR_VAR, "h" } } },
+    {"fib", UP_SPEC_FUNC, "", "fib"},
+    {"  fib  ", UP_SPEC_FUNC, "", "fib"},
+    {"fib%return", UP_SPEC_FUNC, "", "fib", .is_return = true},
+    {"fib+16", UP_SPEC_FUNC, "", "fib", 16, true},
+    {"fib+0x1c", UP_SPEC_FUNC, "", "fib", 0x1c, true},
+    {"fib+0", UP_SPEC_FUNC, "", "fib", 0, true},
+    {"libc:malloc", UP_SPEC_FUNC, "libc", "malloc"},
+    {"/usr/lib/x86_64-linux-gnu/libc.so.6:malloc", UP_SPEC_FUNC,
+     "/usr/lib/x86_64-linux-gnu/libc.so.6", "malloc"},
+    {"libc.so.6:malloc%return", UP_SPEC_FUNC, "libc.so.6", "malloc", .is_return = true},
+    {"str*", UP_SPEC_FUNC, "", "str*"},
+    {"libc:mem[cs]?y", UP_SPEC_FUNC, "libc", "mem[cs]?y"},
+    {"memcpy@GLIBC_2.14", UP_SPEC_FUNC, "", "memcpy@GLIBC_2.14"},
+    {"0x1149", UP_SPEC_ADDR, "", "", .addr = 0x1149},
+    {"./torture:0x401000", UP_SPEC_ADDR, "./torture", "", .addr = 0x401000},
+    {"0xFFff", UP_SPEC_ADDR, "", "", .addr = 0xffff},
+    {"fib.c:12", UP_SPEC_LINE, "", "", .file = "fib.c", .line = 12},
+    {"src/a.c:40", UP_SPEC_LINE, "", "", .file = "src/a.c", .line = 40},
+    {"libfoo:bar.c:7", UP_SPEC_LINE, "libfoo", "", .file = "bar.c", .line = 7},
+    {"/opt/lib/libfoo.so:src/bar.c:7", UP_SPEC_LINE, "/opt/lib/libfoo.so", "", .file = "src/bar.c",
+     .line = 7},
+    {"fib n", UP_SPEC_FUNC, "", "fib", .nargs = 1, .args = {{"n", UP_EXPR_VAR, "n"}}},
+    {"fib\tn", UP_SPEC_FUNC, "", "fib", .nargs = 1, .args = {{"n", UP_EXPR_VAR, "n"}}},
+    {"handle req->len a.b v[2].x", UP_SPEC_FUNC, "", "handle", .nargs = 3,
+     .args = {{"req->len", UP_EXPR_VAR, "req->len"},
+	      {"a.b", UP_EXPR_VAR, "a.b"},
+	      {"v[2].x", UP_EXPR_VAR, "v[2].x"}}},
+    {"fib n:s32 m=n:u8 h=n:x16 big:u64 p:ptr s:string", UP_SPEC_FUNC, "", "fib", .nargs = 6,
+     .args = {{"n", UP_EXPR_VAR, "n", 0, UP_TYPE_SIGNED, 4},
+	      {"m", UP_EXPR_VAR, "n", 0, UP_TYPE_UNSIGNED, 1},
+	      {"h", UP_EXPR_VAR, "n", 0, UP_TYPE_HEX, 2},
+	      {"big", UP_EXPR_VAR, "big", 0, UP_TYPE_UNSIGNED, 8},
+	      {"p", UP_EXPR_VAR, "p", 0, UP_TYPE_PTR, 8},
+	      {"s", UP_EXPR_VAR, "s", 0, UP_TYPE_STRING, 8}}},
+    {"malloc $arg1 sz=$arg2:u64 $arg12", UP_SPEC_FUNC, "", "malloc", .nargs = 3,
+     .args = {{"arg1", UP_EXPR_ARGN, "$arg1", 1},
+	      {"sz", UP_EXPR_ARGN, "$arg2", 2, UP_TYPE_UNSIGNED, 8},
+	      {"arg12", UP_EXPR_ARGN, "$arg12", 12}}},
+    {"fib%return $retval", UP_SPEC_FUNC, "", "fib", .is_return = true, .nargs = 1,
+     .args = {{"ret", UP_EXPR_RETVAL, "$retval"}}},
+    {"fib%return r=$retval:s64", UP_SPEC_FUNC, "", "fib", .is_return = true, .nargs = 1,
+     .args = {{"r", UP_EXPR_RETVAL, "$retval", 0, UP_TYPE_SIGNED, 8}}},
+    {"fib %rdi %x0:x64 $comm $tid", UP_SPEC_FUNC, "", "fib", .nargs = 4,
+     .args = {{"rdi", UP_EXPR_REG, "rdi"},
+	      {"x0", UP_EXPR_REG, "x0", 0, UP_TYPE_HEX, 8},
+	      {"comm", UP_EXPR_COMM, "$comm"},
+	      {"tid", UP_EXPR_TID, "$tid"}}},
+    {"fib.c:12 n", UP_SPEC_LINE, "", "", .file = "fib.c", .line = 12, .nargs = 1,
+     .args = {{"n", UP_EXPR_VAR, "n"}}},
+    {"f a b c d e f g h", UP_SPEC_FUNC, "", "f", .nargs = 8,
+     .args = {{"a", UP_EXPR_VAR, "a"},
+	      {"b", UP_EXPR_VAR, "b"},
+	      {"c", UP_EXPR_VAR, "c"},
+	      {"d", UP_EXPR_VAR, "d"},
+	      {"e", UP_EXPR_VAR, "e"},
+	      {"f", UP_EXPR_VAR, "f"},
+	      {"g", UP_EXPR_VAR, "g"},
+	      {"h", UP_EXPR_VAR, "h"}}},
 };
 
 static void test_good(void **state)
@@ -147,51 +149,49 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-	{ "", "probe '': empty" },
-	{ "   ", "probe '   ': empty" },
-	{ "fib+x", "probe 'fib+x': offset 'x' is not a number" },
-	{ "fib+", "probe 'fib+': offset '' is not a number" },
-	{ "fib+0x", "probe 'fib+0x': offset '0x' is not a number" },
-	{ "fib+12a", "probe 'fib+12a': offset '12a' is not a number" },
-	{ "fib+0x1ffffffffffffffff", "probe 'fib+0x1ffffffffffffffff': offset "
-				     "'0x1ffffffffffffffff' is too large" },
-	{ "fib n:s7",
-	  "probe 'fib n:s7': unknown type 's7' (s8..s64, u8..u64, x8..x64, string, ptr)" },
-	{ "fib n:", "probe 'fib n:': unknown type '' (s8..s64, u8..u64, x8..x64, string, ptr)" },
-	{ "fib n:int",
-	  "probe 'fib n:int': unknown type 'int' (s8..s64, u8..u64, x8..x64, string, ptr)" },
-	{ "fib $retval", "probe 'fib $retval': $retval needs a %return probe" },
-	{ "f $arg0", "probe 'f $arg0': '$arg0': $argN counts from 1" },
-	{ "f $arg65", "probe 'f $arg65': '$arg65': $argN is at most $arg64" },
-	{ "f $argx", "probe 'f $argx': unknown variable '$argx' ($argN, $retval, $comm, $tid)" },
-	{ "f $pid", "probe 'f $pid': unknown variable '$pid' ($argN, $retval, $comm, $tid)" },
-	{ "f a b c d e f g h i", "probe 'f a b c d e f g h i': too many arguments (at most 8)" },
-	{ "f n n", "probe 'f n n': duplicate argument name 'n' (rename one: NAME=EXPR)" },
-	{ "f x=a x=b", "probe 'f x=a x=b': duplicate argument name 'x' (rename one: NAME=EXPR)" },
-	{ ":malloc", "probe ':malloc': empty module name before ':'" },
-	{ ":foo.c:3", "probe ':foo.c:3': empty module name before ':'" },
-	{ "libc:", "probe 'libc:': empty function name" },
-	{ "libc:+4", "probe 'libc:+4': empty function name" },
-	{ "%return", "probe '%return': empty function name" },
-	{ "fib%ret", "probe 'fib%ret': unknown suffix '%ret' (only %return)" },
-	{ "fib+4%return", "probe 'fib+4%return': %return probes a function's return: it takes "
-			  "no offset" },
-	{ "fib.c:12%return", "probe 'fib.c:12%return': %return needs a function, not a file:line" },
-	{ "fib.c:0", "probe 'fib.c:0': line '0' is not a line number" },
-	{ "0xzz", "probe '0xzz': address '0xzz' is not a number" },
-	{ "12", "probe '12': function '12' is not a name (an address is written 0x...)" },
-	{ "fi(b", "probe 'fi(b': function 'fi(b' has an invalid character '('" },
-	{ "f =n", "probe 'f =n': argument '=n': empty name before '='" },
-	{ "f 1x=n", "probe 'f 1x=n': argument name '1x' is not a name (letters, digits, _)" },
-	{ "f x=", "probe 'f x=': empty argument expression" },
-	{ "f a-b", "probe 'f a-b': argument 'a-b' is not a variable, $argN, $retval, $comm, $tid "
-		   "or %REG" },
-	{ "f a[x]", "probe 'f a[x]': argument 'a[x]' is not a variable, $argN, $retval, $comm, "
-		    "$tid or %REG" },
-	{ "f a.", "probe 'f a.': argument 'a.' is not a variable, $argN, $retval, $comm, $tid "
-		  "or %REG" },
-	{ "f %", "probe 'f %': empty register name after '%'" },
-	{ "f %r-x", "probe 'f %r-x': register '%r-x' is not a register name" },
+    {"", "probe '': empty"},
+    {"   ", "probe '   ': empty"},
+    {"fib+x", "probe 'fib+x': offset 'x' is not a number"},
+    {"fib+", "probe 'fib+': offset '' is not a number"},
+    {"fib+0x", "probe 'fib+0x': offset '0x' is not a number"},
+    {"fib+12a", "probe 'fib+12a': offset '12a' is not a number"},
+    {"fib+0x1ffffffffffffffff", "probe 'fib+0x1ffffffffffffffff': offset "
+				"'0x1ffffffffffffffff' is too large"},
+    {"fib n:s7", "probe 'fib n:s7': unknown type 's7' (s8..s64, u8..u64, x8..x64, string, ptr)"},
+    {"fib n:", "probe 'fib n:': unknown type '' (s8..s64, u8..u64, x8..x64, string, ptr)"},
+    {"fib n:int", "probe 'fib n:int': unknown type 'int' (s8..s64, u8..u64, x8..x64, string, ptr)"},
+    {"fib $retval", "probe 'fib $retval': $retval needs a %return probe"},
+    {"f $arg0", "probe 'f $arg0': '$arg0': $argN counts from 1"},
+    {"f $arg65", "probe 'f $arg65': '$arg65': $argN is at most $arg64"},
+    {"f $argx", "probe 'f $argx': unknown variable '$argx' ($argN, $retval, $comm, $tid)"},
+    {"f $pid", "probe 'f $pid': unknown variable '$pid' ($argN, $retval, $comm, $tid)"},
+    {"f a b c d e f g h i", "probe 'f a b c d e f g h i': too many arguments (at most 8)"},
+    {"f n n", "probe 'f n n': duplicate argument name 'n' (rename one: NAME=EXPR)"},
+    {"f x=a x=b", "probe 'f x=a x=b': duplicate argument name 'x' (rename one: NAME=EXPR)"},
+    {":malloc", "probe ':malloc': empty module name before ':'"},
+    {":foo.c:3", "probe ':foo.c:3': empty module name before ':'"},
+    {"libc:", "probe 'libc:': empty function name"},
+    {"libc:+4", "probe 'libc:+4': empty function name"},
+    {"%return", "probe '%return': empty function name"},
+    {"fib%ret", "probe 'fib%ret': unknown suffix '%ret' (only %return)"},
+    {"fib+4%return", "probe 'fib+4%return': %return probes a function's return: it takes "
+		     "no offset"},
+    {"fib.c:12%return", "probe 'fib.c:12%return': %return needs a function, not a file:line"},
+    {"fib.c:0", "probe 'fib.c:0': line '0' is not a line number"},
+    {"0xzz", "probe '0xzz': address '0xzz' is not a number"},
+    {"12", "probe '12': function '12' is not a name (an address is written 0x...)"},
+    {"fi(b", "probe 'fi(b': function 'fi(b' has an invalid character '('"},
+    {"f =n", "probe 'f =n': argument '=n': empty name before '='"},
+    {"f 1x=n", "probe 'f 1x=n': argument name '1x' is not a name (letters, digits, _)"},
+    {"f x=", "probe 'f x=': empty argument expression"},
+    {"f a-b", "probe 'f a-b': argument 'a-b' is not a variable, $argN, $retval, $comm, $tid "
+	      "or %REG"},
+    {"f a[x]", "probe 'f a[x]': argument 'a[x]' is not a variable, $argN, $retval, $comm, "
+	       "$tid or %REG"},
+    {"f a.", "probe 'f a.': argument 'a.' is not a variable, $argN, $retval, $comm, $tid "
+	     "or %REG"},
+    {"f %", "probe 'f %': empty register name after '%'"},
+    {"f %r-x", "probe 'f %r-x': register '%r-x' is not a register name"},
 };
 
 static void test_bad(void **state)
@@ -294,17 +294,17 @@ static void test_type_parse(void **state)
 		const char *text;
 		int kind, size;
 	} t[] = {
-		{ "s8", UP_TYPE_SIGNED, 1 },	{ "s16", UP_TYPE_SIGNED, 2 },
-		{ "s32", UP_TYPE_SIGNED, 4 },	{ "s64", UP_TYPE_SIGNED, 8 },
-		{ "u8", UP_TYPE_UNSIGNED, 1 },	{ "u16", UP_TYPE_UNSIGNED, 2 },
-		{ "u32", UP_TYPE_UNSIGNED, 4 }, { "u64", UP_TYPE_UNSIGNED, 8 },
-		{ "x8", UP_TYPE_HEX, 1 },	{ "x16", UP_TYPE_HEX, 2 },
-		{ "x32", UP_TYPE_HEX, 4 },	{ "x64", UP_TYPE_HEX, 8 },
-		{ "string", UP_TYPE_STRING, 8 }, { "ptr", UP_TYPE_PTR, 8 },
+	    {"s8", UP_TYPE_SIGNED, 1},	   {"s16", UP_TYPE_SIGNED, 2},
+	    {"s32", UP_TYPE_SIGNED, 4},	   {"s64", UP_TYPE_SIGNED, 8},
+	    {"u8", UP_TYPE_UNSIGNED, 1},   {"u16", UP_TYPE_UNSIGNED, 2},
+	    {"u32", UP_TYPE_UNSIGNED, 4},  {"u64", UP_TYPE_UNSIGNED, 8},
+	    {"x8", UP_TYPE_HEX, 1},	   {"x16", UP_TYPE_HEX, 2},
+	    {"x32", UP_TYPE_HEX, 4},	   {"x64", UP_TYPE_HEX, 8},
+	    {"string", UP_TYPE_STRING, 8}, {"ptr", UP_TYPE_PTR, 8},
 	};
-	static const char *const bad_types[] = { "",	"s",   "s7",   "s0",   "u128", "x+8",
-						 "s 8", "S32", "str",  "ptr ", "s08", "u-8",
-						 "x4",	"int", "s640", "q32" };
+	static const char *const bad_types[] = {"",    "s",   "s7",   "s0",   "u128", "x+8",
+						"s 8", "S32", "str",  "ptr ", "s08",  "u-8",
+						"x4",  "int", "s640", "q32"};
 	struct up_type type;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -343,8 +343,8 @@ static void test_key(void **state)
 /* A key (without module) parses back to the function, offset and %return it was made of. */
 static void test_key_round_trip(void **state)
 {
-	static const char *const funcs[] = { "fib", "str*", "memcpy@GLIBC_2.14", "_start" };
-	static const uint64_t offsets[] = { 0, 4, 0x1c, 0xffffffff };
+	static const char *const funcs[] = {"fib", "str*", "memcpy@GLIBC_2.14", "_start"};
+	static const uint64_t offsets[] = {0, 4, 0x1c, 0xffffffff};
 
 	for (size_t f = 0; f < 4; f++)
 		for (size_t o = 0; o < 4; o++)
@@ -408,29 +408,29 @@ static void test_usdt(void **state)
 		const char *text, *module, *provider, *name;
 		unsigned nargs;
 	} good[] = {
-		{ "usdt:fixture:item", "", "fixture", "item" },
-		{ "usdt:python:function__entry a=$arg1:string", "", "python", "function__entry", 1 },
-		{ "usdt:libstdc++:libstdcxx:throw", "libstdc++", "libstdcxx", "throw" },
-		{ "usdt:/opt/x:y/lib.so:p*:n?[ab]", "/opt/x:y/lib.so", "p*", "n?[ab]" },
-		{ "usdt:*:*", "", "*", "*" },
+	    {"usdt:fixture:item", "", "fixture", "item"},
+	    {"usdt:python:function__entry a=$arg1:string", "", "python", "function__entry", 1},
+	    {"usdt:libstdc++:libstdcxx:throw", "libstdc++", "libstdcxx", "throw"},
+	    {"usdt:/opt/x:y/lib.so:p*:n?[ab]", "/opt/x:y/lib.so", "p*", "n?[ab]"},
+	    {"usdt:*:*", "", "*", "*"},
 	};
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{ "usdt:", "probe 'usdt:': a USDT probe is usdt:PROVIDER:NAME or usdt:MODULE:"
-			   "PROVIDER:NAME" },
-		{ "usdt:item", "probe 'usdt:item': 'item' is not PROVIDER:NAME (a USDT probe is "
-			       "usdt:PROVIDER:NAME)" },
-		{ "usdt:p:n%return", "probe 'usdt:p:n%return': a USDT probe marks one instruction: "
-				     "it has no %return" },
-		{ "usdt:p:n+8", "probe 'usdt:p:n+8': a USDT probe marks one instruction: it takes "
-				"no +OFFSET" },
-		{ "usdt::n", "probe 'usdt::n': USDT provider '' is not a name (letters, digits, _, "
-			     "globs)" },
-		{ "usdt:p:", "probe 'usdt:p:': USDT probe name '' is not a name (letters, digits, "
-			     "_, globs)" },
-		{ "usdt::p:n", "probe 'usdt::p:n': empty module name before ':'" },
-		{ "usdt:p:n $retval", "probe 'usdt:p:n $retval': $retval needs a %return probe" },
+	    {"usdt:", "probe 'usdt:': a USDT probe is usdt:PROVIDER:NAME or usdt:MODULE:"
+		      "PROVIDER:NAME"},
+	    {"usdt:item", "probe 'usdt:item': 'item' is not PROVIDER:NAME (a USDT probe is "
+			  "usdt:PROVIDER:NAME)"},
+	    {"usdt:p:n%return", "probe 'usdt:p:n%return': a USDT probe marks one instruction: "
+				"it has no %return"},
+	    {"usdt:p:n+8", "probe 'usdt:p:n+8': a USDT probe marks one instruction: it takes "
+			   "no +OFFSET"},
+	    {"usdt::n", "probe 'usdt::n': USDT provider '' is not a name (letters, digits, _, "
+			"globs)"},
+	    {"usdt:p:", "probe 'usdt:p:': USDT probe name '' is not a name (letters, digits, "
+			"_, globs)"},
+	    {"usdt::p:n", "probe 'usdt::p:n': empty module name before ':'"},
+	    {"usdt:p:n $retval", "probe 'usdt:p:n $retval': $retval needs a %return probe"},
 	};
 	struct up_spec spec;
 	char err[256];
@@ -518,26 +518,26 @@ static void test_cxx_names(void **state)
 		bool is_return;
 		unsigned nargs;
 	} good[] = {
-		{ "ns::K::f", "", "ns::K::f" },
-		{ "ns::K::f(int, char) x=$arg1", "", "ns::K::f(int, char)", .nargs = 1 },
-		{ "K::g() const", "", "K::g() const" },
-		{ "K::g() const%return", "", "K::g() const", .is_return = true },
-		{ "K::g() const & $arg1", "", "K::g() const &", .nargs = 1 },
-		{ "twice<int>", "", "twice<int>" },
-		{ "std::map<int, int>::at if x == 1", "", "std::map<int, int>::at" },
-		{ "libstdc++:std::vector<int, std::allocator<int> >::push_back", "libstdc++",
-		  "std::vector<int, std::allocator<int> >::push_back" },
-		{ "lib:ns::operator<<(std::ostream&, int)", "lib", "ns::operator<<(std::ostream&, int)" },
-		{ "ns::operator<", "", "ns::operator<" },
-		{ "ns::operator()(int)", "", "ns::operator()(int)" },
-		{ "ns::K::f+0x10", "", "ns::K::f", 0x10 },
-		{ "ns::operator+", "", "ns::operator+" },
-		{ "ns::operator+(int)+4", "", "ns::operator+(int)", 4 },
-		{ "a\\:b", "", "a:b" },
-		{ "/opt/a:b/lib.so:a\\:b", "/opt/a:b/lib.so", "a:b" },
-		{ "::f", "", "::f" },
-		{ "rustnames::shapes::Circle::area%return", "", "rustnames::shapes::Circle::area",
-		  .is_return = true },
+	    {"ns::K::f", "", "ns::K::f"},
+	    {"ns::K::f(int, char) x=$arg1", "", "ns::K::f(int, char)", .nargs = 1},
+	    {"K::g() const", "", "K::g() const"},
+	    {"K::g() const%return", "", "K::g() const", .is_return = true},
+	    {"K::g() const & $arg1", "", "K::g() const &", .nargs = 1},
+	    {"twice<int>", "", "twice<int>"},
+	    {"std::map<int, int>::at if x == 1", "", "std::map<int, int>::at"},
+	    {"libstdc++:std::vector<int, std::allocator<int> >::push_back", "libstdc++",
+	     "std::vector<int, std::allocator<int> >::push_back"},
+	    {"lib:ns::operator<<(std::ostream&, int)", "lib", "ns::operator<<(std::ostream&, int)"},
+	    {"ns::operator<", "", "ns::operator<"},
+	    {"ns::operator()(int)", "", "ns::operator()(int)"},
+	    {"ns::K::f+0x10", "", "ns::K::f", 0x10},
+	    {"ns::operator+", "", "ns::operator+"},
+	    {"ns::operator+(int)+4", "", "ns::operator+(int)", 4},
+	    {"a\\:b", "", "a:b"},
+	    {"/opt/a:b/lib.so:a\\:b", "/opt/a:b/lib.so", "a:b"},
+	    {"::f", "", "::f"},
+	    {"rustnames::shapes::Circle::area%return", "", "rustnames::shapes::Circle::area",
+	     .is_return = true},
 	};
 	struct up_spec spec;
 	char err[256];
@@ -560,14 +560,12 @@ static void test_cxx_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),	   cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_short_err),  cmocka_unit_test(test_long_names),
-		cmocka_unit_test(test_type_parse), cmocka_unit_test(test_key),
-		cmocka_unit_test(test_key_round_trip), cmocka_unit_test(test_random_words),
-		cmocka_unit_test(test_usdt),
-		cmocka_unit_test(test_predicate),
-		cmocka_unit_test(test_cxx_names),
-		cmocka_unit_test(test_argn_zeros),
+	    cmocka_unit_test(test_good),	   cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_short_err),	   cmocka_unit_test(test_long_names),
+	    cmocka_unit_test(test_type_parse),	   cmocka_unit_test(test_key),
+	    cmocka_unit_test(test_key_round_trip), cmocka_unit_test(test_random_words),
+	    cmocka_unit_test(test_usdt),	   cmocka_unit_test(test_predicate),
+	    cmocka_unit_test(test_cxx_names),	   cmocka_unit_test(test_argn_zeros),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,6 @@
 #include "uptrace/arch.h"
 #include "uptrace/target.h"
 
-
 /* Fill t for pid (remote: no procfs, so the auxv + link_map path instead of /proc/PID/maps). */
 void sym_test_target_init(struct up_target *t, pid_t pid, const char *exe, bool remote);
 

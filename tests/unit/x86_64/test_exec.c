@@ -253,8 +253,8 @@ static void test_add_sub_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slots),
-		cmocka_unit_test(test_add_sub_flags),
+	    cmocka_unit_test(test_slots),
+	    cmocka_unit_test(test_add_sub_flags),
 	};
 	void *p, *far;
 

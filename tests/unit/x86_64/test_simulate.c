@@ -81,10 +81,7 @@ struct reg_val {
 	int idx1;
 	uint64_t val;
 };
-#define R(name, v)                                                                                 \
-	{                                                                                          \
-		UP_X86_##name + 1, (v)                                                             \
-	}
+#define R(name, v) {UP_X86_##name + 1, (v)}
 
 struct mem_val {
 	uint64_t addr; /* 0 ends a list */

@@ -132,7 +132,7 @@ static void test_enter_leave(void **state)
 		if (c->exit != UP_XOL_EXIT_TRAP)
 			continue;
 		regs.r[UP_X86_RIP] = c->slot + xol.trap_offset; /* on the breakpoint: it faults */
-		regs.r[UP_X86_RAX] = 0x1234; /* what the instruction did stays */
+		regs.r[UP_X86_RAX] = 0x1234;			/* what the instruction did stays */
 		assert_int_equal(arch()->xol_leave(arch(), &insn, &xol, c->slot, &regs, NULL, &st),
 				 0);
 		want = before;
@@ -168,15 +168,16 @@ static void test_build_wide_addresses(void **state)
 	static const struct {
 		uint64_t addr, slot;
 	} wide[] = {
-		{0xfffffffffffff000ull, 0x7ffffffffffff000ull},
-		{0x7ffffffffffff000ull, 0xfffffffffffff000ull},
+	    {0xfffffffffffff000ull, 0x7ffffffffffff000ull},
+	    {0x7ffffffffffff000ull, 0xfffffffffffff000ull},
 	};
 
 	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
 		struct up_insn insn;
 		struct up_xol xol;
 
-		assert_int_equal(arch()->decode(arch(), &insn, wide[i].addr, load, sizeof(load)), 0);
+		assert_int_equal(arch()->decode(arch(), &insn, wide[i].addr, load, sizeof(load)),
+				 0);
 		assert_int_equal(insn.action, UP_INSN_XOL);
 		assert_int_equal(arch()->xol_build(arch(), &insn, wide[i].slot, &xol), 0);
 		assert_int_equal(xol.exit, UP_XOL_EXIT_TRAP);
