@@ -3,12 +3,25 @@
 """End-to-end test driver for uptrace (strace's tests/ and uftrace's runtest in spirit).
 
     driver.py CASE --uptrace PATH --fixtures DIR --stepcount PATH [--expected DIR]
+    driver.py CASE --qemu ARCH --uptrace PATH --fixtures-src SRCDIR --workdir DIR
+              [--fixtures DIR --stepcount PATH]   (x86_64: the fixtures built by meson)
 
 Loads cases/CASE.py and calls its run(ctx). A case runs uptrace on fixture programs that
 know their own right answer and checks uptrace's events against an oracle: an expected file
 (compared after normalisation: times, pids, tids and addresses stripped), a count computed
-here, tests/tools/stepcount, or bpftrace. Exit status: 0 pass, 1 fail, 77 skip (the reason
-is printed).
+here, tests/tools/stepcount, qemu's own execution log, or bpftrace.
+
+One case set, two transports. ctx.transport is "native" (ptrace on this x86_64 machine) or
+"qemu" (uptrace --qemu on ctx.arch's fixtures under qemu-user, its gdbstub; for aarch64,
+riscv64 and loongarch64 the fixtures are built here by tests/fixtures/ARCH/build.sh into
+--workdir, one per test). ctx.uptrace() adds --qemu itself and ctx.untraced() runs a program as the
+transport does, so a case is written once. A case names the transports it allows:
+
+    TRANSPORTS = ("native", "qemu")           # default ("native",)
+    QEMU_ARCHES = ("x86_64", "aarch64", ...)  # default ("x86_64",)
+
+and the driver refuses (exit 1) to run it over any other: meson.build must agree.
+Exit status: 0 pass, 1 fail, 77 skip (the reason is printed).
 """
 
 import argparse
@@ -17,6 +30,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,13 +43,36 @@ class Skip(Exception):
     pass
 
 
+# Per architecture: its qemu-user, the sysroot its dynamic programs need (-L), its
+# binutils (an independent decoder: objdump, or llvm-objdump for loongarch64) and the
+# prefix of the fixture's assembly functions (insns.S).
+ARCHES = {
+    "x86_64": {"qemu": "qemu-x86_64", "sysroot": None, "objdump": ["objdump"], "nm": "nm",
+               "prefix": "insns_"},
+    "aarch64": {"qemu": "qemu-aarch64", "sysroot": "/usr/aarch64-linux-gnu",
+                "objdump": ["aarch64-linux-gnu-objdump"], "nm": "aarch64-linux-gnu-nm",
+                "prefix": "a64_"},
+    "riscv64": {"qemu": "qemu-riscv64", "sysroot": "/usr/riscv64-linux-gnu",
+                "objdump": ["riscv64-linux-gnu-objdump"], "nm": "riscv64-linux-gnu-nm",
+                "prefix": "rv_"},
+    "loongarch64": {"qemu": "qemu-loongarch64", "sysroot": None,
+                    "objdump": ["llvm-objdump-19", "--triple=loongarch64"], "nm": "llvm-nm-19",
+                    "prefix": "la_"},
+}
+
+
 class Ctx:
     """What a case gets: paths, runners, and checks that record failures and go on."""
 
     def __init__(self, args):
         self.uptrace_path = os.path.abspath(args.uptrace)
-        self.fixtures = os.path.abspath(args.fixtures)
-        self.stepcount_path = os.path.abspath(args.stepcount)
+        self.transport = "qemu" if args.qemu else "native"
+        self.arch = args.qemu or "x86_64"
+        self.native = self.transport == "native"
+        self.fixtures = os.path.abspath(args.fixtures) if args.fixtures else ""
+        self.stepcount_path = os.path.abspath(args.stepcount) if args.stepcount else ""
+        self.fixtures_src = args.fixtures_src
+        self.workdir = args.workdir
         self.expected_dir = args.expected
         self.demo = os.path.abspath(args.demo) if args.demo else ""
         self.failures = 0
@@ -49,6 +86,46 @@ class Ctx:
         if not os.access(path, os.X_OK):
             self.skip(f"fixture {path} is not built")
         return path
+
+    def setup_transport(self):
+        """Under --qemu: qemu-ARCH must be there, and a foreign arch's fixtures built."""
+        if self.native:
+            return
+        if not shutil.which(ARCHES[self.arch]["qemu"]):
+            self.skip(f"{ARCHES[self.arch]['qemu']} is not installed")
+        if self.arch == "x86_64":
+            return  # the fixtures meson built (--fixtures)
+        self.fixtures = os.path.abspath(self.workdir)
+        script = os.path.join(self.fixtures_src, self.arch, "build.sh")
+        if not os.path.exists(script):
+            self.skip(f"no fixtures for {self.arch}")
+        proc = self.run(["sh", script, self.fixtures], timeout=600)
+        if proc.returncode == SKIP:
+            self.skip(proc.stderr.strip() or f"fixtures for {self.arch} cannot be built here")
+        if proc.returncode != 0:
+            self.fail(f"building the {self.arch} fixtures: {proc.stderr}")
+            self.skip("no fixtures")
+
+    def qemu_cmd(self):
+        """qemu-ARCH [-L SYSROOT]: how this transport runs a program untraced."""
+        a = ARCHES[self.arch]
+        cmd = [a["qemu"]]
+        if a["sysroot"] and os.path.isdir(a["sysroot"]):
+            cmd += ["-L", a["sysroot"]]
+        return cmd
+
+    def untraced(self, argv, timeout=60, **kw):
+        """Run a fixture as the transport runs it, without uptrace (natively or under qemu)."""
+        return self.run((self.qemu_cmd() if not self.native else []) + list(argv),
+                        timeout=timeout, **kw)
+
+    def symbols(self, path):
+        """{name: (addr, size)} of path's functions, by the arch's nm."""
+        return symbols(path, self.arch)
+
+    def instruction_offsets(self, path, func):
+        """(addr, size, offsets of every instruction of func), by the arch's objdump."""
+        return instruction_offsets(path, func, self.arch)
 
     def run(self, argv, timeout=60, **kw):
         """Run argv; return CompletedProcess with text stdout/stderr. Logs the command."""
@@ -71,7 +148,9 @@ class Ctx:
         return proc
 
     def uptrace(self, *args, timeout=60, **kw):
-        return self.run([self.uptrace_path, *args], timeout=timeout, **kw)
+        """uptrace ARGS over this transport (--qemu added when the transport is qemu)."""
+        transport = [] if self.native else ["--qemu"]
+        return self.run([self.uptrace_path, *transport, *args], timeout=timeout, **kw)
 
     def stepcount(self, lo, hi, argv, start=None, timeout=300):
         """Per-address execution counts (link-time addresses) of [lo, hi) in argv's run."""
@@ -229,10 +308,10 @@ def render(ev):
     return " ".join(parts)
 
 
-def symbols(path):
+def symbols(path, arch="x86_64"):
     """{name: (addr, size)} of the defined functions of an ELF file, from nm."""
-    proc = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run([ARCHES[arch]["nm"], "-S", "--defined-only", path],
+                          capture_output=True, text=True, check=True)
     out = {}
     for line in proc.stdout.splitlines():
         f = line.split()
@@ -241,19 +320,20 @@ def symbols(path):
     return out
 
 
-def instruction_offsets(path, func):
-    """Offsets of every instruction of func, from objdump (an independent decoder)."""
-    addr, size = symbols(path)[func]
-    proc = subprocess.run(["objdump", "-d", "--no-show-raw-insn",
-                           f"--start-address=0x{addr:x}",
-                           f"--stop-address=0x{addr + size:x}", path],
+def instruction_offsets(path, func, arch="x86_64"):
+    """Offsets of every instruction of func, from the arch's objdump (an independent
+    decoder), each once and in order."""
+    addr, size = symbols(path, arch)[func]
+    proc = subprocess.run(ARCHES[arch]["objdump"] + ["-d", "--no-show-raw-insn",
+                                                     f"--start-address=0x{addr:x}",
+                                                     f"--stop-address=0x{addr + size:x}", path],
                           capture_output=True, text=True, check=True)
     offs = []
     for line in proc.stdout.splitlines():
         m = re.match(r"^\s*([0-9a-f]+):\s+\S", line)
-        if m:
+        if m and addr <= int(m.group(1), 16) < addr + size:
             offs.append(int(m.group(1), 16) - addr)
-    return addr, size, offs
+    return addr, size, sorted(set(offs))
 
 
 def program_counts(text, label):
@@ -268,8 +348,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
     ap.add_argument("--uptrace", required=True)
-    ap.add_argument("--fixtures", required=True)
-    ap.add_argument("--stepcount", required=True)
+    ap.add_argument("--fixtures", default="")
+    ap.add_argument("--stepcount", default="")
+    ap.add_argument("--qemu", metavar="ARCH", choices=sorted(ARCHES),
+                    help="the qemu transport: uptrace --qemu on ARCH's fixtures")
+    ap.add_argument("--fixtures-src", default=os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
+    ap.add_argument("--workdir", default="")
     ap.add_argument("--demo", default="")
     ap.add_argument("--expected",
                     default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -286,8 +371,22 @@ def main():
     spec.loader.exec_module(case)
 
     ctx = Ctx(args)
+    allowed = getattr(case, "TRANSPORTS", ("native",))
+    arches = getattr(case, "QEMU_ARCHES", ("x86_64",))
+    if ctx.transport not in allowed or (not ctx.native and ctx.arch not in arches):
+        where = ", ".join(t if t == "native" else f"qemu on {', '.join(arches)}"
+                          for t in allowed)
+        print(f"{args.case}: FAILED: the case runs {where}, not {ctx.transport} {ctx.arch}: "
+              "fix meson.build")
+        return 1
+    if ctx.arch == "x86_64" and not ctx.fixtures:
+        ap.error("x86_64 needs --fixtures (the fixtures meson built)")
+    if ctx.arch != "x86_64" and not ctx.workdir:
+        ap.error(f"--qemu {ctx.arch} needs --workdir (where its fixtures are built)")
+    print(f"transport: {ctx.transport} {ctx.arch}", flush=True)
     try:
         ctx.require_uptrace()
+        ctx.setup_transport()
         case.run(ctx)
     except Skip as s:
         if ctx.failures:
