@@ -9,14 +9,22 @@
 - FUNC+OFFS past the function's end is reported as such, with the function's size;
 - after a byte Capstone cannot decode (fixture boundary.S), a probe is accepted where a
   line-table row (built with -g) or a symbol marks an instruction start, and refused, saying
-  why, where nothing does (built without -g); accepted probes count every call."""
+  why, where nothing does (built without -g); accepted probes count every call.
+
+Under --qemu, riscv64: probes after a c.unimp that the function jumps over
+(fixtures/riscv64/boundary.S, no symbol or line-table row there): the instruction after it
+counts every call, one inside the next instruction is refused naming where instructions
+start, one past the end says so."""
 
 import re
 import subprocess
 
 from cases.attach import text_identical, tracer_pid
 from cases.reader_gone import start_busy
-from driver import counts, symbols
+from driver import ARCHES, counts, symbols
+
+TRANSPORTS = ("native", "qemu")
+QEMU_ARCHES = ("riscv64",)
 
 
 def libc_path(exe):
@@ -158,7 +166,45 @@ def undecodable(ctx):
         ctx.check_exit(proc, 0 if marked else 1, f"{addr_spec} (bnd_x86+8 as an address)")
 
 
+def riscv64(ctx):
+    exe = ctx.fixture("boundary")
+    syms = ctx.symbols(exe)
+    if not ctx.check("rv_bnd" in syms, f"rv_bnd in {exe}"):
+        return
+    start, size = syms["rv_bnd"]
+    # An independent decoder agrees with the source: instructions at +0x6 and +0xa, none at
+    # +0x8; and nothing but a sweep can say so: no symbol there, no line-table row.
+    _, _, offs = ctx.instruction_offsets(exe, "rv_bnd")
+    ctx.check(6 in offs and 10 in offs and 8 not in offs and size == 12,
+              f"objdump agrees with boundary.S: offsets {offs}, size {size}")
+    nm = subprocess.run([ARCHES[ctx.arch]["nm"], "--defined-only", exe], capture_output=True,
+                        text=True).stdout
+    marked = [ln for ln in nm.splitlines() if ln.split()[0] == "%016x" % (start + 6)]
+    ctx.check(not marked, f"no symbol marks rv_bnd+0x6 ({marked})")
+    lines = subprocess.run(["readelf", "--debug-dump=decodedline", exe], capture_output=True,
+                           text=True).stdout
+    ctx.check("boundary.S" not in lines, "boundary.S has no line-table rows (built without -g)")
+
+    proc = ctx.uptrace("--count", "--json", "rv_bnd+6", "rv_bnd+0xa", "--", exe, timeout=120)
+    ctx.check_exit(proc, 0, "rv_bnd+6 and rv_bnd+0xa, after c.unimp")
+    ctx.check_equal(proc.stdout, "calls=1000 sum=42000\n", "boundary's output")
+    ctx.check_equal(counts(proc.stderr, ctx), {"rv_bnd+0x6": 1000, "rv_bnd+0xa": 1000},
+                    "counts after c.unimp")
+
+    proc = ctx.uptrace("--count", "rv_bnd+8", "--", exe, timeout=120)
+    ctx.check_exit(proc, 1, "rv_bnd+8 (inside addi)")
+    ctx.check("+0x6" in proc.stderr and "+0xa" in proc.stderr,
+              f"rv_bnd+8 refused, naming the instructions around it: {proc.stderr.strip()!r}")
+    proc = ctx.uptrace("--count", "rv_bnd+0xc", "--", exe, timeout=120)
+    ctx.check_exit(proc, 1, "rv_bnd+0xc (past the end)")
+    ctx.check("past the end" in proc.stderr and "0xc" in proc.stderr,
+              f"rv_bnd+0xc refused as past the end: {proc.stderr.strip()!r}")
+
+
 def run(ctx):
+    if not ctx.native:
+        riscv64(ctx)
+        return
     addresses(ctx)
     past_end(ctx)
     undecodable(ctx)

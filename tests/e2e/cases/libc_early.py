@@ -6,11 +6,16 @@ __libc_start_main alone does not show that a probe is armed "before any of its c
 the dynamic linker reports its initial libraries (r_brk, RT_CONSISTENT) only after it has
 relocated them and called libc's __libc_early_init, and __libc_start_main runs later still.
 __libc_early_init runs exactly once per process (glibc's elf/rtld.c), inside that window: it
-must count 1, with or without MODULE, as bpftrace's count does."""
+must count 1, with or without MODULE, as bpftrace's count does.
+
+Under --qemu (x86_64): the probes on __libc_start_main and puts (entry and return); not
+__libc_early_init, which runs before the stub can report the libraries (README)."""
 
 import shutil
 
 from driver import counts
+
+TRANSPORTS = ("native", "qemu")
 
 
 def bpftrace_count(ctx, probe, argv):
@@ -41,6 +46,8 @@ def run(ctx):
     ctx.check_exit(proc, 0, "uptrace libc.so.6:puts%return")
     rets = [ln for ln in proc.stderr.splitlines() if '"event":"return"' in ln.replace(" ", "")]
     ctx.check_equal(len(rets), 7, "puts return events")
+    if not ctx.native:
+        return  # under --qemu libraries are armed after __libc_early_init ran (README)
 
     # Code the dynamic linker runs before it reports the libraries.
     for argv in (["/bin/true"], [exe]):

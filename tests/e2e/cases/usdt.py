@@ -9,6 +9,10 @@ independent truths:
 - readelf -n for -l 'usdt:*' (one line per note, with its argument specs);
 - the fixture's own report of its semaphore-guarded code: it runs only while uptrace is
   attached (spawned, attached with -p then detached, forked children with and without -f).
+
+Natively and under --qemu (the same usdt.c cross-built for aarch64 and riscv64): the
+spawned run (every event, in order, against the formulas; the counts), -l and the errors.
+Native only: bpftrace, -p attach and detach, fork.
 """
 
 import collections
@@ -19,6 +23,9 @@ import subprocess
 import time
 
 from driver import counts, events, json_lines
+
+TRANSPORTS = ("native", "qemu")
+QEMU_ARCHES = ("x86_64", "aarch64", "riscv64")
 
 LABELS = ["alpha", "beta", "gamma", "delta"]
 N = 12
@@ -86,8 +93,16 @@ def bpftrace_events(ctx, exe, n):
     return {k: sorted(v, key=repr) for k, v in got.items()}, proc.stdout
 
 
+def relocated_operands(exe):
+    """{key: argument spec} of the notes whose operands name a relocation (readelf -n)."""
+    notes = subprocess.run(["readelf", "-n", exe], capture_output=True, text=True).stdout
+    return {f"usdt:{prov}:{name}": args.strip() for prov, name, args in re.findall(
+        r"Provider: (\S+)\s+Name: (\S+)\s+Location:[^\n]*\n\s+Arguments: ([^\n]*)", notes)
+        if ":lo12:" in args}
+
+
 def check_spawned(ctx, exe):
-    untraced = subprocess.run([exe, str(N)], capture_output=True, text=True)
+    untraced = ctx.untraced([exe, str(N)])
     ctx.check_equal(untraced.stdout.strip(), f"n={N} sum={fixture_sum(N)} guarded=0",
                     "untraced: the guarded code does not run")
     proc = ctx.uptrace("--json", *PROBES, "--", exe, str(N))
@@ -95,11 +110,19 @@ def check_spawned(ctx, exe):
     ctx.check_equal(proc.stdout.strip(), f"n={N} sum={fixture_sum(N)} guarded={N}",
                     "traced: the semaphore was raised before the program ran")
     got = uptrace_events(proc.stderr, ctx)
+    unreadable = relocated_operands(exe)
     for key, want in want_events(N).items():
-        ctx.check_equal(sorted(got.get(key, []), key=repr), sorted(want, key=repr),
-                        f"{key}: argument values (the fixture's formulas)")
+        if key in unreadable:
+            # aarch64 -O2 names fixture:total's global through a relocation (readelf -n):
+            # uptrace says it cannot read it and counts the hits, every one of them
+            ctx.check(f"{key} at" in proc.stderr and "a relocation cannot be read" in
+                      proc.stderr, f"{key} ({unreadable[key]}): uptrace says why it reads "
+                      "no argument")
+            want = [()] * len(want)
+        ctx.check_equal(got.get(key, []), want,
+                        f"{key}: argument values, in the order fired (the fixture's formulas)")
 
-    bt, why = bpftrace_events(ctx, exe, N)
+    bt, why = bpftrace_events(ctx, exe, N) if ctx.native else (None, "not over --qemu")
     if bt is None:
         print(f"note: no bpftrace comparison: {why}")
     else:
@@ -187,7 +210,8 @@ def check_errors(ctx, exe):
 def run(ctx):
     exe = ctx.fixture("usdt")
     check_spawned(ctx, exe)
-    check_attach_detach(ctx, exe)
-    check_fork(ctx, exe)
+    if ctx.native:
+        check_attach_detach(ctx, exe)
+        check_fork(ctx, exe)
     check_list(ctx, exe)
     check_errors(ctx, exe)
