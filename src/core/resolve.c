@@ -162,8 +162,8 @@ static int retval_arg(struct up_core *c, const struct up_spec_arg *sa, struct up
 	int err;
 
 	err = up_sym_return_value(c->sym, func_addr, path, out, &entry);
-	if (err == -ENOENT && !*path) {
-		/* no DWARF: the return register, a signed number */
+	if (err && !*path && (err == -ENOENT || sa->has_type)) {
+		/* no DWARF, or a TYPE given: the return register, a signed number or that type */
 		memset(&out->fetch, 0, sizeof(out->fetch));
 		out->fetch.base = UP_FETCH_RETVAL;
 		out->type = (struct up_type){ UP_TYPE_SIGNED, 8 };

@@ -438,6 +438,14 @@ out:
 	return err;
 }
 
+/* gas's DWARF for an assembly function: a return type that says nothing. */
+static bool unspecified(Dwarf_Die *type)
+{
+	Dwarf_Die peeled;
+
+	return dwarf_peel_type(type, &peeled) == 0 && dwarf_tag(&peeled) == DW_TAG_unspecified_type;
+}
+
 int up_sym_return_fetch(struct up_symtab *s, uint64_t func_addr, struct up_type *type,
 			struct up_fetch *fetch)
 {
@@ -452,6 +460,8 @@ int up_sym_return_fetch(struct up_symtab *s, uint64_t func_addr, struct up_type 
 		err = -ENOENT;
 	if (!err)
 		err = sym_die_type(&c.scopes[c.func], &ret);
+	if (!err && unspecified(&ret))
+		err = -ENOENT; /* no type known: the register, as without DWARF */
 	if (!err)
 		err = sym_type_classify(&ret, arch && arch->long_double_x87, type);
 	if (!err && arch)
@@ -477,6 +487,8 @@ int up_sym_return_shape(struct up_symtab *s, uint64_t func_addr)
 	if (sym_dwarf_ctx_open(&c, s, func_addr) == 0 && c.func >= 0) {
 		if (sym_die_type(&c.scopes[c.func], &ret) == -ENOENT)
 			shape = UP_RET_VOID;
+		else if (unspecified(&ret))
+			shape = UP_RET_UNKNOWN;
 		else if (sym_type_aggregate(&ret, &agg) == 0)
 			shape = UP_RET_AGGREGATE;
 		else if (sym_type_classify(&ret, s->t->arch && s->t->arch->long_double_x87,
@@ -508,6 +520,8 @@ static int result_value(struct sym_dwarf_ctx *c, struct sym_value *v, struct up_
 	err = sym_die_type(&c->scopes[c->func], &v->type);
 	if (err)
 		return err == -ENOENT ? -ENOMSG : err; /* void */
+	if (unspecified(&v->type))
+		return -ENOENT; /* no type known: as without DWARF */
 	if (sym_type_aggregate(&v->type, &agg) != 0)
 		return sym_abi_result(arch, &v->type, &v->fetch);
 	err = sym_abi_result_loc(arch, &v->type, &loc);

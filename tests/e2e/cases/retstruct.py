@@ -130,6 +130,15 @@ def run(ctx):
     dp = [l for l in lines if " make_dpair%return " in l]
     ctx.check(len(dp) == 2 and " b=0.625 dur=" in dp[0], f"make_dpair%return b=$retval.y: {dp[:1]}")
 
+    # gas's DWARF for an assembly function names no return type: the register, as without DWARF
+    for spec, want in (("asm_five%return", " asm_five%return ret=5 dur="),
+                       ("asm_five%return r=$retval:s32", " asm_five%return r=5 dur=")):
+        proc = ctx.uptrace(spec, "--", exe, timeout=30)
+        ctx.check_exit(proc, 0, spec)
+        ctx.check(want in proc.stderr,
+                  f"{spec}: an assembly function's $retval is its return register: "
+                  f"{proc.stderr[-300:]!r}")
+
     refused(ctx, exe, "make_ipair%return r=$retval", "returns a struct or union",
             "$retval of a struct")
     refused(ctx, exe, "bump%return r=$retval", "returns nothing (void)", "$retval of void")
