@@ -185,6 +185,7 @@ const struct up_arch up_arch_x86_64 = {
 #ifdef UP_X86_64_FALLBACK
     .fallback = &up_x86_64_fallback,
 #endif
+    .fast = &up_x86_64_fast,
 
     .breakpoint = up_arch_bp_bytes,
     .decode = up_x86_64_decode,

@@ -77,6 +77,9 @@ int up_x86_64_xol_leave(const struct up_arch *a, const struct up_insn *insn,
 			const struct up_xol *xol, uint64_t slot_addr, struct up_regs *regs,
 			const struct up_mem *mem, const struct up_xol_state *state);
 
+/* The trap-free path's hooks (fastpath.c). */
+extern const struct up_fast_ops up_x86_64_fast;
+
 /* The in-process SIGTRAP handler (fallback/handler.c), built on x86_64 hosts only. */
 extern const struct up_code_blob up_x86_64_fallback;
 

@@ -25,6 +25,8 @@
 
 #include "uptrace/regs.h"
 
+struct up_fast_ops;
+
 /* What the core does with a displaced instruction at each hit. */
 enum up_insn_action {
 	UP_INSN_REFUSE = 0,	/* unsafe: refuse to probe, insn->why says why */
@@ -254,6 +256,9 @@ struct up_arch {
 	const struct up_code_blob *fallback;
 	int16_t nr_memfd_create, nr_ftruncate, nr_rt_sigaction, nr_close;
 	uint32_t sigaction_flags;	/* SA_SIGINFO | SA_RESTORER as this arch spells them */
+
+	/* The trap-free path (include/uptrace/fast.h); NULL: every probe takes a breakpoint. */
+	const struct up_fast_ops *fast;
 };
 
 /* The ops table for an ELF e_machine; NULL if unknown. */

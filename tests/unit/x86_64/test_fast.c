@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trap-free site analysis and relocation (arch/x86_64/fastpath.c)
+ * against real code: the functions of fast_funcs.S, assembled into this
+ * test. Each case says whether a site qualifies (and why not); the
+ * windows' instruction starts are checked against objdump's disassembly
+ * of this very binary; and each accepted site is patched in place (its
+ * text made writable for the test) with a jump to a trampoline that counts
+ * (lock incq) and runs the relocated window, near (rel32) and far
+ * (absolute jumps), and must give what the unpatched function gives.
+ * x86_64 hosts only (77 elsewhere).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "uptrace/arch.h"
+#include "uptrace/fast.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define PAGE 4096
+
+typedef uint64_t (*fn1)(uint64_t);
+
+#define DECLARE(name)                                                                              \
+	uint64_t name(uint64_t);                                                                   \
+	extern const uint64_t name##_size
+DECLARE(fast_prologue);
+DECLARE(fast_riprel);
+DECLARE(fast_riprel_multi);
+DECLARE(fast_loop);
+DECLARE(fast_call);
+DECLARE(fast_jcc);
+DECLARE(fast_jmp);
+DECLARE(fast_switch);
+DECLARE(fast_taken);
+DECLARE(fast_short);
+DECLARE(fast_hot);
+DECLARE(fast_hot_cold);
+DECLARE(fast_syscall);
+DECLARE(fast_bench);
+
+struct fast_case {
+	const char *name;
+	fn1 fn;
+	const uint64_t *size;
+	unsigned off;
+	const char *why; /* NULL: accepted; else a piece of the refusal */
+	unsigned len;	 /* accepted: the window's length */
+	bool single;
+	bool with_cold; /* fast_hot_cold given as a second part */
+	bool entry;	/* a window at the entry, no rip operand: runs relocated far away */
+};
+
+#define F(name) #name, name, &name##_size
+/* clang-format off */
+static const struct fast_case cases[] = {
+	{ F(fast_prologue), 0, NULL, 5, false, false, true },
+	{ F(fast_prologue), 4, NULL, 8, false },	/* push (1) + mov (3) + lea (4) */
+	{ F(fast_riprel), 0, NULL, 7, true },
+	{ F(fast_riprel_multi), 0, NULL, 10, false },
+	{ F(fast_loop), 0, "a branch at", 0 },
+	{ F(fast_loop), 2, NULL, 6, false },		/* the loop head itself */
+	{ F(fast_call), 0, "a call", 0 },
+	{ F(fast_jcc), 0, NULL, 6, false, false, true },
+	{ F(fast_jmp), 0, NULL, 6, false, false, true },
+	{ F(fast_switch), 0, "indirect jump", 0 },
+	{ F(fast_switch), 6, NULL, 7, true },		/* lea fast_table(%rip): one instruction */
+	{ F(fast_taken), 0, "the address taken", 0 },
+	{ F(fast_short), 0, "a return", 0 },
+	{ F(fast_hot), 0, NULL, 7, false },		/* the function alone: nothing enters */
+	{ F(fast_hot), 0, "a branch at", 0, false, true }, /* its cold part does */
+	{ F(fast_syscall), 0, NULL, 5, true },
+	{ F(fast_syscall), 5, "system call", 0 },
+	{ F(fast_bench), 0, NULL, 8, false, false, true },
+};
+/* clang-format on */
+
+static const struct up_arch *arch(void)
+{
+	const struct up_arch *a = up_arch_by_name("x86_64");
+
+	assert_non_null(a);
+	assert_non_null(a->fast);
+	return a;
+}
+
+static int analyze(const struct fast_case *c, struct up_fast_site *site)
+{
+	struct up_fast_code parts[2] = {
+	    {(uint64_t)(uintptr_t)c->fn, (const uint8_t *)c->fn, *c->size, true},
+	    {(uint64_t)(uintptr_t)fast_hot_cold, (const uint8_t *)fast_hot_cold, fast_hot_cold_size,
+	     true},
+	};
+
+	return arch()->fast->analyze(arch(), parts, c->with_cold ? 2 : 1,
+				     (uint64_t)(uintptr_t)c->fn + c->off, site);
+}
+
+static void test_analysis(void **state)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct fast_case *c = &cases[i];
+		struct up_fast_site site;
+		int err = analyze(c, &site);
+
+		if (c->why) {
+			if (err != -ENOTSUP || !strstr(site.why, c->why))
+				fail_msg("%s+%u: %d '%s', want a refusal with '%s'", c->name,
+					 c->off, err, site.why, c->why);
+			continue;
+		}
+		if (err)
+			fail_msg("%s+%u refused: %s", c->name, c->off, site.why);
+		assert_int_equal(site.len, c->len);
+		assert_int_equal(site.single, c->single);
+		assert_memory_equal(site.orig, (const uint8_t *)c->fn + c->off, site.len);
+	}
+}
+
+/* A function without a known extent: a single long instruction only. */
+static void test_unsized(void **state)
+{
+	struct up_fast_code part = {(uint64_t)(uintptr_t)fast_riprel, (const uint8_t *)fast_riprel,
+				    16, false};
+	struct up_fast_site site;
+
+	assert_int_equal(arch()->fast->analyze(arch(), &part, 1, part.addr, &site), 0);
+	assert_true(site.single);
+	part.addr = (uint64_t)(uintptr_t)fast_prologue;
+	part.bytes = (const uint8_t *)fast_prologue;
+	assert_int_equal(arch()->fast->analyze(arch(), &part, 1, part.addr, &site), -ENOTSUP);
+	assert_non_null(strstr(site.why, "extent"));
+}
+
+/* --- objdump's instruction starts in this binary ------------------------------------------- */
+
+static uint64_t link_addr(const char *exe, const char *name)
+{
+	char cmd[512], line[512];
+	uint64_t addr = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "nm --defined-only '%s'", exe);
+	p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p)) {
+		unsigned long long a;
+		char type, sym[256];
+
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name))
+			addr = a;
+	}
+	pclose(p);
+	return addr;
+}
+
+/* objdump's instruction starts in [lo, hi) of exe (link-time addresses), as offsets from lo. */
+static unsigned objdump_starts(const char *exe, uint64_t lo, uint64_t hi, unsigned *out,
+			       unsigned max)
+{
+	char cmd[640], line[512];
+	unsigned n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "objdump -d --no-show-raw-insn --start-address=0x%llx --stop-address=0x%llx '%s'",
+		 (unsigned long long)lo, (unsigned long long)hi, exe);
+	p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p)) {
+		unsigned long long a;
+		char colon;
+
+		if (sscanf(line, " %llx%c", &a, &colon) == 2 && colon == ':' &&
+		    strchr(line, '\t') && a >= lo && a < hi && n < max)
+			out[n++] = (unsigned)(a - lo);
+	}
+	pclose(p);
+	return n;
+}
+
+static void test_objdump(void **state)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0 || system("command -v objdump >/dev/null 2>&1 && command -v nm >/dev/null") != 0)
+		skip();
+	exe[n] = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct fast_case *c = &cases[i];
+		struct up_fast_site site;
+		unsigned starts[UP_FAST_INSNS_MAX + 1];
+		uint64_t lo = link_addr(exe, c->name);
+
+		if (c->why)
+			continue;
+		assert_int_equal(analyze(c, &site), 0);
+		assert_true(lo != 0);
+		lo += c->off;
+		/* objdump's starts inside the window: exactly ours */
+		assert_int_equal(
+		    objdump_starts(exe, lo, lo + site.len, starts, UP_FAST_INSNS_MAX + 1),
+		    site.ninsns);
+		for (unsigned k = 0; k < site.ninsns; k++)
+			if (starts[k] != site.insn_off[k])
+				fail_msg("%s+%u: instruction %u at +%u, objdump says +%u", c->name,
+					 c->off, k, site.insn_off[k], starts[k]);
+		/* and the window ends where objdump's next instruction starts */
+		assert_int_equal(objdump_starts(exe, lo + site.len, lo + site.len + 1, starts, 1),
+				 1);
+	}
+}
+
+/* --- running patched code --------------------------------------------------------------- */
+
+/* An rwx page within rel32 reach of near (0 if none is free). */
+static uint8_t *page_near(uint64_t near)
+{
+	for (int64_t k = 1; k < 4096; k++) {
+		for (int sign = -1; sign <= 1; sign += 2) {
+			uint64_t at =
+			    (near & ~(uint64_t)(PAGE - 1)) + (uint64_t)(sign * k * (1 << 20));
+			void *p =
+			    mmap((void *)(uintptr_t)at, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+			if (p == (void *)(uintptr_t)at)
+				return p;
+			if (p != MAP_FAILED)
+				munmap(p, PAGE);
+		}
+	}
+	return NULL;
+}
+
+static uint8_t *near_page, *far_page;
+static int64_t *hits; /* the trampoline's counter, at the end of its page */
+
+/*
+ * The trampoline the core will build, in its simplest form: step over the
+ * red zone, save flags, count, restore, then the relocated window.
+ */
+static size_t tramp_prefix(uint8_t *code, uint64_t at)
+{
+	static const uint8_t prefix[] = {
+	    0x48, 0x8d, 0x64, 0x24, 0x80,	   /* lea -128(%rsp),%rsp */
+	    0x9c,				   /* pushfq */
+	    0xf0, 0x48, 0xff, 0x05, 0,	  0, 0, 0, /* lock incq hits(%rip) */
+	    0x9d,				   /* popfq */
+	    0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0, /* lea 128(%rsp),%rsp */
+	};
+	int32_t disp = (int32_t)((int64_t)(uintptr_t)hits - (int64_t)(at + 14));
+
+	memcpy(code, prefix, sizeof(prefix));
+	memcpy(code + 10, &disp, 4);
+	return sizeof(prefix);
+}
+
+static void text_writable(uint64_t addr, size_t len, bool on)
+{
+	uint64_t lo = addr & ~(uint64_t)(PAGE - 1),
+		 hi = (addr + len + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+
+	assert_int_equal(
+	    mprotect((void *)(uintptr_t)lo, hi - lo, PROT_READ | PROT_EXEC | (on ? PROT_WRITE : 0)),
+	    0);
+}
+
+static const uint64_t inputs[] = {0, 1, 2, 3, 5, 6, 7, 100, 0x7fffffff};
+
+static void test_patched(void **state)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct fast_case *c = &cases[i];
+		uint64_t want[sizeof(inputs) / sizeof(inputs[0])], site_addr, tramp;
+		struct up_fast_site site;
+		struct up_fast_reloc rel;
+		uint8_t patch[UP_FAST_WINDOW_MAX];
+		size_t k, ninputs = sizeof(inputs) / sizeof(inputs[0]);
+
+		if (c->why)
+			continue;
+		if (c->fn == fast_loop)
+			ninputs = 7; /* from 1: 0 would loop 2^64 times */
+		if (c->fn == fast_hot)
+			ninputs--; /* 0x7fffffff takes the cold part, which enters the window */
+		for (k = 0; k < ninputs; k++)
+			want[k] = c->fn(inputs[k + (c->fn == fast_loop)]);
+		assert_int_equal(analyze(c, &site), 0);
+		site_addr = site.addr;
+		tramp = (uint64_t)(uintptr_t)near_page;
+		k = tramp_prefix(near_page, tramp);
+		assert_int_equal(arch()->fast->relocate(arch(), &site, tramp + k, &rel), 0);
+		memcpy(near_page + k, rel.code, rel.len);
+		assert_int_equal(arch()->fast->patch(arch(), &site, tramp, patch), 0);
+		assert_int_equal(patch[0], 0xe9);
+		for (unsigned b = 5; b < site.len; b++)
+			assert_int_equal(patch[b], arch()->bp[0]);
+
+		*hits = 0;
+		text_writable(site_addr, site.len, true);
+		memcpy((void *)(uintptr_t)site_addr, patch, site.len);
+		for (k = 0; k < ninputs; k++) {
+			uint64_t got = c->fn(inputs[k + (c->fn == fast_loop)]);
+
+			if (got != want[k])
+				fail_msg("%s+%u patched: f(%llu) = %llu, unpatched %llu", c->name,
+					 c->off, (unsigned long long)inputs[k],
+					 (unsigned long long)got, (unsigned long long)want[k]);
+		}
+		memcpy((void *)(uintptr_t)site_addr, site.orig, site.len);
+		text_writable(site_addr, site.len, false);
+		/* the loop head counts once per iteration, the switch's lea for 0-2, the rest once
+		 */
+		if (*hits != (c->fn == fast_loop     ? 1 + 2 + 3 + 5 + 6 + 7 + 100
+			      : c->fn == fast_switch ? 3
+						     : (int64_t)ninputs))
+			fail_msg("%s+%u: the trampoline ran %lld times", c->name, c->off,
+				 (long long)*hits);
+		for (k = 0; k < ninputs; k++)
+			assert_true(c->fn(inputs[k + (c->fn == fast_loop)]) == want[k]);
+	}
+}
+
+/* Relocated far from the code: absolute jumps; entry windows run as the function itself. */
+static void test_far(void **state)
+{
+	uint64_t far = (uint64_t)(uintptr_t)far_page;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct fast_case *c = &cases[i];
+		struct up_fast_site site;
+		struct up_fast_reloc rel;
+		uint8_t patch[UP_FAST_WINDOW_MAX];
+		int64_t d = (int64_t)(far - (uint64_t)(uintptr_t)c->fn);
+
+		if (c->why)
+			continue;
+		if (d > -(1ll << 32) && d < (1ll << 32))
+			skip(); /* this binary's text is not far from the heap: nothing to test */
+		assert_int_equal(analyze(c, &site), 0);
+		assert_int_equal(arch()->fast->patch(arch(), &site, far, patch), -ERANGE);
+		if (!c->entry) {
+			/* rip-relative operands cannot reach, or the window is not an entry */
+			continue;
+		}
+		assert_int_equal(arch()->fast->relocate(arch(), &site, far, &rel), 0);
+		memcpy(far_page, rel.code, rel.len);
+		__builtin___clear_cache((char *)far_page, (char *)far_page + rel.len);
+		for (size_t k = 0; k < sizeof(inputs) / sizeof(inputs[0]); k++)
+			assert_true(((fn1)(uintptr_t)far)(inputs[k]) == c->fn(inputs[k]));
+	}
+	/* a rip-relative operand two terabytes away cannot be re-targeted */
+	{
+		struct up_fast_site site;
+		struct up_fast_reloc rel;
+
+		assert_int_equal(analyze(&cases[2], &site), 0);
+		assert_int_equal(arch()->fast->relocate(arch(), &site, far, &rel), -ERANGE);
+	}
+}
+
+static int setup(void **state)
+{
+	near_page = page_near((uint64_t)(uintptr_t)fast_prologue);
+	far_page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	if (!near_page || far_page == MAP_FAILED)
+		return -1;
+	hits = (int64_t *)(near_page + PAGE - 8);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_analysis), cmocka_unit_test(test_unsized),
+	    cmocka_unit_test(test_objdump),  cmocka_unit_test(test_patched),
+	    cmocka_unit_test(test_far),
+	};
+
+#if !defined(__x86_64__)
+	printf("skip: the patched code runs on x86_64 hosts only\n");
+	return 77;
+#endif
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
