@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <capstone/capstone.h>
@@ -153,8 +154,8 @@ static const char *not_relocatable(const struct up_insn *insn, bool last)
 	return NULL;
 }
 
-int up_x86_64_fast_analyze(const struct up_arch *a, const struct up_fast_code *parts,
-			   unsigned nparts, uint64_t site, struct up_fast_site *out)
+static int up_x86_64_fast_analyze(const struct up_arch *a, const struct up_fast_code *parts,
+				  unsigned nparts, uint64_t site, struct up_fast_site *out)
 {
 	const struct up_fast_code *f = &parts[0];
 	uint64_t end = f->addr + f->len;
@@ -242,6 +243,62 @@ int up_x86_64_fast_analyze(const struct up_arch *a, const struct up_fast_code *p
 		    "5 bytes or more is patched");
 		return -ENOTSUP;
 	}
+	return 0;
+}
+
+static int up_x86_64_fast_entries(const struct up_arch *a, const struct up_fast_code *part,
+				  uint64_t **out, size_t *count)
+{
+	const uint8_t *code = part->bytes;
+	size_t size = part->len, n = 0, cap = 0;
+	uint64_t addr = part->addr, *v = NULL;
+	cs_insn *ci;
+	csh h;
+
+	*out = NULL;
+	*count = 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	ci = cs_malloc(h);
+	if (!ci) {
+		cs_close(&h);
+		return -ENOMEM;
+	}
+	while (size > 0) {
+		uint64_t t[2];
+
+		if (!cs_disasm_iter(h, &code, &size, &addr, ci)) {
+			code++; /* data, or bytes Capstone does not know: step over one */
+			size--;
+			addr++;
+			continue;
+		}
+		t[0] = direct_target(ci);
+		t[1] = riprel_target(ci);
+		for (int k = 0; k < 2; k++) {
+			if (t[k] < part->addr || t[k] >= part->addr + part->len)
+				continue;
+			if (n == cap) {
+				size_t c2 = cap ? cap * 2 : 4096;
+				uint64_t *g = realloc(v, c2 * sizeof(*v));
+
+				if (!g) {
+					free(v);
+					cs_free(ci, 1);
+					cs_close(&h);
+					return -ENOMEM;
+				}
+				v = g;
+				cap = c2;
+			}
+			v[n++] = t[k];
+		}
+	}
+	cs_free(ci, 1);
+	cs_close(&h);
+	*out = v;
+	*count = n;
 	return 0;
 }
 
@@ -339,8 +396,8 @@ static int relocate_one(const struct up_insn *insn, uint8_t *code, unsigned at, 
 	return 0;
 }
 
-int up_x86_64_fast_relocate(const struct up_arch *a, const struct up_fast_site *site, uint64_t addr,
-			    struct up_fast_reloc *out)
+static int up_x86_64_fast_relocate(const struct up_arch *a, const struct up_fast_site *site,
+				   uint64_t addr, struct up_fast_reloc *out)
 {
 	unsigned at = 0;
 	bool ends_in_jump = false;
@@ -371,8 +428,8 @@ int up_x86_64_fast_relocate(const struct up_arch *a, const struct up_fast_site *
 	return 0;
 }
 
-int up_x86_64_fast_patch(const struct up_arch *a, const struct up_fast_site *site, uint64_t tramp,
-			 uint8_t *out)
+static int up_x86_64_fast_patch(const struct up_arch *a, const struct up_fast_site *site,
+				uint64_t tramp, uint8_t *out)
 {
 	int64_t rel = (int64_t)(tramp - (site->addr + PATCH_LEN));
 
@@ -389,6 +446,10 @@ const struct up_fast_ops up_x86_64_fast = {
     .patch_len = PATCH_LEN,
     .reach = (1ull << 31) - 4096,
     .analyze = up_x86_64_fast_analyze,
+    .entries = up_x86_64_fast_entries,
     .relocate = up_x86_64_fast_relocate,
     .patch = up_x86_64_fast_patch,
+    .build = up_x86_64_fast_build,
+    .stepped = up_x86_64_fast_stepped,
+    .leave = up_x86_64_fast_leave,
 };

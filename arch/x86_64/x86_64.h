@@ -79,6 +79,16 @@ int up_x86_64_xol_leave(const struct up_arch *a, const struct up_insn *insn,
 
 /* The trap-free path's hooks (fastpath.c). */
 extern const struct up_fast_ops up_x86_64_fast;
+struct up_fast_tramp;
+struct up_fast_site;
+struct up_fast_reloc;
+int up_x86_64_fast_build(const struct up_arch *a, const struct up_fast_tramp *t, uint64_t addr,
+			 uint8_t *code, size_t *len);
+int up_x86_64_fast_leave(const struct up_arch *a, const struct up_fast_tramp *t, uint64_t tramp,
+			 const struct up_fast_site *site, const struct up_fast_reloc *rel,
+			 struct up_regs *regs, const struct up_mem *mem);
+int up_x86_64_fast_stepped(const struct up_arch *a, const uint8_t *insn, size_t len,
+			   const struct up_regs *regs, const struct up_mem *mem);
 
 /* The in-process SIGTRAP handler (fallback/handler.c), built on x86_64 hosts only. */
 extern const struct up_code_blob up_x86_64_fallback;

@@ -17,7 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -374,6 +378,157 @@ static void test_far(void **state)
 	}
 }
 
+/* --- a thread stopped in a trampoline, moved out (leave), stepped (stepped) ---------------- */
+
+static pid_t child;
+
+static int child_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8) {
+		long w;
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, child, (void *)(uintptr_t)(addr + i), NULL);
+		if (errno)
+			return -errno;
+		memcpy((uint8_t *)buf + i, &w, len - i < 8 ? len - i : 8);
+	}
+	return 0;
+}
+
+static int child_write(void *ctx, uint64_t addr, const void *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8) {
+		long w = 0;
+		if (len - i < 8 && child_read(ctx, addr + i, &w, 8))
+			return -EIO;
+		memcpy(&w, (const uint8_t *)buf + i, len - i < 8 ? len - i : 8);
+		if (ptrace(PTRACE_POKEDATA, child, (void *)(uintptr_t)(addr + i), (void *)w) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void to_up(const struct user_regs_struct *u, struct up_regs *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->r[UP_X86_RAX] = u->rax, r->r[UP_X86_RBX] = u->rbx, r->r[UP_X86_RCX] = u->rcx;
+	r->r[UP_X86_RDX] = u->rdx, r->r[UP_X86_RSI] = u->rsi, r->r[UP_X86_RDI] = u->rdi;
+	r->r[UP_X86_RBP] = u->rbp, r->r[UP_X86_RSP] = u->rsp, r->r[UP_X86_R8] = u->r8;
+	r->r[UP_X86_R9] = u->r9, r->r[UP_X86_R10] = u->r10, r->r[UP_X86_R11] = u->r11;
+	r->r[UP_X86_R12] = u->r12, r->r[UP_X86_R13] = u->r13, r->r[UP_X86_R14] = u->r14;
+	r->r[UP_X86_R15] = u->r15, r->r[UP_X86_RIP] = u->rip, r->r[UP_X86_EFLAGS] = u->eflags;
+}
+
+static void step(struct up_regs *r)
+{
+	struct user_regs_struct u;
+	int st;
+
+	assert_int_equal(ptrace(PTRACE_SINGLESTEP, child, 0, 0), 0);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP);
+	assert_int_equal(ptrace(PTRACE_GETREGS, child, 0, &u), 0);
+	to_up(&u, r);
+}
+
+/*
+ * A child calls fast_prologue (patched to a counting trampoline) in a
+ * loop; the parent single-steps it to the site, then through the
+ * trampoline: at each instruction, leave() must give the thread exactly
+ * the registers it had at the site (in the trampoline's own code) or the
+ * state of the original code at the same instruction (in the window); and
+ * after the pushfq, stepped() must clear the trap flag the step pushed.
+ */
+static void test_leave(void **state)
+{
+	const struct fast_case *c = &cases[0]; /* fast_prologue+0 */
+	struct up_mem mem = {NULL, child_read, child_write};
+	struct up_fast_tramp t = {0};
+	struct up_fast_site site;
+	struct up_fast_reloc rel;
+	struct up_regs at_site, r, moved;
+	uint8_t patch[UP_FAST_WINDOW_MAX], prev[4];
+	uint64_t tramp = (uint64_t)(uintptr_t)near_page;
+	size_t len;
+	unsigned inside = 0;
+	int st;
+
+	assert_int_equal(analyze(c, &site), 0);
+	t.site = site.addr;
+	t.counter = (uint64_t)(uintptr_t)hits;
+	assert_int_equal(arch()->fast->build(arch(), &t, tramp, near_page, &len), 0);
+	assert_int_equal(arch()->fast->relocate(arch(), &site, tramp + len, &rel), 0);
+	memcpy(near_page + len, rel.code, rel.len);
+	assert_int_equal(arch()->fast->patch(arch(), &site, tramp, patch), 0);
+	text_writable(site.addr, site.len, true);
+	memcpy((void *)(uintptr_t)site.addr, patch, site.len);
+
+	child = fork();
+	if (child == 0) {
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		for (uint64_t i = 0;; i++)
+			if (c->fn(i) != i + 1)
+				_exit(1);
+	}
+	memcpy((void *)(uintptr_t)site.addr, site.orig, site.len);
+	text_writable(site.addr, site.len, false);
+	assert_true(child > 0);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	do
+		step(&r);
+	while (r.r[UP_X86_RIP] != site.addr);
+	at_site = r;
+	for (;;) {
+		uint64_t pc;
+
+		assert_int_equal(child_read(NULL, r.r[UP_X86_RIP], prev, 4), 0);
+		step(&r);
+		pc = r.r[UP_X86_RIP];
+		if (pc < tramp || pc >= tramp + len + rel.len)
+			break;
+		inside++;
+		if (prev[0] == 0x9c) { /* the step pushed TF with the flags: stepped() clears it */
+			uint64_t fl;
+
+			assert_int_equal(child_read(NULL, r.r[UP_X86_RSP], &fl, 8), 0);
+			assert_true(fl & 0x100);
+			assert_int_equal(arch()->fast->stepped(arch(), prev, 4, &r, &mem), 0);
+			assert_int_equal(child_read(NULL, r.r[UP_X86_RSP], &fl, 8), 0);
+			assert_false(fl & 0x100);
+		}
+		moved = r;
+		assert_int_equal(arch()->fast->leave(arch(), &t, tramp, &site, &rel, &moved, &mem),
+				 0);
+		if (pc < tramp + len) {
+			for (int k = 0; k <= UP_X86_R15; k++)
+				if (moved.r[k] != at_site.r[k])
+					fail_msg(
+					    "at +%llu: register %d is %#llx, at the site %#llx",
+					    (unsigned long long)(pc - tramp), k,
+					    (unsigned long long)moved.r[k],
+					    (unsigned long long)at_site.r[k]);
+			assert_int_equal(moved.r[UP_X86_RIP], site.addr);
+			assert_int_equal(moved.r[UP_X86_EFLAGS] & 0xcd5,
+					 at_site.r[UP_X86_EFLAGS] & 0xcd5);
+		} else {
+			/* the window: the instruction's own place, nothing else changed */
+			uint64_t off = moved.r[UP_X86_RIP] - site.addr;
+			bool start = false;
+
+			for (unsigned k = 0; k < site.ninsns; k++)
+				start |= off == site.insn_off[k];
+			assert_true(start || off == site.len);
+			moved.r[UP_X86_RIP] = r.r[UP_X86_RIP];
+			assert_memory_equal(&moved, &r, sizeof(r));
+		}
+	}
+	assert_int_equal(r.r[UP_X86_RIP], site.addr + site.len); /* jumped back */
+	assert_true(inside >= 8);
+	kill(child, SIGKILL);
+	waitpid(child, &st, 0);
+}
+
 static int setup(void **state)
 {
 	near_page = page_near((uint64_t)(uintptr_t)fast_prologue);
@@ -390,7 +545,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_analysis), cmocka_unit_test(test_unsized),
 	    cmocka_unit_test(test_objdump),  cmocka_unit_test(test_patched),
-	    cmocka_unit_test(test_far),
+	    cmocka_unit_test(test_far),	     cmocka_unit_test(test_leave),
 	};
 
 #if !defined(__x86_64__)
