@@ -50,6 +50,7 @@ struct up_core_config {
 	bool stack;		/* --stack */
 	bool spawned;		/* the target was started by us at its first instruction */
 	bool follow;		/* -f: trace forked children too (until they exec) */
+	bool breakpoints_only;	/* --breakpoints-only: no probe on the trap-free path */
 	bool verbose;
 };
 

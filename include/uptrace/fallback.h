@@ -58,6 +58,17 @@ struct up_fb_thread {
 	uint64_t frames;	/* offset of its struct up_fb_frame array */
 };
 
+/*
+ * A trap-free window (src/core/fastpath.c): its original bytes. The
+ * handler never sees one (a jump does not fault); a recovery restores it.
+ */
+struct up_fb_window {
+	uint64_t addr;
+	uint8_t orig[24];
+	uint32_t len;
+	uint32_t pad;
+};
+
 struct up_fb_data {
 	uint64_t magic;
 	uint64_t trampoline;		/* the uretprobe trampoline's address, 0: none */
@@ -84,6 +95,11 @@ struct up_fb_data {
 	uint64_t heals;			/* breakpoints healed by the handler */
 	uint64_t returns;		/* trampoline returns completed by the handler */
 	char mem_path[16];		/* "/proc/self/mem" */
+
+	/* the trap-free path: its windows, and its memory shared with the tracer */
+	uint64_t windows;		/* offset of the struct up_fb_window array */
+	uint32_t nwindows, windows_cap;
+	uint64_t fast_shm, fast_shm_size;	/* where the target maps it, how big (0: none) */
 };
 
 /* The kernel's struct sigaction on the 64-bit arches (not glibc's). */

@@ -17,6 +17,7 @@ struct options {
 	pid_t pid;
 	char **command; /* after "--" */
 	bool follow, count, hist, json, list, stack, qemu, verbose, raw_names;
+	bool breakpoints_only;
 	const char *output;
 	const char *hist_arg; /* --hist=ARG */
 	const char *remote;

@@ -443,6 +443,7 @@ static int start_tracing(struct run *r)
 	    .stack = o->stack,
 	    .spawned = r->spawned || o->remote,
 	    .follow = o->follow,
+	    .breakpoints_only = o->breakpoints_only,
 	    .verbose = o->verbose,
 	};
 	bool usage = false;

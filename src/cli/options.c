@@ -49,6 +49,7 @@ static const char usage_text[] =
     "                         qemu -g; also a unix socket's path)\n"
     "      --sysroot DIR      where a foreign target's libraries live ($QEMU_LD_PREFIX)\n"
     "      --no-demangle      show C++ and Rust names as the symbol table spells them\n"
+    "      --breakpoints-only every probe on the breakpoint path, none trap-free\n"
     "  -v, --verbose          with -l: each function's parameters; when tracing, the\n"
     "                         code each IFUNC probe went on\n"
     "  -h, --help             this help\n"
@@ -76,7 +77,8 @@ void parse_options(int argc, char **argv, struct options *o)
 		OPT_QEMU,
 		OPT_REMOTE,
 		OPT_SYSROOT,
-		OPT_NO_DEMANGLE
+		OPT_NO_DEMANGLE,
+		OPT_BREAKPOINTS_ONLY
 	};
 	static const struct option longopts[] = {
 	    {"pid", required_argument, NULL, 'p'},
@@ -93,6 +95,7 @@ void parse_options(int argc, char **argv, struct options *o)
 	    {"remote", required_argument, NULL, OPT_REMOTE},
 	    {"sysroot", required_argument, NULL, OPT_SYSROOT},
 	    {"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
+	    {"breakpoints-only", no_argument, NULL, OPT_BREAKPOINTS_ONLY},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -170,6 +173,9 @@ void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_DEMANGLE:
 			o->raw_names = true;
+			break;
+		case OPT_BREAKPOINTS_ONLY:
+			o->breakpoints_only = true;
 			break;
 		case 'v':
 			o->verbose = true;

@@ -89,6 +89,7 @@ void up_core_destroy(struct up_core *c)
 {
 	if (!c)
 		return;
+	fast_forget(c);
 	for (unsigned i = 0; c->points && i < c->points_cap; i++)
 		free(c->points[i]);
 	for (unsigned i = 0; c->threads && i < c->threads_cap; i++)
@@ -111,6 +112,7 @@ void up_core_destroy(struct up_core *c)
 
 unsigned up_core_probes(struct up_core *c, struct up_probe *const **probes)
 {
+	fast_fold(c);
 	*probes = c->probes;
 	return c->nprobes;
 }
@@ -169,6 +171,8 @@ int up_core_start(struct up_core *c, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	ret = points_arm_all(c);
+	if (!ret)
+		ret = fast_flush(c);
 	if (ret)
 		return ret;
 	c->started = true;
@@ -196,7 +200,9 @@ static int deliver_signal(struct up_core *c, pid_t tid, int sig)
 		err = c->t->ops->get_regs(c->t, tid, &regs);
 		if (err)
 			return err == -ESRCH ? 0 : err;
-		if (!xol_contains(c, regs.r[c->arch->pc_reg]))
+		/* a trampoline needs no tracer: its handler may return into it (detach sees that) */
+		if (!xol_contains(c, regs.r[c->arch->pc_reg]) ||
+		    fast_contains(c, regs.r[c->arch->pc_reg]))
 			break;
 		err = c->t->ops->step(c->t, tid);
 		if (err)
@@ -210,6 +216,7 @@ static int deliver_signal(struct up_core *c, pid_t tid, int sig)
 			continue; /* the same signal again: one delivery serves both, as the kernel's would */
 		if (st.kind != UP_STOP_TRAP || st.tid != tid)
 			break;
+		fast_after_step(c, tid, regs.r[c->arch->pc_reg]);
 		/* the step may have reached a slot's trailing breakpoint */
 		err = hit_handle_trap(c, tid, true, false);
 		if (err < 0)

@@ -38,6 +38,7 @@ struct up_point {
 	bool captures;			/* some %return probe here keeps entry values (nentry) */
 	uint64_t slot;			/* XOL slot address (UP_INSN_XOL), else 0 */
 	struct up_xol xol;
+	struct fast_point *fast;	/* on the trap-free path (fastpath.c), else NULL */
 	unsigned nprobes;
 	struct up_probe *probes[POINT_MAX_PROBES];
 };
@@ -81,6 +82,7 @@ struct up_thread {
 struct xol_page {
 	uint64_t addr;
 	unsigned used;			/* slots handed out */
+	bool keep;			/* left mapped at detach (fastpath.c) */
 	struct up_point *owner[XOL_SLOTS_PER_PAGE];
 };
 
@@ -169,6 +171,8 @@ struct up_core {
 	unsigned nsemaphores, semaphores_cap;
 	char *err;
 	size_t errlen;
+
+	struct core_fast *fast;		/* the trap-free path (fastpath.c), NULL until used */
 };
 
 /* points.c */
@@ -176,6 +180,7 @@ struct up_point *point_find(struct up_core *c, uint64_t addr);
 int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool is_rbrk);
 struct up_point *point_get_internal(struct up_core *c, uint64_t addr, int *errp);
 int point_arm(struct up_core *c, struct up_point *pt);
+int point_arm_breakpoint(struct up_core *c, struct up_point *pt);
 int points_arm_all(struct up_core *c);
 int point_restore(struct up_core *c, struct up_point *pt);
 void point_forget(struct up_core *c, struct up_point *pt);
@@ -190,6 +195,10 @@ bool xol_contains(struct up_core *c, uint64_t pc);
 int xol_unmap_all(struct up_core *c, pid_t tid);
 int xol_unmap_pages(struct up_core *c, pid_t tid);
 int core_find_syscall(struct up_core *c);
+/* A page for trap-free trampolines near `near` (no XOL slot goes there). */
+int xol_map_fast_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *out);
+/* Detach leaves the page at addr mapped (something may still return into it). */
+void xol_keep_page(struct up_core *c, uint64_t addr);
 
 /* Memory ops act on tid's process (only when -f follows children). */
 static inline void core_select_space(struct up_core *c, pid_t tid)
@@ -201,6 +210,8 @@ static inline void core_select_space(struct up_core *c, pid_t tid)
 /* recover.c's adoptions of what a tracer that is gone left */
 int point_adopt(struct up_core *c, uint64_t addr, const uint8_t *orig, unsigned len);
 int xol_adopt_page(struct up_core *c, uint64_t addr);
+int fast_adopt_window(struct up_core *c, uint64_t addr, const uint8_t *orig, unsigned len);
+int fast_adopt_shm(struct up_core *c, uint64_t addr, uint64_t size);
 int thread_adopt_instances(struct up_core *c, pid_t tid, const struct up_fb_frame *frames,
 			   unsigned n);
 
@@ -260,6 +271,26 @@ void fallback_forget(struct up_core *c);
 bool fallback_contains(struct up_core *c, uint64_t pc);
 void fallback_push(struct up_core *c, struct up_thread *th, uint64_t orig_ret, uint64_t entry_sp);
 void fallback_copy(struct up_core *c, struct up_thread *th);
+
+/* fastpath.c: the trap-free path */
+/* Can the point go trap-free? true: it is queued, and fast_flush arms it (either way). */
+bool fast_point_queue(struct up_core *c, struct up_point *pt);
+/* Arm the queued points, with every thread stopped: trap-free where safe, else breakpoints. */
+int fast_flush(struct up_core *c);
+int fast_point_restore(struct up_core *c, struct up_point *pt);
+/* A point goes at addr: a trap-free window over it goes back to a breakpoint first. */
+int fast_uncover(struct up_core *c, uint64_t addr);
+bool fast_contains(struct up_core *c, uint64_t pc);
+int fast_settle_thread(struct up_core *c, pid_t tid);
+void fast_keep_if_referenced(struct up_core *c);
+/* tid was single-stepped from old_pc in our pages: undo what the step left (x86 pushf's TF). */
+int fast_after_step(struct up_core *c, pid_t tid, uint64_t old_pc);
+bool fast_stray(struct up_core *c, uint64_t pc, struct up_regs *regs);
+void fast_fold(struct up_core *c);
+int fast_release_space(struct up_core *c, pid_t tid);
+void fast_forget(struct up_core *c);
+/* The window's original bytes as patches (two at most) into out: how many. */
+int fast_patches(const struct up_point *pt, struct up_patch *out);
 
 /* exec.c */
 int core_exec(struct up_core *c, pid_t tid);

@@ -60,6 +60,8 @@ static void step_out_of_slots(struct up_core *c, pid_t tid)
 			if (c->t->ops->wait(c->t, &st, 1000))
 				return;
 		} while (st.kind == UP_STOP_EINTR);
+		if (st.kind == UP_STOP_TRAP && st.tid == tid)
+			fast_after_step(c, tid, regs.r[c->arch->pc_reg]);
 		if (st.kind == UP_STOP_TRAP)
 			hit_handle_trap(c, tid, true, false);
 	}
@@ -74,6 +76,7 @@ static int settle_thread(struct up_core *c, pid_t tid)
 	int err;
 
 	core_select_space(c, tid);
+	fast_settle_thread(c, tid);
 	step_out_of_slots(c, tid);
 	th = thread_find(c, tid);
 	if (!th || th->depth == 0)
@@ -101,7 +104,11 @@ int up_core_detach(struct up_core *c)
 		c->t->ops->select_space(c->t, c->children[k]);
 		for (unsigned i = 0; i < c->points_cap; i++) {
 			struct up_point *pt = c->points[i];
-			if (pt && pt->armed)
+			struct up_patch p[2];
+			if (pt && pt->armed && pt->fast)
+				for (int k = fast_patches(pt, p) - 1; k >= 0; k--)
+					core_write_text(c, p[k].addr, p[k].bytes, p[k].len);
+			else if (pt && pt->armed)
 				core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
 		}
 	}
@@ -121,6 +128,8 @@ int up_core_detach(struct up_core *c)
 			ret = err;
 	}
 	settle_pending_stops(c);
+	/* a signal handler's frame returning into a trampoline keeps its page */
+	fast_keep_if_referenced(c);
 	n = c->t->ops->threads(c->t, tids, 4096);
 	for (int i = 0; i < n; i++) {
 		err = settle_thread(c, tids[i]);
@@ -157,6 +166,24 @@ int up_core_detach(struct up_core *c)
 			ret = err;
 	}
 	fallback_release(c);
+	/* the trap-free path's shared memory: folded into the counts, then unmapped */
+	if (n > 0 && !c->main_exited) {
+		pid_t tid = 0;
+		for (int i = 0; i < n && !tid; i++) {
+			struct up_thread *th = thread_find(c, tids[i]);
+			if (!th || th->pid == c->t->pid)
+				tid = tids[i];
+		}
+		err = tid ? fast_release_space(c, tid) : 0;
+		if (err && !ret)
+			ret = err;
+	}
+	for (unsigned k = 0; k < c->nchildren; k++) {
+		c->t->ops->select_space(c->t, c->children[k]);
+		err = fast_release_space(c, c->children[k]);
+		if (err && err != -ESRCH && !ret)
+			ret = err;
+	}
 	for (unsigned k = 0; k < c->nchildren && c->npages; k++) {
 		uint64_t syscall_insn = c->syscall_insn;
 		c->t->ops->select_space(c->t, c->children[k]);

@@ -18,6 +18,7 @@ int core_exec(struct up_core *c, pid_t tid)
 	uint64_t rbrk;
 	int err;
 
+	fast_forget(c);
 	for (unsigned i = 0; i < c->points_cap; i++) {
 		free(c->points[i]);
 		c->points[i] = NULL;
@@ -67,5 +68,7 @@ int core_exec(struct up_core *c, pid_t tid)
 	if (err)
 		return err;
 	err = points_arm_all(c);
+	if (!err)
+		err = fast_flush(c);
 	return err ? err : load_watch_start(c);
 }

@@ -173,6 +173,41 @@ int fb_page_add(struct fb_record *r, uint64_t addr)
 	return 0;
 }
 
+int fb_window_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len)
+{
+	struct up_fb_data *d = r->d;
+	struct up_fb_window *w;
+
+	if (!d)
+		return 0;
+	if (len > sizeof(w->orig))
+		return -EINVAL;
+	if (d->nwindows == d->windows_cap) {
+		uint32_t cap = d->windows_cap ? d->windows_cap * 2 : 256;
+		uint64_t off = fb_alloc(r, (uint64_t)cap * sizeof(*w));
+		if (!off)
+			return -ENOSPC;
+		if (d->nwindows)
+			memcpy(at(r, off), at(r, d->windows), d->nwindows * sizeof(*w));
+		__atomic_store_n(&d->windows, off, __ATOMIC_RELEASE);
+		d->windows_cap = cap;
+	}
+	w = (struct up_fb_window *)at(r, d->windows) + d->nwindows;
+	w->addr = addr;
+	memcpy(w->orig, orig, len);
+	w->len = len;
+	__atomic_store_n(&d->nwindows, d->nwindows + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void fb_fast_shm(struct fb_record *r, uint64_t addr, uint64_t size)
+{
+	if (!r->d)
+		return;
+	r->d->fast_shm_size = size;
+	__atomic_store_n(&r->d->fast_shm, addr, __ATOMIC_RELEASE);
+}
+
 static struct up_fb_thread *thread_slot(struct up_fb_thread *tab, uint32_t mask, int32_t tid,
 					bool for_insert)
 {

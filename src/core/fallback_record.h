@@ -49,6 +49,11 @@ int fb_point_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsign
 /* The module holding addr is gone: forget the point (a tombstone). */
 void fb_point_drop(struct fb_record *r, uint64_t addr);
 
+/* A trap-free window is about to be patched over orig[len]: record it first. */
+int fb_window_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len);
+/* The trap-free path's shared memory is mapped at addr in the target (a recovery unmaps it). */
+void fb_fast_shm(struct fb_record *r, uint64_t addr, uint64_t size);
+
 /* An XOL page was mapped at addr (a recovery unmaps it). */
 int fb_page_add(struct fb_record *r, uint64_t addr);
 

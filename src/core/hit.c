@@ -237,6 +237,9 @@ int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume)
 		regs.r[c->arch->pc_reg] = at;
 		goto set_and_resume;
 	}
+	/* on a trap-free window's padding: on from that instruction's relocated copy */
+	if (!stepped && fast_stray(c, at, &regs))
+		goto set_and_resume;
 	return 1;
 
 set_and_resume:

@@ -109,7 +109,9 @@ static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp
 	struct up_point *pt;
 	int err;
 
-	err = read_insn_bytes(c, addr, bytes, &len);
+	err = fast_uncover(c, addr);
+	if (!err)
+		err = read_insn_bytes(c, addr, bytes, &len);
 	if (err) {
 		core_error(c, "cannot read the instruction at 0x%llx: %s", (unsigned long long)addr,
 			   strerror(-err));
@@ -220,6 +222,15 @@ int core_write_text(struct up_core *c, uint64_t addr, const void *buf, size_t le
 
 int point_arm(struct up_core *c, struct up_point *pt)
 {
+	if (pt->armed)
+		return 0;
+	if (fast_point_queue(c, pt))
+		return 0; /* fast_flush arms it, trap-free or not */
+	return point_arm_breakpoint(c, pt);
+}
+
+int point_arm_breakpoint(struct up_core *c, struct up_point *pt)
+{
 	int err;
 
 	if (pt->armed)
@@ -260,6 +271,13 @@ int point_restore(struct up_core *c, struct up_point *pt)
 
 	if (!pt->armed)
 		return 0;
+	if (pt->fast) {
+		err = fast_point_restore(c, pt);
+		if (err)
+			return err;
+		point_forget(c, pt);
+		return 0;
+	}
 	err = core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
 	if (err && err != -ESRCH)
 		return err;

@@ -58,6 +58,20 @@ static int adopt_record(struct up_core *c, void *record, size_t size)
 		if (err)
 			return err;
 	}
+	if (d->nwindows && !INSIDE(d->windows, d->nwindows, struct up_fb_window))
+		return -EINVAL;
+	for (uint32_t i = 0; i < d->nwindows; i++) {
+		const struct up_fb_window *w =
+		    (const struct up_fb_window *)((uint8_t *)d + d->windows) + i;
+		err = fast_adopt_window(c, w->addr, w->orig, w->len);
+		if (err)
+			return err;
+	}
+	if (d->fast_shm) {
+		err = fast_adopt_shm(c, d->fast_shm, d->fast_shm_size);
+		if (err)
+			return err;
+	}
 	ths = (const struct up_fb_thread *)((uint8_t *)d + d->threads);
 	for (uint32_t i = 0; i <= d->threads_mask; i++) {
 		if (ths[i].tid <= 0 || ths[i].depth == 0)

@@ -1011,7 +1011,7 @@ int resolve_pending(struct up_core *c, bool final)
 				    ps->spec.kind == UP_SPEC_FUNC;
 		}
 	}
-	return 0;
+	return fast_flush(c);
 }
 
 int resolve_arg(struct up_core *c, const struct up_spec *spec, const struct up_spec_arg *sa,

@@ -428,7 +428,8 @@ static int add_patch(void *ctx, uint64_t where, uint64_t orig, unsigned i)
  */
 int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child)
 {
-	struct child_patches cp = { .max = (int)(c->npoints + c->nsemaphores) + 1024 };
+	/* a trap-free window takes two patches */
+	struct child_patches cp = { .max = (int)(2 * c->npoints + c->nsemaphores) + 1024 };
 	struct up_thread *th = thread_find(c, parent_tid);
 	struct up_regs regs;
 	int err = 0;
@@ -440,6 +441,10 @@ int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child)
 		struct up_point *pt = c->points[i];
 		if (!pt || !pt->armed)
 			continue;
+		if (pt->fast) {
+			cp.n += fast_patches(pt, cp.p + cp.n);
+			continue;
+		}
 		cp.p[cp.n].addr = pt->addr;
 		memcpy(cp.p[cp.n].bytes, pt->insn.bytes, pt->bp_len);
 		cp.p[cp.n].len = pt->bp_len;

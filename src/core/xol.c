@@ -147,6 +147,22 @@ mapped:
 	return 0;
 }
 
+int xol_map_fast_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *out)
+{
+	int err = xol_map_page(c, near, tid, out);
+
+	if (!err)
+		c->pages[c->npages - 1].used = XOL_SLOTS_PER_PAGE; /* owners NULL: no slot here */
+	return err;
+}
+
+void xol_keep_page(struct up_core *c, uint64_t addr)
+{
+	for (unsigned i = 0; i < c->npages; i++)
+		if (c->pages[i].addr == addr)
+			c->pages[i].keep = true;
+}
+
 int xol_ensure_trampoline(struct up_core *c, pid_t tid)
 {
 	uint8_t bp[4];
@@ -296,6 +312,8 @@ int xol_unmap_pages(struct up_core *c, pid_t tid)
 	if (!c->npages)
 		return 0;
 	for (unsigned i = 1; i < c->npages; i++) {
+		if (c->pages[i].keep)
+			continue;
 		r = remote_munmap(c, tid, c->pages[i].addr);
 		if (r < 0 && !ret)
 			ret = (int)r;
