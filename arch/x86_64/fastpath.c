@@ -450,6 +450,9 @@ const struct up_fast_ops up_x86_64_fast = {
     .relocate = up_x86_64_fast_relocate,
     .patch = up_x86_64_fast_patch,
     .build = up_x86_64_fast_build,
+    .can_fetch = up_x86_64_fast_can_fetch,
+    .has_key = up_x86_64_fast_has_key,
+    .key_of = up_x86_64_fast_key_of,
     .stepped = up_x86_64_fast_stepped,
     .leave = up_x86_64_fast_leave,
 };

@@ -82,8 +82,15 @@ extern const struct up_fast_ops up_x86_64_fast;
 struct up_fast_tramp;
 struct up_fast_site;
 struct up_fast_reloc;
+struct up_fast_fixup;
+struct up_fetch;
 int up_x86_64_fast_build(const struct up_arch *a, const struct up_fast_tramp *t, uint64_t addr,
-			 uint8_t *code, size_t *len);
+			 uint8_t *code, size_t *len, struct up_fast_fixup *fixups,
+			 unsigned *nfixups);
+int up_x86_64_fast_can_fetch(const struct up_arch *a, const struct up_fetch *f, char *why,
+			     size_t len);
+bool up_x86_64_fast_has_key(const struct up_arch *a, uint64_t hwcap2);
+uint64_t up_x86_64_fast_key_of(const struct up_arch *a, const struct up_regs *regs);
 int up_x86_64_fast_leave(const struct up_arch *a, const struct up_fast_tramp *t, uint64_t tramp,
 			 const struct up_fast_site *site, const struct up_fast_reloc *rel,
 			 struct up_regs *regs, const struct up_mem *mem);

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "uptrace/probe.h"
+
 struct up_arch;
 struct up_mem;
 struct up_regs;
@@ -61,16 +63,69 @@ struct up_fast_reloc {
 	uint8_t insn_off[UP_FAST_INSNS_MAX]; /* where each window instruction landed in code */
 };
 
+#define UP_FAST_VALUES_MAX 8  /* values one record carries */
+#define UP_FAST_STRINGS_MAX 2 /* of which strings, copied */
+#define UP_FAST_STRING_LEN 64 /* bytes of a copied string, its NUL included */
+
 /*
- * What a trampoline does at each hit before the displaced instructions
- * run (build()): count it.
+ * One hit on the ring: fixed size, written by the trampoline of the point
+ * `id` after one atomic reservation of its position, published by storing
+ * seq = position + 1 last (a release store). The tracer reads it when seq
+ * says so and then hands the slot back by advancing the ring's tail.
  */
-struct up_fast_tramp {
-	uint64_t site;		/* the site's address */
-	uint64_t counter;	/* a uint64_t in shared memory the hit adds one to, atomically */
+struct up_fast_record {
+	uint64_t seq;			     /* position + 1 once complete; else older */
+	uint32_t id;			     /* the point */
+	uint32_t faults;		     /* bit k: value k could not be read */
+	uint64_t key;			     /* the thread pointer (x86_64: the %fs base) */
+	uint64_t cycles;		     /* the CPU's cycle counter (x86_64: the TSC) */
+	uint64_t values[UP_FAST_VALUES_MAX]; /* raw, zero-extended from the load's size */
+	char strings[UP_FAST_STRINGS_MAX][UP_FAST_STRING_LEN];
+	uint8_t pad[32];
 };
 
-#define UP_FAST_TRAMP_MAX 1024 /* bytes of a trampoline's own code, at most */
+#define UP_FAST_RECORD_LOG2 8 /* sizeof(struct up_fast_record) == 256 */
+
+/*
+ * The ring: this header, then at UP_FAST_RING_RECORDS its records. head
+ * counts reservations (producers, compare-and-swap), tail what the tracer
+ * has read; head - tail < nrecords, else the hit is dropped and counted.
+ */
+struct up_fast_ring {
+	uint64_t head;
+	uint8_t pad0[56];
+	uint64_t tail;
+	uint8_t pad1[56];
+	uint32_t nrecords; /* a power of two */
+};
+
+#define UP_FAST_RING_RECORDS 4096
+
+/*
+ * What a trampoline does at each hit before the displaced instructions
+ * run (build()): count it, or write a record of it into the ring.
+ */
+struct up_fast_tramp {
+	uint64_t site;	   /* the site's address */
+	uint64_t counter;  /* count: a uint64_t the hit adds one to, atomically (0: none) */
+	uint64_t ring;	   /* a record: the ring's header in the target (0: none) */
+	uint32_t nrecords; /* its size */
+	uint32_t id;	   /* the records' id */
+	uint64_t dropped;  /* a uint64_t counting the records a full ring dropped */
+	bool key;	   /* record the thread pointer (the tracer knows it) */
+	uint8_t nvalues;
+	struct up_fetch values[UP_FAST_VALUES_MAX]; /* each value's fetch (probe.h) */
+	uint8_t string[UP_FAST_VALUES_MAX];	    /* 0: a number; 1 + j: also copy the string it
+						     * points to into strings[j] */
+};
+
+#define UP_FAST_TRAMP_MAX 2048 /* bytes of a trampoline's own code, at most */
+#define UP_FAST_FIXUPS_MAX 32
+
+/* A load of the trampoline's that may fault: a fault there goes on at `to` (offsets). */
+struct up_fast_fixup {
+	uint16_t at, to;
+};
 
 struct up_fast_ops {
 	uint8_t patch_len; /* bytes of the jump at a site (x86_64: 5, jmp rel32) */
@@ -112,7 +167,19 @@ struct up_fast_ops {
 	 * UP_FAST_TRAMP_MAX). -ENOTSUP when t asks for what it cannot do.
 	 */
 	int (*build)(const struct up_arch *a, const struct up_fast_tramp *t, uint64_t addr,
-		     uint8_t *code, size_t *len);
+		     uint8_t *code, size_t *len, struct up_fast_fixup *fixups, unsigned *nfixups);
+	/*
+	 * Can a trampoline compute this fetch (probe.h) by itself at a site?
+	 * 0, or -ENOTSUP with why filled (what it cannot do).
+	 */
+	int (*can_fetch)(const struct up_arch *a, const struct up_fetch *f, char *why, size_t len);
+	/*
+	 * Is the thread key there (the instruction that reads it works in this
+	 * process)? hwcap2: the target's AT_HWCAP2.
+	 */
+	bool (*has_key)(const struct up_arch *a, uint64_t hwcap2);
+	/* The thread key from a stopped thread's registers (what the trampoline records). */
+	uint64_t (*key_of)(const struct up_arch *a, const struct up_regs *regs);
 	/*
 	 * After a single-step over insn (the bytes at the old PC), undo what
 	 * the step itself left behind: x86's pushf pushes the trap flag the

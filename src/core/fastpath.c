@@ -494,11 +494,11 @@ static const char *patch(struct up_core *c, struct up_point *pt, char *why, size
 				      (uint64_t)fp->id * FAST_LINE);
 	t.counter = f->shm.remote + FAST_COUNTERS + (uint64_t)fp->id * FAST_LINE;
 	/* a first guess of the room it needs, at the trampoline's final address after */
-	err = c->arch->fast->build(c->arch, &t, 0, code, &len);
+	err = c->arch->fast->build(c->arch, &t, 0, code, &len, NULL, NULL);
 	if (!err)
 		err = tramp_room(c, pt->addr, (len + UP_FAST_RELOC_MAX + 15) & ~15ul, &at);
 	if (!err)
-		err = c->arch->fast->build(c->arch, &t, at, code, &len);
+		err = c->arch->fast->build(c->arch, &t, at, code, &len, NULL, NULL);
 	if (!err)
 		err = c->arch->fast->relocate(c->arch, &fp->site, at + len, &rel);
 	if (!err)

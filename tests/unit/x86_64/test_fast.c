@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
@@ -439,11 +440,20 @@ static void step(struct up_regs *r)
  * state of the original code at the same instruction (in the window); and
  * after the pushfq, stepped() must clear the trap flag the step pushed.
  */
-static void test_leave(void **state)
+typedef uint64_t (*fn3)(uint64_t, const void *, const char *);
+static const uint64_t leave_fields[2] = {1, 2};
+
+/* fast_prologue called with three arguments (it reads the first only; the trampoline all) */
+static fn3 as_fn3(fn1 f)
+{
+	return (fn3)(void (*)(void))f;
+}
+
+static void leave_through(const struct up_fast_tramp *spec)
 {
 	const struct fast_case *c = &cases[0]; /* fast_prologue+0 */
 	struct up_mem mem = {NULL, child_read, child_write};
-	struct up_fast_tramp t = {0};
+	struct up_fast_tramp t = *spec;
 	struct up_fast_site site;
 	struct up_fast_reloc rel;
 	struct up_regs at_site, r, moved;
@@ -455,8 +465,7 @@ static void test_leave(void **state)
 
 	assert_int_equal(analyze(c, &site), 0);
 	t.site = site.addr;
-	t.counter = (uint64_t)(uintptr_t)hits;
-	assert_int_equal(arch()->fast->build(arch(), &t, tramp, near_page, &len), 0);
+	assert_int_equal(arch()->fast->build(arch(), &t, tramp, near_page, &len, NULL, NULL), 0);
 	assert_int_equal(arch()->fast->relocate(arch(), &site, tramp + len, &rel), 0);
 	memcpy(near_page + len, rel.code, rel.len);
 	assert_int_equal(arch()->fast->patch(arch(), &site, tramp, patch), 0);
@@ -467,9 +476,13 @@ static void test_leave(void **state)
 	if (child == 0) {
 		ptrace(PTRACE_TRACEME, 0, 0, 0);
 		raise(SIGSTOP);
-		for (uint64_t i = 0;; i++)
-			if (c->fn(i) != i + 1)
+		/* arguments every fetch of events_spec() can read */
+		for (uint64_t i = 0;; i++) {
+			uint64_t a = (uint64_t)(uintptr_t) "abcdefgh" + (i & 7);
+
+			if (as_fn3(c->fn)(a, leave_fields, "s") != a + 1)
 				_exit(1);
+		}
 	}
 	memcpy((void *)(uintptr_t)site.addr, site.orig, site.len);
 	text_writable(site.addr, site.len, false);
@@ -529,6 +542,179 @@ static void test_leave(void **state)
 	waitpid(child, &st, 0);
 }
 
+/* --- records on a ring ---------------------------------------------------------------- */
+
+#define NRECORDS 8
+static struct up_fast_ring *ring;
+static uint64_t dropped;
+static struct up_fast_fixup fixups[UP_FAST_FIXUPS_MAX];
+static unsigned nfixups;
+static uint64_t tramp_at;
+
+/* What the tracer does with a fault in a trampoline's load: on at its fixup. */
+static void on_segv(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+
+	for (unsigned i = 0; i < nfixups; i++)
+		if (pc == tramp_at + fixups[i].at) {
+			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(tramp_at + fixups[i].to);
+			return;
+		}
+	signal(sig, SIG_DFL);
+}
+
+static struct up_fast_tramp events_spec(void)
+{
+	struct up_fast_tramp t = {0};
+
+	t.ring = (uint64_t)(uintptr_t)ring;
+	t.nrecords = NRECORDS;
+	t.id = 77;
+	t.dropped = (uint64_t)(uintptr_t)&dropped;
+	t.key = true;
+	t.nvalues = 6;
+	/* $arg1; *(u64 *)$arg2; $arg3:string; *(u32 *)($arg2 + 8); *(u8 *)$arg1; 42 */
+	t.values[0] = (struct up_fetch){.base = UP_FETCH_REG, .reg = UP_X86_RDI};
+	t.values[1] = (struct up_fetch){
+	    .base = UP_FETCH_ARG, .argn = 2, .nops = 1, .ops = {{UP_FOP_LOAD, 8, 0}}};
+	t.values[2] = (struct up_fetch){.base = UP_FETCH_ARG, .argn = 3};
+	t.string[2] = 1;
+	t.values[3] = (struct up_fetch){.base = UP_FETCH_ARG,
+					.argn = 2,
+					.nops = 2,
+					.ops = {{UP_FOP_ADD, 0, 8}, {UP_FOP_LOAD, 4, 0}}};
+	t.values[4] = (struct up_fetch){
+	    .base = UP_FETCH_REG, .reg = UP_X86_RDI, .nops = 1, .ops = {{UP_FOP_LOAD, 1, 0}}};
+	t.values[5] = (struct up_fetch){.base = UP_FETCH_CONST, .imm = 42};
+	return t;
+}
+
+/*
+ * fast_prologue patched to an events trampoline, called with arguments:
+ * each call leaves one record with the fetched values, the string, the
+ * fault bits of loads that faulted, this thread's %fs base and a cycle
+ * count that grows; a full ring drops and counts.
+ */
+static void test_records(void **state)
+{
+	const struct fast_case *c = &cases[0];
+	struct up_fast_tramp t = events_spec();
+	struct up_fast_site site;
+	struct up_fast_reloc rel;
+	uint8_t patch[UP_FAST_WINDOW_MAX];
+	struct sigaction sa = {0}, old;
+	uint64_t fields[2] = {0x1122334455667788ull, 0xabcdef01u};
+	uint64_t fs = 0, last = 0;
+	const struct up_fast_record *recs;
+	size_t len;
+
+	memset(ring, 0, 64 << 10);
+	ring->nrecords = NRECORDS;
+	dropped = 0;
+	assert_int_equal(analyze(c, &site), 0);
+	t.site = site.addr;
+	tramp_at = (uint64_t)(uintptr_t)near_page;
+	assert_int_equal(
+	    arch()->fast->build(arch(), &t, tramp_at, near_page, &len, fixups, &nfixups), 0);
+	assert_true(nfixups >= 4);
+	assert_int_equal(arch()->fast->relocate(arch(), &site, tramp_at + len, &rel), 0);
+	memcpy(near_page + len, rel.code, rel.len);
+	assert_int_equal(arch()->fast->patch(arch(), &site, tramp_at, patch), 0);
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, &old);
+	text_writable(site.addr, site.len, true);
+	memcpy((void *)(uintptr_t)site.addr, patch, site.len);
+
+	assert_int_equal(as_fn3(c->fn)((uint64_t)(uintptr_t) "A", fields, "hello"),
+			 (uint64_t)(uintptr_t) "A" + 1);
+	assert_int_equal(as_fn3(c->fn)(16, fields, NULL), 17);		/* *(u8 *)16 faults */
+	assert_int_equal(as_fn3(c->fn)(24, (void *)8, (char *)32), 25); /* three faults */
+	for (int i = 0; i < 10; i++)					/* 5 fit, 5 are dropped */
+		as_fn3(c->fn)((uint64_t)(uintptr_t) "B", fields, "x");
+
+	memcpy((void *)(uintptr_t)site.addr, site.orig, site.len);
+	text_writable(site.addr, site.len, false);
+	sigaction(SIGSEGV, &old, NULL);
+
+	assert_int_equal(ring->head, NRECORDS);
+	assert_int_equal(dropped, 5);
+	__asm__("rdfsbase %0" : "=r"(fs));
+	recs = (const struct up_fast_record *)((const uint8_t *)ring + UP_FAST_RING_RECORDS);
+	for (unsigned i = 0; i < NRECORDS; i++) {
+		const struct up_fast_record *r = &recs[i];
+
+		assert_int_equal(r->seq, i + 1);
+		assert_int_equal(r->id, 77);
+		assert_int_equal(r->key, fs);
+		assert_true(r->cycles > last);
+		last = r->cycles;
+		assert_int_equal(r->values[5], 42);
+		if (i == 1) {
+			assert_int_equal(r->faults, 1u << 4 | 1u << 2); /* *(u8 *)16, NULL string */
+			assert_int_equal(r->values[0], 16);
+			continue;
+		}
+		if (i == 2) {
+			assert_int_equal(r->faults, 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4);
+			continue;
+		}
+		assert_int_equal(r->faults, 0);
+		assert_int_equal(r->values[1], fields[0]);
+		assert_int_equal(r->values[3], 0xabcdef01u);
+		assert_string_equal(r->strings[0], i == 0 ? "hello" : "x");
+		assert_int_equal(r->values[4], i == 0 ? 'A' : 'B');
+	}
+}
+
+/* A string longer than the cap: cut, NUL-terminated, not a fault. */
+static void test_long_string(void **state)
+{
+	const struct fast_case *c = &cases[0];
+	struct up_fast_tramp t = events_spec();
+	struct up_fast_site site;
+	struct up_fast_reloc rel;
+	uint8_t patch[UP_FAST_WINDOW_MAX];
+	char text[200];
+	uint64_t fields[2] = {0, 0};
+	const struct up_fast_record *r;
+	size_t len;
+
+	memset(text, 'z', sizeof(text) - 1);
+	text[sizeof(text) - 1] = 0;
+	memset(ring, 0, 64 << 10);
+	ring->nrecords = NRECORDS;
+	assert_int_equal(analyze(c, &site), 0);
+	t.site = site.addr;
+	assert_int_equal(
+	    arch()->fast->build(arch(), &t, tramp_at, near_page, &len, fixups, &nfixups), 0);
+	assert_int_equal(arch()->fast->relocate(arch(), &site, tramp_at + len, &rel), 0);
+	memcpy(near_page + len, rel.code, rel.len);
+	assert_int_equal(arch()->fast->patch(arch(), &site, tramp_at, patch), 0);
+	text_writable(site.addr, site.len, true);
+	memcpy((void *)(uintptr_t)site.addr, patch, site.len);
+	as_fn3(c->fn)((uint64_t)(uintptr_t) "C", fields, text);
+	memcpy((void *)(uintptr_t)site.addr, site.orig, site.len);
+	text_writable(site.addr, site.len, false);
+	r = (const struct up_fast_record *)((const uint8_t *)ring + UP_FAST_RING_RECORDS);
+	assert_int_equal(r->faults, 0);
+	assert_int_equal(strlen(r->strings[0]), UP_FAST_STRING_LEN - 1);
+}
+
+static void test_leave(void **state)
+{
+	struct up_fast_tramp t = {0};
+
+	t.counter = (uint64_t)(uintptr_t)hits;
+	leave_through(&t);
+	memset(ring, 0, 64 << 10);
+	ring->nrecords = NRECORDS;
+	t = events_spec();
+	leave_through(&t);
+}
+
 static int setup(void **state)
 {
 	near_page = page_near((uint64_t)(uintptr_t)fast_prologue);
@@ -537,7 +723,8 @@ static int setup(void **state)
 	if (!near_page || far_page == MAP_FAILED)
 		return -1;
 	hits = (int64_t *)(near_page + PAGE - 8);
-	return 0;
+	ring = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return ring == MAP_FAILED ? -1 : 0;
 }
 
 int main(void)
@@ -546,6 +733,7 @@ int main(void)
 	    cmocka_unit_test(test_analysis), cmocka_unit_test(test_unsized),
 	    cmocka_unit_test(test_objdump),  cmocka_unit_test(test_patched),
 	    cmocka_unit_test(test_far),	     cmocka_unit_test(test_leave),
+	    cmocka_unit_test(test_records),  cmocka_unit_test(test_long_string),
 	};
 
 #if !defined(__x86_64__)
