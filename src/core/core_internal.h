@@ -280,6 +280,12 @@ int fast_flush(struct up_core *c);
 int fast_point_restore(struct up_core *c, struct up_point *pt);
 /* A point goes at addr: a trap-free window over it goes back to a breakpoint first. */
 int fast_uncover(struct up_core *c, uint64_t addr);
+/*
+ * Probe p joins the point (NULL: the core's own hook does): on a patched
+ * point, the hits so far are folded into its probes first, and a probe
+ * that needs the tracer at each hit moves the point to the breakpoint path.
+ */
+int fast_join(struct up_core *c, struct up_point *pt, const struct up_probe *p);
 bool fast_contains(struct up_core *c, uint64_t pc);
 int fast_settle_thread(struct up_core *c, pid_t tid);
 void fast_keep_if_referenced(struct up_core *c);

@@ -114,22 +114,34 @@ static void note(struct up_core *c, const struct up_point *pt, const char *fmt, 
 	fputc('\n', stderr);
 }
 
-/* Why the point's work needs the tracer at each hit (NULL: the target can do it alone). */
-static const char *needs_tracer(struct up_core *c, const struct up_point *pt)
+/* Why a probe's work needs the tracer at each hit (NULL: the target can do it alone). */
+static const char *probe_needs_tracer(struct up_core *c, const struct up_probe *p)
 {
-	if (pt->has_return || pt->captures)
+	if (p->is_return)
 		return "a return probe (the trap-free path has entry probes only)";
 	if (!c->cfg.count_only)
 		return "events (the trap-free path counts hits: --count)";
 	if (c->cfg.max_events)
 		return "-n counts hits one by one";
-	for (unsigned i = 0; i < pt->nprobes; i++) {
-		const struct up_probe *p = pt->probes[i];
+	if (p->pred.nnodes)
+		return "a predicate";
+	if (p->hist_value)
+		return "--hist=ARG";
+	return NULL;
+}
 
-		if (p->pred.nnodes)
-			return "a predicate";
-		if (p->hist_value)
-			return "--hist=ARG";
+/* The same for a whole point: each of its probes, and the core's own uses of it. */
+static const char *needs_tracer(struct up_core *c, const struct up_point *pt)
+{
+	if (pt->is_rbrk || pt->unwind)
+		return "the tracer's own hook on it";
+	if (pt->has_return || pt->captures)
+		return "a return probe (the trap-free path has entry probes only)";
+	for (unsigned i = 0; i < pt->nprobes; i++) {
+		const char *why = probe_needs_tracer(c, pt->probes[i]);
+
+		if (why)
+			return why;
 	}
 	return NULL;
 }
@@ -376,12 +388,12 @@ static void mark(struct window *w, unsigned n, uint64_t v)
 }
 
 /*
- * Every thread stopped: is its PC, or any word of its stack (a return
- * address, a signal frame's PC: conservatively, anything), strictly inside
- * a window? Those windows wait (busy). -EAGAIN when a thread's registers
- * cannot be read (not stopped?): then no window is safe.
+ * Every thread stopped: is its PC (with pcs), or any word of its stack (a
+ * return address, a signal frame's PC: conservatively, anything), strictly
+ * inside a window? Those windows wait (busy). -EAGAIN when a thread's
+ * registers cannot be read (not stopped?): then no window is safe.
  */
-static int scan_threads(struct up_core *c, struct window *w, unsigned nw)
+static int scan_threads(struct up_core *c, struct window *w, unsigned nw, bool pcs)
 {
 	struct up_mapping *maps = malloc(MAX_MAPPINGS * sizeof(*maps));
 	pid_t *tids = malloc(4096 * sizeof(*tids));
@@ -405,7 +417,8 @@ static int scan_threads(struct up_core *c, struct window *w, unsigned nw)
 		}
 		if (err)
 			break;
-		mark(w, nw, regs.r[c->arch->pc_reg]);
+		if (pcs)
+			mark(w, nw, regs.r[c->arch->pc_reg]);
 		sp = regs.r[c->arch->sp_reg] & ~7ull;
 		for (int k = 0; k < nmaps; k++)
 			if (sp >= maps[k].start && sp < maps[k].end)
@@ -583,6 +596,25 @@ static bool in_child_space(struct up_core *c)
 	return th && th->pid && th->pid != c->t->pid;
 }
 
+/* Every thread stopped, when tracing runs (before it, they are). */
+static int stop_for(struct up_core *c, bool *stopped)
+{
+	int err = 0;
+
+	if (c->started && !*stopped) {
+		err = c->t->ops->stop_all(c->t);
+		*stopped = !err;
+	}
+	return err;
+}
+
+static int resume_after(struct up_core *c, bool stopped, int err)
+{
+	int r = stopped ? c->t->ops->resume_all(c->t) : 0;
+
+	return err ? err : r;
+}
+
 int fast_flush(struct up_core *c)
 {
 	struct core_fast *f = c->fast;
@@ -606,12 +638,8 @@ int fast_flush(struct up_core *c)
 		shared_why = "in a followed child (-f) the trap-free path is not set up";
 	else if (map_shared(c))
 		shared_why = "no memory shared with the target";
-	if (!shared_why && c->started) {
-		err = c->t->ops->stop_all(c->t);
-		stopped = !err;
-		if (err)
-			shared_why = "cannot stop every thread to patch";
-	}
+	if (!shared_why && stop_for(c, &stopped))
+		shared_why = "cannot stop every thread to patch";
 	if (!shared_why) {
 		w = calloc(nq, sizeof(*w));
 		if (!w)
@@ -619,7 +647,11 @@ int fast_flush(struct up_core *c)
 	}
 	for (unsigned i = 0; i < nq && !shared_why; i++) {
 		struct fast_point *fp = q[i]->fast;
-		const char *bad = analyse(c, q[i]);
+		/* probes that joined it since it was queued (a %return on the same function) */
+		const char *bad = needs_tracer(c, q[i]);
+
+		if (!bad)
+			bad = analyse(c, q[i]);
 
 		if (bad) {
 			if (bad != fp->why)
@@ -631,7 +663,7 @@ int fast_flush(struct up_core *c)
 	}
 	if (!shared_why && nw) {
 		qsort(w, nw, sizeof(*w), cmp_window);
-		err = scan_threads(c, w, nw);
+		err = scan_threads(c, w, nw, true);
 		if (err)
 			shared_why = err == -EAGAIN ? "a thread could not be inspected"
 						    : "cannot inspect the threads";
@@ -658,11 +690,7 @@ int fast_flush(struct up_core *c)
 		if (err && !ret)
 			ret = err;
 	}
-	if (stopped) {
-		err = c->t->ops->resume_all(c->t);
-		if (err && !ret)
-			ret = err;
-	}
+	ret = resume_after(c, stopped, ret);
 	free(w);
 	free(q);
 	/* the fall-backs' own needs (XOL pages) may have queued nothing; flush what did */
@@ -676,6 +704,25 @@ int fast_flush(struct up_core *c)
  * window goes back to the breakpoint path (its bytes restored, its
  * trampoline left to the threads still in it), so both can be breakpoints.
  */
+/*
+ * A patched point goes back to the breakpoint path (every thread stopped
+ * by the caller): its hits so far folded, its window's bytes restored,
+ * its trampoline left to the threads still in it.
+ */
+static int demote(struct up_core *c, struct up_point *pt, const char *why)
+{
+	int err;
+
+	fast_fold(c);
+	err = fast_point_restore(c, pt);
+	if (err)
+		return err;
+	note(c, pt, "breakpoint (%s)", why);
+	free(pt->fast);
+	pt->fast = NULL;
+	return point_arm_breakpoint(c, pt);
+}
+
 int fast_uncover(struct up_core *c, uint64_t addr)
 {
 	bool stopped = false;
@@ -686,28 +733,32 @@ int fast_uncover(struct up_core *c, uint64_t addr)
 
 		if (!pt || !pt->fast || !pt->fast->patched || k >= pt->fast->site.len)
 			continue;
-		if (c->started && !stopped) {
-			err = c->t->ops->stop_all(c->t);
-			if (err)
-				return err;
-			stopped = true;
-		}
-		fast_fold(c);
-		err = fast_point_restore(c, pt);
-		if (!err) {
-			note(c, pt, "breakpoint (a probe was placed inside its window)");
-			free(pt->fast);
-			pt->fast = NULL;
-			err = point_arm_breakpoint(c, pt);
-		}
+		err = stop_for(c, &stopped);
+		if (!err)
+			err = demote(c, pt, "a probe was placed inside its window");
 		break;
 	}
-	if (stopped) {
-		int r = c->t->ops->resume_all(c->t);
-		if (!err)
-			err = r;
-	}
-	return err;
+	return resume_after(c, stopped, err);
+}
+
+int fast_join(struct up_core *c, struct up_point *pt, const struct up_probe *p)
+{
+	bool stopped = false;
+	const char *why;
+	int err;
+
+	if (!pt->fast || !pt->fast->patched)
+		return 0; /* not patched (yet): fast_flush looks at every probe it has then */
+	why = p ? probe_needs_tracer(c, p) : "the tracer's own hook on it";
+	err = stop_for(c, &stopped);
+	if (err)
+		return err;
+	/* the hits so far are the older probes' alone; with every thread stopped, exactly */
+	if (why)
+		err = demote(c, pt, why);
+	else
+		fast_fold(c);
+	return resume_after(c, stopped, err);
 }
 
 int fast_point_restore(struct up_core *c, struct up_point *pt)
@@ -782,8 +833,9 @@ int fast_settle_thread(struct up_core *c, pid_t tid)
 /*
  * Detach: does a thread's stack hold an address in a trampoline page (a
  * signal handler's frame returning there: a signal delivered to a thread
- * in a trampoline)? Then the pages and the shared memory stay mapped, for
- * it to return to, and -v says so.
+ * in a trampoline)? Its PC there does not count: it is moved out. Then
+ * the pages and the shared memory stay mapped, for it to return to, and
+ * -v says so.
  */
 void fast_keep_if_referenced(struct up_core *c)
 {
@@ -799,7 +851,8 @@ void fast_keep_if_referenced(struct up_core *c)
 	for (unsigned i = 0; i < f->npages; i++)
 		w[i] = (struct window){f->pages[i].addr - 1, f->pages[i].addr + FAST_PAGE, NULL};
 	qsort(w, f->npages, sizeof(*w), cmp_window);
-	if (scan_threads(c, w, f->npages) == 0)
+	/* a PC there is not a reason: detach moves that thread out (fast_settle_thread) */
+	if (scan_threads(c, w, f->npages, false) == 0)
 		for (unsigned i = 0; i < f->npages; i++)
 			keep |= w[i].busy;
 	free(w);

@@ -171,6 +171,9 @@ int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool i
 		if (!pt)
 			return err;
 	}
+	err = fast_join(c, pt, is_rbrk ? NULL : p);
+	if (err)
+		return err;
 	if (is_rbrk) {
 		pt->is_rbrk = true;
 	} else {
@@ -206,6 +209,9 @@ struct up_point *point_get_internal(struct up_core *c, uint64_t addr, int *errp)
 		if (!pt)
 			return NULL;
 	}
+	*errp = fast_join(c, pt, NULL);
+	if (*errp)
+		return NULL;
 	if (c->started && !pt->armed) {
 		*errp = point_arm(c, pt);
 		if (*errp)

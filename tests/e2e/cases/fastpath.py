@@ -4,6 +4,8 @@
 - fastsites: two sites take the trap-free path (-v says so) and three whose code enters the
   window in its first 5 bytes are refused with their reason (had uptrace patched them, the
   program would crash); counts are exact and the output is the untraced one;
+- joined: a return probe that joins a point queued for the trap-free path takes it to the
+  breakpoint path (its count comes from its own hits, not the entry's);
 - threads: 8 threads x 50,000 calls of a trap-free probe, every one counted;
 - insns: every instruction of the torture fixture as a site, in six runs whose windows cannot
   overlap: counts equal stepcount's and the breakpoint path's, the output is untraced, and a
@@ -50,6 +52,18 @@ def fastsites(ctx):
         path, reason = got.get(key, ("?", ""))
         ctx.check(path == "breakpoint" and why in reason,
                   f"{key} stays on the breakpoint path ({why}): {path} ({reason})")
+    # a return probe on the same function (with a predicate: its count differs from the
+    # entry's) takes the point to the breakpoint path; fs_ok is called with 1..1000
+    proc = ctx.uptrace("-v", "--count", "--json", "fs_ok", "fs_ok%return n=$arg1:s64 if n > 500",
+                       "fs_long", "--", exe, "1000", timeout=60)
+    ctx.check_exit(proc, 0, "uptrace --count fs_ok fs_ok%return")
+    ctx.check_equal(counts(proc.stderr, ctx), {"fs_ok": 1000, "fs_ok%return": 500,
+                                               "fs_long": 1000},
+                    "counts of an entry and a return probe on one point")
+    got = paths(proc.stderr)
+    ctx.check("return probe" in got.get("fs_ok", ("", ""))[1] and
+              got.get("fs_long", ("?",))[0] == "trap-free",
+              f"fs_ok with a return probe on the breakpoint path, fs_long trap-free: {got}")
     # --breakpoints-only: the same counts, nothing trap-free
     proc = ctx.uptrace("-v", "--breakpoints-only", "--count", "--json", "fs_ok", "fs_long",
                        "--", exe, "1000", timeout=60)
@@ -58,6 +72,23 @@ def fastsites(ctx):
                     "counts with --breakpoints-only")
     ctx.check_equal(sorted(set(p for p, _ in paths(proc.stderr).values())), ["breakpoint"],
                     "paths with --breakpoints-only")
+
+
+def joined(ctx):
+    """A library's function with an entry and a return probe, both pending until the library
+    loads: the return probe joins a point queued for the trap-free path, which must then take
+    the breakpoint path. sonames.c: 10 deflate() calls, only the last (Z_FINISH, the output
+    fits) returns non-zero (Z_STREAM_END)."""
+    proc = ctx.uptrace("-v", "--count", "--json", "libz.so.1:deflate",
+                       "libz.so.1:deflate%return if $retval != 0", "--",
+                       ctx.fixture("sonames"), timeout=60)
+    ctx.check_exit(proc, 0, "uptrace --count deflate deflate%return")
+    got = {k.split(":", 1)[1]: v for k, v in (counts(proc.stderr, ctx) or {}).items()}
+    ctx.check_equal(got, {"deflate": 10, "deflate%return": 1},
+                    "deflate's entries, and its returns with a non-zero value")
+    got = list(paths(proc.stderr).values())
+    ctx.check(len(got) == 1 and got[0][0] == "breakpoint" and "return probe" in got[0][1],
+              f"deflate on the breakpoint path because of its return probe: {got}")
 
 
 def threads(ctx):
@@ -147,6 +178,7 @@ def busy_rounds(ctx):
 def run(ctx):
     ctx.require_uptrace()
     fastsites(ctx)
+    joined(ctx)
     threads(ctx)
     insns(ctx)
     busy_rounds(ctx)
