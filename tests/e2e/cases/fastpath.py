@@ -3,7 +3,8 @@
 
 - fastsites: two sites take the trap-free path (-v says so) and three whose code enters the
   window in its first 5 bytes are refused with their reason (had uptrace patched them, the
-  program would crash); counts are exact and the output is the untraced one;
+  program would abort: it checks the instructions it branches into before every call);
+  counts are exact and the output is the untraced one;
 - joined: a return probe that joins a point queued for the trap-free path takes it to the
   breakpoint path (its count comes from its own hits, not the entry's);
 - threads: 8 threads x 50,000 calls of a trap-free probe, every one counted;
@@ -11,7 +12,8 @@
   overlap: counts equal stepcount's and the breakpoint path's, the output is untraced, and a
   site that stays on the breakpoint path says why (a reason of the analysis, never a failure);
 - busy: 20 rounds of attach and detach with hundreds of trap-free probes: after each, no
-  tracer, text byte-identical to the files, no mapping of ours left, and busy's own checks."""
+  tracer, text byte-identical to the files and to what /proc/PID/mem held before the first
+  round, no mapping of ours left (executable or not), and busy's own checks."""
 
 import re
 import subprocess
@@ -26,6 +28,29 @@ TRAP_FREE = re.compile(r"^uptrace: probe '([^']+)'(?: \(and \d+ more\))? at 0x[0
 ANALYSIS = ("a call", "a return", "a branch", "a loop", "the function ends",
             "indirect jump", "the address taken", "another probe", "inside the trap-free window",
             "code elsewhere", "cannot decode", "system call", "window would be longer")
+
+
+def text_snapshot(pid):
+    """{range: bytes} of every executable mapping of pid, read through /proc/PID/mem."""
+    out = {}
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            f = line.split()
+            if "x" not in f[1] or (len(f) > 5 and f[5] == "[vsyscall]"):
+                continue
+            lo, hi = (int(x, 16) for x in f[0].split("-"))
+            try:
+                mem.seek(lo)
+                out[f[0]] = mem.read(hi - lo)
+            except OSError:
+                out[f[0]] = None
+    return out
+
+
+def ours_left(pid):
+    """Mappings uptrace makes (memfd:uptrace-fast, memfd:uptrace-fallback) still in pid."""
+    with open(f"/proc/{pid}/maps") as maps:
+        return [line.strip() for line in maps if "uptrace" in line]
 
 
 def paths(stderr):
@@ -152,6 +177,7 @@ def busy_rounds(ctx):
         pid = int(ready[2])
         time.sleep(0.3)
         before = exec_mappings(pid)
+        text_before = text_snapshot(pid)
         for rnd in range(20):
             proc = ctx.uptrace("-v", "-p", str(pid), "--timeout", "0.3", "--count", "--json",
                                "busy_add", "busy_mix", "libc:*str*", "libc:pthread_mutex_*",
@@ -165,7 +191,13 @@ def busy_rounds(ctx):
             if busy.poll() is not None:
                 break
             text_identical(ctx, pid, f"round {rnd}")
+            after = text_snapshot(pid)
+            differ = [r for r in text_before if after.get(r) != text_before[r]]
+            ctx.check(after.keys() == text_before.keys() and not differ,
+                      f"round {rnd}: /proc/{pid}/mem of the text as before the first round "
+                      f"{differ[:3]}")
             ctx.check_equal(exec_mappings(pid), before, f"round {rnd}: executable mappings")
+            ctx.check_equal(ours_left(pid), [], f"round {rnd}: mappings of ours left")
         rest, _ = busy.communicate(timeout=90)
         ctx.check_equal(busy.returncode, 0, "busy's exit status")
         ctx.check("busy: ok" in rest, f"busy's own checks passed: {rest.strip()!r}")
