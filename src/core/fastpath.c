@@ -39,7 +39,8 @@
 #define FAST_SHM_SIZE (FAST_COUNTERS + (uint64_t)FAST_IDS_MAX * FAST_LINE)
 #define FAST_PAGE 4096u
 #define FUNC_MAX (1u << 20)
-#define MAX_MAPPINGS 4096
+#define MAX_MAPPINGS 16384 /* more: refused (-v says so), never a thread missed */
+#define MAX_THREADS 65536
 #define STACK_SCAN_MAX (64u << 20) /* bytes of one thread's stack scanned, at most */
 
 struct fast_counter {
@@ -396,7 +397,7 @@ static void mark(struct window *w, unsigned n, uint64_t v)
 static int scan_threads(struct up_core *c, struct window *w, unsigned nw, bool pcs)
 {
 	struct up_mapping *maps = malloc(MAX_MAPPINGS * sizeof(*maps));
-	pid_t *tids = malloc(4096 * sizeof(*tids));
+	pid_t *tids = malloc(MAX_THREADS * sizeof(*tids));
 	uint64_t *buf = malloc(1 << 16);
 	int n, nmaps, err = 0;
 
@@ -405,7 +406,12 @@ static int scan_threads(struct up_core *c, struct window *w, unsigned nw, bool p
 		goto out;
 	}
 	nmaps = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
-	n = c->t->ops->threads(c->t, tids, 4096);
+	n = c->t->ops->threads(c->t, tids, MAX_THREADS);
+	/* a list that may be cut short could hide the thread inside a window: none is safe */
+	if (nmaps < 0 || n < 0 || nmaps >= MAX_MAPPINGS || n >= MAX_THREADS) {
+		err = -E2BIG;
+		goto out;
+	}
 	for (int i = 0; i < n && !err; i++) {
 		struct up_regs regs;
 		uint64_t sp, end = 0;
@@ -423,6 +429,10 @@ static int scan_threads(struct up_core *c, struct window *w, unsigned nw, bool p
 		for (int k = 0; k < nmaps; k++)
 			if (sp >= maps[k].start && sp < maps[k].end)
 				end = maps[k].end;
+		if (!end) {
+			err = -EAGAIN; /* a stack in no mapping: its words cannot be read */
+			break;
+		}
 		if (end - sp > STACK_SCAN_MAX)
 			end = sp + STACK_SCAN_MAX;
 		for (uint64_t at = sp; at < end;) {
@@ -665,8 +675,9 @@ int fast_flush(struct up_core *c)
 		qsort(w, nw, sizeof(*w), cmp_window);
 		err = scan_threads(c, w, nw, true);
 		if (err)
-			shared_why = err == -EAGAIN ? "a thread could not be inspected"
-						    : "cannot inspect the threads";
+			shared_why = err == -EAGAIN  ? "a thread could not be inspected"
+				     : err == -E2BIG ? "too many threads or mappings to inspect"
+						     : "cannot inspect the threads";
 		for (unsigned i = 0; i < nw; i++)
 			w[i].fp->busy = w[i].busy;
 	}
