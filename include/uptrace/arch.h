@@ -29,9 +29,9 @@ struct up_fast_ops;
 
 /* What the core does with a displaced instruction at each hit. */
 enum up_insn_action {
-	UP_INSN_REFUSE = 0,	/* unsafe: refuse to probe, insn->why says why */
-	UP_INSN_SIMULATE,	/* arch->simulate() computes its whole effect */
-	UP_INSN_XOL,		/* run a copy in an XOL slot (arch->xol_build) */
+	UP_INSN_REFUSE = 0, /* unsafe: refuse to probe, insn->why says why */
+	UP_INSN_SIMULATE,   /* arch->simulate() computes its whole effect */
+	UP_INSN_XOL,	    /* run a copy in an XOL slot (arch->xol_build) */
 };
 
 #define UP_INSN_MAX_LEN 16
@@ -43,7 +43,7 @@ enum up_insn_action {
  */
 struct up_insn {
 	uint64_t addr;			/* where it lives in the target */
-	uint8_t bytes[UP_INSN_MAX_LEN];	/* original bytes (what the bp replaces) */
+	uint8_t bytes[UP_INSN_MAX_LEN]; /* original bytes (what the bp replaces) */
 	uint8_t len;			/* its length in bytes */
 	uint8_t action;			/* enum up_insn_action */
 	uint16_t op;			/* arch-private class of instruction */
@@ -64,15 +64,15 @@ struct up_mem {
 
 /* How the thread leaves an XOL slot. */
 enum up_xol_exit {
-	UP_XOL_EXIT_JUMP = 1,	/* the slot jumps back to insn->addr + len: one stop per hit */
-	UP_XOL_EXIT_TRAP,	/* the slot ends in a breakpoint at trap_offset: xol_leave() runs */
+	UP_XOL_EXIT_JUMP = 1, /* the slot jumps back to insn->addr + len: one stop per hit */
+	UP_XOL_EXIT_TRAP,     /* the slot ends in a breakpoint at trap_offset: xol_leave() runs */
 };
 
 #define UP_XOL_SLOT_SIZE 64
 
 /* The code of one XOL slot, built once when the probe point is armed. */
 struct up_xol {
-	uint8_t code[UP_XOL_SLOT_SIZE];	/* bytes to write at the slot address */
+	uint8_t code[UP_XOL_SLOT_SIZE]; /* bytes to write at the slot address */
 	uint16_t len;			/* how many of them */
 	uint8_t exit;			/* enum up_xol_exit */
 	uint16_t trap_offset;		/* with UP_XOL_EXIT_TRAP: offset of the breakpoint */
@@ -86,8 +86,8 @@ struct up_xol_state {
 
 /* One register in the GDB remote protocol's 'g' packet, in packet order. */
 struct up_gdb_reg {
-	int16_t index;		/* into struct up_regs.r[], or -1: skip these bytes */
-	uint8_t size;		/* bytes in the packet (little-endian) */
+	int16_t index; /* into struct up_regs.r[], or -1: skip these bytes */
+	uint8_t size;  /* bytes in the packet (little-endian) */
 };
 
 /*
@@ -97,33 +97,33 @@ struct up_gdb_reg {
 struct up_code_blob {
 	const uint8_t *code;
 	size_t size;
-	size_t handler;		/* offset of the entry point */
-	size_t restorer;	/* offset of the signal restorer (rt_sigreturn) */
+	size_t handler;	 /* offset of the entry point */
+	size_t restorer; /* offset of the signal restorer (rt_sigreturn) */
 };
 
 struct up_arch {
-	const char *name;		/* "x86_64", "aarch64", "riscv64", "loongarch64" */
-	uint16_t e_machine;		/* EM_X86_64, EM_AARCH64, EM_RISCV, EM_LOONGARCH */
-	const char *qemu_name;		/* qemu-user binary suffix: "aarch64" ... */
-	const char *gdb_arch;		/* GDB's name in target.xml: "i386:x86-64", "aarch64" ... */
-	const char *ld_so;		/* the dynamic loader's module name: "ld-linux-aarch64" */
-	uint64_t user_top;		/* Linux maps user memory below this address */
+	const char *name;      /* "x86_64", "aarch64", "riscv64", "loongarch64" */
+	uint16_t e_machine;    /* EM_X86_64, EM_AARCH64, EM_RISCV, EM_LOONGARCH */
+	const char *qemu_name; /* qemu-user binary suffix: "aarch64" ... */
+	const char *gdb_arch;  /* GDB's name in target.xml: "i386:x86-64", "aarch64" ... */
+	const char *ld_so;     /* the dynamic loader's module name: "ld-linux-aarch64" */
+	uint64_t user_top;     /* Linux maps user memory below this address */
 
 	/* Breakpoint. bp_len bytes of bp[]; see also breakpoint() below. */
 	uint8_t bp[4];
 	uint8_t bp_len;
-	uint8_t bp_pc_adjust;		/* PC after the trap minus the bp address (0 everywhere) */
+	uint8_t bp_pc_adjust; /* PC after the trap minus the bp address (0 everywhere) */
 	/*
 	 * The signal the breakpoint raises. A fault, not a trap: PC stays on
 	 * it, so a thread the kernel lets go when its tracer dies (dropping
 	 * the stop's signal) runs into it again instead of past it.
 	 */
 	uint8_t bp_signal;
-	uint8_t insn_align;		/* 1 x86, 2 riscv with RVC, 4 otherwise */
-	uint8_t max_insn_len;		/* longest instruction: bytes decode() wants */
+	uint8_t insn_align;   /* 1 x86, 2 riscv with RVC, 4 otherwise */
+	uint8_t max_insn_len; /* longest instruction: bytes decode() wants */
 
 	/* Registers: up_regs index of each role; -1 where there is none. */
-	uint16_t nregs;			/* indexes 0..nregs-1 of up_regs.r are used */
+	uint16_t nregs; /* indexes 0..nregs-1 of up_regs.r are used */
 	int16_t pc_reg, sp_reg, ra_reg, retval_reg;
 	/*
 	 * A result of two integer registers: the second (rdx, x1, a1). A
@@ -131,10 +131,10 @@ struct up_arch {
 	 * the function's entry (rdi, x8, a0), as the caller passes it.
 	 */
 	int16_t retval2_reg, result_addr_reg;
-	int16_t arg_regs[8];		/* integer argument registers, in order */
+	int16_t arg_regs[8]; /* integer argument registers, in order */
 	uint8_t n_arg_regs;
-	uint8_t stack_arg_offset;	/* at entry, $argN past the registers is at sp + this + 8*k */
-	const char *const *reg_names;	/* nregs names, "rax"; for %REG and messages */
+	uint8_t stack_arg_offset;     /* at entry, $argN past the registers is at sp + this + 8*k */
+	const char *const *reg_names; /* nregs names, "rax"; for %REG and messages */
 
 	/*
 	 * Frame records for --stack, where code keeps a frame pointer: at
@@ -149,12 +149,12 @@ struct up_arch {
 	uint16_t n_gdb_regs;
 
 	/* Remote system calls (mmap of the XOL page, mprotect under qemu). */
-	uint8_t syscall_insn[4];	/* syscall / svc #0 / ecall / syscall 0 */
+	uint8_t syscall_insn[4]; /* syscall / svc #0 / ecall / syscall 0 */
 	uint8_t syscall_len;
-	int16_t syscall_nr_reg;		/* register holding the number */
+	int16_t syscall_nr_reg; /* register holding the number */
 	int16_t syscall_arg_regs[6];
 	int16_t syscall_ret_reg;
-	int16_t syscall_restart_reg;	/* x86 orig_rax: set to -1 so no restart; else -1 */
+	int16_t syscall_restart_reg; /* x86 orig_rax: set to -1 so no restart; else -1 */
 	int16_t nr_mmap, nr_mprotect, nr_munmap;
 
 	/*
@@ -222,8 +222,8 @@ struct up_arch {
 	 */
 	int8_t fp_arg_regs[8];
 	uint8_t n_fp_arg_regs;
-	int8_t fp_retval_reg;		/* xmm0, v0, fa0 */
-	bool long_double_x87;		/* long double is x87 80-bit extended (else IEEE quad) */
+	int8_t fp_retval_reg; /* xmm0, v0, fa0 */
+	bool long_double_x87; /* long double is x87 80-bit extended (else IEEE quad) */
 
 	/* struct up_fpregs index of a DWARF register number, or -1. */
 	int (*dwarf_fp_reg)(const struct up_arch *a, unsigned dwarf_regno);
@@ -255,7 +255,7 @@ struct up_arch {
 	 */
 	const struct up_code_blob *fallback;
 	int16_t nr_memfd_create, nr_ftruncate, nr_rt_sigaction, nr_close;
-	uint32_t sigaction_flags;	/* SA_SIGINFO | SA_RESTORER as this arch spells them */
+	uint32_t sigaction_flags; /* SA_SIGINFO | SA_RESTORER as this arch spells them */
 
 	/* The trap-free path (include/uptrace/fast.h); NULL: every probe takes a breakpoint. */
 	const struct up_fast_ops *fast;

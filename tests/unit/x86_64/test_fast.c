@@ -478,7 +478,7 @@ static void leave_through(const struct up_fast_tramp *spec)
 		raise(SIGSTOP);
 		/* arguments every fetch of events_spec() can read */
 		for (uint64_t i = 0;; i++) {
-			uint64_t a = (uint64_t)(uintptr_t) "abcdefgh" + (i & 7);
+			uint64_t a = (uint64_t)(uintptr_t)"abcdefgh" + (i & 7);
 
 			if (as_fn3(c->fn)(a, leave_fields, "s") != a + 1)
 				_exit(1);
@@ -628,12 +628,12 @@ static void test_records(void **state)
 	text_writable(site.addr, site.len, true);
 	memcpy((void *)(uintptr_t)site.addr, patch, site.len);
 
-	assert_int_equal(as_fn3(c->fn)((uint64_t)(uintptr_t) "A", fields, "hello"),
-			 (uint64_t)(uintptr_t) "A" + 1);
+	assert_int_equal(as_fn3(c->fn)((uint64_t)(uintptr_t)"A", fields, "hello"),
+			 (uint64_t)(uintptr_t)"A" + 1);
 	assert_int_equal(as_fn3(c->fn)(16, fields, NULL), 17);		/* *(u8 *)16 faults */
 	assert_int_equal(as_fn3(c->fn)(24, (void *)8, (char *)32), 25); /* three faults */
 	for (int i = 0; i < 10; i++)					/* 5 fit, 5 are dropped */
-		as_fn3(c->fn)((uint64_t)(uintptr_t) "B", fields, "x");
+		as_fn3(c->fn)((uint64_t)(uintptr_t)"B", fields, "x");
 
 	memcpy((void *)(uintptr_t)site.addr, site.orig, site.len);
 	text_writable(site.addr, site.len, false);
@@ -695,7 +695,7 @@ static void test_long_string(void **state)
 	assert_int_equal(arch()->fast->patch(arch(), &site, tramp_at, patch), 0);
 	text_writable(site.addr, site.len, true);
 	memcpy((void *)(uintptr_t)site.addr, patch, site.len);
-	as_fn3(c->fn)((uint64_t)(uintptr_t) "C", fields, text);
+	as_fn3(c->fn)((uint64_t)(uintptr_t)"C", fields, text);
 	memcpy((void *)(uintptr_t)site.addr, site.orig, site.len);
 	text_writable(site.addr, site.len, false);
 	r = (const struct up_fast_record *)((const uint8_t *)ring + UP_FAST_RING_RECORDS);
