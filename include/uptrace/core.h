@@ -119,4 +119,14 @@ unsigned up_core_probes(struct up_core *c, struct up_probe *const **probes);
  */
 int up_core_never_armed(struct up_core *c, unsigned index, char *why, size_t len);
 
+/* Calls under return probes one thread may nest; deeper ones' returns are missed. */
+#define UP_RETURN_DEPTH_MAX 4096
+
+/*
+ * Returns of %return probes that went unreported because a thread's calls
+ * under return probes nested deeper than the core keeps (as the kernel's
+ * uretprobes miss theirs): 0 normally, else worth telling the user.
+ */
+uint64_t up_core_missed_returns(struct up_core *c);
+
 #endif

@@ -536,8 +536,14 @@ static int report(struct run *r, enum up_core_end end, int ret)
 	if (end != UP_END_ERROR) {
 		struct up_probe *const *probes;
 		unsigned n = up_core_probes(r->core, &probes);
+		uint64_t missed = up_core_missed_returns(r->core);
 		up_output_summary(r->out, probes, n);
 		warn_never_armed(&r->o, r->core);
+		if (missed)
+			fprintf(stderr,
+				"uptrace: %llu returns not reported: calls under return probes "
+				"nested deeper than %d in a thread\n",
+				(unsigned long long)missed, UP_RETURN_DEPTH_MAX);
 	}
 	up_output_flush(r->out);
 	rc = up_output_error(r->out);

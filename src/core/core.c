@@ -92,11 +92,7 @@ void up_core_destroy(struct up_core *c)
 	fast_forget(c);
 	for (unsigned i = 0; c->points && i < c->points_cap; i++)
 		free(c->points[i]);
-	for (unsigned i = 0; c->threads && i < c->threads_cap; i++)
-		if (c->threads[i].tid > 0) {
-			free(c->threads[i].stack);
-			free(c->threads[i].entry_values);
-		}
+	threads_clear(c);
 	for (unsigned i = 0; i < c->nprobes; i++)
 		free(c->probes[i]);
 	free(c->probes);
@@ -107,6 +103,7 @@ void up_core_destroy(struct up_core *c)
 	free(c->points);
 	free(c->threads);
 	free(c->specs);
+	free(c->children);
 	free(c);
 }
 
@@ -140,14 +137,22 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
 
 int up_core_start(struct up_core *c, char *err, size_t errlen)
 {
-	pid_t tids[1024];
+	pid_t *tids;
 	uint64_t rbrk;
-	int n, ret;
+	int n, ret = 0;
 
 	set_err(c, err, errlen);
-	n = c->t->ops->threads(c->t, tids, 1024);
-	for (int i = 0; i < n; i++)
-		thread_get(c, tids[i]);
+	n = core_list_threads(c, &tids);
+	for (int i = 0; i < n && !ret; i++)
+		if (!thread_get(c, tids[i]))
+			ret = -ENOMEM;
+	free(tids);
+	if (n < 0 || ret) {
+		ret = n < 0 ? n : ret;
+		core_error(c, "cannot list the threads of process %d: %s", (int)c->t->pid,
+			   strerror(-ret));
+		return ret;
+	}
 	/* The XOL page first: under qemu-user its syscall slot makes text writable. */
 	ret = xol_ensure_trampoline(c, c->stopped_tid);
 	if (ret)
@@ -233,22 +238,33 @@ static int deliver_signal(struct up_core *c, pid_t tid, int sig)
 static int follow_child(struct up_core *c, pid_t parent_tid, pid_t child)
 {
 	struct up_thread *parent = thread_find(c, parent_tid);
-	struct up_thread *th;
+	struct up_thread *th = NULL;
 	int err;
 
-	if (c->nchildren == sizeof(c->children) / sizeof(c->children[0])) {
-		err = uret_release_child(c, parent_tid, child); /* too many: let it go untraced */
+	if (c->nchildren == c->children_cap) {
+		unsigned cap = c->children_cap ? c->children_cap * 2 : 16;
+		pid_t *n = realloc(c->children, cap * sizeof(*n));
+		if (n) {
+			c->children = n;
+			c->children_cap = cap;
+		}
+	}
+	if (c->nchildren < c->children_cap)
+		th = thread_get(c, child);
+	if (th && thread_copy_instances(th, parent)) {
+		thread_remove(c, child);
+		th = NULL;
+	}
+	if (!th) {
+		/* no memory to follow it: it goes untraced, with its original text */
+		err = uret_release_child(c, parent_tid, child);
+		if (err == -ESRCH)
+			err = 0;
 		return err ? err : c->t->ops->resume(c->t, parent_tid, 0);
 	}
-	th = thread_get(c, child);
-	if (!th)
-		return -ENOMEM;
 	th->pid = child;
-	if (parent && parent->depth) {
-		memcpy(th->stack, parent->stack, parent->depth * sizeof(*th->stack));
-		th->depth = parent->depth;
+	if (th->depth)
 		fallback_copy(c, th);
-	}
 	c->children[c->nchildren++] = child;
 	usdt_fork(c, parent ? parent->pid : c->t->pid, child);
 	err = c->t->ops->resume(c->t, child, 0);
@@ -364,12 +380,14 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 				/* it runs in our memory, on our breakpoints: trace it like a thread */
 				struct up_thread *parent = thread_find(c, st.tid);
 				struct up_thread *child = thread_get(c, st.new_pid);
-				if (parent && child && parent->depth) {
-					memcpy(child->stack, parent->stack,
-					       parent->depth * sizeof(*child->stack));
-					child->depth = parent->depth;
-					fallback_copy(c, child);
+				if (!child || thread_copy_instances(child, parent)) {
+					core_error(c, "no memory for the vfork child %d",
+						   (int)st.new_pid);
+					ret = -ENOMEM;
+					break;
 				}
+				if (child->depth)
+					fallback_copy(c, child);
 				ret = c->t->ops->resume(c->t, st.new_pid, 0);
 				if (!ret)
 					ret = c->t->ops->resume(c->t, st.tid, 0);

@@ -22,7 +22,7 @@
 #define XOL_PAGE_SIZE 4096
 #define XOL_SLOTS_PER_PAGE (XOL_PAGE_SIZE / UP_XOL_SLOT_SIZE)
 #define XOL_PAGES_INITIAL 8		/* the page table grows as probes need slots */
-#define INSTANCE_STACK_MAX 4096	/* uretprobe instances per thread; deeper ones go unreported */
+#define INSTANCE_STACK_MAX UP_RETURN_DEPTH_MAX /* uretprobe instances per thread */
 
 /* One patched address. Several probes may share it; the bytes return with the last. */
 struct up_point {
@@ -72,9 +72,11 @@ struct up_thread {
 	struct up_point *slot_point;
 	struct up_xol_state xol_state;
 	unsigned depth;
-	unsigned lost;			/* instances not pushed because the stack was full */
-	struct up_instance *stack;	/* INSTANCE_STACK_MAX entries, allocated with the thread */
-	struct up_entry_values *entry_values; /* parallel to stack, allocated at first need */
+	unsigned stack_cap;		/* grows on demand, up to INSTANCE_STACK_MAX */
+	unsigned lost;			/* return probes missed: the stack was full */
+	struct up_instance *stack;
+	struct up_entry_values *entry_values; /* parallel to stack (stack_cap entries) from its
+					       * first need */
 	uint64_t unwind_sp;		/* sp of the outermost unwinder call under way, else 0 */
 	char comm[16];
 };
@@ -134,9 +136,10 @@ struct up_core {
 	bool reloc_watch;		/* watching system calls until waiting IFUNCs are known */
 	bool watching;			/* the target stops at system calls now */
 
-	/* threads: open addressing by tid */
-	struct up_thread *threads;
+	/* threads: open addressing by tid; each entry allocated once, so pointers to it stay */
+	struct up_thread **threads;
 	unsigned threads_cap, nthreads;
+	uint64_t missed_returns;	/* of threads that are gone */
 
 	/* XOL pages; pages[0] slot 0 is the uretprobe trampoline */
 	struct xol_page *pages;		/* pages_cap entries, npages in use */
@@ -156,8 +159,8 @@ struct up_core {
 	bool fb_incomplete;		/* said once: the record ran out of room */
 
 	/* -f: children followed into their own address spaces (copies of ours) */
-	pid_t children[64];
-	unsigned nchildren;
+	pid_t *children;
+	unsigned nchildren, children_cap;
 	bool main_exited;		/* the target process ended; children still run */
 	int main_status;
 	enum up_core_end main_end;
@@ -192,7 +195,6 @@ int xol_ensure_trampoline(struct up_core *c, pid_t tid);
 int xol_slot_for(struct up_core *c, struct up_point *pt, pid_t tid);
 struct up_point *xol_point_at(struct up_core *c, uint64_t pc, uint64_t *slot);
 bool xol_contains(struct up_core *c, uint64_t pc);
-int xol_unmap_all(struct up_core *c, pid_t tid);
 int xol_unmap_pages(struct up_core *c, pid_t tid);
 int core_find_syscall(struct up_core *c);
 /* A page for trap-free trampolines near `near` (no XOL slot goes there). */
@@ -219,6 +221,10 @@ int thread_adopt_instances(struct up_core *c, pid_t tid, const struct up_fb_fram
 struct up_thread *thread_get(struct up_core *c, pid_t tid);
 struct up_thread *thread_find(struct up_core *c, pid_t tid);
 void thread_remove(struct up_core *c, pid_t tid);
+void threads_clear(struct up_core *c);
+int thread_reserve_instance(struct up_thread *th);
+int thread_copy_instances(struct up_thread *child, const struct up_thread *parent);
+int core_list_threads(struct up_core *c, pid_t **tids);
 
 /* hit.c */
 int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume);

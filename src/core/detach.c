@@ -7,6 +7,7 @@
  * restore hijacked return addresses, unmap the XOL pages, and detach.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core_internal.h"
@@ -91,7 +92,7 @@ static int settle_thread(struct up_core *c, pid_t tid)
 
 int up_core_detach(struct up_core *c)
 {
-	static pid_t tids[4096];
+	pid_t *tids;
 	int n, err, ret = 0;
 
 	err = c->t->ops->stop_all(c->t);
@@ -130,7 +131,9 @@ int up_core_detach(struct up_core *c)
 	settle_pending_stops(c);
 	/* a signal handler's frame returning into a trampoline keeps its page */
 	fast_keep_if_referenced(c);
-	n = c->t->ops->threads(c->t, tids, 4096);
+	n = core_list_threads(c, &tids);
+	if (n < 0 && !ret)
+		ret = n; /* no memory for the list: restore what we can, detach all the same */
 	for (int i = 0; i < n; i++) {
 		err = settle_thread(c, tids[i]);
 		if (err && !ret)
@@ -138,8 +141,8 @@ int up_core_detach(struct up_core *c)
 	}
 	/* -f: the threads of followed children, which the target's list leaves out */
 	for (unsigned i = 0; c->nchildren && i < c->threads_cap; i++) {
-		struct up_thread *th = &c->threads[i];
-		if (th->tid > 0 && th->pid != c->t->pid) {
+		struct up_thread *th = c->threads[i];
+		if (th && th->pid != c->t->pid) {
 			err = settle_thread(c, th->tid);
 			if (err && !ret)
 				ret = err;
@@ -194,17 +197,18 @@ int up_core_detach(struct up_core *c)
 	}
 	if (c->nchildren)
 		c->t->ops->select_space(c->t, c->t->pid);
-	if (c->npages && n > 0 && !c->main_exited) {
-		pid_t tid = 0;
-		for (int i = 0; i < n && !tid; i++) {
-			struct up_thread *th = thread_find(c, tids[i]);
-			if (!th || th->pid == c->t->pid)
-				tid = tids[i];
-		}
-		err = tid ? xol_unmap_all(c, tid) : 0;
-		if (err && !ret)
-			ret = err;
+	/* the pages go through any thread of ours: one that is gone meanwhile passes it on */
+	err = -ESRCH;
+	for (int i = 0; i < n && c->npages && !c->main_exited && err == -ESRCH; i++) {
+		struct up_thread *th = thread_find(c, tids[i]);
+		if (!th || th->pid == c->t->pid)
+			err = xol_unmap_pages(c, tids[i]);
 	}
+	if (err && err != -ESRCH && !ret)
+		ret = err;
+	c->npages = 0;
+	c->trampoline = 0;
+	free(tids);
 	err = c->t->ops->detach(c->t);
 	return err ? err : ret;
 }

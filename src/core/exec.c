@@ -24,9 +24,7 @@ int core_exec(struct up_core *c, pid_t tid)
 		c->points[i] = NULL;
 	}
 	c->npoints = 0;
-	for (unsigned i = 0; i < c->threads_cap; i++)
-		if (c->threads[i].tid > 0)
-			thread_remove(c, c->threads[i].tid);
+	threads_clear(c);
 	for (unsigned i = 0; i < c->nprobes; i++)
 		c->probes[i]->retired = true;
 	usdt_exec(c);
@@ -41,7 +39,8 @@ int core_exec(struct up_core *c, pid_t tid)
 	c->libs_loaded = false;
 	c->after_exec = true;
 	c->stopped_tid = tid;
-	thread_get(c, tid);
+	if (!thread_get(c, tid))
+		return -ENOMEM;
 
 	err = up_sym_reset(c->sym);
 	if (err) {

@@ -3,6 +3,17 @@
  * Traced threads, by tid: each has its uretprobe instance stack and its XOL
  * state. An entry is made when a thread is first seen (attach, clone, or
  * its first hit) and freed at its exit; the hit path only looks it up.
+ *
+ * Each thread is allocated once and the table holds pointers, so a
+ * struct up_thread * stays valid while the table grows: the fork paths
+ * hold the parent's entry while they make the child's. Removal shifts the
+ * following entries back (no tombstones, so the load stays the count of
+ * live threads however many come and go).
+ *
+ * The instance stack starts empty and doubles when a call nests deeper
+ * than it holds, up to INSTANCE_STACK_MAX; a return probe's call past that
+ * (or when memory runs out) is not hijacked and is counted as missed, as
+ * the kernel's uretprobes count theirs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +22,8 @@
 
 #include "core_internal.h"
 
+#define INSTANCE_STACK_FIRST 16
+
 static unsigned hash_tid(pid_t tid, unsigned cap)
 {
 	return ((unsigned)tid * 2654435761u) & (cap - 1);
@@ -18,35 +31,36 @@ static unsigned hash_tid(pid_t tid, unsigned cap)
 
 struct up_thread *thread_find(struct up_core *c, pid_t tid)
 {
-	unsigned i = hash_tid(tid, c->threads_cap);
-
-	for (unsigned n = 0; n < c->threads_cap; n++) {
-		struct up_thread *th = &c->threads[i];
+	if (tid <= 0)
+		return NULL;
+	for (unsigned i = hash_tid(tid, c->threads_cap);; i = (i + 1) & (c->threads_cap - 1)) {
+		struct up_thread *th = c->threads[i];
+		if (!th)
+			return NULL;
 		if (th->tid == tid)
 			return th;
-		if (th->tid == 0)
-			return NULL;
-		i = (i + 1) & (c->threads_cap - 1);
 	}
-	return NULL;
+}
+
+static void insert(struct up_thread **tab, unsigned cap, struct up_thread *th)
+{
+	unsigned i = hash_tid(th->tid, cap);
+
+	while (tab[i])
+		i = (i + 1) & (cap - 1);
+	tab[i] = th;
 }
 
 static int threads_grow(struct up_core *c)
 {
 	unsigned cap = c->threads_cap * 2;
-	struct up_thread *n = calloc(cap, sizeof(*n));
+	struct up_thread **n = calloc(cap, sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
-	for (unsigned i = 0; i < c->threads_cap; i++) {
-		struct up_thread *th = &c->threads[i];
-		if (th->tid <= 0)
-			continue;
-		unsigned j = hash_tid(th->tid, cap);
-		while (n[j].tid)
-			j = (j + 1) & (cap - 1);
-		n[j] = *th;
-	}
+	for (unsigned i = 0; i < c->threads_cap; i++)
+		if (c->threads[i])
+			insert(n, cap, c->threads[i]);
 	free(c->threads);
 	c->threads = n;
 	c->threads_cap = cap;
@@ -63,26 +77,19 @@ static void read_comm(struct up_core *c, struct up_thread *th)
 struct up_thread *thread_get(struct up_core *c, pid_t tid)
 {
 	struct up_thread *th = thread_find(c, tid);
-	unsigned i;
 
-	if (th)
+	if (th || tid <= 0)
 		return th;
 	if ((c->nthreads + 1) * 2 > c->threads_cap && threads_grow(c))
 		return NULL;
-	/* reuse a tombstone (tid -1) or an empty entry */
-	i = hash_tid(tid, c->threads_cap);
-	while (c->threads[i].tid > 0)
-		i = (i + 1) & (c->threads_cap - 1);
-	th = &c->threads[i];
-	if (th->tid == 0)
-		c->nthreads++;
-	memset(th, 0, sizeof(*th));
-	th->stack = calloc(INSTANCE_STACK_MAX, sizeof(*th->stack));
-	if (!th->stack)
+	th = calloc(1, sizeof(*th));
+	if (!th)
 		return NULL;
 	th->tid = tid;
 	th->pid = c->t->pid;
 	read_comm(c, th);
+	insert(c->threads, c->threads_cap, th);
+	c->nthreads++;
 	return th;
 }
 
@@ -96,23 +103,144 @@ int thread_adopt_instances(struct up_core *c, pid_t tid, const struct up_fb_fram
 		return -ENOMEM;
 	if (n > INSTANCE_STACK_MAX)
 		return -E2BIG;
-	for (unsigned i = 0; i < n; i++)
-		th->stack[i] = (struct up_instance){ .orig_ret = frames[i].orig_ret,
-						     .entry_sp = frames[i].entry_sp };
-	th->depth = n;
+	th->depth = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int err = thread_reserve_instance(th);
+		if (err)
+			return err;
+		th->stack[th->depth++] = (struct up_instance){ .orig_ret = frames[i].orig_ret,
+							       .entry_sp = frames[i].entry_sp };
+	}
 	return 0;
+}
+
+/* The thread is gone: what it missed stays counted for the end. */
+static void thread_free(struct up_core *c, struct up_thread *th)
+{
+	c->missed_returns += th->lost;
+	free(th->stack);
+	free(th->entry_values);
+	free(th);
 }
 
 void thread_remove(struct up_core *c, pid_t tid)
 {
 	struct up_thread *th = thread_find(c, tid);
+	unsigned hole, i, home, mask = c->threads_cap - 1;
 
 	if (!th)
 		return;
-	free(th->stack);
-	th->stack = NULL;
-	free(th->entry_values);
-	th->entry_values = NULL;
+	for (hole = hash_tid(tid, c->threads_cap); c->threads[hole] != th; hole = (hole + 1) & mask)
+		;
 	fb_thread_gone(&c->fb, tid);
-	th->tid = -1; /* tombstone: keeps probe chains intact */
+	thread_free(c, th);
+	c->threads[hole] = NULL;
+	c->nthreads--;
+	/* Backward shift: move back every entry whose probe sequence crosses the hole. */
+	for (i = (hole + 1) & mask; c->threads[i]; i = (i + 1) & mask) {
+		home = hash_tid(c->threads[i]->tid, c->threads_cap);
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			c->threads[hole] = c->threads[i];
+			c->threads[i] = NULL;
+			hole = i;
+		}
+	}
+}
+
+/* Every thread at once (exec, the end): their entries are freed, the table stays. */
+void threads_clear(struct up_core *c)
+{
+	for (unsigned i = 0; c->threads && i < c->threads_cap; i++) {
+		if (c->threads[i])
+			thread_free(c, c->threads[i]);
+		c->threads[i] = NULL;
+	}
+	c->nthreads = 0;
+}
+
+/*
+ * Room for one more instance on th's stack: 0, or -E2BIG past
+ * INSTANCE_STACK_MAX (or -ENOMEM); the caller counts the return as missed.
+ */
+int thread_reserve_instance(struct up_thread *th)
+{
+	unsigned cap;
+	struct up_instance *n;
+
+	if (th->depth < th->stack_cap)
+		return 0;
+	if (th->stack_cap >= INSTANCE_STACK_MAX)
+		return -E2BIG;
+	cap = th->stack_cap ? th->stack_cap * 2 : INSTANCE_STACK_FIRST;
+	if (cap > INSTANCE_STACK_MAX)
+		cap = INSTANCE_STACK_MAX;
+	/* the entry values, once there, keep the stack's length */
+	if (th->entry_values) {
+		struct up_entry_values *v = realloc(th->entry_values, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		th->entry_values = v;
+	}
+	n = realloc(th->stack, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	th->stack = n;
+	th->stack_cap = cap;
+	return 0;
+}
+
+/* A forked or vforked child starts with its parent's live return instances. */
+int thread_copy_instances(struct up_thread *child, const struct up_thread *parent)
+{
+	if (!parent || !parent->depth)
+		return 0;
+	while (child->stack_cap < parent->depth) {
+		child->depth = child->stack_cap;
+		if (thread_reserve_instance(child)) {
+			child->depth = 0;
+			return -ENOMEM;
+		}
+	}
+	memcpy(child->stack, parent->stack, parent->depth * sizeof(*child->stack));
+	child->depth = parent->depth;
+	return 0;
+}
+
+uint64_t up_core_missed_returns(struct up_core *c)
+{
+	uint64_t n = c->missed_returns;
+
+	for (unsigned i = 0; c->threads && i < c->threads_cap; i++)
+		if (c->threads[i])
+			n += c->threads[i]->lost;
+	return n;
+}
+
+/*
+ * The target's thread ids, however many: *tids is allocated (the caller
+ * frees it). Returns the count or a negative errno.
+ */
+int core_list_threads(struct up_core *c, pid_t **tids)
+{
+	int max = 256, n;
+
+	*tids = NULL;
+	for (;;) {
+		pid_t *buf = realloc(*tids, (size_t)max * sizeof(*buf));
+		if (!buf) {
+			free(*tids);
+			*tids = NULL;
+			return -ENOMEM;
+		}
+		*tids = buf;
+		n = c->t->ops->threads(c->t, buf, max);
+		if (n < max)
+			break;
+		max *= 2;
+	}
+	if (n < 0) {
+		free(*tids);
+		*tids = NULL;
+	}
+	return n;
 }

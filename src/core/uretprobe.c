@@ -55,7 +55,7 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 	int err;
 
 	drop_stale(th, sp);
-	if (th->depth == INSTANCE_STACK_MAX) {
+	if (thread_reserve_instance(th)) {
 		th->lost++;
 		return 0;
 	}
@@ -66,7 +66,7 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 	if (err)
 		return err;
 	if (pt->captures && needs_values(c, pt) && !th->entry_values) {
-		th->entry_values = calloc(INSTANCE_STACK_MAX, sizeof(*th->entry_values));
+		th->entry_values = calloc(th->stack_cap, sizeof(*th->entry_values));
 		if (!th->entry_values)
 			return -ENOMEM;
 	}
@@ -184,8 +184,9 @@ static int for_each_hijack(struct up_core *c, struct up_thread *th, const struct
 			   int (*fn)(void *ctx, uint64_t where, uint64_t orig, unsigned i), void *ctx)
 {
 	uint64_t sp = regs->r[c->arch->sp_reg], top = 0;
-	static uint64_t buf[65536];
-	int err;
+	const size_t chunk = 8192;
+	uint64_t *buf;
+	int err = 0;
 
 	if (th->depth == 0)
 		return 0;
@@ -195,11 +196,14 @@ static int for_each_hijack(struct up_core *c, struct up_thread *th, const struct
 	top += 8;
 	if (top <= sp)
 		return 0;
-	for (uint64_t at = sp & ~7ull; at < top;) {
-		size_t n = (top - at) / 8 > 65536 ? 65536 : (top - at) / 8;
+	buf = malloc(chunk * sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t at = sp & ~7ull; at < top && !err;) {
+		size_t n = (top - at + 7) / 8 > chunk ? chunk : (top - at + 7) / 8;
 		err = c->t->ops->read(c->t, at, buf, n * 8);
 		if (err)
-			return err;
+			break;
 		for (size_t k = 0; k < n; k++) {
 			uint64_t where = at + 8 * k;
 			int best = -1;
@@ -213,12 +217,13 @@ static int for_each_hijack(struct up_core *c, struct up_thread *th, const struct
 				err = fn(ctx, where, effective_orig(c, th, (unsigned)best),
 					 (unsigned)best);
 				if (err)
-					return err;
+					break;
 			}
 		}
 		at += n * 8;
 	}
-	return 0;
+	free(buf);
+	return err;
 }
 
 static int write_back(void *ctx, uint64_t where, uint64_t orig, unsigned i)

@@ -329,12 +329,3 @@ int xol_unmap_pages(struct up_core *c, pid_t tid)
 	r = remote_munmap(c, tid, c->pages[0].addr);
 	return r < 0 && !ret ? (int)r : ret;
 }
-
-int xol_unmap_all(struct up_core *c, pid_t tid)
-{
-	int ret = xol_unmap_pages(c, tid);
-
-	c->npages = 0;
-	c->trampoline = 0;
-	return ret;
-}

@@ -587,6 +587,50 @@ static void test_foreign_trap_is_passed_on(void **state)
 	assert_int_equal(hit_handle_trap(fx->c, 1, false, true), 1);
 }
 
+/* A thread's entry stays where it is while the table grows, shrinks and grows again. */
+static void test_thread_handles_stay(void **state)
+{
+	struct fixture *fx = *state;
+	struct up_thread *first = thread_get(fx->c, 1), *th;
+
+	assert_non_null(first);
+	first->depth = 0;
+	for (pid_t tid = 2; tid < 700; tid++)
+		assert_non_null(thread_get(fx->c, tid));
+	assert_ptr_equal(thread_find(fx->c, 1), first);
+	for (pid_t tid = 2; tid < 700; tid += 2)
+		thread_remove(fx->c, tid);
+	assert_int_equal(fx->c->nthreads, 1 + 349);
+	for (pid_t tid = 2; tid < 700; tid++) {
+		th = thread_find(fx->c, tid);
+		if (tid % 2)
+			assert_int_equal(th ? th->tid : 0, tid);
+		else
+			assert_null(th);
+	}
+	for (pid_t tid = 700; tid < 1400; tid++)
+		assert_non_null(thread_get(fx->c, tid));
+	assert_ptr_equal(thread_find(fx->c, 1), first);
+}
+
+/* The instance stack grows on demand up to its cap; past it a return is missed, and counted. */
+static void test_instance_stack_grows_to_its_cap(void **state)
+{
+	struct fixture *fx = *state;
+	struct up_thread *th = thread_get(fx->c, 1);
+
+	assert_int_equal(th->stack_cap, 0);
+	for (unsigned i = 0; i < INSTANCE_STACK_MAX; i++) {
+		assert_int_equal(thread_reserve_instance(th), 0);
+		th->depth++;
+	}
+	assert_int_equal(th->stack_cap, INSTANCE_STACK_MAX);
+	assert_int_equal(thread_reserve_instance(th), -E2BIG);
+	th->lost = 3;
+	thread_remove(fx->c, 1);
+	assert_int_equal(up_core_missed_returns(fx->c), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +646,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unwinding_puts_back_and_rehooks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_trap_is_passed_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thread_handles_stay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_instance_stack_grows_to_its_cap, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
