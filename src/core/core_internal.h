@@ -31,6 +31,7 @@ struct up_point {
 	uint8_t bp[4];
 	uint8_t bp_len;
 	bool armed;
+	bool restored;			/* was armed, its bytes are back: a late trap here rewinds */
 	bool is_rbrk;			/* the dynamic linker's library-load hook */
 	uint8_t unwind;			/* unwinder hooks (enum unwind_role, unwinder.c) */
 	bool has_return;		/* some probe here is a %return probe */
@@ -146,10 +147,6 @@ struct up_core {
 	unsigned npages, pages_cap;
 	uint64_t trampoline;
 	uint64_t syscall_insn;		/* where remote system calls run */
-
-	/* addresses whose breakpoint was removed while threads ran (late traps) */
-	uint64_t removed[64];
-	unsigned nremoved;
 
 	pid_t stopped_tid;		/* a thread stopped now: remote syscalls run in it */
 

@@ -35,7 +35,6 @@ int core_exec(struct up_core *c, pid_t tid)
 	c->trampoline = 0;
 	c->syscall_insn = 0;
 	c->t->ops->syscall_insn_placed(c->t, 0);
-	c->nremoved = 0;
 	c->libs_loaded = false;
 	c->after_exec = true;
 	c->stopped_tid = tid;

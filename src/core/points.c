@@ -5,6 +5,10 @@
  * after its XOL slot is ready, so a thread can never trap on a point the
  * core cannot complete. The original bytes go back when the point is
  * restored (detach, exec).
+ *
+ * A point stays in the table once made, so a trap that was already on its
+ * way when its breakpoint went is still recognised ("restored": rewind and
+ * run the original instruction), however many points a detach restores.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -294,15 +298,14 @@ int point_restore(struct up_core *c, struct up_point *pt)
 /* The point's bytes are the original ones again (or its process is gone): a late trap rewinds. */
 void point_forget(struct up_core *c, struct up_point *pt)
 {
+	(void)c;
 	pt->armed = false;
-	if (c->nremoved < sizeof(c->removed) / sizeof(c->removed[0]))
-		c->removed[c->nremoved++] = pt->addr;
+	pt->restored = true;
 }
 
 bool point_was_removed(struct up_core *c, uint64_t addr)
 {
-	for (unsigned i = 0; i < c->nremoved; i++)
-		if (c->removed[i] == addr)
-			return true;
-	return false;
+	struct up_point *pt = point_find(c, addr);
+
+	return pt && pt->restored && !pt->armed;
 }

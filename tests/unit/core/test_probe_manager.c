@@ -631,6 +631,33 @@ static void test_instance_stack_grows_to_its_cap(void **state)
 	assert_int_equal(up_core_missed_returns(fx->c), 3);
 }
 
+/*
+ * Hundreds of points restored at a detach: a trap already on its way at any
+ * of them is still recognised, and the thread rewound onto the original
+ * instruction (not left at breakpoint+1).
+ */
+static void test_late_trap_at_any_restored_point(void **state)
+{
+	struct fixture *fx = *state;
+	struct up_probe *p[300];
+
+	for (int i = 0; i < 300; i++) {
+		p[i] = probe("f", false, BASE + 0x1000 + (uint64_t)i * 4);
+		assert_int_equal(point_add_probe(fx->c, p[i]->addr, p[i], false), 0);
+	}
+	for (unsigned i = 0; i < fx->c->points_cap; i++)
+		if (fx->c->points[i])
+			assert_int_equal(point_restore(fx->c, fx->c->points[i]), 0);
+	for (int i = 0; i < 300; i += 37) {
+		assert_int_equal(fx->f->mem[0x1000 + i * 4], 0x90);
+		trap_at(fx, 1, p[i]->addr);
+		assert_int_equal(hit_handle_trap(fx->c, 1, false, false), 0);
+		assert_int_equal(fx->f->regs[0].r[PC], p[i]->addr);
+	}
+	for (int i = 0; i < 300; i++)
+		free(p[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +675,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_trap_is_passed_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_handles_stay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_stack_grows_to_its_cap, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_late_trap_at_any_restored_point, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: MIT
+"""Detach under load: loadbusy's 8 threads loop snprintf/strlen/strchr/malloc/free/usleep;
+20 rounds of `uptrace -p PID --count --timeout 1 'libc:*str*'` (hundreds of probes, some
+thread always inside one of them, so traps are on their way at every detach). After every
+round the process still runs, is no longer traced, and the text of every module is
+byte-identical to its file; at the end it exits 0 with its own checks passed."""
+
+import subprocess
+
+from driver import counts
+from cases.attach import exec_mappings, text_identical, tracer_pid
+
+ROUNDS = 20
+
+
+def run(ctx):
+    exe = ctx.fixture("loadbusy")
+    busy = subprocess.Popen([exe, "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        ready = busy.stdout.readline().split()
+        if len(ready) != 3 or ready[1] != "ready":
+            ctx.fail(f"loadbusy did not start: {ready}")
+            return
+        pid = int(ready[2])
+        before = exec_mappings(pid)
+        for r in range(ROUNDS):
+            proc = ctx.uptrace("-p", str(pid), "--count", "--json", "--timeout", "1",
+                               "libc:*str*", timeout=60)
+            said = [ln for ln in proc.stderr.splitlines() if ln.startswith("uptrace:")]
+            ctx.check_exit(proc, 0, f"round {r}: uptrace -p --timeout 1 'libc:*str*' {said[:3]}")
+            got = counts(proc.stderr, ctx) or {}
+            ctx.check(len(got) > 100 and sum(got.values()) > 100,
+                      f"round {r}: {len(got)} probes, {sum(got.values())} hits")
+            if not ctx.check(busy.poll() is None, f"round {r}: loadbusy still runs"):
+                break
+            ctx.check_equal(tracer_pid(pid), 0, f"round {r}: TracerPid after the detach")
+            text_identical(ctx, pid, f"round {r}: after the detach")
+            now = exec_mappings(pid)
+            ctx.check(now == before, f"round {r}: no executable mapping added or removed: "
+                      f"+{sorted(set(now) - set(before))} -{sorted(set(before) - set(now))}")
+        rest, _ = busy.communicate(timeout=60)  # stdin ends: loadbusy stops
+        ctx.check_equal(busy.returncode, 0, "loadbusy's exit status")
+        ctx.check("loadbusy: ok" in rest, f"loadbusy's own checks passed: {rest.strip()!r}")
+    finally:
+        if busy.poll() is None:
+            busy.kill()
+            busy.wait()
