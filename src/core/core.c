@@ -191,6 +191,19 @@ static int trap_signal(const struct up_stop *st)
 }
 
 /*
+ * Execute one instruction of tid and wait for that step's trap only: the
+ * stops other threads reach meanwhile (a breakpoint hit, a signal) stay
+ * queued for the core. Dropping one would leave its thread stopped at a
+ * breakpoint it never completes, to run on at breakpoint+1 after detach.
+ */
+int core_step(struct up_core *c, pid_t tid)
+{
+	int err = c->t->ops->step(c->t, tid);
+
+	return err ? err : c->t->ops->wait_step(c->t, tid);
+}
+
+/*
  * A signal is about to be delivered. A thread inside an XOL slot first
  * finishes the slot (single-steps to its end), so no handler ever runs, or
  * returns, with its PC in our page.
@@ -198,7 +211,6 @@ static int trap_signal(const struct up_stop *st)
 static int deliver_signal(struct up_core *c, pid_t tid, int sig)
 {
 	struct up_regs regs;
-	struct up_stop st;
 	int err;
 
 	for (int steps = 0; steps < 4; steps++) {
@@ -209,18 +221,9 @@ static int deliver_signal(struct up_core *c, pid_t tid, int sig)
 		if (!xol_contains(c, regs.r[c->arch->pc_reg]) ||
 		    fast_contains(c, regs.r[c->arch->pc_reg]))
 			break;
-		err = c->t->ops->step(c->t, tid);
+		err = core_step(c, tid);
 		if (err)
 			return err == -ESRCH ? 0 : err;
-		do {
-			err = c->t->ops->wait(c->t, &st, -1);
-			if (err)
-				return err;
-		} while (st.kind == UP_STOP_EINTR);
-		if (st.kind == UP_STOP_SIGNAL && st.tid == tid && st.sig == sig)
-			continue; /* the same signal again: one delivery serves both, as the kernel's would */
-		if (st.kind != UP_STOP_TRAP || st.tid != tid)
-			break;
 		fast_after_step(c, tid, regs.r[c->arch->pc_reg]);
 		/* the step may have reached a slot's trailing breakpoint */
 		err = hit_handle_trap(c, tid, true, false);

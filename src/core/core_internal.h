@@ -223,6 +223,9 @@ int thread_reserve_instance(struct up_thread *th);
 int thread_copy_instances(struct up_thread *child, const struct up_thread *parent);
 int core_list_threads(struct up_core *c, pid_t **tids);
 
+/* core.c */
+int core_step(struct up_core *c, pid_t tid);
+
 /* hit.c */
 int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume);
 void core_emit(struct up_core *c, struct up_event *ev);

@@ -12,6 +12,17 @@
 
 #include "core_internal.h"
 
+static void release_child(struct up_core *c, pid_t parent_tid, pid_t child)
+{
+	struct up_thread *parent = thread_find(c, parent_tid);
+
+	if (parent && parent->pid != c->t->pid)
+		core_select_space(c, parent_tid); /* -f: a followed child forked */
+	uret_release_child(c, parent_tid, child);
+	thread_remove(c, child);
+	core_select_space(c, c->t->pid);
+}
+
 static void settle_pending_stops(struct up_core *c)
 {
 	struct up_stop st;
@@ -27,6 +38,13 @@ static void settle_pending_stops(struct up_core *c)
 			break;
 		case UP_STOP_THREAD_EXIT:
 			thread_remove(c, st.tid);
+			break;
+		case UP_STOP_FORK:
+			/*
+			 * A child forked as the detach began has our breakpoints in its copy
+			 * of the text: it gets the original bytes back, and goes untraced.
+			 */
+			release_child(c, st.tid, st.new_pid);
 			break;
 		case UP_STOP_TIMEOUT:
 		case UP_STOP_EXITED:
@@ -47,7 +65,6 @@ static void settle_pending_stops(struct up_core *c)
 static void step_out_of_slots(struct up_core *c, pid_t tid)
 {
 	struct up_regs regs;
-	struct up_stop st;
 
 	for (int steps = 0; steps < 20000; steps++) {
 		if (c->t->ops->get_regs(c->t, tid, &regs))
@@ -55,16 +72,10 @@ static void step_out_of_slots(struct up_core *c, pid_t tid)
 		if (!xol_contains(c, regs.r[c->arch->pc_reg]) &&
 		    !fallback_contains(c, regs.r[c->arch->pc_reg]))
 			return;
-		if (c->t->ops->step(c->t, tid))
+		if (core_step(c, tid))
 			return;
-		do {
-			if (c->t->ops->wait(c->t, &st, 1000))
-				return;
-		} while (st.kind == UP_STOP_EINTR);
-		if (st.kind == UP_STOP_TRAP && st.tid == tid)
-			fast_after_step(c, tid, regs.r[c->arch->pc_reg]);
-		if (st.kind == UP_STOP_TRAP)
-			hit_handle_trap(c, tid, true, false);
+		fast_after_step(c, tid, regs.r[c->arch->pc_reg]);
+		hit_handle_trap(c, tid, true, false);
 	}
 }
 

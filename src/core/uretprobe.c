@@ -444,7 +444,7 @@ int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child)
 		return -ENOMEM;
 	for (unsigned i = 0; i < c->points_cap; i++) {
 		struct up_point *pt = c->points[i];
-		if (!pt || !pt->armed)
+		if (!pt || (!pt->armed && !pt->restored)) /* restored: the child may be older */
 			continue;
 		if (pt->fast) {
 			cp.n += fast_patches(pt, cp.p + cp.n);

@@ -194,8 +194,10 @@ static int pt_detach(struct up_target *t)
 		for (unsigned i = 0; i < tab->cap; i++) {
 			th = &tab->slot[i];
 			sig = th->tid ? detach_signal(t, th) : 0;
-			if (!th->tid || (sig != 0) != with_signal || th->state == PT_EXITING)
+			if (!th->tid || (sig != 0 || th->resend_sigs) != with_signal ||
+			    th->state == PT_EXITING)
 				continue;
+			pt_resend_signals(th); /* pending now, delivered once it runs untraced */
 			if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) == 0)
 				continue;
 			if (errno == ESRCH)

@@ -49,7 +49,9 @@ struct pt_thread {
 	bool vfork_child;     /* made by vfork: shares the parent's memory */
 	bool fork_child;      /* the leader of a process made by fork/vfork */
 	uint8_t step_from;    /* state before step(): a remote syscall puts it back */
-	int held_sig;	      /* signal held back during a remote syscall, for the core */
+	int held_sig;	      /* the signal of a stop a step of ours left, or that a queued
+			       * stop stands for at detach: detach delivers it */
+	uint64_t resend_sigs; /* came during a step of ours: sent again when it next runs */
 	long syscall_nr;      /* with watch_syscalls: the call it entered last */
 };
 
@@ -108,6 +110,7 @@ int pt_stop_all(struct up_target *t);
 int pt_resume_all(struct up_target *t);
 int pt_restart(struct up_ptrace *p, struct pt_thread *th, int sig);
 int pt_watch_syscalls(struct up_target *t, bool on);
+void pt_resend_signals(struct pt_thread *th);
 
 /* mem.c */
 int pt_mem_open(struct up_ptrace *p);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,26 @@ static bool is_stop_signal(int sig)
 }
 
 /*
+ * Signals that reached a thread while we single-stepped it (a remote
+ * syscall, a step out of an XOL slot) were taken out of its way for the
+ * step. They are sent again now that it is to run, while it is still
+ * stopped: the kernel reports each as a signal-delivery-stop of its own
+ * once it runs, at a moment the core can handle it. A stop record kept
+ * for the core instead would outlive the stop it was taken in: the core,
+ * resuming the thread from whatever stop it is in by then (a breakpoint
+ * trap), would hand it the signal instead of completing the trap.
+ */
+void pt_resend_signals(struct pt_thread *th)
+{
+	for (int sig = 1; th->resend_sigs && sig <= 64; sig++) {
+		if (!(th->resend_sigs & (1ull << (sig - 1))))
+			continue;
+		th->resend_sigs &= ~(1ull << (sig - 1));
+		syscall(SYS_tgkill, th->tgid, th->tid, sig);
+	}
+}
+
+/*
  * Restart a thread the core does not own at this moment (or after
  * resume/resume_all): a pending single-step is kept, a group-stop is parked
  * with PTRACE_LISTEN so the process behaves as untraced under SIGSTOP. While
@@ -44,6 +65,8 @@ static int restart(struct up_ptrace *p, struct pt_thread *th, int sig)
 {
 	long r;
 
+	if (!th->stepping)
+		pt_resend_signals(th);
 	if (th->stepping) {
 		r = ptrace(PTRACE_SINGLESTEP, th->tid, 0, (long)sig);
 		th->state = PT_RUNNING;
@@ -578,17 +601,30 @@ int pt_resume_all(struct up_target *t)
 }
 
 /*
+ * Is the breakpoint's fault signal (x86_64's SIGSEGV) of tid's stop one that
+ * a process sent (si_code <= 0), not a fault? Then the step did not run the
+ * instruction: it is a signal like any other. (Looked at in a step only.)
+ */
+static bool sent_by_a_process(pid_t tid, int sig)
+{
+	siginfo_t si;
+
+	return sig && sig != SIGTRAP && ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
+	       si.si_code <= 0;
+}
+
+/*
  * Wait for tid's step trap only (waitpid(tid) leaves other threads' stops
  * in the kernel). A signal that reaches tid first is held back: the step is
- * retried, and the signal is queued as a stop for the core afterwards, when
- * the thread sits in the step's SIGTRAP stop and a resume delivers it.
+ * retried, and the signal is raised again when the thread next runs
+ * (pt_resend_signals), so it is delivered as if it came a moment later.
  */
 int pt_wait_step(struct up_target *t, pid_t tid)
 {
 	struct up_ptrace *p = to_ptrace(t);
 	struct pt_thread *th;
 	struct up_stop stop;
-	int status, err, sig = 0;
+	int status, err;
 	pid_t pid;
 
 	for (;;) {
@@ -603,8 +639,15 @@ int pt_wait_step(struct up_target *t, pid_t tid)
 		if (stop.kind == UP_STOP_TRAP && stop.stepped)
 			break;
 		th = pt_thread_find(&p->threads, tid);
-		if (stop.kind == UP_STOP_SIGNAL && th) {
-			sig = stop.sig;
+		if (stop.kind == UP_STOP_TRAP && th && !sent_by_a_process(tid, stop.sig)) {
+			/* the instruction stepped was a breakpoint that faults (x86_64's): it ends here */
+			th->stepping = false;
+			break;
+		}
+		/* a signal, or the breakpoint's fault signal a process sent (kill -SEGV) */
+		if ((stop.kind == UP_STOP_SIGNAL || stop.kind == UP_STOP_TRAP) && th) {
+			if (stop.sig > 0 && stop.sig <= 64)
+				th->resend_sigs |= 1ull << (stop.sig - 1);
 			th->stepping = true;
 			th->stop_type = PT_STOP_NONE;
 			th->state = PT_RUNNING;
@@ -624,16 +667,5 @@ int pt_wait_step(struct up_target *t, pid_t tid)
 	if (!th)
 		return -ESRCH;
 	th->state = th->step_from;
-	if (sig) {
-		/* Until the core resumes it, this stop stands for the signal (detach delivers it).
-		 */
-		memset(&stop, 0, sizeof(stop));
-		stop.kind = UP_STOP_SIGNAL;
-		stop.tid = tid;
-		stop.sig = sig;
-		th->held_sig = sig;
-		th->state = PT_STOPPED;
-		return pt_queue_push(&p->queue, &stop);
-	}
 	return 0;
 }

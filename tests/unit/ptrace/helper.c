@@ -13,6 +13,7 @@
  *                 parent with child's status + 10 * its own value
  *   spin          two threads busy for a second, exit 0
  *   usr1          print "ready", wait up to 3 s for SIGUSR1 (handled): "ok", exit 0
+ *   segv          the same with SIGSEGV sent by a process (x86_64's breakpoint signal)
  *   vfork         vfork; the child exits 6, the parent with its status + 20
  *   thread_exec   a second thread execs "helper exit 8"
  *   churn         print "ready", then start and join threads for 3 s, exit 0
@@ -141,8 +142,8 @@ int main(int argc, char **argv)
 		pthread_join(a, NULL);
 		return 0;
 	}
-	if (!strcmp(argv[1], "usr1")) {
-		signal(SIGUSR1, on_usr1);
+	if (!strcmp(argv[1], "usr1") || !strcmp(argv[1], "segv")) {
+		signal(strcmp(argv[1], "segv") ? SIGUSR1 : SIGSEGV, on_usr1);
 		printf("ready\n");
 		fflush(stdout);
 		for (int i = 0; i < 300 && !got_usr1; i++)

@@ -481,7 +481,9 @@ static void test_attach_sleeper(void **state)
 
 /*
  * A signal that reaches a thread while a remote syscall steps it is held
- * back, queued as a stop for the core, and delivered (here by detach).
+ * back, and raised again when the thread next runs: no stop stands for it
+ * meanwhile (one would outlive the stop it came in), then its own stop
+ * comes, and the resume delivers it.
  */
 static void test_signal_during_remote_syscall(void **state)
 {
@@ -496,9 +498,82 @@ static void test_signal_during_remote_syscall(void **state)
 	assert_int_equal(syscall(SYS_tgkill, pid, pid, SIGUSR1), 0);
 	remote_mmap_cycle(t, pid, find_syscall(t, "libc"), false);
 	assert_int_equal(t->ops->wait(t, &s, 0), 0);
+	assert_int_equal(s.kind, UP_STOP_TIMEOUT);
+	assert_int_equal(t->ops->resume_all(t), 0);
+	assert_int_equal(t->ops->wait(t, &s, 2000), 0);
 	assert_int_equal(s.kind, UP_STOP_SIGNAL);
 	assert_int_equal(s.tid, pid);
 	assert_int_equal(s.sig, SIGUSR1);
+	assert_int_equal(t->ops->resume(t, pid, SIGUSR1), 0);
+	assert_int_equal(t->ops->stop_all(t), 0);
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+
+	expect_helper_ok(fd, pid);
+}
+
+/*
+ * The breakpoint's fault signal (x86_64's SIGSEGV), sent by a process
+ * while a remote syscall steps the thread, is a signal like any other: the
+ * step runs the syscall all the same, and detach delivers the signal.
+ */
+static void test_sent_fault_signal_during_remote_syscall(void **state)
+{
+	struct up_target *t = NULL;
+	int fd;
+	pid_t pid = start_untraced("segv", &fd);
+
+	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
+	if (!t->arch)
+		t->arch = test_arch();
+	assert_int_equal(syscall(SYS_tgkill, pid, pid, SIGSEGV), 0);
+	remote_mmap_cycle(t, pid, find_syscall(t, "libc"), false);
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+
+	expect_helper_ok(fd, pid);
+}
+
+/* Held back during a remote syscall and not yet raised again: detach delivers it. */
+static void test_signal_held_at_detach(void **state)
+{
+	struct up_target *t = NULL;
+	int fd;
+	pid_t pid = start_untraced("usr1", &fd);
+
+	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
+	if (!t->arch)
+		t->arch = test_arch();
+	assert_int_equal(syscall(SYS_tgkill, pid, pid, SIGUSR1), 0);
+	remote_mmap_cycle(t, pid, find_syscall(t, "libc"), false);
+	assert_int_equal(t->ops->detach(t), 0);
+	t->ops->destroy(t);
+
+	expect_helper_ok(fd, pid);
+}
+
+/*
+ * Detach steps a thread out of an XOL slot from its signal-delivery-stop:
+ * the step discards that signal, so detach delivers it.
+ */
+static void test_signal_of_a_stepped_stop_at_detach(void **state)
+{
+	struct up_target *t = NULL;
+	struct up_stop s;
+	int fd;
+	pid_t pid = start_untraced("usr1", &fd);
+
+	assert_int_equal(up_ptrace_attach(&t, pid, false), 0);
+	assert_int_equal(t->ops->resume_all(t), 0);
+	assert_int_equal(syscall(SYS_tgkill, pid, pid, SIGUSR1), 0);
+	do
+		assert_int_equal(t->ops->wait(t, &s, 2000), 0);
+	while (s.kind == UP_STOP_EINTR);
+	assert_int_equal(s.kind, UP_STOP_SIGNAL);
+	assert_int_equal(s.sig, SIGUSR1);
+	assert_int_equal(t->ops->step(t, pid), 0);
+	assert_int_equal(t->ops->wait_step(t, pid), 0);
+	assert_int_equal(t->ops->stop_all(t), 0);
 	assert_int_equal(t->ops->detach(t), 0);
 	t->ops->destroy(t);
 
@@ -980,6 +1055,9 @@ int main(void)
 	    cmocka_unit_test(test_exec),
 	    cmocka_unit_test(test_stop_all_spinning),
 	    cmocka_unit_test(test_signal_during_remote_syscall),
+	    cmocka_unit_test(test_signal_held_at_detach),
+	    cmocka_unit_test(test_sent_fault_signal_during_remote_syscall),
+	    cmocka_unit_test(test_signal_of_a_stepped_stop_at_detach),
 	    cmocka_unit_test(test_detach_group_stopped),
 	    cmocka_unit_test(test_kill),
 	    cmocka_unit_test(test_vfork_release),
