@@ -276,6 +276,7 @@ static int follow_child(struct up_core *c, pid_t parent_tid, pid_t child)
 	return c->t->ops->resume(c->t, parent_tid, 0);
 }
 
+/* A followed child exited or exec'd: its address space is never touched again. */
 static void child_gone(struct up_core *c, pid_t tid)
 {
 	for (unsigned i = 0; i < c->nchildren; i++)

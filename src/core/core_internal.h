@@ -199,11 +199,15 @@ int xol_map_fast_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *out
 /* Detach leaves the page at addr mapped (something may still return into it). */
 void xol_keep_page(struct up_core *c, uint64_t addr);
 
-/* Memory ops act on tid's process (only when -f follows children). */
-static inline void core_select_space(struct up_core *c, pid_t tid)
+/*
+ * Memory ops act on tid's process (only when -f follows children). Every
+ * time, not only while children run: the last one selected may be gone.
+ */
+static inline int core_select_space(struct up_core *c, pid_t tid)
 {
-	if (c->nchildren)
-		c->t->ops->select_space(c->t, tid);
+	if (c->cfg.follow && c->t->ops->select_space)
+		return c->t->ops->select_space(c->t, tid);
+	return 0;
 }
 
 /* recover.c's adoptions of what a tracer that is gone left */

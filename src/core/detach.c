@@ -87,7 +87,8 @@ static int settle_thread(struct up_core *c, pid_t tid)
 	bool changed = false;
 	int err;
 
-	core_select_space(c, tid);
+	if (core_select_space(c, tid))
+		return 0; /* its process is gone */
 	fast_settle_thread(c, tid);
 	step_out_of_slots(c, tid);
 	th = thread_find(c, tid);
@@ -98,7 +99,16 @@ static int settle_thread(struct up_core *c, pid_t tid)
 	err = uret_restore_thread(c, th, &regs, &changed);
 	if (!err && changed)
 		err = c->t->ops->set_regs(c->t, tid, &regs);
+	/* a followed child that ended meanwhile: its memory went with it */
+	if (err == -EIO && th->pid != c->t->pid)
+		err = 0;
 	return err == -ESRCH ? 0 : err;
+}
+
+/* Is err what touching a followed child that just ended gives? */
+static bool child_gone_error(int err)
+{
+	return err == -ESRCH || err == -EIO || err == -ENOENT;
 }
 
 int up_core_detach(struct up_core *c)
@@ -113,7 +123,8 @@ int up_core_detach(struct up_core *c)
 	ret = usdt_release_all(c);
 	/* -f: each followed child has its own copy of our text and pages */
 	for (unsigned k = 0; k < c->nchildren; k++) {
-		c->t->ops->select_space(c->t, c->children[k]);
+		if (c->t->ops->select_space(c->t, c->children[k]))
+			continue; /* gone */
 		for (unsigned i = 0; i < c->points_cap; i++) {
 			struct up_point *pt = c->points[i];
 			struct up_patch p[2];
@@ -124,7 +135,7 @@ int up_core_detach(struct up_core *c)
 				core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
 		}
 	}
-	if (c->nchildren)
+	if (c->cfg.follow)
 		c->t->ops->select_space(c->t, c->t->pid);
 	for (unsigned i = 0; i < c->points_cap; i++) {
 		struct up_point *pt = c->points[i];
@@ -193,20 +204,22 @@ int up_core_detach(struct up_core *c)
 			ret = err;
 	}
 	for (unsigned k = 0; k < c->nchildren; k++) {
-		c->t->ops->select_space(c->t, c->children[k]);
+		if (c->t->ops->select_space(c->t, c->children[k]))
+			continue;
 		err = fast_release_space(c, c->children[k]);
-		if (err && err != -ESRCH && !ret)
+		if (err && !child_gone_error(err) && !ret)
 			ret = err;
 	}
 	for (unsigned k = 0; k < c->nchildren && c->npages; k++) {
 		uint64_t syscall_insn = c->syscall_insn;
-		c->t->ops->select_space(c->t, c->children[k]);
+		if (c->t->ops->select_space(c->t, c->children[k]))
+			continue;
 		err = xol_unmap_pages(c, c->children[k]);
 		c->syscall_insn = syscall_insn;
-		if (err && !ret)
+		if (err && !child_gone_error(err) && !ret)
 			ret = err;
 	}
-	if (c->nchildren)
+	if (c->cfg.follow)
 		c->t->ops->select_space(c->t, c->t->pid);
 	/* the pages go through any thread of ours: one that is gone meanwhile passes it on */
 	err = -ESRCH;

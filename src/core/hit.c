@@ -197,8 +197,9 @@ int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume)
 	uint64_t pc, at, slot;
 	int err;
 
-	core_select_space(c, tid);
-	err = c->t->ops->get_regs(c->t, tid, &regs);
+	err = core_select_space(c, tid);
+	if (!err)
+		err = c->t->ops->get_regs(c->t, tid, &regs);
 	if (err)
 		return err == -ESRCH ? 0 : err;
 	pc = regs.r[c->arch->pc_reg];

@@ -344,6 +344,32 @@ def program_counts(text, label):
     return {k: int(v) for k, v in (kv.split("=", 1) for kv in m.group(1).split())}
 
 
+def bpftrace_counts(ctx, program, argv, env=None, timeout=120):
+    """The kernel's counts: run argv under `bpftrace -e PROGRAM -c ARGV` (cpid is its pid)
+    and return {name: n} from its "@name: n" lines (maps never hit are absent). Skips the
+    case when bpftrace cannot run here. bpftrace -c splits its command at spaces."""
+    import shutil
+    bt = shutil.which("bpftrace")
+    if not bt:
+        ctx.skip("bpftrace is not installed")
+    if not os.path.exists("/sys/kernel/tracing/uprobe_events"):
+        subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"],
+                       capture_output=True)
+    if any(" " in str(a) for a in argv):
+        ctx.skip(f"bpftrace -c cannot run a command with spaces in a word: {argv}")
+    pre = ["env", "-i", *[f"{k}={v}" for k, v in env.items()]] if env else []
+    proc = ctx.run([*pre, bt, "-e", program, "-c", " ".join(map(str, argv))], timeout=timeout)
+    got = {}
+    for line in proc.stdout.splitlines():
+        m = re.match(r"^@(\w*): (\d+)$", line.strip())
+        if m:
+            got[m.group(1)] = int(m.group(2))
+    if proc.returncode != 0 or "Attaching" not in proc.stdout + proc.stderr:
+        ctx.skip(f"bpftrace cannot run here (exit {proc.returncode}): "
+                 f"{proc.stderr.strip()[-300:]}")
+    return got, proc
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")

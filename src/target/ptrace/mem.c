@@ -11,8 +11,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ptrace.h>
-#include <signal.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -45,7 +45,7 @@ static int mem_pread(int fd, uint64_t addr, void *buf, size_t len)
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO;
+			return -ESRCH; /* the process's memory is gone (it exited or exec'd) */
 		done += (size_t)n;
 	}
 	return 0;
@@ -77,7 +77,7 @@ int pt_write(struct up_target *t, uint64_t addr, const void *buf, size_t len)
 	ssize_t n;
 
 	if (fd < 0)
-		return -EBADF;
+		return p->space_pid ? -ESRCH : -EBADF; /* a followed child that is gone */
 	while (done < len) {
 		n = pwrite(fd, (const char *)buf + done, len - done, (off_t)(addr + done));
 		if (n < 0 && errno == EINTR)
@@ -85,7 +85,7 @@ int pt_write(struct up_target *t, uint64_t addr, const void *buf, size_t len)
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO;
+			return -ESRCH; /* the process's memory is gone (it exited or exec'd) */
 		done += (size_t)n;
 	}
 	return 0;
@@ -93,7 +93,8 @@ int pt_write(struct up_target *t, uint64_t addr, const void *buf, size_t len)
 
 /*
  * -f: memory ops go to tid's process. Each followed child's mem file is
- * opened once and kept; switching is a lookup on the hit path.
+ * opened once and kept until the child exits or execs (pt_space_forget);
+ * switching is a lookup on the hit path.
  */
 int pt_select_space(struct up_target *t, pid_t tid)
 {
@@ -104,36 +105,76 @@ int pt_select_space(struct up_target *t, pid_t tid)
 	char path[64];
 	int fd;
 
+	if (!th && tid != t->pid) {
+		/* gone (a child that exited or exec'd): its memory is nobody's to touch */
+		p->space_pid = tid;
+		p->space_fd = -1;
+		return -ESRCH;
+	}
 	if (tgid == t->pid || tgid <= 0) {
 		p->space_pid = 0;
 		return 0;
 	}
-	if (tgid == p->space_pid)
+	if (tgid == p->space_pid && p->space_fd >= 0)
 		return 0;
-	for (int i = 0; i < PT_SPACES; i++) {
+	for (unsigned i = 0; i < p->nspaces; i++) {
 		struct pt_space *sp = &p->spaces[i];
 		if (sp->pid == tgid) {
 			p->space_pid = tgid;
 			p->space_fd = sp->mem_fd;
 			return 0;
 		}
-		/* a slot whose process is gone is reused */
-		if (!free_slot && (sp->pid == 0 || kill(sp->pid, 0) < 0))
+		if (!free_slot && sp->pid == 0)
 			free_slot = sp;
 	}
-	if (!free_slot)
-		return -ENOSPC;
+	if (!free_slot) {
+		struct pt_space *n = realloc(p->spaces, (p->nspaces + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		p->spaces = n;
+		free_slot = &p->spaces[p->nspaces++];
+		free_slot->pid = 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)tgid);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	if (free_slot->pid)
-		close(free_slot->mem_fd);
 	free_slot->pid = tgid;
 	free_slot->mem_fd = fd;
 	p->space_pid = tgid;
 	p->space_fd = fd;
 	return 0;
+}
+
+/*
+ * A followed child exited or exec'd: its mem file goes, and if memory ops
+ * were aimed at it they fail with ESRCH from now on, rather than reach an
+ * address space that is not the one the core thinks of.
+ */
+void pt_space_forget(struct up_ptrace *p, pid_t pid)
+{
+	for (unsigned i = 0; i < p->nspaces; i++) {
+		struct pt_space *sp = &p->spaces[i];
+		if (sp->pid != pid)
+			continue;
+		close(sp->mem_fd);
+		sp->pid = 0;
+		sp->mem_fd = -1;
+	}
+	if (p->space_pid == pid)
+		p->space_fd = -1;
+}
+
+void pt_spaces_free(struct up_ptrace *p)
+{
+	for (unsigned i = 0; i < p->nspaces; i++)
+		if (p->spaces[i].pid)
+			close(p->spaces[i].mem_fd);
+	free(p->spaces);
+	p->spaces = NULL;
+	p->nspaces = 0;
+	p->space_pid = 0;
+	p->space_fd = -1;
 }
 
 /* One line of /proc/PID/maps: "start-end perms offset dev inode   path". */

@@ -218,6 +218,7 @@ static int pt_detach(struct up_target *t)
 				;
 	}
 	pt_table_free(tab);
+	pt_spaces_free(p);
 	if (p->mem_fd >= 0)
 		close(p->mem_fd);
 	p->mem_fd = -1;
@@ -264,6 +265,7 @@ void pt_destroy(struct up_target *t)
 		return;
 	if (p->mem_fd >= 0)
 		close(p->mem_fd);
+	pt_spaces_free(p);
 	pt_table_free(&p->threads);
 	free(p->queue.ev);
 	free(p);
@@ -303,6 +305,7 @@ struct up_ptrace *pt_alloc(bool follow_forks)
 	up_target_init(&p->t, &up_ptrace_ops);
 	p->t.caps.procfs = true;
 	p->mem_fd = -1;
+	p->space_fd = -1;
 	p->follow_forks = follow_forks;
 	return p;
 }

@@ -72,14 +72,13 @@ struct pt_space {
 	int mem_fd; /* its /proc/PID/mem */
 };
 
-#define PT_SPACES 16
-
 struct up_ptrace {
 	struct up_target t;
-	int mem_fd;			   /* /proc/PID/mem, O_RDWR; reopened after exec */
-	pid_t space_pid;		   /* memory ops go to this process (t.pid by default) */
-	int space_fd;			   /* and this mem file */
-	struct pt_space spaces[PT_SPACES]; /* followed children's mem files, opened once */
+	int mem_fd;		 /* /proc/PID/mem, O_RDWR; reopened after exec */
+	pid_t space_pid;	 /* memory ops go to this process (t.pid by default) */
+	int space_fd;		 /* and this mem file */
+	struct pt_space *spaces; /* followed children's mem files, opened once */
+	unsigned nspaces;
 	bool follow_forks;
 	bool in_stop_all; /* interrupt traps are absorbed, other stops queued */
 	bool watch_syscalls; /* restart the traced process's threads with PTRACE_SYSCALL */
@@ -120,6 +119,8 @@ int pt_mappings(struct up_target *t, struct up_mapping *maps, int max);
 int pt_auxv(struct up_target *t, void *buf, size_t len);
 int pt_open_fd(struct up_target *t, int target_fd, int *local_fd);
 int pt_select_space(struct up_target *t, pid_t tid);
+void pt_space_forget(struct up_ptrace *p, pid_t pid);
+void pt_spaces_free(struct up_ptrace *p);
 int pt_wait_step(struct up_target *t, pid_t tid);
 int pt_child_release(struct up_target *t, pid_t child, const struct up_patch *patches, int n);
 

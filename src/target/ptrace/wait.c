@@ -112,6 +112,8 @@ static int on_exit_status(struct up_ptrace *p, pid_t tid, int status, struct up_
 		return 0; /* a thread we stopped tracking (gone at exec) */
 	tgid = th->tgid;
 	pt_thread_remove(&p->threads, tid);
+	if (tid == tgid && tid != p->t.pid)
+		pt_space_forget(p, tid); /* a followed child's memory is gone */
 	if (tid == tgid && tid == p->t.pid) {
 		stop->kind = WIFEXITED(status) ? UP_STOP_EXITED : UP_STOP_KILLED;
 		stop->status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
@@ -220,6 +222,7 @@ static int on_exec(struct up_ptrace *p, pid_t tid, struct up_stop *stop)
 		/* a child leaves for its own program (our probes are in ours): it goes untraced */
 		ptrace(PTRACE_DETACH, tid, 0, 0);
 		pt_thread_remove(tab, tid);
+		pt_space_forget(p, tid);
 		stop->kind = UP_STOP_THREAD_EXIT;
 		return 1;
 	}
