@@ -63,7 +63,7 @@ struct up_fb_thread {
  * handler never sees one (a jump does not fault); a recovery restores it.
  */
 struct up_fb_window {
-	uint64_t addr;
+	uint64_t addr;			/* 0: dropped, its module was unloaded (dlclose) */
 	uint8_t orig[24];
 	uint32_t len;
 	uint32_t pad;

@@ -57,6 +57,12 @@ void up_sym_close(struct up_symtab *s);
 int up_sym_refresh(struct up_symtab *s);
 /* The process exec'd: forget every module and read the new program's. */
 int up_sym_reset(struct up_symtab *s);
+/*
+ * The address range of every module a refresh found gone (unmapped by
+ * dlclose) since the last call, one call of fn each.
+ */
+void up_sym_removed(struct up_symtab *s, void (*fn)(void *ctx, uint64_t start, uint64_t end),
+		    void *ctx);
 
 /*
  * Does a module spec ("libc", "libc.so.6", "/usr/lib/.../libc.so.6", NULL =

@@ -100,10 +100,11 @@ void up_core_destroy(struct up_core *c)
 	/* the fallback record's free list (a process that exited was never detached) */
 	fb_record_release(&c->fb);
 	free(c->pages);
+	free(c->probe_spec);
 	free(c->points);
 	free(c->threads);
-	free(c->specs);
 	free(c->children);
+	free(c->specs);
 	free(c);
 }
 
@@ -112,6 +113,43 @@ unsigned up_core_probes(struct up_core *c, struct up_probe *const **probes)
 	fast_fold(c);
 	*probes = c->probes;
 	return c->nprobes;
+}
+
+/* Probes from index `from` on came from spec number `spec`. */
+int core_note_probes(struct up_core *c, unsigned from, unsigned spec)
+{
+	if (c->nprobes > c->probe_spec_cap) {
+		unsigned cap = c->probes_cap > c->nprobes ? c->probes_cap : c->nprobes;
+		unsigned *n = realloc(c->probe_spec, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->probe_spec = n;
+		c->probe_spec_cap = cap;
+	}
+	for (unsigned k = from; k < c->nprobes; k++)
+		c->probe_spec[k] = spec;
+	return 0;
+}
+
+/* p's module was unmapped: it retires (keeping its counts) until its spec resolves again. */
+void core_probe_parked(struct up_core *c, struct up_probe *p)
+{
+	p->retired = true;
+	for (unsigned k = 0; k < c->nprobes && k < c->probe_spec_cap; k++)
+		if (c->probes[k] == p) {
+			c->specs[c->probe_spec[k]].resolved = false;
+			c->specs[c->probe_spec[k]].rearm = true;
+			return;
+		}
+}
+
+/* Is a probe of this spec still waiting for its module to come back? */
+bool core_spec_parked(struct up_core *c, unsigned spec)
+{
+	for (unsigned k = 0; k < c->nprobes && k < c->probe_spec_cap; k++)
+		if (c->probe_spec[k] == spec && c->probes[k]->retired)
+			return true;
+	return false;
 }
 
 int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, size_t errlen)
@@ -131,6 +169,7 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
 	c->specs[c->nspecs].early = false;
 	c->specs[c->nspecs].waiting = 0;
 	c->specs[c->nspecs].unknown = 0;
+	c->specs[c->nspecs].rearm = false;
 	c->nspecs++;
 	return resolve_pending(c, c->libs_loaded);
 }

@@ -32,6 +32,7 @@ struct up_point {
 	uint8_t bp_len;
 	bool armed;
 	bool restored;			/* was armed, its bytes are back: a late trap here rewinds */
+	bool gone;			/* its module was unmapped: never written again */
 	bool is_rbrk;			/* the dynamic linker's library-load hook */
 	uint8_t unwind;			/* unwinder hooks (enum unwind_role, unwinder.c) */
 	bool has_return;		/* some probe here is a %return probe */
@@ -110,6 +111,7 @@ struct pending_spec {
 	bool early;			/* placed without MODULE before every library was there */
 	unsigned waiting;		/* IFUNC matches whose implementation is not known yet */
 	unsigned unknown;		/* IFUNC matches left off: nothing bound them (warned) */
+	bool rearm;			/* some of its probes' module was unmapped: resolve again */
 };
 
 struct up_core {
@@ -123,9 +125,12 @@ struct up_core {
 	struct up_point **points;
 	unsigned points_cap, npoints;
 
-	/* every probe, in order of creation */
+	/* every probe, in order of creation, and the index of the spec each came from */
 	struct up_probe **probes;
 	unsigned nprobes, probes_cap;
+	unsigned *probe_spec;
+	unsigned probe_spec_cap;
+	bool rearming;			/* resolving a rearm spec: its live probes stay as they are */
 
 	/* specs as given, for resolution now or at a library load */
 	struct pending_spec *specs;
@@ -185,6 +190,9 @@ int points_arm_all(struct up_core *c);
 int point_restore(struct up_core *c, struct up_point *pt);
 void point_forget(struct up_core *c, struct up_point *pt);
 bool point_was_removed(struct up_core *c, uint64_t addr);
+bool point_still_ours(struct up_core *c, struct up_point *pt);
+void points_unmapped(struct up_core *c, uint64_t start, uint64_t end);
+void points_forget_unmapped(struct up_core *c);
 int core_write_text(struct up_core *c, uint64_t addr, const void *buf, size_t len);
 
 /* xol.c */
@@ -305,6 +313,8 @@ bool fast_stray(struct up_core *c, uint64_t pc, struct up_regs *regs);
 void fast_fold(struct up_core *c);
 int fast_release_space(struct up_core *c, pid_t tid);
 void fast_forget(struct up_core *c);
+/* pt's module was unmapped (dlclose): its trap-free state goes (hits folded first). */
+void fast_point_gone(struct up_core *c, struct up_point *pt);
 /* The window's original bytes as patches (two at most) into out: how many. */
 int fast_patches(const struct up_point *pt, struct up_patch *out);
 
@@ -356,6 +366,11 @@ int load_watch_relocation(struct up_core *c);
 int load_syscall_stop(struct up_core *c, const struct up_stop *st, bool resume);
 /* At an r_brk stop: has the dynamic linker reported the program's initial libraries? */
 bool load_initial_done(struct up_core *c, int new_modules);
+
+/* core.c: which spec each probe came from, for specs that must resolve again */
+int core_note_probes(struct up_core *c, unsigned from, unsigned spec);
+void core_probe_parked(struct up_core *c, struct up_probe *p);
+bool core_spec_parked(struct up_core *c, unsigned spec);
 
 /* Report an error once, at the layer that knows what was asked. */
 void core_error(struct up_core *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -131,7 +131,7 @@ int up_core_detach(struct up_core *c)
 			if (pt && pt->armed && pt->fast)
 				for (int k = fast_patches(pt, p) - 1; k >= 0; k--)
 					core_write_text(c, p[k].addr, p[k].bytes, p[k].len);
-			else if (pt && pt->armed)
+			else if (pt && pt->armed && point_still_ours(c, pt))
 				core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
 		}
 	}

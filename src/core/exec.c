@@ -29,8 +29,10 @@ int core_exec(struct up_core *c, pid_t tid)
 		c->probes[i]->retired = true;
 	usdt_exec(c);
 	fallback_forget(c);
-	for (unsigned i = 0; i < c->nspecs; i++)
+	for (unsigned i = 0; i < c->nspecs; i++) {
 		c->specs[i].resolved = false;
+		c->specs[i].rearm = false;
+	}
 	c->npages = 0;
 	c->trampoline = 0;
 	c->syscall_insn = 0;

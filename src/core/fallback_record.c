@@ -200,6 +200,18 @@ int fb_window_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsig
 	return 0;
 }
 
+void fb_window_drop(struct fb_record *r, uint64_t addr)
+{
+	struct up_fb_window *w;
+
+	if (!r->d || !r->d->nwindows)
+		return;
+	w = at(r, r->d->windows);
+	for (uint32_t i = 0; i < r->d->nwindows; i++)
+		if (w[i].addr == addr)
+			__atomic_store_n(&w[i].addr, 0, __ATOMIC_RELEASE);
+}
+
 void fb_fast_shm(struct fb_record *r, uint64_t addr, uint64_t size)
 {
 	if (!r->d)

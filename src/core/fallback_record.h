@@ -51,6 +51,8 @@ void fb_point_drop(struct fb_record *r, uint64_t addr);
 
 /* A trap-free window is about to be patched over orig[len]: record it first. */
 int fb_window_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len);
+/* The window's module was unmapped: a recovery leaves the address alone (addr 0). */
+void fb_window_drop(struct fb_record *r, uint64_t addr);
 /* The trap-free path's shared memory is mapped at addr in the target (a recovery unmaps it). */
 void fb_fast_shm(struct fb_record *r, uint64_t addr, uint64_t size);
 

@@ -1002,6 +1002,21 @@ int fast_patches(const struct up_point *pt, struct up_patch *out)
 	return 2;
 }
 
+/*
+ * pt's module was unmapped (dlclose): its window is nobody's now, and a
+ * recovery must not write there either. Its hits so far are folded first;
+ * if the module comes back, the point is decided afresh (fast_point_queue).
+ */
+void fast_point_gone(struct up_core *c, struct up_point *pt)
+{
+	if (!pt->fast)
+		return;
+	fast_fold(c);
+	fb_window_drop(&c->fb, pt->addr);
+	free(pt->fast);
+	pt->fast = NULL;
+}
+
 /* The target is gone or exec'd: what it mapped went with it; ours goes now (folded first). */
 void fast_forget(struct up_core *c)
 {

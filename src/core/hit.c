@@ -109,13 +109,17 @@ static void emit_entry(struct up_core *c, struct up_thread *th, const struct up_
 	core_emit(c, &ev);
 }
 
-/* The dynamic linker reports a change to its list of libraries: arm what is now resolvable. */
+/*
+ * The dynamic linker reports a change to its list of libraries: forget the
+ * points of modules it unmapped, then arm what is now resolvable.
+ */
 static int library_event(struct up_core *c, pid_t tid)
 {
 	int n = up_sym_refresh(c->sym);
 
 	if (n < 0)
 		return n;
+	points_forget_unmapped(c);
 	if (!c->libs_loaded && load_initial_done(c, n)) {
 		c->libs_loaded = true;
 		load_watch_stop(c);

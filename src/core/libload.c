@@ -125,6 +125,7 @@ int load_syscall_stop(struct up_core *c, const struct up_stop *st, bool resume)
 				   strerror(-n));
 			return n;
 		}
+		points_forget_unmapped(c);
 		if (n > 0 || resolve_waiting(c)) {
 			unsigned had = c->nprobes;
 

@@ -9,12 +9,16 @@
  * A point stays in the table once made, so a trap that was already on its
  * way when its breakpoint went is still recognised ("restored": rewind and
  * run the original instruction), however many points a detach restores.
+ * When its module is unmapped (dlclose) the point is "gone": never written
+ * again, its probes retired until the module, or another copy of it, is
+ * loaded and they resolve again.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_internal.h"
+#include "uptrace/sym.h"
 
 static unsigned hash_addr(uint64_t addr, unsigned cap)
 {
@@ -106,11 +110,11 @@ static int read_insn_bytes(struct up_core *c, uint64_t addr, uint8_t *buf, size_
 	return -EFAULT;
 }
 
-static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp)
+/* Read and decode the instruction at addr into insn: 0, or refused with the reason reported. */
+static int point_decode(struct up_core *c, uint64_t addr, struct up_insn *insn)
 {
 	uint8_t bytes[UP_INSN_MAX_LEN];
 	size_t len = 0;
-	struct up_point *pt;
 	int err;
 
 	err = fast_uncover(c, addr);
@@ -119,33 +123,43 @@ static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp
 	if (err) {
 		core_error(c, "cannot read the instruction at 0x%llx: %s", (unsigned long long)addr,
 			   strerror(-err));
-		*errp = err;
-		return NULL;
+		return err;
 	}
 	/* Another tool's (or a stale) breakpoint is not an instruction we can displace. */
 	if (memcmp(bytes, c->arch->bp, c->arch->bp_len) == 0) {
 		core_error(c, "0x%llx already holds a breakpoint instruction (is another tracer "
 			      "attached, or was uptrace killed while tracing?)",
 			   (unsigned long long)addr);
-		*errp = -EBUSY;
-		return NULL;
+		return -EBUSY;
 	}
-	pt = calloc(1, sizeof(*pt));
+	memset(insn, 0, sizeof(*insn));
+	err = c->arch->decode(c->arch, insn, addr, bytes, len);
+	insn->addr = addr;
+	memcpy(insn->bytes, bytes, len < UP_INSN_MAX_LEN ? len : UP_INSN_MAX_LEN);
+	if (err || insn->action == UP_INSN_REFUSE) {
+		/* the arch's reason starts with the mnemonic ("syscall: system call ...") */
+		core_error(c, "cannot probe 0x%llx ('%s'): %s", (unsigned long long)addr,
+			   insn->text[0] ? insn->text : "?",
+			   insn->why[0] ? insn->why : "it cannot be displaced safely");
+		return err ? err : -ENOTSUP;
+	}
+	return 0;
+}
+
+static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp)
+{
+	struct up_point *pt = calloc(1, sizeof(*pt));
+	int err;
+
 	if (!pt) {
 		*errp = -ENOMEM;
 		return NULL;
 	}
 	pt->addr = addr;
-	err = c->arch->decode(c->arch, &pt->insn, addr, bytes, len);
-	pt->insn.addr = addr;
-	memcpy(pt->insn.bytes, bytes, len < UP_INSN_MAX_LEN ? len : UP_INSN_MAX_LEN);
-	if (err || pt->insn.action == UP_INSN_REFUSE) {
-		/* the arch's reason starts with the mnemonic ("syscall: system call ...") */
-		core_error(c, "cannot probe 0x%llx ('%s'): %s", (unsigned long long)addr,
-			   pt->insn.text[0] ? pt->insn.text : "?",
-			   pt->insn.why[0] ? pt->insn.why : "it cannot be displaced safely");
+	err = point_decode(c, addr, &pt->insn);
+	if (err) {
 		free(pt);
-		*errp = err ? err : -ENOTSUP;
+		*errp = err;
 		return NULL;
 	}
 	pt->bp_len = c->arch->breakpoint(c->arch, c->t->e_flags, pt->bp);
@@ -165,6 +179,33 @@ static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp
 	return pt;
 }
 
+/*
+ * A module is mapped again where a gone point was. The same instruction
+ * keeps its decoding and its XOL slot (whose code is the same); another
+ * one is decoded afresh and gets a slot of its own when armed.
+ */
+static int point_revive(struct up_core *c, struct up_point *pt)
+{
+	struct up_insn insn;
+	int err = point_decode(c, pt->addr, &insn);
+
+	if (err)
+		return err;
+	if (insn.len < pt->bp_len) {
+		core_error(c, "cannot probe 0x%llx: the instruction '%s' is shorter than a breakpoint",
+			   (unsigned long long)pt->addr, insn.text);
+		return -ENOTSUP;
+	}
+	if (insn.len != pt->insn.len || memcmp(insn.bytes, pt->insn.bytes, insn.len) != 0) {
+		pt->insn = insn;
+		pt->slot = 0;
+		memset(&pt->xol, 0, sizeof(pt->xol));
+	}
+	pt->gone = false;
+	pt->restored = false;
+	return 0;
+}
+
 int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool is_rbrk)
 {
 	struct up_point *pt = point_find(c, addr);
@@ -173,6 +214,10 @@ int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool i
 	if (!pt) {
 		pt = point_create(c, addr, &err);
 		if (!pt)
+			return err;
+	} else if (pt->gone) {
+		err = point_revive(c, pt);
+		if (err)
 			return err;
 	}
 	err = fast_join(c, pt, is_rbrk ? NULL : p);
@@ -211,6 +256,10 @@ struct up_point *point_get_internal(struct up_core *c, uint64_t addr, int *errp)
 	if (!pt) {
 		pt = point_create(c, addr, errp);
 		if (!pt)
+			return NULL;
+	} else if (pt->gone) {
+		*errp = point_revive(c, pt);
+		if (*errp)
 			return NULL;
 	}
 	*errp = fast_join(c, pt, NULL);
@@ -266,7 +315,7 @@ int points_arm_all(struct up_core *c)
 {
 	for (unsigned i = 0; i < c->points_cap; i++) {
 		struct up_point *pt = c->points[i];
-		if (pt && !pt->armed) {
+		if (pt && !pt->armed && !pt->gone) {
 			int err = point_arm(c, pt);
 			if (err)
 				return err;
@@ -288,9 +337,12 @@ int point_restore(struct up_core *c, struct up_point *pt)
 		point_forget(c, pt);
 		return 0;
 	}
-	err = core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
-	if (err && err != -ESRCH)
-		return err;
+	/* another module mapped here since, or the process is gone: nothing of ours to undo */
+	if (point_still_ours(c, pt)) {
+		err = core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
+		if (err && err != -ESRCH)
+			return err;
+	}
 	point_forget(c, pt);
 	return 0;
 }
@@ -308,4 +360,57 @@ bool point_was_removed(struct up_core *c, uint64_t addr)
 	struct up_point *pt = point_find(c, addr);
 
 	return pt && pt->restored && !pt->armed;
+}
+
+/*
+ * Does pt's address still hold our breakpoint? A module unmapped and
+ * another mapped in its place must not get the old module's bytes.
+ */
+bool point_still_ours(struct up_core *c, struct up_point *pt)
+{
+	uint8_t now[sizeof(pt->bp)];
+
+	if (c->t->ops->read(c->t, pt->addr, now, pt->bp_len))
+		return false;
+	return memcmp(now, pt->bp, pt->bp_len) == 0;
+}
+
+/*
+ * The module that held [start, end) is unmapped (dlclose): its points are
+ * gone and never written again; their probes retire, and their specs
+ * resolve again at the next library load, so a probe whose module comes
+ * back (at the same address or another) is armed there.
+ */
+void points_unmapped(struct up_core *c, uint64_t start, uint64_t end)
+{
+	for (unsigned i = 0; i < c->points_cap; i++) {
+		struct up_point *pt = c->points[i];
+
+		if (!pt || pt->gone || pt->is_rbrk || pt->addr < start || pt->addr >= end)
+			continue;
+		/* still our breakpoint there: the module is not gone after all */
+		if (pt->armed && !pt->fast && point_still_ours(c, pt))
+			continue;
+		fast_point_gone(c, pt); /* its hits so far are counted first */
+		for (unsigned k = 0; k < pt->nprobes; k++)
+			core_probe_parked(c, pt->probes[k]);
+		pt->nprobes = 0;
+		pt->has_entry = pt->has_return = pt->captures = false;
+		pt->unwind = 0; /* an unwinder's hook goes with its library too */
+		fb_point_drop(&c->fb, pt->addr); /* a recovery must not write there either */
+		pt->armed = false;
+		pt->restored = false;
+		pt->gone = true;
+	}
+}
+
+static void on_unmapped(void *ctx, uint64_t start, uint64_t end)
+{
+	points_unmapped(ctx, start, end);
+}
+
+/* After a refresh of the modules: forget the points of those it found gone, before arming new ones. */
+void points_forget_unmapped(struct up_core *c)
+{
+	up_sym_removed(c->sym, on_unmapped, c);
 }

@@ -63,6 +63,8 @@ static int adopt_record(struct up_core *c, void *record, size_t size)
 	for (uint32_t i = 0; i < d->nwindows; i++) {
 		const struct up_fb_window *w =
 		    (const struct up_fb_window *)((uint8_t *)d + d->windows) + i;
+		if (!w->addr)
+			continue; /* its module was unloaded (dlclose) */
 		err = fast_adopt_window(c, w->addr, w->orig, w->len);
 		if (err)
 			return err;

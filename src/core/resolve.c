@@ -514,8 +514,11 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 	up_probe_key(p->key, sizeof(p->key),
 		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
 		     name, offset, spec->is_return);
-	/* a glob tried again (IFUNCs waiting) meets what it placed before: cheap, before DWARF */
-	if (strpbrk(spec->func, "*?[") && placed_here(c, addr, p->key)) {
+	/*
+	 * A glob tried again (IFUNCs waiting), or a spec resolving again after
+	 * a module came back, meets what it placed before: cheap, before DWARF.
+	 */
+	if ((strpbrk(spec->func, "*?[") || c->rearming) && placed_here(c, addr, p->key)) {
 		free(p);
 		return 0;
 	}
@@ -760,7 +763,8 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 		if (!err)
 			err = place(c, spec, m, m->addr + spec->offset, spec->offset, name);
 		if (err && glob && c->err && c->err[0] && err != -ENOMEM) {
-			core_warn(c, "skipping %s", c->err);
+			if (!c->rearming) /* said when it first resolved */
+				core_warn(c, "skipping %s", c->err);
 			c->err[0] = 0;
 			err = 0;
 			continue;
@@ -988,6 +992,7 @@ int resolve_pending(struct up_core *c, bool final)
 {
 	for (unsigned i = 0; i < c->nspecs; i++) {
 		struct pending_spec *ps = &c->specs[i];
+		unsigned before = c->nprobes;
 		int err;
 
 		if (ps->resolved) {
@@ -996,7 +1001,11 @@ int resolve_pending(struct up_core *c, bool final)
 				return err;
 			continue;
 		}
+		c->rearming = ps->rearm;
 		err = resolve_one(c, ps, final);
+		c->rearming = false;
+		if (core_note_probes(c, before, i))
+			return -ENOMEM;
 		if (err < 0 && c->after_exec && c->err && c->err[0]) {
 			/* a program exec'd into need not have every function the first had */
 			core_warn(c, "after exec: %s; that probe stays off", c->err);
@@ -1005,8 +1014,12 @@ int resolve_pending(struct up_core *c, bool final)
 		}
 		if (err < 0)
 			return err;
+		/* a spec whose module went away resolves again until all its probes are back */
+		if (err == 0 && ps->rearm && core_spec_parked(c, i))
+			continue;
 		if (err == 0) {
 			ps->resolved = ps->ever_resolved = true;
+			ps->rearm = false;
 			ps->early = c->load_watch && !ps->spec.module[0] &&
 				    ps->spec.kind == UP_SPEC_FUNC;
 		}

@@ -218,32 +218,87 @@ static uint64_t name_hash(const char *name)
 	return h;
 }
 
-/* Remember the modules of this report; returns how many were not there before. */
+struct seen_list {
+	struct sym_seen *v;
+	int n, cap;
+	int err;
+};
+
+/* Every module of the report, however many (a module missed here would seem unmapped). */
+static int collect_seen(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			void *arg)
+{
+	struct seen_list *l = arg;
+	Dwarf_Addr lo, hi;
+
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		struct sym_seen *v = realloc(l->v, (size_t)cap * sizeof(*v));
+		if (!v) {
+			l->err = -ENOMEM;
+			return DWARF_CB_ABORT;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	name = dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+	/* A module is its start and its name (a library dlopen'ed where another was). */
+	l->v[l->n++] = (struct sym_seen){ .id = lo ^ name_hash(name), .start = lo, .end = hi };
+	return DWARF_CB_OK;
+}
+
+static bool seen_has(const struct sym_seen *v, int n, uint64_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i].id == id)
+			return true;
+	return false;
+}
+
+/*
+ * Remember the modules of this report and add those of the last one that
+ * are gone to the removed list (up_sym_removed empties it); returns how
+ * many were not there before.
+ */
 static int note_modules(struct up_symtab *s)
 {
-	Dwfl_Module *mods[SYM_MAX_MODULES];
-	uint64_t starts[SYM_MAX_MODULES];
-	int n, added = 0;
+	struct seen_list now = { 0 };
+	int added = 0;
 
-	n = sym_modules_ordered(s, mods, SYM_MAX_MODULES);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		Dwarf_Addr start;
-		bool known = false;
-
-		const char *name =
-		    dwfl_module_info(mods[i], NULL, &start, NULL, NULL, NULL, NULL, NULL);
-
-		/* A module is its start and its name (a library dlopen'ed where another was). */
-		starts[i] = start ^ name_hash(name);
-		for (int j = 0; j < s->nmodules && !known; j++)
-			known = s->starts[j] == starts[i];
-		added += !known;
+	if (dwfl_getmodules(s->dwfl, collect_seen, &now, 0) < 0 || now.err) {
+		free(now.v);
+		return now.err ? now.err : -EIO;
 	}
-	memcpy(s->starts, starts, n * sizeof(starts[0]));
-	s->nmodules = n;
+	for (int i = 0; i < s->nmodules; i++) {
+		if (seen_has(now.v, now.n, s->seen[i].id))
+			continue;
+		if (s->nremoved == s->removed_cap) {
+			int cap = s->removed_cap ? s->removed_cap * 2 : 16;
+			struct sym_seen *v = realloc(s->removed, (size_t)cap * sizeof(*v));
+			if (!v) {
+				free(now.v);
+				return -ENOMEM;
+			}
+			s->removed = v;
+			s->removed_cap = cap;
+		}
+		s->removed[s->nremoved++] = s->seen[i];
+	}
+	for (int i = 0; i < now.n; i++)
+		added += !seen_has(s->seen, s->nmodules, now.v[i].id);
+	free(s->seen);
+	s->seen = now.v;
+	s->seen_cap = now.cap;
+	s->nmodules = now.n;
 	return added;
+}
+
+void up_sym_removed(struct up_symtab *s, void (*fn)(void *ctx, uint64_t start, uint64_t end),
+		    void *ctx)
+{
+	for (int i = 0; i < s->nremoved; i++)
+		fn(ctx, s->removed[i].start, s->removed[i].end);
+	s->nremoved = 0;
 }
 
 static void find_main(struct up_symtab *s)
@@ -357,6 +412,8 @@ void up_sym_close(struct up_symtab *s)
 		return;
 	dwfl_end(s->dwfl);
 	free(s->debuginfo_path);
+	free(s->seen);
+	free(s->removed);
 	free(s);
 }
 
@@ -378,6 +435,7 @@ int up_sym_reset(struct up_symtab *s)
 	s->main = NULL;
 	s->auxv_entry = s->auxv_base = s->auxv_phdr = s->main_bias = 0;
 	s->nmodules = 0;
+	s->nremoved = 0;
 	s->nknown = 0;
 	sym_read_auxv(s);
 	err = report(s);

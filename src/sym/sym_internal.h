@@ -25,6 +25,12 @@ struct sym_known {
 	uint64_t start, end, bias;
 };
 
+/* A module as one report saw it: its identity (start ^ name hash) and its range. */
+struct sym_seen {
+	uint64_t id;
+	uint64_t start, end;
+};
+
 struct up_symtab {
 	struct up_target *t;
 	Dwfl *dwfl;
@@ -37,8 +43,11 @@ struct up_symtab {
 	uint64_t auxv_base;  /* AT_BASE: the interpreter's load address */
 	uint64_t auxv_phdr;  /* AT_PHDR */
 	uint64_t main_bias;  /* remote: bias the main program was reported at */
-	int nmodules;
-	uint64_t starts[SYM_MAX_MODULES]; /* start ^ name hash of the last report's modules */
+	/* the last report's modules, to tell what a new report added and removed */
+	struct sym_seen *seen;
+	int nmodules, seen_cap;
+	struct sym_seen *removed; /* in the report before the last, not in the last */
+	int nremoved, removed_cap;
 	struct sym_known known[SYM_MAX_MODULES];
 	int nknown;
 	bool raw_names;	     /* --no-demangle: names as the symbol tables spell them */

@@ -658,6 +658,43 @@ static void test_late_trap_at_any_restored_point(void **state)
 		free(p[i]);
 }
 
+/*
+ * A module unmapped and another mapped at its address: the point is gone,
+ * a detach writes nothing there, a trap there is not ours; when a module
+ * with the same instruction comes back, the point is armed again.
+ */
+static void test_unmapped_point_is_gone(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t a = BASE + 0x200;
+	struct up_probe *p = probe("f", false, a);
+	struct up_point *pt;
+
+	fx->c->probes = calloc(1, sizeof(*fx->c->probes));
+	fx->c->probes[0] = p;
+	fx->c->nprobes = fx->c->probes_cap = 1;
+	assert_int_equal(point_add_probe(fx->c, a, p, false), 0);
+	pt = point_find(fx->c, a);
+	fx->f->mem[0x200] = 0x50; /* the new module's byte */
+	points_unmapped(fx->c, BASE + 0x100, BASE + 0x300);
+	assert_true(pt->gone && !pt->armed);
+	assert_true(p->retired);
+	assert_int_equal(point_restore(fx->c, pt), 0);
+	assert_int_equal(fx->f->mem[0x200], 0x50);
+	trap_at(fx, 1, a);
+	assert_int_equal(hit_handle_trap(fx->c, 1, false, false), 1);
+
+	fx->f->mem[0x200] = 0x90; /* the first module again */
+	p->retired = false;
+	assert_int_equal(point_add_probe(fx->c, a, p, false), 0);
+	assert_ptr_equal(point_find(fx->c, a), pt);
+	assert_true(pt->armed && !pt->gone);
+	assert_int_equal(fx->f->mem[0x200], 0xcc);
+	trap_at(fx, 1, a);
+	assert_int_equal(hit_handle_trap(fx->c, 1, false, false), 0);
+	assert_int_equal(nseen, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +715,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_late_trap_at_any_restored_point, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_unmapped_point_is_gone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
