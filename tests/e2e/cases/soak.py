@@ -7,7 +7,9 @@ calls the probed functions), each with return probes and hundreds of entry probe
 text of every module is byte-identical to its file, no executable mapping was added (no
 XOL page left), and every call that entered while traced returned through its probe but
 for the few in flight at the detach. At the end the program exits 0 with every one of its
-own checks right (results, exit statuses of its children, the signal handler's sums)."""
+own checks right (results, exit statuses of its children, the signal handler's sums); each
+forked child first checks that the probed functions' entries hold their own bytes, so a
+breakpoint left in a child forked as a detach began fails it."""
 
 import subprocess
 
