@@ -31,7 +31,7 @@ struct up_point {
 	uint8_t bp[4];
 	uint8_t bp_len;
 	bool armed;
-	bool restored;			/* was armed, its bytes are back: a late trap here rewinds */
+	bool restored;			/* was armed, its bytes are back: a late trap rewinds */
 	bool gone;			/* its module was unmapped: never written again */
 	bool is_rbrk;			/* the dynamic linker's library-load hook */
 	uint8_t unwind;			/* unwinder hooks (enum unwind_role, unwinder.c) */
@@ -130,7 +130,7 @@ struct up_core {
 	unsigned nprobes, probes_cap;
 	unsigned *probe_spec;
 	unsigned probe_spec_cap;
-	bool rearming;			/* resolving a rearm spec: its live probes stay as they are */
+	bool rearming;			/* resolving a rearm spec: live probes stay as they are */
 
 	/* specs as given, for resolution now or at a library load */
 	struct pending_spec *specs;

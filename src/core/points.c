@@ -192,7 +192,8 @@ static int point_revive(struct up_core *c, struct up_point *pt)
 	if (err)
 		return err;
 	if (insn.len < pt->bp_len) {
-		core_error(c, "cannot probe 0x%llx: the instruction '%s' is shorter than a breakpoint",
+		core_error(c,
+			   "cannot probe 0x%llx: the instruction '%s' is shorter than a breakpoint",
 			   (unsigned long long)pt->addr, insn.text);
 		return -ENOTSUP;
 	}
@@ -409,7 +410,7 @@ static void on_unmapped(void *ctx, uint64_t start, uint64_t end)
 	points_unmapped(ctx, start, end);
 }
 
-/* After a refresh of the modules: forget the points of those it found gone, before arming new ones. */
+/* After a refresh of the modules: forget the points of those gone, before arming new ones. */
 void points_forget_unmapped(struct up_core *c)
 {
 	up_sym_removed(c->sym, on_unmapped, c);

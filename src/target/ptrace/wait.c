@@ -643,7 +643,7 @@ int pt_wait_step(struct up_target *t, pid_t tid)
 			break;
 		th = pt_thread_find(&p->threads, tid);
 		if (stop.kind == UP_STOP_TRAP && th && !sent_by_a_process(tid, stop.sig)) {
-			/* the instruction stepped was a breakpoint that faults (x86_64's): it ends here */
+			/* the step ran into a breakpoint that faults (x86_64's): it ends here */
 			th->stepping = false;
 			break;
 		}
