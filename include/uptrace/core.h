@@ -52,6 +52,11 @@ struct up_core_config {
 	bool follow;		/* -f: trace forked children too (until they exec) */
 	bool breakpoints_only;	/* --breakpoints-only: no probe on the trap-free path */
 	bool verbose;
+	/*
+	 * Records in the trap-free path's ring (a power of two; 0: the
+	 * default). For tests only (UPTRACE_RING_RECORDS): a tiny ring drops.
+	 */
+	uint32_t ring_records;
 };
 
 /* Why up_core_run returned. */

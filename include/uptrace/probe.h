@@ -183,6 +183,7 @@ struct up_probe {
 	uint8_t hist_value;  /* --hist=ARG: UP_HIST_RETVAL, UP_HIST_ARG0 + i, or NONE */
 	bool hist_signed;    /* its values are signed (negatives in bucket 0) */
 	uint64_t vhist[UP_VHIST_BUCKETS]; /* --hist=ARG: log2 buckets of its values */
+	uint64_t dropped;		  /* events the trap-free path's ring had no room for */
 };
 
 /* Where a probe's hits are counted. */

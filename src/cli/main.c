@@ -446,9 +446,22 @@ static int start_tracing(struct run *r)
 	    .breakpoints_only = o->breakpoints_only,
 	    .verbose = o->verbose,
 	};
+	const char *ring = getenv("UPTRACE_RING_RECORDS");
 	bool usage = false;
 	int rc;
 
+	/* for tests only (README): the trap-free path's ring, in records; a tiny one drops */
+	if (ring && *ring) {
+		char *end;
+		unsigned long n = strtoul(ring, &end, 10);
+
+		if (*end || n == 0 || n > (1ul << 24) || (n & (n - 1))) {
+			fprintf(stderr, "uptrace: UPTRACE_RING_RECORDS='%s': %s\n", ring,
+				"a power of two from 1 to 16777216");
+			return 2;
+		}
+		cfg.ring_records = (uint32_t)n;
+	}
 	if (up_core_create(&r->core, &cfg))
 		return 1;
 	for (int i = 0; i < o->nprobes; i++) {
@@ -528,6 +541,20 @@ static int on_end_error(struct run *r)
 	return 1;
 }
 
+/*
+ * Events the trap-free path's ring had no room for (the target never
+ * waits for the tracer): said on stderr, one line per probe, whatever the
+ * output (the --count and --hist summaries carry them too).
+ */
+static void warn_dropped(struct run *r, struct up_probe *const *probes, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (probes[i]->dropped)
+			fprintf(stderr, "uptrace: %llu events of '%s' dropped: %s\n",
+				(unsigned long long)probes[i]->dropped, probes[i]->key,
+				"the trap-free ring was full");
+}
+
 /* The summary and what never armed, then whether every event was written. */
 static int report(struct run *r, enum up_core_end end, int ret)
 {
@@ -544,6 +571,7 @@ static int report(struct run *r, enum up_core_end end, int ret)
 				"uptrace: %llu returns not reported: calls under return probes "
 				"nested deeper than %d in a thread\n",
 				(unsigned long long)missed, UP_RETURN_DEPTH_MAX);
+		warn_dropped(r, probes, n);
 	}
 	up_output_flush(r->out);
 	rc = up_output_error(r->out);

@@ -219,6 +219,7 @@ int up_core_start(struct up_core *c, char *err, size_t errlen)
 		ret = fast_flush(c);
 	if (ret)
 		return ret;
+	ring_learn_threads(c); /* every thread is stopped: their keys for the ring's records */
 	c->started = true;
 	return load_watch_start(c);
 }
@@ -382,9 +383,13 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 		return UP_END_ERROR;
 	}
 	for (;;) {
+		int drained;
+
 		if (up_core_stop_requested)
 			return UP_END_DETACH;
-		ret = c->t->ops->wait(c->t, &st, -1);
+		/* records on the ring are emitted while the target runs: wait() polls meanwhile */
+		drained = ring_drain(c, true);
+		ret = c->t->ops->wait(c->t, &st, ring_poll_ms(c, drained));
 		if (ret) {
 			core_error(c, "waiting for process %d: %s", (int)c->t->pid, strerror(-ret));
 			return UP_END_ERROR;
@@ -404,12 +409,17 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 			break;
 		case UP_STOP_THREAD_NEW: {
 			struct up_thread *th = thread_get(c, st.tid);
+			struct up_regs regs;
 			if (th && st.pid > 0)
 				th->pid = st.pid;
+			/* its thread pointer is set by clone: the key its records carry */
+			if (c->ring && c->t->ops->get_regs(c->t, st.tid, &regs) == 0)
+				ring_learn(c, st.tid, &regs);
 			ret = c->t->ops->resume(c->t, st.tid, 0);
 			break;
 		}
 		case UP_STOP_THREAD_EXIT:
+			ring_drain(c, false); /* its records, while its key still names it */
 			thread_remove(c, st.tid);
 			child_gone(c, st.tid);
 			ret = 0;
@@ -454,6 +464,7 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 		case UP_STOP_EXITED:
 		case UP_STOP_KILLED:
 			*status = st.kind == UP_STOP_EXITED ? st.status : st.sig;
+			ring_drain(c, false); /* what it wrote last is still in our view */
 			if (!c->nchildren)
 				return st.kind == UP_STOP_EXITED ? UP_END_EXITED : UP_END_KILLED;
 			/* -f: like strace, run on until the followed children end too */

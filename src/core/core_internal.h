@@ -178,6 +178,7 @@ struct up_core {
 	size_t errlen;
 
 	struct core_fast *fast;		/* the trap-free path (fastpath.c), NULL until used */
+	struct core_ring *ring;		/* its events' ring (ring.c), NULL until used */
 };
 
 /* points.c */
@@ -243,6 +244,8 @@ int hit_handle_trap(struct up_core *c, pid_t tid, bool stepped, bool resume);
 void core_emit(struct up_core *c, struct up_event *ev);
 
 /* fetch.c */
+/* Sign- or zero-extend a raw value to its type's size, as the output expects. */
+uint64_t fetch_apply_type(uint64_t v, const struct up_type *t);
 void fetch_event_args(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
 		      const struct up_probe *p, struct up_event *ev);
 /* A return event: $retval where the probe says, then its args (entry's from entry). */
@@ -317,6 +320,25 @@ void fast_forget(struct up_core *c);
 void fast_point_gone(struct up_core *c, struct up_point *pt);
 /* The window's original bytes as patches (two at most) into out: how many. */
 int fast_patches(const struct up_point *pt, struct up_patch *out);
+
+/* ring.c: events on the trap-free path */
+struct up_fast_tramp;
+/* Bytes of the shared memory the ring takes (0: no events, --count). */
+size_t ring_bytes(struct up_core *c);
+int ring_setup(struct up_core *c, void *local, uint64_t remote);
+/* Can p's events come from records? NULL, or why not. */
+const char *ring_usable(struct up_core *c, const struct up_probe *p);
+/* The trampoline t writes records of p, with this id. */
+int ring_bind(struct up_core *c, struct up_probe *p, uint32_t id, struct up_fast_tramp *t);
+/* tid's thread key, from its registers (stopped now). */
+void ring_learn(struct up_core *c, pid_t tid, const struct up_regs *regs);
+/* Every thread's key, all of them stopped now. */
+void ring_learn_threads(struct up_core *c);
+/* Emit every published record; may_stop: a key nobody knows may stop the threads. Emitted. */
+int ring_drain(struct up_core *c, bool may_stop);
+/* How long wait() may block after a drain that emitted `drained` (-1: forever). */
+int ring_poll_ms(struct up_core *c, int drained);
+void ring_forget(struct up_core *c);
 
 /* exec.c */
 int core_exec(struct up_core *c, pid_t tid);

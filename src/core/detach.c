@@ -170,6 +170,9 @@ int up_core_detach(struct up_core *c)
 				ret = err;
 		}
 	}
+	/* no thread is in a trampoline now: what the ring holds is emitted before it goes */
+	ring_learn_threads(c);
+	ring_drain(c, false);
 	/* the fallback first: its removal runs on our syscall instruction in the XOL page */
 	for (unsigned k = 0; k < c->nchildren; k++) {
 		c->t->ops->select_space(c->t, c->children[k]);

@@ -18,6 +18,7 @@ int core_exec(struct up_core *c, pid_t tid)
 	uint64_t rbrk;
 	int err;
 
+	ring_drain(c, false); /* the old image's records, before its memory goes */
 	fast_forget(c);
 	for (unsigned i = 0; i < c->points_cap; i++) {
 		free(c->points[i]);

@@ -3,8 +3,9 @@
  * The trap-free path (design.md): a probe point whose work the target can
  * do by itself gets a jump to a trampoline of its own instead of a
  * breakpoint. The trampoline counts the hit into memory shared with the
- * tracer (shared.c), runs the displaced instructions relocated and jumps
- * back: no trap, no system call, no context switch.
+ * tracer (shared.c), or writes it as a record on the ring there (events:
+ * ring.c), runs the displaced instructions relocated and jumps back: no
+ * trap, no system call, no context switch.
  *
  *   point_arm -> fast_point_queue   is the point's work simple enough?
  *   resolve_pending, start, exec
@@ -58,6 +59,7 @@ struct fast_point {
 	struct up_fast_reloc rel; /* its relocated window */
 	uint32_t id;		  /* its counter line */
 	uint64_t seen;		  /* hits already folded into the probes */
+	uint64_t seen_dropped;	  /* and records dropped */
 	bool patched;		  /* the jump is in the text */
 	bool busy;		  /* a thread is inside its window: not now */
 	bool refused;		  /* why says why not */
@@ -120,8 +122,6 @@ static const char *probe_needs_tracer(struct up_core *c, const struct up_probe *
 {
 	if (p->is_return)
 		return "a return probe (the trap-free path has entry probes only)";
-	if (!c->cfg.count_only)
-		return "events (the trap-free path counts hits: --count)";
 	if (c->cfg.max_events)
 		return "-n counts hits one by one";
 	if (p->pred.nnodes)
@@ -144,6 +144,11 @@ static const char *needs_tracer(struct up_core *c, const struct up_point *pt)
 		if (why)
 			return why;
 	}
+	/* events: one record per hit, of one probe's values */
+	if (!c->cfg.count_only && pt->nprobes > 1)
+		return "events of several probes at one address";
+	if (!c->cfg.count_only)
+		return ring_usable(c, pt->probes[0]);
 	return NULL;
 }
 
@@ -516,6 +521,17 @@ static const char *patch(struct up_core *c, struct up_point *pt, char *why, size
 	cnt = (struct fast_counter *)((uint8_t *)f->shm.local + FAST_COUNTERS +
 				      (uint64_t)fp->id * FAST_LINE);
 	t.counter = f->shm.remote + FAST_COUNTERS + (uint64_t)fp->id * FAST_LINE;
+	if (!c->cfg.count_only) {
+		/* events: a record on the ring per hit; a full ring's drops on the counter line */
+		t.counter = 0;
+		t.dropped = f->shm.remote + FAST_COUNTERS + (uint64_t)fp->id * FAST_LINE +
+			    offsetof(struct fast_counter, dropped);
+		err = ring_bind(c, pt->probes[0], fp->id, &t);
+		if (err) {
+			snprintf(why, whylen, "no ring for its records: %s", strerror(-err));
+			return why;
+		}
+	}
 	/* a first guess of the room it needs, at the trampoline's final address after */
 	err = c->arch->fast->build(c->arch, &t, 0, code, &len, NULL, NULL);
 	if (!err)
@@ -579,13 +595,20 @@ static int map_shared(struct up_core *c)
 
 	if (f->shm.local || f->shm_failed)
 		return f->shm.local ? 0 : -ENOTSUP;
-	err = shared_map(c, c->stopped_tid, "uptrace-fast", FAST_SHM_SIZE, 0, &f->shm);
+	/* the events' ring, if any, after the counters: mapped, recorded and unmapped with them */
+	err = shared_map(c, c->stopped_tid, "uptrace-fast", FAST_SHM_SIZE + ring_bytes(c), 0,
+			 &f->shm);
 	if (err) {
 		f->shm_failed = true;
 		return err;
 	}
 	hdr = f->shm.local;
 	hdr[0] = FAST_MAGIC;
+	if (ring_bytes(c))
+		err = ring_setup(c, (uint8_t *)f->shm.local + FAST_SHM_SIZE,
+				 f->shm.remote + FAST_SHM_SIZE);
+	if (err)
+		return err;
 	fb_fast_shm(&c->fb, f->shm.remote, f->shm.size);
 	return 0;
 }
@@ -693,8 +716,9 @@ int fast_flush(struct up_core *c)
 		if (!bad)
 			bad = patch(c, pt, why, sizeof(why));
 		if (!bad) {
-			note(c, pt, "trap-free (a jump over %u instruction%s, %u bytes)",
-			     fp->site.ninsns, fp->site.ninsns > 1 ? "s" : "", fp->site.len);
+			note(c, pt, "trap-free (a jump over %u instruction%s, %u bytes%s)",
+			     fp->site.ninsns, fp->site.ninsns > 1 ? "s" : "", fp->site.len,
+			     fp->t.ring ? "; events on the ring" : "");
 			continue;
 		}
 		err = fall_back(c, pt, bad);
@@ -761,6 +785,8 @@ int fast_join(struct up_core *c, struct up_point *pt, const struct up_probe *p)
 	if (!pt->fast || !pt->fast->patched)
 		return 0; /* not patched (yet): fast_flush looks at every probe it has then */
 	why = p ? probe_needs_tracer(c, p) : "the tracer's own hook on it";
+	if (!why && !c->cfg.count_only)
+		why = "events of several probes at one address";
 	err = stop_for(c, &stopped);
 	if (err)
 		return err;
@@ -931,6 +957,12 @@ void fast_fold(struct up_core *c)
 		fp->seen = now;
 		for (unsigned k = 0; k < pt->nprobes; k++)
 			up_probe_counter(pt->probes[k])->hits += delta;
+		/* the records a full ring dropped (events: one probe per point) */
+		now = __atomic_load_n(&cnt->dropped, __ATOMIC_RELAXED);
+		delta = now - fp->seen_dropped;
+		fp->seen_dropped = now;
+		if (pt->nprobes)
+			up_probe_counter(pt->probes[0])->dropped += delta;
 	}
 }
 
@@ -1025,6 +1057,7 @@ void fast_forget(struct up_core *c)
 	if (!f)
 		return;
 	fast_fold(c);
+	ring_forget(c);
 	for (unsigned i = 0; i < c->points_cap; i++)
 		if (c->points[i] && c->points[i]->fast) {
 			free(c->points[i]->fast);

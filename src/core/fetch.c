@@ -156,8 +156,7 @@ static bool fetch_eval(struct fetch_state *s, const struct up_fetch *f, uint64_t
 	return true;
 }
 
-/* Sign- or zero-extend to the type's size, as the output expects. */
-static uint64_t apply_type(uint64_t v, const struct up_type *t)
+uint64_t fetch_apply_type(uint64_t v, const struct up_type *t)
 {
 	unsigned bits = (t->size ? t->size : 8) * 8;
 
@@ -203,7 +202,7 @@ static void fetch_args(struct fetch_state *s, const struct up_probe *p, struct u
 			continue;
 		}
 		ev->value_ok[i] = fetch_eval(s, &arg->fetch, &v, &hi);
-		ev->values[i] = apply_type(v, &arg->type);
+		ev->values[i] = fetch_apply_type(v, &arg->type);
 		if (arg->type.kind == UP_TYPE_FLOAT && arg->type.size > 8)
 			ev->values_hi[i] = hi;
 		if (ev->value_ok[i] && arg->type.kind == UP_TYPE_STRING)

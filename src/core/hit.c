@@ -160,6 +160,11 @@ static int handle_point(struct up_core *c, pid_t tid, struct up_point *pt, struc
 		if (err)
 			return err;
 	}
+	/* the ring's records come first: each thread's events in its order, both paths in time */
+	if (c->ring)
+		ring_learn(c, tid, regs); /* the library hook too: a thread pointer set since */
+	if (c->ring && pt->nprobes)
+		ring_drain(c, false);
 	if (pt->nprobes && (!c->cfg.count_only || pt->has_return))
 		now = core_now_ns();
 	if (pt->has_entry)

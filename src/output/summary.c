@@ -20,6 +20,7 @@
  * JSON, in probe order, one line:
  *   {"counts":{"fib":1973,"libc.so.6:malloc":1050},
  *    "hist":{"fib%return":[{"lo_ns":1024,"hi_ns":2048,"count":12}]}}
+ * with "dropped":{KEY:N} last when the trap-free ring dropped events.
  *
  * --hist=ARG histograms of values, bpftrace's hist() layout: (..., 0) for
  * negative values, [0], [1], then [2, 4) ... in binary units (4K is 4096);
@@ -379,6 +380,30 @@ static void hist_json(struct up_output *o, struct up_probe *const *probes, unsig
 	up_output_commit(o, &w);
 }
 
+/* ,"dropped":{KEY:N}: events the trap-free ring had no room for (only keys with drops). */
+static void dropped_json(struct up_output *o, struct up_probe *const *probes, unsigned n)
+{
+	struct up_wbuf w;
+	bool first = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!probes[i]->dropped)
+			continue;
+		w = line_begin(o);
+		up_wb_puts(&w, first ? ",\"dropped\":{" : ",");
+		first = false;
+		up_wb_json_string(&w, probes[i]->key, strnlen(probes[i]->key, UP_KEY_MAX));
+		up_wb_putc(&w, ':');
+		up_wb_u64(&w, probes[i]->dropped);
+		up_output_commit(o, &w);
+	}
+	if (first)
+		return;
+	w = line_begin(o);
+	up_wb_putc(&w, '}');
+	up_output_commit(o, &w);
+}
+
 void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsigned n)
 {
 	bool count, hist;
@@ -406,6 +431,7 @@ void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsi
 		}
 		if (hist)
 			hist_json(o, probes, n);
+		dropped_json(o, probes, n);
 		w = line_begin(o);
 		up_wb_puts(&w, "}\n");
 		up_output_commit(o, &w);
