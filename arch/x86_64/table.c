@@ -178,6 +178,7 @@ const struct up_arch up_arch_x86_64 = {
     .nr_mprotect = 10,
     .nr_munmap = 11,
     .nr_memfd_create = 319,
+    .nr_madvise = 28,
     .nr_ftruncate = 77,
     .nr_rt_sigaction = 13,
     .nr_close = 3,

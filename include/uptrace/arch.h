@@ -259,6 +259,8 @@ struct up_arch {
 
 	/* The trap-free path (include/uptrace/fast.h); NULL: every probe takes a breakpoint. */
 	const struct up_fast_ops *fast;
+	/* madvise, to fault the trap-free ring in before the trampolines write it (0: none) */
+	int16_t nr_madvise;
 };
 
 /* The ops table for an ELF e_machine; NULL if unknown. */

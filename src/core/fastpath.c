@@ -604,9 +604,16 @@ static int map_shared(struct up_core *c)
 	}
 	hdr = f->shm.local;
 	hdr[0] = FAST_MAGIC;
-	if (ring_bytes(c))
+	if (ring_bytes(c)) {
+		/* the target's view faulted in now (MADV_POPULATE_WRITE), not at each first record */
+		const uint64_t args[6] = {f->shm.remote + FAST_SHM_SIZE, ring_bytes(c), 23};
+
 		err = ring_setup(c, (uint8_t *)f->shm.local + FAST_SHM_SIZE,
 				 f->shm.remote + FAST_SHM_SIZE);
+		if (!err && c->arch->nr_madvise) /* a kernel before 5.14 says no: it costs a fault */
+			up_remote_syscall(c->t, c->stopped_tid, c->syscall_insn,
+					  c->arch->nr_madvise, args);
+	}
 	if (err)
 		return err;
 	fb_fast_shm(&c->fb, f->shm.remote, f->shm.size);
