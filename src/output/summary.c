@@ -20,7 +20,8 @@
  * JSON, in probe order, one line:
  *   {"counts":{"fib":1973,"libc.so.6:malloc":1050},
  *    "hist":{"fib%return":[{"lo_ns":1024,"hi_ns":2048,"count":12}]}}
- * with "dropped":{KEY:N} last when the trap-free ring dropped events.
+ * with "dropped":{KEY:N} last when the trap-free ring dropped events; JSON
+ * events end with {"dropped":{KEY:N}} then.
  *
  * --hist=ARG histograms of values, bpftrace's hist() layout: (..., 0) for
  * negative values, [0], [1], then [2, 4) ... in binary units (4K is 4096);
@@ -381,7 +382,8 @@ static void hist_json(struct up_output *o, struct up_probe *const *probes, unsig
 }
 
 /* ,"dropped":{KEY:N}: events the trap-free ring had no room for (only keys with drops). */
-static void dropped_json(struct up_output *o, struct up_probe *const *probes, unsigned n)
+static void dropped_json(struct up_output *o, struct up_probe *const *probes, unsigned n,
+			 bool alone)
 {
 	struct up_wbuf w;
 	bool first = true;
@@ -390,7 +392,7 @@ static void dropped_json(struct up_output *o, struct up_probe *const *probes, un
 		if (!probes[i]->dropped)
 			continue;
 		w = line_begin(o);
-		up_wb_puts(&w, first ? ",\"dropped\":{" : ",");
+		up_wb_puts(&w, first ? (alone ? "\"dropped\":{" : ",\"dropped\":{") : ",");
 		first = false;
 		up_wb_json_string(&w, probes[i]->key, strnlen(probes[i]->key, UP_KEY_MAX));
 		up_wb_putc(&w, ':');
@@ -413,10 +415,26 @@ void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsi
 		return;
 	count = o->flags & UP_OUT_COUNT;
 	hist = o->flags & UP_OUT_HIST;
-	if (!count && !hist)
-		return;
 	if (!probes)
 		n = 0;
+	if (!count && !hist) {
+		/* events: a last line {"dropped":{KEY:N}} when the ring dropped some (JSON only) */
+		bool any = false;
+
+		for (unsigned i = 0; i < n; i++)
+			any |= probes[i]->dropped != 0;
+		if (!(o->flags & UP_OUT_JSON) || !any)
+			return;
+		w = line_begin(o);
+		up_wb_putc(&w, '{');
+		up_output_commit(o, &w);
+		dropped_json(o, probes, n, true);
+		w = line_begin(o);
+		up_wb_puts(&w, "}\n");
+		up_output_commit(o, &w);
+		up_output_flush(o);
+		return;
+	}
 
 	if (o->flags & UP_OUT_JSON) {
 		w = line_begin(o);
@@ -431,7 +449,7 @@ void up_output_summary(struct up_output *o, struct up_probe *const *probes, unsi
 		}
 		if (hist)
 			hist_json(o, probes, n);
-		dropped_json(o, probes, n);
+		dropped_json(o, probes, n, false);
 		w = line_begin(o);
 		up_wb_puts(&w, "}\n");
 		up_output_commit(o, &w);

@@ -9,8 +9,8 @@
   times are CLOCK_MONOTONIC (within the run, by Python's own clock) and increase per thread;
   the program's output is the untraced one;
 - threads: 8 threads x 20,000 hits with events on a ring big enough: every one, in order;
-- tiny: a 16-record ring (UPTRACE_RING_RECORDS, for tests only): drops reported at the end,
-  events + drops = hits, each thread's events in order, the program's output right; a bad
+- tiny: a 16-record ring (UPTRACE_RING_RECORDS, for tests only): drops reported at the end
+  (stderr, and the JSON's last line {"dropped":{KEY:N}}), events + drops = hits, each thread's events in order, the program's output right; a bad
   UPTRACE_RING_RECORDS is a usage error;
 - detach: the tracer stopped (SIGSTOP) while an attached program makes 5,000 trap-free hits,
   then told to detach: all 5,000 come out (drained at detach), and the text is restored."""
@@ -48,14 +48,20 @@ def expected(t, rounds):
     return out
 
 
-def load(path, ctx):
+def load(path, ctx, rest=None):
+    """The events of a --json -o file; the other objects (a summary) into rest."""
     evs = []
     with open(path) as f:
         for line in f:
             try:
-                evs.append(json.loads(line))
+                obj = json.loads(line)
             except ValueError:
                 ctx.fail(f"bad JSON line: {line!r}")
+                continue
+            if "event" in obj:
+                evs.append(obj)
+            elif rest is not None:
+                rest.append(obj)
     return evs
 
 
@@ -114,23 +120,24 @@ def work_events(ctx, tmp, name, ring, threads=8, calls=20000):
                     f"threads' own check ({name})")
     ctx.check("trap-free" in proc.stderr and "events on the ring" in proc.stderr,
               f"work's events on the ring ({name})")
-    seqs = {}
-    for e in load(out, ctx):
+    seqs, rest = {}, []
+    for e in load(out, ctx, rest):
         seqs.setdefault(e["tid"], []).append(e["args"]["i"])
-    return proc, seqs
+    return proc, seqs, rest
 
 
 def threads(ctx, tmp):
-    proc, seqs = work_events(ctx, tmp, "big", 262144)
+    proc, seqs, rest = work_events(ctx, tmp, "big", 262144)
     ctx.check_equal(len(seqs), 8, "events from 8 threads")
     for tid, seq in seqs.items():
         ctx.check(seq == list(range(20000)), f"thread {tid}: i = 0..19999 in order "
                   f"({len(seq)} events)")
     ctx.check("dropped" not in proc.stderr, "no drops on a big ring")
+    ctx.check_equal(rest, [], "no object but events in the JSON")
 
 
 def tiny(ctx, tmp):
-    proc, seqs = work_events(ctx, tmp, "tiny", 16)
+    proc, seqs, rest = work_events(ctx, tmp, "tiny", 16)
     dropped = 0
     for line in proc.stderr.splitlines():
         if "events of 'work' dropped" in line:
@@ -138,6 +145,7 @@ def tiny(ctx, tmp):
     total = sum(len(s) for s in seqs.values())
     ctx.check(dropped > 0, f"a 16-record ring drops and says so ({dropped} dropped)")
     ctx.check_equal(total + dropped, 8 * 20000, "events + drops = hits")
+    ctx.check_equal(rest, [{"dropped": {"work": dropped}}], "the JSON ends with the drops")
     for tid, seq in seqs.items():
         ctx.check(all(a < b for a, b in zip(seq, seq[1:])), f"thread {tid}: events in order")
     bad = ctx.uptrace("work", "--", ctx.fixture("threads"), "1", "1",
