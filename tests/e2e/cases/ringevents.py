@@ -13,7 +13,10 @@
   (stderr, and the JSON's last line {"dropped":{KEY:N}}), events + drops = hits, each thread's events in order, the program's output right; a bad
   UPTRACE_RING_RECORDS is a usage error;
 - detach: the tracer stopped (SIGSTOP) while an attached program makes 5,000 trap-free hits,
-  then told to detach: all 5,000 come out (drained at detach), and the text is restored."""
+  then told to detach: all 5,000 come out (drained at detach), and the text is restored;
+- sigkill: the tracer (not the guardian) killed with records on the ring: the program runs
+  on through its trampolines, and the guardian's recovery restores its text byte for byte
+  and unmaps the ring with the rest of the shared memory."""
 
 import json
 import os
@@ -23,7 +26,8 @@ import tempfile
 import time
 
 from cases.attach import tracer_pid
-from cases.fastpath import ours_left, paths
+from cases.fastpath import ours_left, paths, text_snapshot
+from cases.tracer_sigkill import tracer_of, wait_for
 
 NAMES = ["alpha", "", "beta gamma",
          "a name longer than sixty-three bytes, so that both paths cut it at the same byte",
@@ -199,6 +203,45 @@ def detach(ctx, tmp):
         prog.wait(timeout=30)
 
 
+def serve_line(ctx, prog, n, what):
+    prog.stdin.write(f"{n}\n")
+    prog.stdin.flush()
+    return ctx.check_equal(prog.stdout.readline().strip(), f"done {n}", what)
+
+
+def sigkill(ctx, tmp):
+    exe = ctx.fixture("ringargs")
+    log = os.path.join(tmp, "sigkill.err")
+    prog = subprocess.Popen([exe, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    up = None
+    try:
+        serve_line(ctx, prog, 10, "serve answers untraced")
+        before = text_snapshot(prog.pid)
+        with open(log, "w") as err:
+            up = subprocess.Popen([ctx.uptrace_path, "-v", "-p", str(prog.pid), "--json", "-o",
+                                   os.path.join(tmp, "sigkill.json"), PROBES[0]], stderr=err)
+        ctx.check(wait_for(lambda: "tracing process" in open(log).read(), 30),
+                  "uptrace attached")
+        ctx.check("events on the ring" in open(log).read(), "note's events go on the ring")
+        tracer = tracer_of(up.pid)
+        os.kill(tracer, signal.SIGSTOP)  # records stay on the ring: none is drained
+        serve_line(ctx, prog, 3000, "serve runs trap-free with the tracer stopped")
+        os.kill(tracer, signal.SIGKILL)
+        ctx.check(wait_for(lambda: tracer_pid(prog.pid) == 0, 10), "the guardian let go")
+        up.wait(timeout=30)
+        serve_line(ctx, prog, 3000, "serve runs on after the recovery")
+        ctx.check(text_snapshot(prog.pid) == before, "the text is as before the attach")
+        ctx.check_equal(ours_left(prog.pid), [], "no mapping of ours left (the ring neither)")
+    finally:
+        if up and up.poll() is None:
+            up.kill()
+            up.wait()
+        prog.stdin.close()
+        prog.wait(timeout=30)
+        ctx.check_equal(prog.returncode, 0, "serve's exit status")
+
+
 def run(ctx):
     ctx.require_uptrace()
     with tempfile.TemporaryDirectory() as tmp:
@@ -206,3 +249,4 @@ def run(ctx):
         threads(ctx, tmp)
         tiny(ctx, tmp)
         detach(ctx, tmp)
+        sigkill(ctx, tmp)
