@@ -152,6 +152,12 @@ static bool key_available(struct up_core *c, struct core_ring *r)
 	return r->key_ok;
 }
 
+/* Does the trampoline copy the string this argument points to ($comm: the tracer has it)? */
+static bool copies_string(const struct up_arg *a)
+{
+	return a->type.kind == UP_TYPE_STRING && a->fetch.base != UP_FETCH_COMM;
+}
+
 const char *ring_usable(struct up_core *c, const struct up_probe *p)
 {
 	struct core_ring *r = ring_state(c);
@@ -180,7 +186,7 @@ const char *ring_usable(struct up_core *c, const struct up_probe *p)
 			snprintf(why, len, "argument '%s' is wider than 8 bytes", a->name);
 			return why;
 		}
-		if (a->type.kind == UP_TYPE_STRING && ++strings > UP_FAST_STRINGS_MAX) {
+		if (copies_string(a) && ++strings > UP_FAST_STRINGS_MAX) {
 			snprintf(why, len, "more than %d string arguments", UP_FAST_STRINGS_MAX);
 			return why;
 		}
@@ -220,7 +226,7 @@ int ring_bind(struct up_core *c, struct up_probe *p, uint32_t id, struct up_fast
 	t->nvalues = (uint8_t)p->nargs;
 	for (unsigned i = 0; i < p->nargs; i++) {
 		t->values[i] = p->args[i].fetch;
-		t->string[i] = p->args[i].type.kind == UP_TYPE_STRING ? (uint8_t)++strings : 0;
+		t->string[i] = copies_string(&p->args[i]) ? (uint8_t)++strings : 0;
 	}
 	return 0;
 }
@@ -372,7 +378,7 @@ static void record_event(struct up_core *c, struct core_ring *r, const struct up
 		} else if (a->fetch.base == UP_FETCH_COMM) {
 			snprintf(ev->strings[i], UP_STR_MAX, "%s", th ? th->comm : "?");
 			ev->value_ok[i] = true;
-		} else if (a->type.kind == UP_TYPE_STRING) {
+		} else if (copies_string(a)) {
 			const char *str = rec->strings[s++ % UP_FAST_STRINGS_MAX];
 			size_t n = strnlen(str, UP_FAST_STRING_LEN - 1);
 

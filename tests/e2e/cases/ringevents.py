@@ -111,6 +111,17 @@ def args(ctx, tmp):
         runs[mode] = sorted(map(repr, threads.values()))
     ctx.check(runs["ring"] == runs["breakpoints"],
               "the ring's events per thread are the breakpoint path's")
+    # values the tracer fills in ($comm, $tid) next to a string the trampoline copies
+    out = os.path.join(tmp, "comm.json")
+    proc = ctx.uptrace("-v", "--json", "-o", out, "note c=$comm id=$tid name i", "--", exe, "2",
+                       "50", timeout=60)
+    ctx.check_exit(proc, 0, "uptrace with $comm and $tid")
+    ctx.check("events on the ring" in proc.stderr, "$comm and $tid go on the ring")
+    evs = load(out, ctx)
+    ctx.check_equal(len(evs), 100, "100 events with $comm and $tid")
+    ctx.check(all(e["args"] == {"c": "ringargs", "id": e["tid"], "i": e["args"]["i"],
+                                "name": note_args(0, e["args"]["i"])["name"]} for e in evs),
+              "$comm is the program's name, $tid the event's thread, name the source's")
 
 
 def work_events(ctx, tmp, name, ring, threads=8, calls=20000):
