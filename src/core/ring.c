@@ -277,6 +277,10 @@ static void set_key(struct core_ring *r, uint64_t key, pid_t tid)
 	if (!e->used)
 		r->nkeys++;
 	*e = (struct key_entry){key, tid, true};
+	/* its thread pointer is known now: it owns no unknown key any more */
+	e = key ? key_slot(r, 0) : NULL;
+	if (e && e->used && e->tid == tid)
+		e->tid = -1;
 }
 
 void ring_learn(struct up_core *c, pid_t tid, const struct up_regs *regs)
