@@ -498,7 +498,13 @@ static int emit_tramp(const struct up_fast_tramp *t, struct emit *e, struct fixu
 	mark(e);
 	put(e, "\x48\x81\xf9", 3); /* cmp $nrecords,%rcx */
 	put(e, &t->nrecords, 4);
-	full = jump_fwd(e, 0x0f, 0x83); /* jae drop */
+	/*
+	 * jge drop, signed: a head read before other producers and the tracer
+	 * moved on is behind the tail now (a negative difference, not a full
+	 * ring); the compare-and-swap below then fails and retries with the
+	 * new head. Unsigned, it dropped a record from a ring with room.
+	 */
+	full = jump_fwd(e, 0x0f, 0x8d);
 	mark(e);
 	put(e, "\x48\x8d\x48\x01", 4); /* lea 1(%rax),%rcx */
 	mark(e);

@@ -669,6 +669,43 @@ static void test_records(void **state)
 	}
 }
 
+/*
+ * A head read before other producers and the tracer moved on is behind the
+ * tail (head - tail < 0): not a full ring. Here the ring's own head is
+ * behind its tail, which the trampoline reads the same way: the hit is
+ * recorded, not dropped (an unsigned comparison dropped it).
+ */
+static void test_head_behind_tail(void **state)
+{
+	const struct fast_case *c = &cases[0];
+	struct up_fast_tramp t = events_spec();
+	struct up_fast_site site;
+	struct up_fast_reloc rel;
+	uint8_t patch[UP_FAST_WINDOW_MAX];
+	uint64_t fields[2] = {0, 0};
+	size_t len;
+
+	memset(ring, 0, 64 << 10);
+	ring->nrecords = NRECORDS;
+	ring->head = 100;
+	ring->tail = 103;
+	dropped = 0;
+	assert_int_equal(analyze(c, &site), 0);
+	t.site = site.addr;
+	assert_int_equal(
+	    arch()->fast->build(arch(), &t, tramp_at, near_page, &len, fixups, &nfixups), 0);
+	assert_int_equal(arch()->fast->relocate(arch(), &site, tramp_at + len, &rel), 0);
+	memcpy(near_page + len, rel.code, rel.len);
+	assert_int_equal(arch()->fast->patch(arch(), &site, tramp_at, patch), 0);
+	text_writable(site.addr, site.len, true);
+	memcpy((void *)(uintptr_t)site.addr, patch, site.len);
+	as_fn3(c->fn)((uint64_t)(uintptr_t)"D", fields, "d");
+	memcpy((void *)(uintptr_t)site.addr, site.orig, site.len);
+	text_writable(site.addr, site.len, false);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(ring->head, 101);
+}
+
 /* A string longer than the cap: cut, NUL-terminated, not a fault. */
 static void test_long_string(void **state)
 {
@@ -730,10 +767,15 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_analysis), cmocka_unit_test(test_unsized),
-	    cmocka_unit_test(test_objdump),  cmocka_unit_test(test_patched),
-	    cmocka_unit_test(test_far),	     cmocka_unit_test(test_leave),
-	    cmocka_unit_test(test_records),  cmocka_unit_test(test_long_string),
+	    cmocka_unit_test(test_analysis),
+	    cmocka_unit_test(test_unsized),
+	    cmocka_unit_test(test_objdump),
+	    cmocka_unit_test(test_patched),
+	    cmocka_unit_test(test_far),
+	    cmocka_unit_test(test_leave),
+	    cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_long_string),
+	    cmocka_unit_test(test_head_behind_tail),
 	};
 
 #if !defined(__x86_64__)
