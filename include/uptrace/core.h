@@ -43,14 +43,14 @@ struct up_core_config {
 	 * ctx). May be NULL: nothing is said.
 	 */
 	void (*on_warning)(void *ctx, const char *msg);
-	uint64_t max_events;	/* 0: no limit; else detach after this many events */
-	bool count_only;	/* --count: count hits, fetch nothing */
-	bool want_durations;	/* --hist */
-	const char *hist_arg;	/* --hist=ARG: an argument's name or "$retval" (NULL: none) */
-	bool stack;		/* --stack */
-	bool spawned;		/* the target was started by us at its first instruction */
-	bool follow;		/* -f: trace forked children too (until they exec) */
-	bool breakpoints_only;	/* --breakpoints-only: no probe on the trap-free path */
+	uint64_t max_events;   /* 0: no limit; else detach after this many events */
+	bool count_only;       /* --count: count hits, fetch nothing */
+	bool want_durations;   /* --hist */
+	const char *hist_arg;  /* --hist=ARG: an argument's name or "$retval" (NULL: none) */
+	bool stack;	       /* --stack */
+	bool spawned;	       /* the target was started by us at its first instruction */
+	bool follow;	       /* -f: trace forked children too (until they exec) */
+	bool breakpoints_only; /* --breakpoints-only: no probe on the trap-free path */
 	bool verbose;
 	/*
 	 * Records in the trap-free path's ring (a power of two; 0: the
@@ -61,10 +61,10 @@ struct up_core_config {
 
 /* Why up_core_run returned. */
 enum up_core_end {
-	UP_END_EXITED = 1,	/* the process exited: status */
-	UP_END_KILLED,		/* the process was killed by a signal: status = signal */
-	UP_END_DETACH,		/* a stop was requested (signal, timeout, -n): detach next */
-	UP_END_ERROR,		/* a fatal error was reported */
+	UP_END_EXITED = 1, /* the process exited: status */
+	UP_END_KILLED,	   /* the process was killed by a signal: status = signal */
+	UP_END_DETACH,	   /* a stop was requested (signal, timeout, -n): detach next */
+	UP_END_ERROR,	   /* a fatal error was reported */
 };
 
 /* Set from signal handlers: makes up_core_run return UP_END_DETACH. */

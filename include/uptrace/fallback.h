@@ -38,24 +38,24 @@
  */
 #define UP_FB_TOMBSTONE UINT64_MAX
 struct up_fb_point {
-	uint64_t addr;		/* 0: an empty entry; UP_FB_TOMBSTONE: a removed one */
-	uint8_t orig[8];	/* the bytes the breakpoint replaced */
+	uint64_t addr;	 /* 0: an empty entry; UP_FB_TOMBSTONE: a removed one */
+	uint8_t orig[8]; /* the bytes the breakpoint replaced */
 	uint8_t len;
 	uint8_t pad[7];
 };
 
 /* One live return-probe instance of a thread (the tracer's up_instance, mirrored). */
 struct up_fb_frame {
-	uint64_t orig_ret;	/* where the function really returns */
-	uint64_t entry_sp;	/* sp at its first instruction */
+	uint64_t orig_ret; /* where the function really returns */
+	uint64_t entry_sp; /* sp at its first instruction */
 };
 
 struct up_fb_thread {
-	int32_t tid;		/* 0: an empty entry; -1: a thread that is gone */
-	uint32_t depth;		/* live frames */
-	uint32_t cap;		/* frames room */
+	int32_t tid;	/* 0: an empty entry; -1: a thread that is gone */
+	uint32_t depth; /* live frames */
+	uint32_t cap;	/* frames room */
 	uint32_t pad;
-	uint64_t frames;	/* offset of its struct up_fb_frame array */
+	uint64_t frames; /* offset of its struct up_fb_frame array */
 };
 
 /*
@@ -63,7 +63,7 @@ struct up_fb_thread {
  * handler never sees one (a jump does not fault); a recovery restores it.
  */
 struct up_fb_window {
-	uint64_t addr;			/* 0: dropped, its module was unloaded (dlclose) */
+	uint64_t addr; /* 0: dropped, its module was unloaded (dlclose) */
 	uint8_t orig[24];
 	uint32_t len;
 	uint32_t pad;
@@ -71,35 +71,35 @@ struct up_fb_window {
 
 struct up_fb_data {
 	uint64_t magic;
-	uint64_t trampoline;		/* the uretprobe trampoline's address, 0: none */
-	uint64_t points;		/* offset of the point table (points_mask + 1 entries) */
-	uint64_t threads;		/* offset of the thread table (threads_mask + 1 entries) */
-	uint32_t points_mask;		/* table size - 1, a power of two minus one */
+	uint64_t trampoline;  /* the uretprobe trampoline's address, 0: none */
+	uint64_t points;      /* offset of the point table (points_mask + 1 entries) */
+	uint64_t threads;     /* offset of the thread table (threads_mask + 1 entries) */
+	uint32_t points_mask; /* table size - 1, a power of two minus one */
 	uint32_t threads_mask;
-	uint32_t bp_pc_adjust;		/* PC after the trap minus the breakpoint's address */
-	uint32_t ret_sp_adjust;		/* at the trampoline, sp minus the entry sp */
-	uint8_t bp[4];			/* the breakpoint instruction */
+	uint32_t bp_pc_adjust;	/* PC after the trap minus the breakpoint's address */
+	uint32_t ret_sp_adjust; /* at the trampoline, sp minus the entry sp */
+	uint8_t bp[4];		/* the breakpoint instruction */
 	uint32_t bp_len;
-	uint32_t lock;			/* the handler's mprotect path, one thread at a time */
+	uint32_t lock; /* the handler's mprotect path, one thread at a time */
 	uint32_t pad;
-	uint64_t old_action[4];		/* the program's own SIGTRAP (kernel struct sigaction) */
-	uint64_t new_action[4];		/* ours, for the tracer's rt_sigaction */
+	uint64_t old_action[4]; /* the program's own SIGTRAP (kernel struct sigaction) */
+	uint64_t new_action[4]; /* ours, for the tracer's rt_sigaction */
 	/* what a recovery needs besides the tables (the guardian re-attaches with it) */
-	int32_t pid;			/* the process this record is of */
-	uint32_t live;			/* installed; 0 once uptrace detached cleanly */
-	uint64_t code;			/* where the target maps the record (its handler page) */
-	uint64_t syscall_insn;		/* a syscall instruction of ours in the target */
-	uint64_t pages;			/* offset of the XOL page addresses (uint64_t each) */
+	int32_t pid;	       /* the process this record is of */
+	uint32_t live;	       /* installed; 0 once uptrace detached cleanly */
+	uint64_t code;	       /* where the target maps the record (its handler page) */
+	uint64_t syscall_insn; /* a syscall instruction of ours in the target */
+	uint64_t pages;	       /* offset of the XOL page addresses (uint64_t each) */
 	uint32_t npages, pages_cap;
 
-	uint64_t heals;			/* breakpoints healed by the handler */
-	uint64_t returns;		/* trampoline returns completed by the handler */
-	char mem_path[16];		/* "/proc/self/mem" */
+	uint64_t heals;	   /* breakpoints healed by the handler */
+	uint64_t returns;  /* trampoline returns completed by the handler */
+	char mem_path[16]; /* "/proc/self/mem" */
 
 	/* the trap-free path: its windows, and its memory shared with the tracer */
-	uint64_t windows;		/* offset of the struct up_fb_window array */
+	uint64_t windows; /* offset of the struct up_fb_window array */
 	uint32_t nwindows, windows_cap;
-	uint64_t fast_shm, fast_shm_size;	/* where the target maps it, how big (0: none) */
+	uint64_t fast_shm, fast_shm_size; /* where the target maps it, how big (0: none) */
 };
 
 /* The kernel's struct sigaction on the 64-bit arches (not glibc's). */

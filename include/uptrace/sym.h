@@ -24,13 +24,13 @@ struct up_target;
 struct up_symtab;
 
 struct up_module_info {
-	const char *path;	/* as mapped */
-	uint64_t start, end;	/* run-time address range */
-	uint64_t bias;		/* run-time minus link-time addresses */
+	const char *path;    /* as mapped */
+	uint64_t start, end; /* run-time address range */
+	uint64_t bias;	     /* run-time minus link-time addresses */
 };
 
 struct up_func_match {
-	char func[UP_FUNC_MAX];	/* demangled unless up_sym_set_demangle(s, false) */
+	char func[UP_FUNC_MAX]; /* demangled unless up_sym_set_demangle(s, false) */
 	char module[4096];	/* module path */
 	uint64_t addr;		/* run-time address of the function's entry */
 	uint64_t size;
@@ -42,7 +42,7 @@ struct up_func_match {
 	 * plain reference binds to, and for a name defined once.
 	 */
 	char tag[64];
-	bool ifunc;		/* an STT_GNU_IFUNC: addr is its resolver (up_sym_ifunc_target) */
+	bool ifunc; /* an STT_GNU_IFUNC: addr is its resolver (up_sym_ifunc_target) */
 };
 
 int up_sym_open(struct up_symtab **out, struct up_target *t);
@@ -124,11 +124,11 @@ int up_sym_return_fetch(struct up_symtab *s, uint64_t func_addr, struct up_type 
 
 /* What a function returns, by its DWARF. */
 enum up_ret_shape {
-	UP_RET_UNKNOWN = 0,	/* no DWARF for it: the return register is all there is */
-	UP_RET_SCALAR,		/* one value uptrace shows */
-	UP_RET_VOID,		/* nothing */
-	UP_RET_AGGREGATE,	/* a struct, union or class: shown by its members */
-	UP_RET_OTHER,		/* a value uptrace cannot show (complex, vector, __int128) */
+	UP_RET_UNKNOWN = 0, /* no DWARF for it: the return register is all there is */
+	UP_RET_SCALAR,	    /* one value uptrace shows */
+	UP_RET_VOID,	    /* nothing */
+	UP_RET_AGGREGATE,   /* a struct, union or class: shown by its members */
+	UP_RET_OTHER,	    /* a value uptrace cannot show (complex, vector, __int128) */
 };
 int up_sym_return_shape(struct up_symtab *s, uint64_t func_addr);
 
@@ -158,8 +158,7 @@ int up_sym_return_members(struct up_symtab *s, uint64_t func_addr, struct up_arg
  * PF_X): where a remote system call may find its instruction. Returns how
  * many (at most max).
  */
-int up_sym_exec_ranges(struct up_symtab *s, const char *module_spec, uint64_t ranges[][2],
-		       int max);
+int up_sym_exec_ranges(struct up_symtab *s, const char *module_spec, uint64_t ranges[][2], int max);
 
 /* Address of the dynamic linker's r_brk (_dl_debug_state), or -ENOENT. */
 int up_sym_rbrk(struct up_symtab *s, uint64_t *addr);
@@ -219,15 +218,15 @@ int up_sym_list(struct up_symtab *s, const char *pattern,
 
 /* One site of a USDT probe, read from a module's .note.stapsdt. */
 struct up_usdt_site {
-	const char *provider, *name;	/* valid during the callback only */
-	const char *arg_specs;		/* as the note spells them: "-4@%edi 8@-80(%rbx)" */
-	const char *module;		/* the module's path */
-	uint64_t addr;			/* run-time address of the probe's nop */
-	uint64_t semaphore;		/* run-time address of its 2-byte semaphore, 0: none */
-	struct up_func_match func;	/* the function holding the site (func "" if none) */
+	const char *provider, *name; /* valid during the callback only */
+	const char *arg_specs;	     /* as the note spells them: "-4@%edi 8@-80(%rbx)" */
+	const char *module;	     /* the module's path */
+	uint64_t addr;		     /* run-time address of the probe's nop */
+	uint64_t semaphore;	     /* run-time address of its 2-byte semaphore, 0: none */
+	struct up_func_match func;   /* the function holding the site (func "" if none) */
 	unsigned nargs;
-	struct up_arg args[UP_USDT_MAX_ARGS];	/* $arg1..: fetch and type (sign, size) */
-	char args_error[256];		/* not "": why the arguments cannot be read */
+	struct up_arg args[UP_USDT_MAX_ARGS]; /* $arg1..: fetch and type (sign, size) */
+	char args_error[256];		      /* not "": why the arguments cannot be read */
 };
 
 /*

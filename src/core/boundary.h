@@ -15,9 +15,9 @@
 #define CORE_SWEEP_MAX (1u << 20)
 
 struct core_boundary {
-	uint64_t before;	/* -EINVAL: where the instruction holding offset starts */
-	uint64_t after;		/* -EINVAL: where the next one starts */
-	uint64_t stuck;		/* -EBADMSG, -EFAULT: the offset the sweep could not pass */
+	uint64_t before;		/* -EINVAL: where the instruction holding offset starts */
+	uint64_t after;			/* -EINVAL: where the next one starts */
+	uint64_t stuck;			/* -EBADMSG, -EFAULT: the offset the sweep could not pass */
 	uint8_t bytes[UP_INSN_MAX_LEN]; /* -EBADMSG: the bytes there */
 	uint8_t nbytes;
 };

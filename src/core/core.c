@@ -67,7 +67,7 @@ int up_core_create(struct up_core **out, const struct up_core_config *cfg)
 	c->t = cfg->target;
 	c->arch = cfg->target->arch;
 	c->sym = cfg->sym;
-	c->mem = (struct up_mem){ .ctx = c, .read = core_read, .write = core_write };
+	c->mem = (struct up_mem){.ctx = c, .read = core_read, .write = core_write};
 	c->points_cap = 1024;
 	c->points = calloc(c->points_cap, sizeof(*c->points));
 	c->threads_cap = 64;
@@ -399,7 +399,8 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 			ret = hit_handle_trap(c, st.tid, st.stepped, true);
 			/* a stray trap of our own single-step is swallowed; any other is the program's */
 			if (ret == 1)
-				ret = c->t->ops->resume(c->t, st.tid, st.stepped ? 0 : trap_signal(&st));
+				ret = c->t->ops->resume(c->t, st.tid,
+							st.stepped ? 0 : trap_signal(&st));
 			break;
 		case UP_STOP_SIGNAL:
 			ret = deliver_signal(c, st.tid, st.sig);

@@ -21,7 +21,7 @@
 #define POINT_MAX_PROBES 16
 #define XOL_PAGE_SIZE 4096
 #define XOL_SLOTS_PER_PAGE (XOL_PAGE_SIZE / UP_XOL_SLOT_SIZE)
-#define XOL_PAGES_INITIAL 8		/* the page table grows as probes need slots */
+#define XOL_PAGES_INITIAL 8		       /* the page table grows as probes need slots */
 #define INSTANCE_STACK_MAX UP_RETURN_DEPTH_MAX /* uretprobe instances per thread */
 
 /* One patched address. Several probes may share it; the bytes return with the last. */
@@ -31,28 +31,28 @@ struct up_point {
 	uint8_t bp[4];
 	uint8_t bp_len;
 	bool armed;
-	bool restored;			/* was armed, its bytes are back: a late trap rewinds */
-	bool gone;			/* its module was unmapped: never written again */
-	bool is_rbrk;			/* the dynamic linker's library-load hook */
-	uint8_t unwind;			/* unwinder hooks (enum unwind_role, unwinder.c) */
-	bool has_return;		/* some probe here is a %return probe */
+	bool restored;	 /* was armed, its bytes are back: a late trap rewinds */
+	bool gone;	 /* its module was unmapped: never written again */
+	bool is_rbrk;	 /* the dynamic linker's library-load hook */
+	uint8_t unwind;	 /* unwinder hooks (enum unwind_role, unwinder.c) */
+	bool has_return; /* some probe here is a %return probe */
 	bool has_entry;
-	bool captures;			/* some %return probe here keeps entry values (nentry) */
-	uint64_t slot;			/* XOL slot address (UP_INSN_XOL), else 0 */
+	bool captures; /* some %return probe here keeps entry values (nentry) */
+	uint64_t slot; /* XOL slot address (UP_INSN_XOL), else 0 */
 	struct up_xol xol;
-	struct fast_point *fast;	/* on the trap-free path (fastpath.c), else NULL */
+	struct fast_point *fast; /* on the trap-free path (fastpath.c), else NULL */
 	unsigned nprobes;
 	struct up_probe *probes[POINT_MAX_PROBES];
 };
 
 /* A live call of a function with a return probe. */
 struct up_instance {
-	uint64_t orig_ret;		/* where the function really returns */
-	uint64_t entry_sp;		/* sp at its first instruction */
-	uint64_t ts_ns;			/* entry time */
+	uint64_t orig_ret; /* where the function really returns */
+	uint64_t entry_sp; /* sp at its first instruction */
+	uint64_t ts_ns;	   /* entry time */
 	struct up_point *point;
-	uint64_t slot;			/* where its trampoline copy was taken back (0: unknown) */
-	bool unhooked;			/* its real return address is back (an unwinder runs) */
+	uint64_t slot; /* where its trampoline copy was taken back (0: unknown) */
+	bool unhooked; /* its real return address is back (an unwinder runs) */
 };
 
 /*
@@ -64,29 +64,29 @@ struct up_instance {
 struct up_entry_values {
 	uint64_t values[ENTRY_VALUES_MAX];
 	uint64_t values_hi[ENTRY_VALUES_MAX];
-	uint32_t ok;			/* bit k: values[k] was fetched */
+	uint32_t ok; /* bit k: values[k] was fetched */
 };
 
 struct up_thread {
-	pid_t tid;			/* 0: free entry */
-	pid_t pid;			/* its process: the target's, or a followed child's (-f) */
-	bool in_slot;			/* executing a UP_XOL_EXIT_TRAP slot */
+	pid_t tid;    /* 0: free entry */
+	pid_t pid;    /* its process: the target's, or a followed child's (-f) */
+	bool in_slot; /* executing a UP_XOL_EXIT_TRAP slot */
 	struct up_point *slot_point;
 	struct up_xol_state xol_state;
 	unsigned depth;
-	unsigned stack_cap;		/* grows on demand, up to INSTANCE_STACK_MAX */
-	unsigned lost;			/* return probes missed: the stack was full */
+	unsigned stack_cap; /* grows on demand, up to INSTANCE_STACK_MAX */
+	unsigned lost;	    /* return probes missed: the stack was full */
 	struct up_instance *stack;
 	struct up_entry_values *entry_values; /* parallel to stack (stack_cap entries) from its
 					       * first need */
-	uint64_t unwind_sp;		/* sp of the outermost unwinder call under way, else 0 */
+	uint64_t unwind_sp; /* sp of the outermost unwinder call under way, else 0 */
 	char comm[16];
 };
 
 struct xol_page {
 	uint64_t addr;
-	unsigned used;			/* slots handed out */
-	bool keep;			/* left mapped at detach (fastpath.c) */
+	unsigned used; /* slots handed out */
+	bool keep;     /* left mapped at detach (fastpath.c) */
 	struct up_point *owner[XOL_SLOTS_PER_PAGE];
 };
 
@@ -98,27 +98,27 @@ struct usdt_semaphore {
 
 /* Memory the tracer and the target both map (shared.c). */
 struct core_shared {
-	void *local;			/* the tracer's mapping, NULL: none */
-	int local_fd;			/* the memfd, open in the tracer */
-	uint64_t remote;		/* where the target maps it */
+	void *local;	 /* the tracer's mapping, NULL: none */
+	int local_fd;	 /* the memfd, open in the tracer */
+	uint64_t remote; /* where the target maps it */
 	size_t size;
 };
 
 struct pending_spec {
 	struct up_spec spec;
 	bool resolved;
-	bool ever_resolved;		/* armed at some point (a later exec may undo it) */
-	bool early;			/* placed without MODULE before every library was there */
-	unsigned waiting;		/* IFUNC matches whose implementation is not known yet */
-	unsigned unknown;		/* IFUNC matches left off: nothing bound them (warned) */
-	bool rearm;			/* some of its probes' module was unmapped: resolve again */
+	bool ever_resolved; /* armed at some point (a later exec may undo it) */
+	bool early;	    /* placed without MODULE before every library was there */
+	unsigned waiting;   /* IFUNC matches whose implementation is not known yet */
+	unsigned unknown;   /* IFUNC matches left off: nothing bound them (warned) */
+	bool rearm;	    /* some of its probes' module was unmapped: resolve again */
 };
 
 struct up_core {
 	struct up_core_config cfg;
 	struct up_target *t;
 	const struct up_arch *arch;
-	struct up_mem mem;		/* target memory for arch->simulate and friends */
+	struct up_mem mem; /* target memory for arch->simulate and friends */
 	struct up_symtab *sym;
 
 	/* probe points: open addressing by address */
@@ -130,40 +130,40 @@ struct up_core {
 	unsigned nprobes, probes_cap;
 	unsigned *probe_spec;
 	unsigned probe_spec_cap;
-	bool rearming;			/* resolving a rearm spec: live probes stay as they are */
+	bool rearming; /* resolving a rearm spec: live probes stay as they are */
 
 	/* specs as given, for resolution now or at a library load */
 	struct pending_spec *specs;
 	unsigned nspecs, specs_cap;
-	bool libs_loaded;		/* the dynamic linker reported its initial libraries */
-	bool after_exec;		/* the process has exec'd since tracing began */
-	bool load_watch;		/* watching system calls while the libraries load */
-	bool maps_changed;		/* a mapping call since the modules were last read */
-	bool reloc_watch;		/* watching system calls until waiting IFUNCs are known */
-	bool watching;			/* the target stops at system calls now */
+	bool libs_loaded;  /* the dynamic linker reported its initial libraries */
+	bool after_exec;   /* the process has exec'd since tracing began */
+	bool load_watch;   /* watching system calls while the libraries load */
+	bool maps_changed; /* a mapping call since the modules were last read */
+	bool reloc_watch;  /* watching system calls until waiting IFUNCs are known */
+	bool watching;	   /* the target stops at system calls now */
 
 	/* threads: open addressing by tid; each entry allocated once, so pointers to it stay */
 	struct up_thread **threads;
 	unsigned threads_cap, nthreads;
-	uint64_t missed_returns;	/* of threads that are gone */
+	uint64_t missed_returns; /* of threads that are gone */
 
 	/* XOL pages; pages[0] slot 0 is the uretprobe trampoline */
-	struct xol_page *pages;		/* pages_cap entries, npages in use */
+	struct xol_page *pages; /* pages_cap entries, npages in use */
 	unsigned npages, pages_cap;
 	uint64_t trampoline;
-	uint64_t syscall_insn;		/* where remote system calls run */
+	uint64_t syscall_insn; /* where remote system calls run */
 
-	pid_t stopped_tid;		/* a thread stopped now: remote syscalls run in it */
+	pid_t stopped_tid; /* a thread stopped now: remote syscalls run in it */
 
 	/* the in-process fallback (fallback.c): its record, and where the target maps it */
 	struct fb_record fb;
 	struct core_shared fb_shared;
-	bool fb_incomplete;		/* said once: the record ran out of room */
+	bool fb_incomplete; /* said once: the record ran out of room */
 
 	/* -f: children followed into their own address spaces (copies of ours) */
 	pid_t *children;
 	unsigned nchildren, children_cap;
-	bool main_exited;		/* the target process ended; children still run */
+	bool main_exited; /* the target process ended; children still run */
 	int main_status;
 	enum up_core_end main_end;
 	uint64_t events;
@@ -177,8 +177,8 @@ struct up_core {
 	char *err;
 	size_t errlen;
 
-	struct core_fast *fast;		/* the trap-free path (fastpath.c), NULL until used */
-	struct core_ring *ring;		/* its events' ring (ring.c), NULL until used */
+	struct core_fast *fast; /* the trap-free path (fastpath.c), NULL until used */
+	struct core_ring *ring; /* its events' ring (ring.c), NULL until used */
 };
 
 /* points.c */
@@ -271,8 +271,7 @@ int uret_unhook_all(struct up_core *c, struct up_thread *th, struct up_regs *reg
 int uret_landed(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
 		uint64_t returned_to, uint64_t below, uint64_t now);
 bool uret_any_unhooked(const struct up_thread *th);
-unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t *out,
-			unsigned max);
+unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t *out, unsigned max);
 
 /* unwinder.c */
 int unwind_hooks_refresh(struct up_core *c);

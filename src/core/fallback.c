@@ -151,7 +151,7 @@ bool fallback_contains(struct up_core *c, uint64_t pc)
  */
 int fallback_remove(struct up_core *c, pid_t tid)
 {
-	const uint64_t args[6] = { c->fb_shared.remote, c->fb_shared.size };
+	const uint64_t args[6] = {c->fb_shared.remote, c->fb_shared.size};
 	int64_t r, u;
 
 	if (!c->fb_shared.remote)

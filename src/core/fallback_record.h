@@ -24,13 +24,13 @@ struct fb_free_block {
 };
 
 struct fb_record {
-	uint8_t *base;			/* the tracer's mapping: code page, then data */
-	size_t size;			/* bytes of the memfd */
-	struct up_fb_data *d;		/* base + UP_FB_CODE_SIZE */
-	uint64_t brk;			/* next free byte of data (offset from d) */
-	uint32_t npoints, nthreads;	/* live entries, tombstones included */
-	bool full;			/* out of room: the record is incomplete */
-	struct fb_free_block *free;	/* frame arrays of threads that are gone */
+	uint8_t *base;		    /* the tracer's mapping: code page, then data */
+	size_t size;		    /* bytes of the memfd */
+	struct up_fb_data *d;	    /* base + UP_FB_CODE_SIZE */
+	uint64_t brk;		    /* next free byte of data (offset from d) */
+	uint32_t npoints, nthreads; /* live entries, tombstones included */
+	bool full;		    /* out of room: the record is incomplete */
+	struct fb_free_block *free; /* frame arrays of threads that are gone */
 	unsigned nfree, free_cap;
 };
 

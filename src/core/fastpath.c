@@ -610,7 +610,8 @@ static int map_shared(struct up_core *c)
 
 		err = ring_setup(c, (uint8_t *)f->shm.local + FAST_SHM_SIZE,
 				 f->shm.remote + FAST_SHM_SIZE);
-		if (!err && c->arch->nr_madvise) /* a kernel before 5.14 says no: it costs a fault */
+		if (!err &&
+		    c->arch->nr_madvise) /* a kernel before 5.14 says no: it costs a fault */
 			up_remote_syscall(c->t, c->stopped_tid, c->syscall_insn,
 					  c->arch->nr_madvise, args);
 	}

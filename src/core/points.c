@@ -127,8 +127,9 @@ static int point_decode(struct up_core *c, uint64_t addr, struct up_insn *insn)
 	}
 	/* Another tool's (or a stale) breakpoint is not an instruction we can displace. */
 	if (memcmp(bytes, c->arch->bp, c->arch->bp_len) == 0) {
-		core_error(c, "0x%llx already holds a breakpoint instruction (is another tracer "
-			      "attached, or was uptrace killed while tracing?)",
+		core_error(c,
+			   "0x%llx already holds a breakpoint instruction (is another tracer "
+			   "attached, or was uptrace killed while tracing?)",
 			   (unsigned long long)addr);
 		return -EBUSY;
 	}
@@ -164,7 +165,8 @@ static struct up_point *point_create(struct up_core *c, uint64_t addr, int *errp
 	}
 	pt->bp_len = c->arch->breakpoint(c->arch, c->t->e_flags, pt->bp);
 	if (pt->bp_len > pt->insn.len) {
-		core_error(c, "cannot probe 0x%llx: the instruction '%s' is shorter than a breakpoint",
+		core_error(c,
+			   "cannot probe 0x%llx: the instruction '%s' is shorter than a breakpoint",
 			   (unsigned long long)addr, pt->insn.text);
 		free(pt);
 		*errp = -ENOTSUP;
@@ -304,8 +306,8 @@ int point_arm_breakpoint(struct up_core *c, struct up_point *pt)
 	fb_point_add(&c->fb, pt->addr, pt->insn.bytes, pt->bp_len);
 	err = core_write_text(c, pt->addr, pt->bp, pt->bp_len);
 	if (err) {
-		core_error(c, "cannot write a breakpoint at 0x%llx: %s", (unsigned long long)pt->addr,
-			   strerror(-err));
+		core_error(c, "cannot write a breakpoint at 0x%llx: %s",
+			   (unsigned long long)pt->addr, strerror(-err));
 		return err;
 	}
 	pt->armed = true;
@@ -397,7 +399,7 @@ void points_unmapped(struct up_core *c, uint64_t start, uint64_t end)
 			core_probe_parked(c, pt->probes[k]);
 		pt->nprobes = 0;
 		pt->has_entry = pt->has_return = pt->captures = false;
-		pt->unwind = 0; /* an unwinder's hook goes with its library too */
+		pt->unwind = 0;			 /* an unwinder's hook goes with its library too */
 		fb_point_drop(&c->fb, pt->addr); /* a recovery must not write there either */
 		pt->armed = false;
 		pt->restored = false;

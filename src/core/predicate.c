@@ -306,7 +306,7 @@ static bool eval_node(const struct up_pred *pr, unsigned i, const struct up_even
 				return nd->cmp == UP_CMP_NE; /* NaN: unordered, unequal */
 			order = x < y ? -1 : x > y;
 		} else if (a.is_signed || b.is_signed) {
-			order = (int64_t)a.v < (int64_t)b.v ? -1 : (int64_t)a.v > (int64_t)b.v;
+			order = (int64_t)a.v<(int64_t)b.v ? -1 : (int64_t)a.v>(int64_t) b.v;
 		} else {
 			order = a.v < b.v ? -1 : a.v > b.v;
 		}

@@ -28,7 +28,7 @@ static int adopt_record(struct up_core *c, void *record, size_t size)
 
 	if (size < UP_FB_CODE_SIZE + sizeof(*d) || d->magic != UP_FB_MAGIC)
 		return -EINVAL;
-		/* offsets from a dead tracer, read with care: every table inside the record */
+	/* offsets from a dead tracer, read with care: every table inside the record */
 #define INSIDE(off, n, type) ((off) < size && (uint64_t)(n) <= (size - (off)) / sizeof(type))
 	if (!INSIDE(d->points, (uint64_t)d->points_mask + 1, struct up_fb_point) ||
 	    !INSIDE(d->threads, (uint64_t)d->threads_mask + 1, struct up_fb_thread) ||

@@ -22,7 +22,6 @@
 #include "core_internal.h"
 #include "uptrace/sym.h"
 
-
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -73,8 +72,9 @@ static int check_boundary(struct up_core *c, const struct up_func_match *m, uint
 		return -EINVAL;
 	}
 	if (offset % c->arch->insn_align) {
-		core_error(c, "probe '%s': %s+0x%llx is not on an instruction boundary (%s "
-			      "instructions start at multiples of %u)",
+		core_error(c,
+			   "probe '%s': %s+0x%llx is not on an instruction boundary (%s "
+			   "instructions start at multiples of %u)",
 			   what, m->func, off, c->arch->name, c->arch->insn_align);
 		return -EINVAL;
 	}
@@ -87,22 +87,26 @@ static int check_boundary(struct up_core *c, const struct up_func_match *m, uint
 		return 0;
 	switch (err) {
 	case -EINVAL:
-		core_error(c, "probe '%s': %s+0x%llx is not on an instruction boundary (it is inside "
-			      "the instruction at +0x%llx; the next one starts at +0x%llx)",
+		core_error(c,
+			   "probe '%s': %s+0x%llx is not on an instruction boundary (it is inside "
+			   "the instruction at +0x%llx; the next one starts at +0x%llx)",
 			   what, m->func, off, (unsigned long long)b.before,
 			   (unsigned long long)b.after);
 		return -EINVAL;
 	case -EBADMSG:
 		hex_bytes(why, sizeof(why), b.bytes, b.nbytes < 4 ? b.nbytes : 4);
-		core_error(c, "probe '%s': cannot tell whether an instruction starts at %s+0x%llx: "
-			      "the bytes at +0x%llx (%s) do not decode, and no symbol or line-table row "
-			      "marks +0x%llx",
-			   what, m->func, off, (unsigned long long)b.stuck, why, off);
+		core_error(
+		    c,
+		    "probe '%s': cannot tell whether an instruction starts at %s+0x%llx: "
+		    "the bytes at +0x%llx (%s) do not decode, and no symbol or line-table row "
+		    "marks +0x%llx",
+		    what, m->func, off, (unsigned long long)b.stuck, why, off);
 		return -EINVAL;
 	case -E2BIG:
-		core_error(c, "probe '%s': cannot tell whether an instruction starts at %s+0x%llx: "
-			      "it is more than 0x%x bytes from the function's start, and no symbol or "
-			      "line-table row marks it",
+		core_error(c,
+			   "probe '%s': cannot tell whether an instruction starts at %s+0x%llx: "
+			   "it is more than 0x%x bytes from the function's start, and no symbol or "
+			   "line-table row marks it",
 			   what, m->func, off, CORE_SWEEP_MAX);
 		return -EINVAL;
 	default:
@@ -145,7 +149,7 @@ static int capture_result_addr(struct up_probe *p, const struct up_fetch *entry,
 	slot = p->nentry++;
 	memset(&p->entry_fetch[slot], 0, sizeof(p->entry_fetch[slot]));
 	p->entry_fetch[slot].fetch = *entry;
-	p->entry_fetch[slot].type = (struct up_type){ UP_TYPE_HEX, 8 };
+	p->entry_fetch[slot].type = (struct up_type){UP_TYPE_HEX, 8};
 	for (unsigned i = 0; i < n; i++)
 		if (args[i].fetch.base == UP_FETCH_ENTRY)
 			args[i].fetch.argn = (uint16_t)slot;
@@ -166,7 +170,7 @@ static int retval_arg(struct up_core *c, const struct up_spec_arg *sa, struct up
 		/* no DWARF, or a TYPE given: the return register, a signed number or that type */
 		memset(&out->fetch, 0, sizeof(out->fetch));
 		out->fetch.base = UP_FETCH_RETVAL;
-		out->type = (struct up_type){ UP_TYPE_SIGNED, 8 };
+		out->type = (struct up_type){UP_TYPE_SIGNED, 8};
 		err = 0;
 	}
 	if (!err)
@@ -179,21 +183,30 @@ static int retval_arg(struct up_core *c, const struct up_spec_arg *sa, struct up
 		core_error(c, "probe '%s': %s returns nothing (void): no %s", p->key, f, sa->expr);
 		err = -EDOM; /* asked of a function that has none: as for a struct */
 	} else if (err == -EDOM && !*path)
-		core_error(c, "probe '%s': %s returns a struct or union, not one value: name a "
-			      "member ('$retval.NAME'), or give no arguments to see them all",
+		core_error(c,
+			   "probe '%s': %s returns a struct or union, not one value: name a "
+			   "member ('$retval.NAME'), or give no arguments to see them all",
 			   p->key, f);
 	else if (err == -EDOM)
-		core_error(c, "probe '%s': '%s' is not one value uptrace can show (a struct or "
-			      "union: name a member)", p->key, sa->expr);
+		core_error(c,
+			   "probe '%s': '%s' is not one value uptrace can show (a struct or "
+			   "union: name a member)",
+			   p->key, sa->expr);
 	else if (err == -ENOENT)
-		core_error(c, "probe '%s': no '%s' at the return of %s (no such member, or no "
-			      "DWARF type for its result)", p->key, sa->expr, f);
+		core_error(c,
+			   "probe '%s': no '%s' at the return of %s (no such member, or no "
+			   "DWARF type for its result)",
+			   p->key, sa->expr, f);
 	else if (err == -ENODATA)
-		core_error(c, "probe '%s': where %s leaves '%s' is a case of its calling "
-			      "convention uptrace does not cover", p->key, f, sa->expr);
+		core_error(c,
+			   "probe '%s': where %s leaves '%s' is a case of its calling "
+			   "convention uptrace does not cover",
+			   p->key, f, sa->expr);
 	else if (err == -EINVAL)
-		core_error(c, "probe '%s': '%s': '.' or '->' on something that is not a struct "
-			      "or a pointer to one", p->key, sa->expr);
+		core_error(c,
+			   "probe '%s': '%s': '.' or '->' on something that is not a struct "
+			   "or a pointer to one",
+			   p->key, sa->expr);
 	else
 		core_error(c, "probe '%s': cannot read '%s'", p->key, sa->expr);
 	return err;
@@ -232,7 +245,7 @@ static int result_shown(struct up_core *c, const struct up_spec *spec, struct up
 static int build_arg(struct up_core *c, const struct up_spec *spec, const struct up_spec_arg *sa,
 		     struct up_probe *p, uint64_t func_addr, struct up_arg *out)
 {
-	static const struct up_type x64 = { UP_TYPE_HEX, 8 };
+	static const struct up_type x64 = {UP_TYPE_HEX, 8};
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -245,21 +258,24 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 			const char *at = p->func[0] ? p->func : "this address";
 
 			if (err == -ENOENT)
-				core_error(c, "probe '%s': no variable or parameter '%s' at %s", p->key,
-					   sa->expr, at);
+				core_error(c, "probe '%s': no variable or parameter '%s' at %s",
+					   p->key, sa->expr, at);
 			else if (err == -ENODATA)
-				core_error(c, "probe '%s': '%s' is not available at %s (optimised "
-					      "out there, or its place is not certain: a parameter "
-					      "before it is of a kind the calling convention rules "
-					      "here do not cover)", p->key, sa->expr, at);
+				core_error(c,
+					   "probe '%s': '%s' is not available at %s (optimised "
+					   "out there, or its place is not certain: a parameter "
+					   "before it is of a kind the calling convention rules "
+					   "here do not cover)",
+					   p->key, sa->expr, at);
 			else if (err == -EDOM)
-				core_error(c, "probe '%s': '%s' at %s is not one value uptrace can "
-					      "show (a struct or union: name a member; a 128-bit "
-					      "long double, a complex or vector value)", p->key,
-					   sa->expr, at);
+				core_error(c,
+					   "probe '%s': '%s' at %s is not one value uptrace can "
+					   "show (a struct or union: name a member; a 128-bit "
+					   "long double, a complex or vector value)",
+					   p->key, sa->expr, at);
 			else
-				core_error(c, "probe '%s': cannot read '%s' at %s", p->key, sa->expr,
-					   at);
+				core_error(c, "probe '%s': cannot read '%s' at %s", p->key,
+					   sa->expr, at);
 			return err;
 		}
 		snprintf(out->name, sizeof(out->name), "%s", sa->name);
@@ -286,11 +302,11 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 		break;
 	case UP_EXPR_COMM:
 		out->fetch.base = UP_FETCH_COMM;
-		out->type = (struct up_type){ UP_TYPE_STRING, 8 };
+		out->type = (struct up_type){UP_TYPE_STRING, 8};
 		break;
 	case UP_EXPR_TID:
 		out->fetch.base = UP_FETCH_TID;
-		out->type = (struct up_type){ UP_TYPE_SIGNED, 4 };
+		out->type = (struct up_type){UP_TYPE_SIGNED, 4};
 		break;
 	default:
 		return -EINVAL;
@@ -364,8 +380,8 @@ static bool named_in(const char *name, const char *const *names, unsigned n)
 	return false;
 }
 
-#define GO_STACKS                                                                          \
-	"Go moves goroutine stacks and walks them with its own tables, which a return "    \
+#define GO_STACKS                                                                                  \
+	"Go moves goroutine stacks and walks them with its own tables, which a return "            \
 	"address replaced by a return probe breaks"
 
 /*
@@ -378,10 +394,10 @@ static bool named_in(const char *name, const char *const *names, unsigned n)
  */
 static const char *return_refused(struct up_core *c, const struct up_probe *p)
 {
-	static const char *const twice[] = { "setjmp", "sigsetjmp",  "savectx",
-					     "vfork",  "getcontext", "swapcontext" };
-	static const char *const by_caller[] = { "dlopen", "dlmopen", "dlsym", "dlvsym",
-						 "dlopen_mode" };
+	static const char *const twice[] = {"setjmp", "sigsetjmp",  "savectx",
+					    "vfork",  "getcontext", "swapcontext"};
+	static const char *const by_caller[] = {"dlopen", "dlmopen", "dlsym", "dlvsym",
+						"dlopen_mode"};
 
 	if (named_in(p->func, twice, sizeof(twice) / sizeof(twice[0])))
 		return "returns twice, like setjmp: the return address it keeps for its second "
@@ -469,11 +485,15 @@ static int key_unique(struct up_core *c, const struct up_spec *spec, struct up_p
 		if (strpbrk(spec->func, "*?[") || (args_equal(old, p) && same_pred))
 			return 1;
 		if (!same_pred)
-			core_error(c, "probe '%s' is given twice with different predicates: join "
-				      "them with || in one PROBE", p->key);
+			core_error(c,
+				   "probe '%s' is given twice with different predicates: join "
+				   "them with || in one PROBE",
+				   p->key);
 		else
-			core_error(c, "probe '%s' is given twice with different arguments: give "
-				      "them in one PROBE", p->key);
+			core_error(c,
+				   "probe '%s' is given twice with different arguments: give "
+				   "them in one PROBE",
+				   p->key);
 		return -EINVAL;
 	}
 	const char *module = p->module[0] && !is_main_module(c, p->module) ? p->module : NULL;
@@ -512,7 +532,8 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 	p->addr = addr;
 	p->is_return = spec->is_return;
 	up_probe_key(p->key, sizeof(p->key),
-		    m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module) : NULL,
+		     m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module)
+									: NULL,
 		     name, offset, spec->is_return);
 	/*
 	 * A glob tried again (IFUNCs waiting), or a spec resolving again after
@@ -608,8 +629,8 @@ fail:
  * The functions a spec names, in a malloc'd array (*out) that grows until
  * it holds every match: a glob over every module can match many thousands.
  */
-static int find_functions(struct up_core *c, const struct up_spec *spec,
-			  struct up_func_match **out, char *ambiguous, size_t len)
+static int find_functions(struct up_core *c, const struct up_spec *spec, struct up_func_match **out,
+			  char *ambiguous, size_t len)
 {
 	const char *mod = spec->module[0] ? spec->module : NULL;
 	struct up_func_match *m = NULL;
@@ -642,8 +663,8 @@ static int find_functions(struct up_core *c, const struct up_spec *spec,
  * address; -EAGAIN while it cannot be known yet (its module not relocated,
  * or the program's libraries not all loaded); another error, reported.
  */
-static int ifunc_implementation(struct up_core *c, const struct up_func_match *m,
-				const char *name, struct up_func_match *impl)
+static int ifunc_implementation(struct up_core *c, const struct up_func_match *m, const char *name,
+				struct up_func_match *impl)
 {
 	struct up_func_match found;
 	uint64_t addr;
@@ -654,9 +675,10 @@ static int ifunc_implementation(struct up_core *c, const struct up_func_match *m
 	if (err == -EAGAIN)
 		return err;
 	if (err) {
-		core_error(c, "probe '%s:%s': %s is an IFUNC, and which of its implementations "
-			      "process %d runs is not known%s; probe one by name (uptrace -l "
-			      "'%s:*%s*' lists them)",
+		core_error(c,
+			   "probe '%s:%s': %s is an IFUNC, and which of its implementations "
+			   "process %d runs is not known%s; probe one by name (uptrace -l "
+			   "'%s:*%s*' lists them)",
 			   base_name(m->module), name, m->func, (int)c->t->pid,
 			   err == -ENOENT ? " (no resolved relocation names it yet: lazy binding "
 					    "binds it at its first call)"
@@ -675,9 +697,11 @@ static int ifunc_implementation(struct up_core *c, const struct up_func_match *m
 			snprintf(what, sizeof(what), "%s", found.func);
 		else
 			snprintf(what, sizeof(what), "its implementation");
-		core_warn(c, "%s:%s is an IFUNC: probing %s at 0x%llx, the code process %d resolved "
-			     "it to",
-			  base_name(m->module), name, what, (unsigned long long)addr, (int)c->t->pid);
+		core_warn(c,
+			  "%s:%s is an IFUNC: probing %s at 0x%llx, the code process %d resolved "
+			  "it to",
+			  base_name(m->module), name, what, (unsigned long long)addr,
+			  (int)c->t->pid);
 	}
 	return 0;
 }
@@ -692,8 +716,10 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 
 	n = find_functions(c, spec, &matches, ambiguous, sizeof(ambiguous));
 	if (n == -EEXIST) {
-		core_error(c, "function '%s' is defined in several modules: %s; name one as "
-			      "MODULE:%s", spec->func, ambiguous, spec->func);
+		core_error(c,
+			   "function '%s' is defined in several modules: %s; name one as "
+			   "MODULE:%s",
+			   spec->func, ambiguous, spec->func);
 		return n;
 	}
 	if (n < 0) {
@@ -707,8 +733,8 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 		if (mod)
 			core_error(c, "no function matching '%s' in %s", spec->func, mod);
 		else
-			core_error(c, "no function matching '%s' in %s or its libraries", spec->func,
-				   c->t->exe);
+			core_error(c, "no function matching '%s' in %s or its libraries",
+				   spec->func, c->t->exe);
 		return -ENOENT;
 	}
 	/*
@@ -727,8 +753,10 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 				matches[kept++] = matches[i];
 		}
 		if (go && !kept) {
-			core_error(c, "probe '%s%%return': the %d functions matching it are Go code: "
-				      "%s; probe their entries instead", spec->func, go, GO_STACKS);
+			core_error(c,
+				   "probe '%s%%return': the %d functions matching it are Go code: "
+				   "%s; probe their entries instead",
+				   spec->func, go, GO_STACKS);
 			free(matches);
 			return -ENOTSUP;
 		}
@@ -784,7 +812,8 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 	if (!placed && ps->unknown)
 		return 0; /* said so already */
 	if (!placed) {
-		core_error(c, "none of the %d functions matching '%s' can be probed", n, spec->func);
+		core_error(c, "none of the %d functions matching '%s' can be probed", n,
+			   spec->func);
 		return -ENOTSUP;
 	}
 	return 0;
@@ -813,8 +842,9 @@ static int check_address(struct up_core *c, const struct up_spec *spec,
 	}
 	if (up_sym_insn_start(c->sym, addr, evidence, sizeof(evidence)) == 1)
 		return 0;
-	core_error(c, "probe '%s': address 0x%llx is in no function of %s, and no symbol or "
-		      "line-table row shows that an instruction starts there",
+	core_error(c,
+		   "probe '%s': address 0x%llx is in no function of %s, and no symbol or "
+		   "line-table row shows that an instruction starts there",
 		   what, link, m->module[0] ? base_name(m->module) : c->t->exe);
 	return -EINVAL;
 }
@@ -894,10 +924,17 @@ static bool dir_has_library(const char *dir, const char *spec)
  */
 static bool module_may_load(struct up_core *c, const char *spec)
 {
-	static const char *const system_dirs[] = { "/lib", "/usr/lib", "/usr/local/lib",
-		"/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-		"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-		"/lib/riscv64-linux-gnu", "/usr/lib/riscv64-linux-gnu" };
+	static const char *const system_dirs[] = {"/lib",
+						  "/usr/lib",
+						  "/usr/local/lib",
+						  "/lib64",
+						  "/usr/lib64",
+						  "/lib/x86_64-linux-gnu",
+						  "/usr/lib/x86_64-linux-gnu",
+						  "/lib/aarch64-linux-gnu",
+						  "/usr/lib/aarch64-linux-gnu",
+						  "/lib/riscv64-linux-gnu",
+						  "/usr/lib/riscv64-linux-gnu"};
 	char dir[4096];
 	struct stat st;
 
@@ -935,8 +972,9 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 		ps->waiting = 0; /* its IFUNCs went with it (a dlopen that failed) */
 		if (!final || module_may_load(c, spec->module))
 			return 1; /* pending until it is mapped */
-		core_error(c, "no library '%s': process %d has not loaded it and no such file is "
-			      "in its folder, $LD_LIBRARY_PATH or the system's library folders",
+		core_error(c,
+			   "no library '%s': process %d has not loaded it and no such file is "
+			   "in its folder, $LD_LIBRARY_PATH or the system's library folders",
 			   spec->module, (int)c->t->pid);
 		return -ENOENT;
 	}
@@ -968,8 +1006,8 @@ static int check_unambiguous(struct up_core *c, struct pending_spec *ps)
 {
 	static struct up_func_match matches[2];
 	char ambiguous[1024] = "";
-	int n = up_sym_functions(c->sym, NULL, ps->spec.func, matches, 2, ambiguous,
-				 sizeof(ambiguous));
+	int n =
+	    up_sym_functions(c->sym, NULL, ps->spec.func, matches, 2, ambiguous, sizeof(ambiguous));
 
 	ps->early = false;
 	if (n != -EEXIST)
@@ -1020,8 +1058,8 @@ int resolve_pending(struct up_core *c, bool final)
 		if (err == 0) {
 			ps->resolved = ps->ever_resolved = true;
 			ps->rearm = false;
-			ps->early = c->load_watch && !ps->spec.module[0] &&
-				    ps->spec.kind == UP_SPEC_FUNC;
+			ps->early =
+			    c->load_watch && !ps->spec.module[0] && ps->spec.kind == UP_SPEC_FUNC;
 		}
 	}
 	return fast_flush(c);
@@ -1059,7 +1097,8 @@ int up_core_never_armed(struct up_core *c, unsigned index, char *why, size_t len
 			 ps->ever_resolved ? "partly, for " : "", ps->unknown,
 			 ps->unknown > 1 ? "s" : "");
 	else if (ps->waiting)
-		snprintf(why, len, "%s%u IFUNC%s whose implementation in the process was never known",
+		snprintf(why, len,
+			 "%s%u IFUNC%s whose implementation in the process was never known",
 			 ps->ever_resolved ? "partly, for " : "", ps->waiting,
 			 ps->waiting > 1 ? "s" : "");
 	else if (mod[0] && up_sym_module(c->sym, mod, NULL) != 0)

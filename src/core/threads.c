@@ -108,8 +108,8 @@ int thread_adopt_instances(struct up_core *c, pid_t tid, const struct up_fb_fram
 		int err = thread_reserve_instance(th);
 		if (err)
 			return err;
-		th->stack[th->depth++] = (struct up_instance){ .orig_ret = frames[i].orig_ret,
-							       .entry_sp = frames[i].entry_sp };
+		th->stack[th->depth++] = (struct up_instance){.orig_ret = frames[i].orig_ret,
+							      .entry_sp = frames[i].entry_sp};
 	}
 	return 0;
 }

@@ -81,7 +81,10 @@ int uret_enter(struct up_core *c, struct up_thread *th, struct up_point *pt, str
 	if (err)
 		return err;
 	th->stack[th->depth++] = (struct up_instance){
-		.orig_ret = ret, .entry_sp = sp, .ts_ns = now, .point = pt,
+	    .orig_ret = ret,
+	    .entry_sp = sp,
+	    .ts_ns = now,
+	    .point = pt,
 	};
 	return 0;
 }
@@ -109,10 +112,9 @@ static void emit_return(struct up_core *c, struct up_thread *th, const struct up
 			ev.probe = p;
 			ev.is_return = true;
 			ev.duration_ns = dur;
-			fetch_return_event(c, th, regs, pt, p,
-					   th->entry_values ? &th->entry_values[in - th->stack]
-							    : NULL,
-					   &ev);
+			fetch_return_event(
+			    c, th, regs, pt, p,
+			    th->entry_values ? &th->entry_values[in - th->stack] : NULL, &ev);
 			if (!pred_keep(p, &ev, th->comm))
 				continue;
 			if (p->hist_value)
@@ -145,10 +147,12 @@ int uret_return(struct up_core *c, struct up_thread *th, struct up_regs *regs, u
 	uint64_t target;
 
 	drop_stale(th, entry_sp);
-	if (th->depth == 0 || (th->stack[th->depth - 1].unhooked &&
-			       th->stack[th->depth - 1].entry_sp != entry_sp)) {
-		core_error(c, "thread %d returned to the uretprobe trampoline with no return "
-			      "address saved", (int)th->tid);
+	if (th->depth == 0 ||
+	    (th->stack[th->depth - 1].unhooked && th->stack[th->depth - 1].entry_sp != entry_sp)) {
+		core_error(c,
+			   "thread %d returned to the uretprobe trampoline with no return "
+			   "address saved",
+			   (int)th->tid);
 		return -ENOENT;
 	}
 	do {
@@ -181,7 +185,8 @@ static uint64_t effective_orig(struct up_core *c, struct up_thread *th, unsigned
  * smallest entry sp at or above the copy's address. Calls fn for each.
  */
 static int for_each_hijack(struct up_core *c, struct up_thread *th, const struct up_regs *regs,
-			   int (*fn)(void *ctx, uint64_t where, uint64_t orig, unsigned i), void *ctx)
+			   int (*fn)(void *ctx, uint64_t where, uint64_t orig, unsigned i),
+			   void *ctx)
 {
 	uint64_t sp = regs->r[c->arch->sp_reg], top = 0;
 	const size_t chunk = 8192;
@@ -286,7 +291,7 @@ static bool chained(struct up_core *c, const struct up_thread *th, unsigned i)
 int uret_unhook_all(struct up_core *c, struct up_thread *th, struct up_regs *regs,
 		    bool *regs_changed)
 {
-	struct take_back tb = { c, th };
+	struct take_back tb = {c, th};
 	unsigned hooked = 0;
 	int err = 0;
 
@@ -351,7 +356,8 @@ static int rehook_next(struct up_core *c, struct up_thread *th, uint64_t below)
 			return 0;
 		if (chained(c, th, i - 1))
 			continue;
-		if (!in->slot || c->t->ops->read(c->t, in->slot, &there, 8) || there != in->orig_ret)
+		if (!in->slot || c->t->ops->read(c->t, in->slot, &there, 8) ||
+		    there != in->orig_ret)
 			continue;
 		err = c->t->ops->write(c->t, in->slot, &c->trampoline, 8);
 		if (err)
@@ -394,8 +400,7 @@ int uret_landed(struct up_core *c, struct up_thread *th, const struct up_regs *r
  * stack stand for, innermost first: one per hooked instance (a chain of
  * tail calls has one copy). Returns how many (at most max).
  */
-unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t *out,
-			unsigned max)
+unsigned uret_originals(struct up_core *c, const struct up_thread *th, uint64_t *out, unsigned max)
 {
 	unsigned n = 0;
 
@@ -434,7 +439,7 @@ static int add_patch(void *ctx, uint64_t where, uint64_t orig, unsigned i)
 int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child)
 {
 	/* a trap-free window takes two patches */
-	struct child_patches cp = { .max = (int)(2 * c->npoints + c->nsemaphores) + 1024 };
+	struct child_patches cp = {.max = (int)(2 * c->npoints + c->nsemaphores) + 1024};
 	struct up_thread *th = thread_find(c, parent_tid);
 	struct up_regs regs;
 	int err = 0;

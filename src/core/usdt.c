@@ -136,16 +136,18 @@ static int site_args(struct up_core *c, const struct up_spec *spec, const struct
 {
 	if (spec->nargs == 0) {
 		if (f->args_error[0]) {
-			core_warn(c, "%s at 0x%llx: its arguments cannot be read (%s); counting its "
-				     "hits only",
+			core_warn(c,
+				  "%s at 0x%llx: its arguments cannot be read (%s); counting its "
+				  "hits only",
 				  p->key, (unsigned long long)f->addr, f->args_error);
 			return 0;
 		}
 		p->nargs = f->nargs < UP_MAX_ARGS ? f->nargs : UP_MAX_ARGS;
 		memcpy(p->args, f->args, p->nargs * sizeof(p->args[0]));
 		if (f->nargs > UP_MAX_ARGS)
-			core_warn(c, "%s has %u arguments: showing $arg1..$arg%d (name others as "
-				     "ARGs: 'usdt:%s:%s $arg%u')",
+			core_warn(c,
+				  "%s has %u arguments: showing $arg1..$arg%d (name others as "
+				  "ARGs: 'usdt:%s:%s $arg%u')",
 				  p->key, f->nargs, UP_MAX_ARGS, f->provider, f->name, f->nargs);
 		return 0;
 	}

@@ -38,7 +38,7 @@ static int scan_for_syscall(struct up_core *c, uint64_t lo, uint64_t hi)
 int core_find_syscall(struct up_core *c)
 {
 	static struct up_mapping maps[MAX_MAPPINGS];
-	const char *const modules[] = { NULL, c->arch->ld_so, "libc" };
+	const char *const modules[] = {NULL, c->arch->ld_so, "libc"};
 	int n;
 
 	if (c->syscall_insn)
@@ -54,17 +54,17 @@ int core_find_syscall(struct up_core *c)
 			if (scan_for_syscall(c, ranges[j][0], ranges[j][1]) == 0)
 				return 0;
 	}
-	core_error(c, "found no %s system call instruction in the target's code",
-		   c->arch->name);
+	core_error(c, "found no %s system call instruction in the target's code", c->arch->name);
 	return -ENOENT;
 }
 
 static int64_t remote_mmap(struct up_core *c, pid_t tid, uint64_t hint, bool fixed)
 {
 	int prot = PROT_READ | PROT_EXEC | (c->t->caps.writes_unprotect ? PROT_WRITE : 0);
-	uint64_t args[6] = { hint, XOL_PAGE_SIZE, (uint64_t)prot,
-			     MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED_NOREPLACE : 0),
-			     (uint64_t)-1, 0 };
+	uint64_t args[6] = {
+	    hint,	    XOL_PAGE_SIZE,
+	    (uint64_t)prot, MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED_NOREPLACE : 0),
+	    (uint64_t)-1,   0};
 	int err = core_find_syscall(c);
 
 	if (err)
@@ -294,7 +294,7 @@ struct up_point *xol_point_at(struct up_core *c, uint64_t pc, uint64_t *slot)
 
 static int64_t remote_munmap(struct up_core *c, pid_t tid, uint64_t addr)
 {
-	uint64_t args[6] = { addr, XOL_PAGE_SIZE };
+	uint64_t args[6] = {addr, XOL_PAGE_SIZE};
 	return up_remote_syscall(c->t, tid, c->syscall_insn, c->arch->nr_munmap, args);
 }
 

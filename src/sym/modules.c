@@ -243,7 +243,7 @@ static int collect_seen(Dwfl_Module *mod, void **userdata, const char *name, Dwa
 	}
 	name = dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
 	/* A module is its start and its name (a library dlopen'ed where another was). */
-	l->v[l->n++] = (struct sym_seen){ .id = lo ^ name_hash(name), .start = lo, .end = hi };
+	l->v[l->n++] = (struct sym_seen){.id = lo ^ name_hash(name), .start = lo, .end = hi};
 	return DWARF_CB_OK;
 }
 
@@ -262,7 +262,7 @@ static bool seen_has(const struct sym_seen *v, int n, uint64_t id)
  */
 static int note_modules(struct up_symtab *s)
 {
-	struct seen_list now = { 0 };
+	struct seen_list now = {0};
 	int added = 0;
 
 	if (dwfl_getmodules(s->dwfl, collect_seen, &now, 0) < 0 || now.err) {

@@ -34,8 +34,8 @@ struct sym_seen {
 struct up_symtab {
 	struct up_target *t;
 	Dwfl *dwfl;
-	Dwfl *attached;	     /* the session dwfl_attach_state ran on (unwind.c) */
-	void *unwinding;     /* the unwind under way, for libdwfl's callbacks */
+	Dwfl *attached;	 /* the session dwfl_attach_state ran on (unwind.c) */
+	void *unwinding; /* the unwind under way, for libdwfl's callbacks */
 	Dwfl_Callbacks callbacks;
 	char *debuginfo_path;
 	Dwfl_Module *main;   /* the main program's module (may be NULL) */
@@ -50,7 +50,7 @@ struct up_symtab {
 	int nremoved, removed_cap;
 	struct sym_known known[SYM_MAX_MODULES];
 	int nknown;
-	bool raw_names;	     /* --no-demangle: names as the symbol tables spell them */
+	bool raw_names; /* --no-demangle: names as the symbol tables spell them */
 };
 
 /* Modules ordered for lookups: the main program first, then by address. Returns the count. */
@@ -141,8 +141,8 @@ enum sym_abi_where {
 
 /* One register holding bytes [offset, offset + size) of the object. */
 struct sym_abi_part {
-	bool fp;	 /* a floating-point argument register (else integer) */
-	uint8_t reg;	 /* which argument register: 0 is the first (rdi, xmm0, x0, a0, fa0) */
+	bool fp;     /* a floating-point argument register (else integer) */
+	uint8_t reg; /* which argument register: 0 is the first (rdi, xmm0, x0, a0, fa0) */
 	uint16_t offset;
 	uint8_t size;
 };
@@ -162,7 +162,7 @@ struct sym_value {
 	/* An aggregate held in registers (not is_address): where each part is, and the offset of
 	 * the member reached so far. */
 	bool in_regs;
-	bool result;	/* the parts are the result registers, not the argument ones */
+	bool result; /* the parts are the result registers, not the argument ones */
 	struct sym_abi_loc regs;
 	uint64_t regs_offset;
 };

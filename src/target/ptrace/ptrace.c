@@ -139,7 +139,7 @@ static int detach_signal(const struct up_target *t, const struct pt_thread *th)
  */
 static void detach_dying(const struct up_target *t, pid_t tid)
 {
-	struct timespec nap = { 0, 1000000 };
+	struct timespec nap = {0, 1000000};
 	siginfo_t si;
 	int status;
 

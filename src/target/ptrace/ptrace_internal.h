@@ -80,7 +80,7 @@ struct up_ptrace {
 	struct pt_space *spaces; /* followed children's mem files, opened once */
 	unsigned nspaces;
 	bool follow_forks;
-	bool in_stop_all; /* interrupt traps are absorbed, other stops queued */
+	bool in_stop_all;    /* interrupt traps are absorbed, other stops queued */
 	bool watch_syscalls; /* restart the traced process's threads with PTRACE_SYSCALL */
 	struct pt_table threads;
 	struct pt_queue queue;

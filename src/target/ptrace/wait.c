@@ -517,7 +517,8 @@ static int collect_pending_traps(struct up_ptrace *p)
 		struct pt_thread *th = &tab->slot[i];
 		pid_t pid;
 
-		if (!th->tid || th->state != PT_HELD || !trap_pending(th->tgid, th->tid, bp_signal(p)))
+		if (!th->tid || th->state != PT_HELD ||
+		    !trap_pending(th->tgid, th->tid, bp_signal(p)))
 			continue;
 		if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
 			continue;
@@ -554,7 +555,7 @@ int pt_stop_all(struct up_target *t)
 	 * Bounded: a thread that never stops (a zombie leader whose threads
 	 * live on) must not hang the tracer, which may be detaching on SIGINT.
 	 */
-	struct timespec start, now, nap = { 0, 100000 };
+	struct timespec start, now, nap = {0, 100000};
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (stop_all_pending(p)) {
 		pid = waitpid(-1, &status, __WALL | WNOHANG);

@@ -38,7 +38,7 @@ static int sweep(const char *arch, const uint8_t *bytes, size_t len, uint64_t of
 {
 	static struct text t;
 	const struct up_arch *a = up_arch_by_name(arch);
-	struct up_mem mem = { .ctx = &t, .read = text_read };
+	struct up_mem mem = {.ctx = &t, .read = text_read};
 
 	assert_non_null(a);
 	t.bytes = bytes;
@@ -48,11 +48,11 @@ static int sweep(const char *arch, const uint8_t *bytes, size_t len, uint64_t of
 
 /* rv_bnd of tests/fixtures/riscv64/boundary.S: c.li; c.j 1f; c.unimp; 1: addi; c.jr ra. */
 static const uint8_t rv_bnd[] = {
-	0x05, 0x45,		/* +0x0 c.li a0,1 */
-	0x11, 0xa0,		/* +0x2 c.j +4 */
-	0x00, 0x00,		/* +0x4 c.unimp */
-	0x13, 0x05, 0x95, 0x02, /* +0x6 addi a0,a0,41 */
-	0x82, 0x80,		/* +0xa c.jr ra */
+    0x05, 0x45,		    /* +0x0 c.li a0,1 */
+    0x11, 0xa0,		    /* +0x2 c.j +4 */
+    0x00, 0x00,		    /* +0x4 c.unimp */
+    0x13, 0x05, 0x95, 0x02, /* +0x6 addi a0,a0,41 */
+    0x82, 0x80,		    /* +0xa c.jr ra */
 };
 
 static void test_riscv_past_unimp(void **state)
@@ -75,11 +75,11 @@ static void test_riscv_past_unimp(void **state)
 static void test_riscv_long_encodings(void **state)
 {
 	static const uint8_t text[] = {
-		0x1f, 0x00, 0x00, 0x00, 0x00, 0x00,		/* +0x0 48-bit */
-		0x3f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* +0x6 64-bit */
-		0x01, 0x00,					/* +0xe c.nop */
-		0x7f, 0x70, 0x00, 0x00,				/* +0x10 >= 192-bit, reserved */
-		0x01, 0x00,
+	    0x1f, 0x00, 0x00, 0x00, 0x00, 0x00,		    /* +0x0 48-bit */
+	    0x3f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* +0x6 64-bit */
+	    0x01, 0x00,					    /* +0xe c.nop */
+	    0x7f, 0x70, 0x00, 0x00,			    /* +0x10 >= 192-bit, reserved */
+	    0x01, 0x00,
 	};
 	struct core_boundary b;
 
@@ -100,11 +100,11 @@ static void test_riscv_long_encodings(void **state)
 static void test_x86_undecodable(void **state)
 {
 	static const uint8_t text[] = {
-		0xb8, 0x01, 0x00, 0x00, 0x00, /* +0x0 */
-		0xeb, 0x01,		      /* +0x5 */
-		0x06,			      /* +0x7 */
-		0x83, 0xc0, 0x29,	      /* +0x8 */
-		0xc3,			      /* +0xb */
+	    0xb8, 0x01, 0x00, 0x00, 0x00, /* +0x0 */
+	    0xeb, 0x01,			  /* +0x5 */
+	    0x06,			  /* +0x7 */
+	    0x83, 0xc0, 0x29,		  /* +0x8 */
+	    0xc3,			  /* +0xb */
 	};
 	struct core_boundary b;
 
@@ -135,10 +135,10 @@ static void test_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_riscv_past_unimp),
-		cmocka_unit_test(test_riscv_long_encodings),
-		cmocka_unit_test(test_x86_undecodable),
-		cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_riscv_past_unimp),
+	    cmocka_unit_test(test_riscv_long_encodings),
+	    cmocka_unit_test(test_x86_undecodable),
+	    cmocka_unit_test(test_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

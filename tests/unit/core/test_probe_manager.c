@@ -146,10 +146,18 @@ static int fk_step(struct up_target *t, pid_t tid)
 }
 
 static const struct up_target_ops fake_ops = {
-	.read = fk_read, .write = fk_write, .get_regs = fk_get, .set_regs = fk_set,
-	.resume = fk_resume, .step = fk_step, .wait = fk_wait, .stop_all = fk_nothing,
-	.resume_all = fk_nothing, .threads = fk_threads, .mappings = fk_mappings,
-	.detach = fk_detach,
+    .read = fk_read,
+    .write = fk_write,
+    .get_regs = fk_get,
+    .set_regs = fk_set,
+    .resume = fk_resume,
+    .step = fk_step,
+    .wait = fk_wait,
+    .stop_all = fk_nothing,
+    .resume_all = fk_nothing,
+    .threads = fk_threads,
+    .mappings = fk_mappings,
+    .detach = fk_detach,
 };
 
 /* The toy architecture: r0 = retval and arg1, r1 = sp, r2 = pc. */
@@ -169,11 +177,23 @@ static int toy_decode(const struct up_arch *a, struct up_insn *in, uint64_t addr
 	in->len = 1;
 	in->bytes[0] = b[0];
 	switch (b[0]) {
-	case 0x90: in->action = UP_INSN_SIMULATE; strcpy(in->text, "nop"); break;
-	case 0xc3: in->action = UP_INSN_SIMULATE; strcpy(in->text, "ret"); break;
-	case 0x50: in->action = UP_INSN_XOL; strcpy(in->text, "push"); break;
-	default: in->action = UP_INSN_REFUSE; strcpy(in->text, "hlt");
-		strcpy(in->why, "halts the machine"); break;
+	case 0x90:
+		in->action = UP_INSN_SIMULATE;
+		strcpy(in->text, "nop");
+		break;
+	case 0xc3:
+		in->action = UP_INSN_SIMULATE;
+		strcpy(in->text, "ret");
+		break;
+	case 0x50:
+		in->action = UP_INSN_XOL;
+		strcpy(in->text, "push");
+		break;
+	default:
+		in->action = UP_INSN_REFUSE;
+		strcpy(in->text, "hlt");
+		strcpy(in->why, "halts the machine");
+		break;
 	}
 	return 0;
 }
@@ -232,15 +252,36 @@ static int toy_ra_set(const struct up_arch *a, struct up_regs *r, const struct u
 }
 
 static const struct up_arch toy = {
-	.name = "toy", .bp = { 0xcc }, .bp_len = 1, .bp_pc_adjust = 1, .insn_align = 1,
-	.max_insn_len = 1, .nregs = 3, .pc_reg = PC, .sp_reg = SP, .ra_reg = -1,
-	.retval_reg = R0, .arg_regs = { R0 }, .n_arg_regs = 1, .stack_arg_offset = 8, .fp_reg = -1,
-	.breakpoint = toy_bp, .decode = toy_decode, .simulate = toy_simulate,
-	.xol_build = toy_xol_build, .xol_enter = toy_xol_enter, .xol_leave = toy_xol_leave,
-	.return_address_get = toy_ra_get, .return_address_set = toy_ra_set,
-	.syscall_insn = { 0x0f, 0x05 }, .syscall_len = 2, .syscall_nr_reg = R0,
-	.syscall_arg_regs = { -1, -1, -1, -1, -1, -1 }, .syscall_ret_reg = R0,
-	.syscall_restart_reg = -1, .nr_munmap = 11,
+    .name = "toy",
+    .bp = {0xcc},
+    .bp_len = 1,
+    .bp_pc_adjust = 1,
+    .insn_align = 1,
+    .max_insn_len = 1,
+    .nregs = 3,
+    .pc_reg = PC,
+    .sp_reg = SP,
+    .ra_reg = -1,
+    .retval_reg = R0,
+    .arg_regs = {R0},
+    .n_arg_regs = 1,
+    .stack_arg_offset = 8,
+    .fp_reg = -1,
+    .breakpoint = toy_bp,
+    .decode = toy_decode,
+    .simulate = toy_simulate,
+    .xol_build = toy_xol_build,
+    .xol_enter = toy_xol_enter,
+    .xol_leave = toy_xol_leave,
+    .return_address_get = toy_ra_get,
+    .return_address_set = toy_ra_set,
+    .syscall_insn = {0x0f, 0x05},
+    .syscall_len = 2,
+    .syscall_nr_reg = R0,
+    .syscall_arg_regs = {-1, -1, -1, -1, -1, -1},
+    .syscall_ret_reg = R0,
+    .syscall_restart_reg = -1,
+    .nr_munmap = 11,
 };
 
 /* Events seen by the output side. */
@@ -262,7 +303,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct up_core_config cfg = { .on_event = on_event };
+	struct up_core_config cfg = {.on_event = on_event};
 
 	fx->f = calloc(1, sizeof(*fx->f));
 	up_target_init(&fx->f->t, &fake_ops);
@@ -306,7 +347,7 @@ static struct up_probe *probe(const char *key, bool ret, uint64_t addr)
 	strcpy(p->args[0].name, "arg1");
 	p->args[0].fetch.base = ret ? UP_FETCH_RETVAL : UP_FETCH_ARG;
 	p->args[0].fetch.argn = 1;
-	p->args[0].type = (struct up_type){ UP_TYPE_SIGNED, 4 };
+	p->args[0].type = (struct up_type){UP_TYPE_SIGNED, 4};
 	return p;
 }
 
@@ -502,8 +543,8 @@ static void test_signal_at_trampoline(void **state)
 	fx->f->regs[0].r[SP] = BASE + 0x7008;
 	fx->f->regs[0].r[R0] = 42;
 	fx->f->regs[0].r[PC] = fx->c->trampoline;
-	script[nscript++] = (struct up_stop){ .kind = UP_STOP_SIGNAL, .tid = 1, .sig = 10 };
-	script[nscript++] = (struct up_stop){ .kind = UP_STOP_EXITED, .tid = 1, .status = 0 };
+	script[nscript++] = (struct up_stop){.kind = UP_STOP_SIGNAL, .tid = 1, .sig = 10};
+	script[nscript++] = (struct up_stop){.kind = UP_STOP_EXITED, .tid = 1, .status = 0};
 	fx->c->cfg.spawned = false;
 	assert_int_equal(up_core_run(fx->c, &status, fx->err, sizeof(fx->err)), UP_END_EXITED);
 	assert_int_equal(fx->f->regs[0].r[PC], BASE + 0x1234);
@@ -526,7 +567,7 @@ static void test_unwinding_puts_back_and_rehooks(void **state)
 	struct fixture *fx = *state;
 	uint64_t a = BASE + 0x400, got;
 	struct up_probe *p = probe("f%return", true, a);
-	struct up_regs regs = { 0 };
+	struct up_regs regs = {0};
 	struct up_thread *th;
 	bool changed;
 
@@ -698,24 +739,20 @@ static void test_unmapped_point_is_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_shared_point_and_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_instruction_is_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xol_two_stops, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_return_probe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recursion_and_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_longjmp_drops_stale_instances, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_detach_restores_return_addresses, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_signal_at_trampoline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unwinding_puts_back_and_rehooks, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_trap_is_passed_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thread_handles_stay, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_instance_stack_grows_to_its_cap, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_late_trap_at_any_restored_point, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unmapped_point_is_gone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_point_and_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_instruction_is_named, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_xol_two_stops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_return_probe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recursion_and_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_longjmp_drops_stale_instances, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_detach_restores_return_addresses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_signal_at_trampoline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unwinding_puts_back_and_rehooks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_trap_is_passed_on, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_thread_handles_stay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_instance_stack_grows_to_its_cap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late_trap_at_any_restored_point, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unmapped_point_is_gone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
