@@ -1062,8 +1062,10 @@ void fast_forget(struct up_core *c)
 {
 	struct core_fast *f = c->fast;
 
-	if (!f)
+	if (!f) {
+		ring_forget(c); /* asked about (ring_usable) for a point that went to breakpoints */
 		return;
+	}
 	fast_fold(c);
 	ring_forget(c);
 	for (unsigned i = 0; i < c->points_cap; i++)
