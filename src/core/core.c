@@ -367,8 +367,142 @@ int up_core_wait_libraries(struct up_core *c, char *err, size_t errlen)
 	return ret;
 }
 
+/* How a run ends, once a handler of a stop says it does. */
+struct run {
+	int *status;
+	bool ended;
+	enum up_core_end end;
+};
+
+static void run_end(struct run *r, enum up_core_end end, int status)
+{
+	r->ended = true;
+	r->end = end;
+	*r->status = status;
+}
+
+static int on_trap(struct up_core *c, const struct up_stop *st)
+{
+	int ret = hit_handle_trap(c, st->tid, st->stepped, true);
+
+	/* a stray trap of our own single-step is swallowed; any other is the program's */
+	if (ret == 1)
+		ret = c->t->ops->resume(c->t, st->tid, st->stepped ? 0 : trap_signal(st));
+	return ret;
+}
+
+static int on_thread_new(struct up_core *c, const struct up_stop *st)
+{
+	struct up_thread *th = thread_get(c, st->tid);
+	struct up_regs regs;
+
+	if (th && st->pid > 0)
+		th->pid = st->pid;
+	/* its thread pointer is set by clone: the key its records carry */
+	if (c->ring && c->t->ops->get_regs(c->t, st->tid, &regs) == 0)
+		ring_learn(c, st->tid, &regs);
+	return c->t->ops->resume(c->t, st->tid, 0);
+}
+
+static int on_thread_exit(struct up_core *c, const struct up_stop *st, struct run *r)
+{
+	ring_drain(c, false); /* its records, while its key still names it */
+	thread_remove(c, st->tid);
+	child_gone(c, st->tid);
+	if (c->main_exited && !c->nchildren)
+		run_end(r, c->main_end, c->main_status);
+	return 0;
+}
+
+/* A vfork child runs in our memory, on our breakpoints: trace it like a thread. */
+static int on_vfork(struct up_core *c, const struct up_stop *st)
+{
+	struct up_thread *parent = thread_find(c, st->tid);
+	struct up_thread *child = thread_get(c, st->new_pid);
+	int ret;
+
+	if (!child || thread_copy_instances(child, parent)) {
+		core_error(c, "no memory for the vfork child %d", (int)st->new_pid);
+		return -ENOMEM;
+	}
+	if (child->depth)
+		fallback_copy(c, child);
+	ret = c->t->ops->resume(c->t, st->new_pid, 0);
+	return ret ? ret : c->t->ops->resume(c->t, st->tid, 0);
+}
+
+/* A fork: followed with -f, else the child is given back its text and let go. */
+static int on_fork(struct up_core *c, const struct up_stop *st)
+{
+	int ret;
+
+	if (st->vfork)
+		return on_vfork(c, st);
+	if (c->cfg.follow)
+		return follow_child(c, st->tid, st->new_pid);
+	ret = uret_release_child(c, st->tid, st->new_pid);
+	if (ret == -ESRCH)
+		ret = 0;
+	return ret ? ret : c->t->ops->resume(c->t, st->tid, 0);
+}
+
+static int on_exec(struct up_core *c, const struct up_stop *st)
+{
+	int ret = core_exec(c, st->tid);
+
+	return ret ? ret : c->t->ops->resume(c->t, st->tid, 0);
+}
+
+static int on_process_end(struct up_core *c, const struct up_stop *st, struct run *r)
+{
+	int status = st->kind == UP_STOP_EXITED ? st->status : st->sig;
+	enum up_core_end end = st->kind == UP_STOP_EXITED ? UP_END_EXITED : UP_END_KILLED;
+
+	ring_drain(c, false); /* what it wrote last is still in our view */
+	if (!c->nchildren) {
+		run_end(r, end, status);
+		return 0;
+	}
+	/* -f: like strace, run on until the followed children end too */
+	c->main_exited = true;
+	c->main_status = status;
+	c->main_end = end;
+	return 0;
+}
+
+/* One stop, to its handler: 0 or a negative errno; r says when the run is over. */
+static int on_stop(struct up_core *c, const struct up_stop *st, struct run *r)
+{
+	switch (st->kind) {
+	case UP_STOP_TRAP:
+		return on_trap(c, st);
+	case UP_STOP_SIGNAL:
+		return deliver_signal(c, st->tid, st->sig);
+	case UP_STOP_INTERRUPTED:
+		return c->t->ops->resume(c->t, st->tid, 0);
+	case UP_STOP_THREAD_NEW:
+		return on_thread_new(c, st);
+	case UP_STOP_THREAD_EXIT:
+		return on_thread_exit(c, st, r);
+	case UP_STOP_FORK:
+		return on_fork(c, st);
+	case UP_STOP_EXEC:
+		return on_exec(c, st);
+	case UP_STOP_EXITED:
+	case UP_STOP_KILLED:
+		return on_process_end(c, st, r);
+	case UP_STOP_SYSCALL:
+		return load_syscall_stop(c, st, true);
+	case UP_STOP_TIMEOUT:
+	case UP_STOP_EINTR:
+	default:
+		return 0;
+	}
+}
+
 enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t errlen)
 {
+	struct run r = {.status = status};
 	struct up_stop st;
 	int ret;
 
@@ -382,113 +516,22 @@ enum up_core_end up_core_run(struct up_core *c, int *status, char *err, size_t e
 		core_error(c, "cannot resume process %d: %s", (int)c->t->pid, strerror(-ret));
 		return UP_END_ERROR;
 	}
-	for (;;) {
-		int drained;
-
+	while (!r.ended) {
 		if (up_core_stop_requested)
 			return UP_END_DETACH;
 		/* records on the ring are emitted while the target runs: wait() polls meanwhile */
-		drained = ring_drain(c, true);
-		ret = c->t->ops->wait(c->t, &st, ring_poll_ms(c, drained));
+		ret = c->t->ops->wait(c->t, &st, ring_poll_ms(c, ring_drain(c, true)));
 		if (ret) {
 			core_error(c, "waiting for process %d: %s", (int)c->t->pid, strerror(-ret));
 			return UP_END_ERROR;
 		}
-		switch (st.kind) {
-		case UP_STOP_TRAP:
-			ret = hit_handle_trap(c, st.tid, st.stepped, true);
-			/* a stray trap of our own single-step is swallowed; any other is the program's */
-			if (ret == 1)
-				ret = c->t->ops->resume(c->t, st.tid,
-							st.stepped ? 0 : trap_signal(&st));
-			break;
-		case UP_STOP_SIGNAL:
-			ret = deliver_signal(c, st.tid, st.sig);
-			break;
-		case UP_STOP_INTERRUPTED:
-			ret = c->t->ops->resume(c->t, st.tid, 0);
-			break;
-		case UP_STOP_THREAD_NEW: {
-			struct up_thread *th = thread_get(c, st.tid);
-			struct up_regs regs;
-			if (th && st.pid > 0)
-				th->pid = st.pid;
-			/* its thread pointer is set by clone: the key its records carry */
-			if (c->ring && c->t->ops->get_regs(c->t, st.tid, &regs) == 0)
-				ring_learn(c, st.tid, &regs);
-			ret = c->t->ops->resume(c->t, st.tid, 0);
-			break;
-		}
-		case UP_STOP_THREAD_EXIT:
-			ring_drain(c, false); /* its records, while its key still names it */
-			thread_remove(c, st.tid);
-			child_gone(c, st.tid);
-			ret = 0;
-			if (c->main_exited && !c->nchildren) {
-				*status = c->main_status;
-				return c->main_end;
-			}
-			break;
-		case UP_STOP_FORK:
-			if (st.vfork) {
-				/* it runs in our memory, on our breakpoints: trace it like a thread */
-				struct up_thread *parent = thread_find(c, st.tid);
-				struct up_thread *child = thread_get(c, st.new_pid);
-				if (!child || thread_copy_instances(child, parent)) {
-					core_error(c, "no memory for the vfork child %d",
-						   (int)st.new_pid);
-					ret = -ENOMEM;
-					break;
-				}
-				if (child->depth)
-					fallback_copy(c, child);
-				ret = c->t->ops->resume(c->t, st.new_pid, 0);
-				if (!ret)
-					ret = c->t->ops->resume(c->t, st.tid, 0);
-				break;
-			}
-			if (c->cfg.follow) {
-				ret = follow_child(c, st.tid, st.new_pid);
-				break;
-			}
-			ret = uret_release_child(c, st.tid, st.new_pid);
-			if (ret == -ESRCH)
-				ret = 0;
-			if (!ret)
-				ret = c->t->ops->resume(c->t, st.tid, 0);
-			break;
-		case UP_STOP_EXEC:
-			ret = core_exec(c, st.tid);
-			if (!ret)
-				ret = c->t->ops->resume(c->t, st.tid, 0);
-			break;
-		case UP_STOP_EXITED:
-		case UP_STOP_KILLED:
-			*status = st.kind == UP_STOP_EXITED ? st.status : st.sig;
-			ring_drain(c, false); /* what it wrote last is still in our view */
-			if (!c->nchildren)
-				return st.kind == UP_STOP_EXITED ? UP_END_EXITED : UP_END_KILLED;
-			/* -f: like strace, run on until the followed children end too */
-			c->main_exited = true;
-			c->main_status = *status;
-			c->main_end = st.kind == UP_STOP_EXITED ? UP_END_EXITED : UP_END_KILLED;
-			ret = 0;
-			break;
-		case UP_STOP_TIMEOUT:
-		case UP_STOP_EINTR:
-			ret = 0;
-			break;
-		case UP_STOP_SYSCALL:
-			ret = load_syscall_stop(c, &st, true);
-			break;
-		}
-		if (ret == -ESRCH)
-			ret = 0;
-		if (ret) {
+		ret = on_stop(c, &st, &r);
+		if (ret && ret != -ESRCH) {
 			if (!c->err || !c->err[0])
 				core_error(c, "tracing process %d: %s", (int)c->t->pid,
 					   strerror(-ret));
 			return UP_END_ERROR;
 		}
 	}
+	return r.end;
 }
