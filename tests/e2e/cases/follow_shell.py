@@ -55,7 +55,9 @@ def attached(ctx):
                            "libc:malloc", "libc:free", timeout=60)
         ctx.check_exit(proc, 0, "uptrace -f -p on a bash loop, detached after 1.5 s")
         got = counts(proc.stderr, ctx) or {}
-        ctx.check(got.get("libc.so.6:malloc", 0) > 100,
+        # a floor, not a count (the rounds above compare exact counts with bpftrace's): how
+        # many calls fit in 1.5 s depends on the machine, and an ASan build counted 97
+        ctx.check(got.get("libc.so.6:malloc", 0) > 30,
                   f"malloc calls counted in bash and its children: {got}")
         ctx.check_equal(tracer_pid(loop.pid) if loop.poll() is None else 0, 0,
                         "TracerPid after the detach")
