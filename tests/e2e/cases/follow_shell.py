@@ -47,24 +47,32 @@ def run(ctx):
 
 
 def attached(ctx):
-    loop = subprocess.Popen([BASH, "-c", "for i in $(seq 1 300); do ls >/dev/null; done; "
-                             "echo loop done"], stdout=subprocess.PIPE, text=True, env=ENV)
-    try:
-        time.sleep(0.3)
-        proc = ctx.uptrace("-f", "-p", str(loop.pid), "--count", "--json", "--timeout", "1.5",
-                           "libc:malloc", "libc:free", timeout=60)
-        ctx.check_exit(proc, 0, "uptrace -f -p on a bash loop, detached after 1.5 s")
-        got = counts(proc.stderr, ctx) or {}
-        # a floor, not a count (the rounds above compare exact counts with bpftrace's): how
-        # many calls fit in 1.5 s depends on the machine, and an ASan build counted 97
-        ctx.check(got.get("libc.so.6:malloc", 0) > 30,
-                  f"malloc calls counted in bash and its children: {got}")
-        ctx.check_equal(tracer_pid(loop.pid) if loop.poll() is None else 0, 0,
-                        "TracerPid after the detach")
-        out, _ = loop.communicate(timeout=120)
-        ctx.check_equal(loop.returncode, 0, "the bash loop's exit status after the detach")
-        ctx.check_equal(out.strip(), "loop done", "the bash loop's output")
-    finally:
-        if loop.poll() is None:
-            loop.kill()
-            loop.wait()
+    # The loop runs until told to stop (at most a minute), not for a number of rounds: on a
+    # fast machine 300 rounds of ls were over before uptrace attached (a zombie: EPERM).
+    with tempfile.TemporaryDirectory(prefix="uptrace-e2e.") as tmp:
+        stop = os.path.join(tmp, "stop")
+        loop = subprocess.Popen([BASH, "-c", 'while [ ! -e "$1" ] && [ $SECONDS -lt 60 ]; do '
+                                 'ls >/dev/null; done; echo loop done', "loop", stop],
+                                stdout=subprocess.PIPE, text=True, env=ENV)
+        try:
+            time.sleep(0.3)
+            ctx.check(loop.poll() is None, "the bash loop runs when uptrace attaches")
+            proc = ctx.uptrace("-f", "-p", str(loop.pid), "--count", "--json", "--timeout",
+                               "1.5", "libc:malloc", "libc:free", timeout=60)
+            ctx.check_exit(proc, 0, "uptrace -f -p on a bash loop, detached after 1.5 s")
+            got = counts(proc.stderr, ctx) or {}
+            # a floor, not a count (the rounds above compare exact counts with bpftrace's):
+            # how many calls fit in 1.5 s depends on the machine, and an ASan build counted 97
+            ctx.check(got.get("libc.so.6:malloc", 0) > 30,
+                      f"malloc calls counted in bash and its children: {got}")
+            ctx.check(loop.poll() is None, "the bash loop runs on after the detach")
+            ctx.check_equal(tracer_pid(loop.pid) if loop.poll() is None else 0, 0,
+                            "TracerPid after the detach")
+            open(stop, "w").close()
+            out, _ = loop.communicate(timeout=120)
+            ctx.check_equal(loop.returncode, 0, "the bash loop's exit status after the detach")
+            ctx.check_equal(out.strip(), "loop done", "the bash loop's output")
+        finally:
+            if loop.poll() is None:
+                loop.kill()
+                loop.wait()
