@@ -28,6 +28,7 @@
 #include <capstone/capstone.h>
 
 #include "uptrace/fast.h"
+#include "encode.h"
 #include "x86_64.h"
 
 #define PATCH_LEN 5
@@ -302,33 +303,6 @@ static int up_x86_64_fast_entries(const struct up_arch *a, const struct up_fast_
 	return 0;
 }
 
-static bool fits_int32(int64_t v)
-{
-	return v >= INT32_MIN && v <= INT32_MAX;
-}
-
-static void put32(uint8_t *p, int32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-/* jmp from code + at (living at base + at) to dest: rel32 or absolute. Returns its length. */
-static unsigned emit_jump(uint8_t *code, unsigned at, uint64_t base, uint64_t dest)
-{
-	int64_t rel = (int64_t)(dest - (base + at + 5));
-
-	if (fits_int32(rel)) {
-		code[at] = 0xe9;
-		put32(code + at + 1, (int32_t)rel);
-		return 5;
-	}
-	code[at] = 0xff; /* jmp *0(%rip); .quad dest */
-	code[at + 1] = 0x25;
-	put32(code + at + 2, 0);
-	memcpy(code + at + 6, &dest, 8);
-	return 14;
-}
-
 /* One instruction's re-encoding at base + at: its length in *len, or -ERANGE / -EINVAL. */
 static int relocate_one(const struct up_insn *insn, uint8_t *code, unsigned at, uint64_t base,
 			unsigned *len)
@@ -338,32 +312,32 @@ static int relocate_one(const struct up_insn *insn, uint8_t *code, unsigned at, 
 
 	switch (insn->op) {
 	case X86_CLASS_JMP:
-		*len = emit_jump(code, at, base, (uint64_t)p[0]);
+		*len = x86_emit_jump(code, at, base, (uint64_t)p[0]);
 		return 0;
 	case X86_CLASS_JCC: {
 		uint64_t target = (uint64_t)p[0];
 		int64_t rel = (int64_t)(target - (here + 6));
 
-		if (fits_int32(rel)) {
+		if (x86_fits_int32(rel)) {
 			code[at] = 0x0f;
 			code[at + 1] = (uint8_t)(0x80 | p[1]);
-			put32(code + at + 2, (int32_t)rel);
+			x86_put32(code + at + 2, (int32_t)rel);
 			*len = 6;
 			return 0;
 		}
 		/* the opposite condition jumps over an absolute jump to the target */
 		code[at] = (uint8_t)(0x70 | (p[1] ^ 1));
 		code[at + 1] = 14;
-		*len = 2 + emit_jump(code, at + 2, base, target);
+		*len = 2 + x86_emit_jump(code, at + 2, base, target);
 		return *len == 16 ? 0 : -EINVAL;
 	}
 	case X86_CLASS_XOL_RIPREL: {
-		int64_t disp = p[X86_RIP_TARGET] - (int64_t)(here + insn->len);
+		int64_t disp = (int64_t)((uint64_t)p[X86_RIP_TARGET] - (here + insn->len));
 
-		if (!fits_int32(disp))
+		if (!x86_fits_int32(disp))
 			return -ERANGE;
 		memcpy(code + at, insn->bytes, insn->len);
-		put32(code + at + p[X86_RIP_DISP_OFFSET], (int32_t)disp);
+		x86_put32(code + at + p[X86_RIP_DISP_OFFSET], (int32_t)disp);
 		*len = insn->len;
 		return 0;
 	}
@@ -371,12 +345,12 @@ static int relocate_one(const struct up_insn *insn, uint8_t *code, unsigned at, 
 		/* jmp *disp(%rip) (ff 25 disp32): the pointer's address, seen from here */
 		if (insn->len >= 6 && insn->bytes[insn->len - 6] == 0xff &&
 		    insn->bytes[insn->len - 5] == 0x25) {
-			int64_t disp = p[X86_IND_DISP] - (int64_t)(here + insn->len);
+			int64_t disp = (int64_t)((uint64_t)p[X86_IND_DISP] - (here + insn->len));
 
-			if (!fits_int32(disp))
+			if (!x86_fits_int32(disp))
 				return -ERANGE;
 			memcpy(code + at, insn->bytes, insn->len);
-			put32(code + at + insn->len - 4, (int32_t)disp);
+			x86_put32(code + at + insn->len - 4, (int32_t)disp);
 			*len = insn->len;
 			return 0;
 		}
@@ -423,7 +397,7 @@ static int up_x86_64_fast_relocate(const struct up_arch *a, const struct up_fast
 		ends_in_jump = insn.op == X86_CLASS_JMP || insn.op == X86_CLASS_JMP_IND;
 	}
 	if (!ends_in_jump)
-		at += emit_jump(out->code, at, addr, site->addr + site->len);
+		at += x86_emit_jump(out->code, at, addr, site->addr + site->len);
 	out->len = (uint8_t)at;
 	return 0;
 }
@@ -433,10 +407,10 @@ static int up_x86_64_fast_patch(const struct up_arch *a, const struct up_fast_si
 {
 	int64_t rel = (int64_t)(tramp - (site->addr + PATCH_LEN));
 
-	if (site->len < PATCH_LEN || !fits_int32(rel))
+	if (site->len < PATCH_LEN || !x86_fits_int32(rel))
 		return -ERANGE;
 	out[0] = 0xe9;
-	put32(out + 1, (int32_t)rel);
+	x86_put32(out + 1, (int32_t)rel);
 	/* a stray landing past the jump faults into the tracer (design.md) */
 	memset(out + PATCH_LEN, X86_BP, site->len - PATCH_LEN);
 	return 0;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "encode.h"
 #include "x86_64.h"
 
 /* up_regs index of an encoding register number 0..7. */
@@ -23,34 +24,6 @@ static const int8_t enc_to_idx[8] = {
 	UP_X86_RSP, UP_X86_RBP, UP_X86_RSI, UP_X86_RDI,
 };
 /* clang-format on */
-
-static bool fits_int32(int64_t v)
-{
-	return v >= INT32_MIN && v <= INT32_MAX;
-}
-
-static void put32(uint8_t *p, int32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-/* The jump from slot_addr + at back to dest; returns its length. */
-static unsigned jump_back(uint8_t *code, unsigned at, uint64_t slot_addr, uint64_t dest)
-{
-	int64_t rel = (int64_t)(dest - (slot_addr + at + 5));
-
-	if (fits_int32(rel)) {
-		code[at] = 0xe9;
-		put32(code + at + 1, (int32_t)rel);
-		return 5;
-	}
-	/* jmp *0(%rip); .quad dest */
-	code[at] = 0xff;
-	code[at + 1] = 0x25;
-	put32(code + at + 2, 0);
-	memcpy(code + at + 6, &dest, 8);
-	return 14;
-}
 
 /* Rewrite rip-relative ModRM to [scratch + disp32]; the disp32 stays as it was. */
 static void use_scratch(const struct up_insn *insn, struct up_xol *xol, int enc)
@@ -81,8 +54,8 @@ int up_x86_64_xol_build(const struct up_arch *a, const struct up_insn *insn, uin
 	if (insn->op == X86_CLASS_XOL_RIPREL) {
 		/* in uint64_t: addresses anywhere in 64 bits wrap, as rip-relative ones do */
 		disp = (int64_t)((uint64_t)p[X86_RIP_TARGET] - (slot_addr + n));
-		if (fits_int32(disp)) {
-			put32(xol->code + p[X86_RIP_DISP_OFFSET], (int32_t)disp);
+		if (x86_fits_int32(disp)) {
+			x86_put32(xol->code + p[X86_RIP_DISP_OFFSET], (int32_t)disp);
 		} else {
 			if (p[X86_RIP_SCRATCH] < 0)
 				return -ERANGE;
@@ -97,7 +70,7 @@ int up_x86_64_xol_build(const struct up_arch *a, const struct up_insn *insn, uin
 	} else if (insn->op != X86_CLASS_XOL) {
 		return -EINVAL;
 	}
-	xol->len = n + jump_back(xol->code, n, slot_addr, insn->addr + n);
+	xol->len = n + x86_emit_jump(xol->code, n, slot_addr, insn->addr + n);
 	xol->exit = UP_XOL_EXIT_JUMP;
 	return 0;
 }
