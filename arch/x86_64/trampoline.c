@@ -37,6 +37,7 @@ struct emit {
 	uint16_t slot_depth[MAX_SLOTS]; /* where: site's rsp minus this */
 	struct tstate states[MAX_STATES];
 	unsigned nstates;
+	bool full; /* a state or a slot did not fit: the trampoline is refused (-E2BIG) */
 };
 
 /* An instruction starts here: remember what is saved. */
@@ -44,6 +45,8 @@ static void mark(struct emit *e)
 {
 	if (e->nstates < MAX_STATES)
 		e->states[e->nstates++] = (struct tstate){(uint16_t)e->len, e->depth, e->nslots};
+	else
+		e->full = true;
 }
 
 static void put(struct emit *e, const void *bytes, size_t n)
@@ -86,6 +89,8 @@ static void save(struct emit *e, int reg)
 		e->slot_reg[e->nslots] = (int8_t)reg;
 		e->slot_depth[e->nslots] = e->depth;
 		e->nslots++;
+	} else {
+		e->full = true;
 	}
 }
 
@@ -466,7 +471,7 @@ static int emit_tramp(const struct up_fast_tramp *t, struct emit *e, struct fixu
 		restore(e, UP_X86_EFLAGS);
 		red_zone_out(e);
 		mark(e);
-		return e->len > UP_FAST_TRAMP_MAX ? -E2BIG : 0;
+		return e->len > UP_FAST_TRAMP_MAX || e->full ? -E2BIG : 0;
 	}
 	if (!t->ring || !t->nrecords || (t->nrecords & (t->nrecords - 1)) || !t->dropped ||
 	    t->nvalues > UP_FAST_VALUES_MAX)
@@ -567,7 +572,7 @@ static int emit_tramp(const struct up_fast_tramp *t, struct emit *e, struct fixu
 	mark(e);
 	if (fx->full)
 		return -E2BIG;
-	return e->len > UP_FAST_TRAMP_MAX ? -E2BIG : 0;
+	return e->len > UP_FAST_TRAMP_MAX || e->full ? -E2BIG : 0;
 }
 
 /* pushf (9c, 66 9c) stepped: the word it pushed has TF (bit 8) from the step; clear it. */
