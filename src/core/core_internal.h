@@ -234,7 +234,9 @@ void thread_remove(struct up_core *c, pid_t tid);
 void threads_clear(struct up_core *c);
 int thread_reserve_instance(struct up_thread *th);
 int thread_copy_instances(struct up_thread *child, const struct up_thread *parent);
+/* lists.c: the target's thread ids / mappings, however many (*out allocated, caller frees) */
 int core_list_threads(struct up_core *c, pid_t **tids);
+int core_list_mappings(struct up_core *c, struct up_mapping **maps);
 
 /* core.c */
 int core_step(struct up_core *c, pid_t tid);

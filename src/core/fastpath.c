@@ -40,8 +40,6 @@
 #define FAST_SHM_SIZE (FAST_COUNTERS + (uint64_t)FAST_IDS_MAX * FAST_LINE)
 #define FAST_PAGE 4096u
 #define FUNC_MAX (1u << 20)
-#define MAX_MAPPINGS 16384 /* more: refused (-v says so), never a thread missed */
-#define MAX_THREADS 65536
 #define STACK_SCAN_MAX (64u << 20) /* bytes of one thread's stack scanned, at most */
 
 struct fast_counter {
@@ -401,20 +399,16 @@ static void mark(struct window *w, unsigned n, uint64_t v)
  */
 static int scan_threads(struct up_core *c, struct window *w, unsigned nw, bool pcs)
 {
-	struct up_mapping *maps = malloc(MAX_MAPPINGS * sizeof(*maps));
-	pid_t *tids = malloc(MAX_THREADS * sizeof(*tids));
+	struct up_mapping *maps = NULL;
+	pid_t *tids = NULL;
 	uint64_t *buf = malloc(1 << 16);
 	int n, nmaps, err = 0;
 
-	if (!maps || !tids || !buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	nmaps = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
-	n = c->t->ops->threads(c->t, tids, MAX_THREADS);
-	/* a list that may be cut short could hide the thread inside a window: none is safe */
-	if (nmaps < 0 || n < 0 || nmaps >= MAX_MAPPINGS || n >= MAX_THREADS) {
-		err = -E2BIG;
+	/* whole lists: one cut short could hide the thread inside a window */
+	nmaps = core_list_mappings(c, &maps);
+	n = core_list_threads(c, &tids);
+	if (!buf || nmaps < 0 || n < 0) {
+		err = !buf ? -ENOMEM : nmaps < 0 ? nmaps : n;
 		goto out;
 	}
 	for (int i = 0; i < n && !err; i++) {

@@ -41,7 +41,6 @@
 #define POLL_MAX_MS 32
 #define CALIBRATE_NS 2000000ull /* the first rate: 2 ms of both clocks */
 #define AT_HWCAP2 26
-#define MAX_THREADS 65536
 
 struct key_entry {
 	uint64_t key;
@@ -303,8 +302,8 @@ void ring_learn(struct up_core *c, pid_t tid, const struct up_regs *regs)
 
 static void learn_stopped(struct up_core *c, struct core_ring *r)
 {
-	pid_t *tids = malloc(MAX_THREADS * sizeof(*tids));
-	int n = tids ? c->t->ops->threads(c->t, tids, MAX_THREADS) : 0;
+	pid_t *tids;
+	int n = core_list_threads(c, &tids);
 
 	for (int i = 0; i < n; i++) {
 		struct up_regs regs;

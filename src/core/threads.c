@@ -215,32 +215,3 @@ uint64_t up_core_missed_returns(struct up_core *c)
 			n += c->threads[i]->lost;
 	return n;
 }
-
-/*
- * The target's thread ids, however many: *tids is allocated (the caller
- * frees it). Returns the count or a negative errno.
- */
-int core_list_threads(struct up_core *c, pid_t **tids)
-{
-	int max = 256, n;
-
-	*tids = NULL;
-	for (;;) {
-		pid_t *buf = realloc(*tids, (size_t)max * sizeof(*buf));
-		if (!buf) {
-			free(*tids);
-			*tids = NULL;
-			return -ENOMEM;
-		}
-		*tids = buf;
-		n = c->t->ops->threads(c->t, buf, max);
-		if (n < max)
-			break;
-		max *= 2;
-	}
-	if (n < 0) {
-		free(*tids);
-		*tids = NULL;
-	}
-	return n;
-}

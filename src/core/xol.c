@@ -22,8 +22,6 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-#define MAX_MAPPINGS 4096
-
 static int scan_for_syscall(struct up_core *c, uint64_t lo, uint64_t hi)
 {
 	if (hi <= lo)
@@ -37,16 +35,19 @@ static int scan_for_syscall(struct up_core *c, uint64_t lo, uint64_t hi)
  */
 int core_find_syscall(struct up_core *c)
 {
-	static struct up_mapping maps[MAX_MAPPINGS];
 	const char *const modules[] = {NULL, c->arch->ld_so, "libc"};
+	struct up_mapping *maps;
 	int n;
 
 	if (c->syscall_insn)
 		return 0;
-	n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
+	n = core_list_mappings(c, &maps);
 	for (int i = 0; i < n; i++)
-		if (maps[i].x && scan_for_syscall(c, maps[i].start, maps[i].end) == 0)
+		if (maps[i].x && scan_for_syscall(c, maps[i].start, maps[i].end) == 0) {
+			free(maps);
 			return 0;
+		}
+	free(maps);
 	for (unsigned i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
 		uint64_t ranges[8][2];
 		int k = up_sym_exec_ranges(c->sym, modules[i], ranges, 8);
@@ -101,13 +102,13 @@ static int reserve_page(struct up_core *c)
  */
 static int xol_map_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *out)
 {
-	static struct up_mapping maps[MAX_MAPPINGS];
+	struct up_mapping *maps = NULL;
 	int n, err = reserve_page(c);
-	int64_t r;
+	int64_t r = -EEXIST; /* no exact place found yet: then a hint */
 
 	if (err)
 		return err;
-	n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
+	n = core_list_mappings(c, &maps);
 	for (int tries = 0; n > 0 && tries < 8; tries++) {
 		uint64_t best = 0, bestd = UINT64_MAX;
 		for (int i = 0; i < n; i++) {
@@ -127,18 +128,17 @@ static int xol_map_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *o
 		if (!best)
 			break;
 		r = remote_mmap(c, tid, best, true);
-		if (r == (int64_t)best)
-			goto mapped;
-		if (r >= 0) /* an old kernel ignored NOREPLACE: keep what we got */
-			goto mapped;
+		/* mapped (elsewhere: an old kernel ignored NOREPLACE, keep it), or an error */
 		if (r != -EEXIST)
-			return (int)r;
-		n = c->t->ops->mappings(c->t, maps, MAX_MAPPINGS);
+			break;
+		free(maps);
+		n = core_list_mappings(c, &maps);
 	}
-	r = remote_mmap(c, tid, (near & ~(uint64_t)0xfffff) + 0x100000, false);
+	free(maps);
+	if (r == -EEXIST)
+		r = remote_mmap(c, tid, (near & ~(uint64_t)0xfffff) + 0x100000, false);
 	if (r < 0)
 		return (int)r;
-mapped:
 	fb_page_add(&c->fb, (uint64_t)r);
 	c->pages[c->npages].addr = (uint64_t)r;
 	c->pages[c->npages].used = 0;
