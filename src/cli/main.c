@@ -129,11 +129,10 @@ static int check_program(const char *cmd)
 	return -ENOEXEC;
 }
 
-/* Is pid a kernel thread (PF_KTHREAD in /proc/PID/stat's flags)? Its name into comm. */
-static bool kernel_thread(pid_t pid, char *comm, size_t len)
+/* From /proc/PID/stat: its name into comm, its state letter and flags. false: unreadable. */
+static bool proc_stat(pid_t pid, char *comm, size_t len, char *state, unsigned long *flags)
 {
 	char path[64], buf[1024], *p;
-	unsigned long flags = 0;
 	FILE *f;
 	size_t n;
 
@@ -149,9 +148,7 @@ static bool kernel_thread(pid_t pid, char *comm, size_t len)
 		return false;
 	snprintf(comm, len, "%.*s", (int)(p - strchr(buf, '(') - 1), strchr(buf, '(') + 1);
 	/* after ") ": state ppid pgrp session tty_nr tpgid flags */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return false;
-	return flags & 0x00200000; /* PF_KTHREAD */
+	return sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) == 2;
 }
 
 /* What the target has to say while it runs (its subsystem's prefix included). */
@@ -166,13 +163,23 @@ static int open_target(const struct options *o, struct up_target **t)
 	int err;
 
 	if (o->pid) {
+		unsigned long flags = 0;
+		char state = 0;
+		bool stat_ok;
+
 		err = up_ptrace_attach(t, o->pid, o->follow);
+		stat_ok = err == -EPERM && proc_stat(o->pid, comm, sizeof(comm), &state, &flags);
 		if (err == -ESRCH)
 			fprintf(stderr, "uptrace: no process with PID %d\n", (int)o->pid);
-		else if (err == -EPERM && kernel_thread(o->pid, comm, sizeof(comm)))
+		else if (err == -EPERM && stat_ok && (flags & 0x00200000)) /* PF_KTHREAD */
 			fprintf(stderr,
 				"uptrace: cannot trace process %d (%s): it is a kernel thread, "
 				"with no user space to trace\n",
+				(int)o->pid, comm);
+		else if (err == -EPERM && stat_ok && (state == 'Z' || state == 'X'))
+			fprintf(stderr,
+				"uptrace: cannot trace process %d (%s): it has exited (its parent "
+				"has not collected its status yet)\n",
 				(int)o->pid, comm);
 		else if (err == -EPERM)
 			fprintf(stderr,

@@ -5,11 +5,15 @@
   registers, with -- (the command's constructor and main never run: the marker fixture) and
   with -p (the process runs on untraced, its text equal to its files);
 - -p of a kernel thread (PF_KTHREAD in /proc/PID/stat, an independent truth) says it is a
-  kernel thread, not "another user's process"."""
+  kernel thread, not "another user's process";
+- -p of a process that has exited and is not reaped yet (a zombie: state Z in /proc/PID/stat)
+  says so, not "another user's process"."""
 
 import glob
 import os
+import subprocess
 import tempfile
+import time
 
 from cases.attach import text_identical, tracer_pid
 from cases.reader_gone import start_busy
@@ -61,6 +65,7 @@ def run(ctx):
                 busy.kill()
                 busy.wait()
 
+    zombie_pid(ctx)
     kt = kernel_thread()
     if kt is None:
         ctx.log("no kernel thread visible here: -p of one not tried")
@@ -71,3 +76,20 @@ def run(ctx):
     ctx.check("kernel thread" in proc.stderr and comm in proc.stderr and
               "another user" not in proc.stderr,
               f"-p {pid}: says it is a kernel thread: {proc.stderr.strip()!r}")
+
+
+def zombie_pid(ctx):
+    """-p of a zombie: its parent (this driver) has not waited for it yet."""
+    child = subprocess.Popen(["true"])
+    try:
+        for _ in range(100):
+            with open(f"/proc/{child.pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.02)
+        proc = ctx.uptrace("-p", str(child.pid), "main", timeout=30)
+        ctx.check_exit(proc, 1, f"uptrace -p {child.pid} (a zombie)")
+        ctx.check("has exited" in proc.stderr and "another user" not in proc.stderr,
+                  f"-p of a zombie says it has exited: {proc.stderr.strip()!r}")
+    finally:
+        child.wait()
