@@ -34,6 +34,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 SKIP = 77
@@ -342,6 +343,25 @@ def program_counts(text, label):
     if not m:
         return None
     return {k: int(v) for k, v in (kv.split("=", 1) for kv in m.group(1).split())}
+
+
+def gdb_json(ctx, exe, script, data, timeout=120):
+    """gdb as an oracle: run exe under `gdb -batch` with a Python script, given as text with
+    two %r slots (data as JSON, then the path of the result file the script writes in JSON);
+    returns what it wrote. Skips the case when gdb is missing or cannot run the program."""
+    if not shutil.which("gdb"):
+        ctx.skip("gdb is not installed")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = os.path.join(tmp, "truth.json")
+        path = os.path.join(tmp, "truth.py")
+        with open(path, "w") as f:
+            f.write(script % (json.dumps(data), result))
+        proc = ctx.run(["gdb", "-nx", "-batch", "-x", path, exe], timeout=timeout)
+        if not os.path.exists(result):
+            ctx.skip(f"gdb could not run the fixture: {proc.stderr[-500:]}")
+        with open(result) as f:
+            return json.load(f)
 
 
 def bpftrace_counts(ctx, program, argv, env=None, timeout=120):

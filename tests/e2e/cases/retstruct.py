@@ -8,12 +8,8 @@ void function shows no ret= at all (not whatever rax held). Asking for what is n
 ($retval of a struct, of a void function, a member that does not exist) is refused with a
 message, exit 1."""
 
-import json
-import os
-import shutil
-import tempfile
 
-from driver import events, json_lines
+from driver import events, gdb_json, json_lines
 
 FUNCS = ["make_ipair", "make_dpair", "make_mixed", "make_three", "make_nested", "make_large",
          "make_num"]
@@ -66,18 +62,7 @@ with open(%r, "w") as f:
 
 
 def gdb_truth(ctx, exe):
-    if not shutil.which("gdb"):
-        ctx.skip("gdb is not installed")
-    with tempfile.TemporaryDirectory() as tmp:
-        result = os.path.join(tmp, "truth.json")
-        script = os.path.join(tmp, "truth.py")
-        with open(script, "w") as f:
-            f.write(GDB_SCRIPT % (json.dumps(FUNCS), result))
-        proc = ctx.run(["gdb", "-nx", "-batch", "-x", script, exe], timeout=120)
-        if not os.path.exists(result):
-            ctx.skip(f"gdb could not run the fixture: {proc.stderr[-500:]}")
-        with open(result) as f:
-            return json.load(f)
+    return gdb_json(ctx, exe, GDB_SCRIPT, FUNCS)
 
 
 def refused(ctx, exe, probe, want, what, extra=(), status=2):

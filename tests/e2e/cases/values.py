@@ -8,13 +8,9 @@ results, char, signed char, unsigned char, bool and long double; `add3%return` s
 and parameters by name as they were at the entry although the registers changed since."""
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 
-from driver import events, json_lines
+from driver import events, gdb_json, json_lines
 
 # func: the expressions printed at its entry; "@ret": its return value is checked too.
 PROBES = {
@@ -72,18 +68,7 @@ with open(%r, "w") as f:
 
 
 def gdb_truth(ctx, exe):
-    if not shutil.which("gdb"):
-        ctx.skip("gdb is not installed")
-    with tempfile.TemporaryDirectory() as tmp:
-        result = os.path.join(tmp, "truth.json")
-        script = os.path.join(tmp, "truth.py")
-        with open(script, "w") as f:
-            f.write(GDB_SCRIPT % (json.dumps(PROBES), result))
-        proc = ctx.run(["gdb", "-nx", "-batch", "-x", script, exe], timeout=120)
-        if not os.path.exists(result):
-            ctx.skip(f"gdb could not run the fixture: {proc.stderr[-500:]}")
-        with open(result) as f:
-            return {name: vals for name, vals in json.load(f)}
+    return {name: vals for name, vals in gdb_json(ctx, exe, GDB_SCRIPT, PROBES)}
 
 
 def first_token(v):
