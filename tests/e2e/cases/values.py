@@ -7,7 +7,6 @@ seven structs and nine doubles that spill to the stack), float and double parame
 results, char, signed char, unsigned char, bool and long double; `add3%return` shows $argN
 and parameters by name as they were at the entry although the registers changed since."""
 
-import json
 import re
 
 from driver import events, gdb_json, json_lines
