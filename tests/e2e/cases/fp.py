@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Floating-point arguments and results and structs by value before scalars, under --qemu
-on the foreign arches (tests/fixtures/ARCH/fp.c, the same program on each: a double, a
+on the foreign arches (tests/fixtures/common/fp.c, the same program on each: a double, a
 float and an int; a float result; an integer pair in one register; a pair of doubles in two
 FP registers, then a double and a long): each value equals the one the fixture's source
 passes or computes, in JSON and as text (%.17g for a double, %.9g for a float, as gdb prints
