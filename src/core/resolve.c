@@ -132,24 +132,39 @@ static bool param_type(struct up_core *c, uint64_t addr, unsigned argn, struct u
 }
 
 /*
+ * The entry_fetch slot that captures arg at the function's entry (a return
+ * probe's values as they were at the call): an equal one is shared (the
+ * result's address for several of its members). Each argument takes one
+ * slot at most, so there is room: -E2BIG only if that ever changes.
+ */
+static int entry_slot(struct up_probe *p, const struct up_arg *arg)
+{
+	for (unsigned i = 0; i < p->nentry; i++)
+		if (!memcmp(&p->entry_fetch[i].fetch, &arg->fetch, sizeof(arg->fetch)) &&
+		    !memcmp(&p->entry_fetch[i].type, &arg->type, sizeof(arg->type)))
+			return (int)i;
+	if (p->nentry == UP_MAX_ARGS)
+		return -E2BIG;
+	p->entry_fetch[p->nentry] = *arg;
+	return (int)p->nentry++;
+}
+
+/*
  * A result in memory is read at the address the caller passed: that is
- * captured at the entry (an entry_fetch slot), and the fetches of args
- * [0, n) that start from it (UP_FETCH_ENTRY 0, as sym gives them) are
- * pointed at that slot.
+ * captured at the entry, and the fetches of args [0, n) that start from it
+ * (UP_FETCH_ENTRY 0, as sym gives them) are pointed at its slot.
  */
 static int capture_result_addr(struct up_probe *p, const struct up_fetch *entry,
 			       struct up_arg *args, unsigned n)
 {
-	unsigned slot;
+	struct up_arg addr = {.fetch = *entry, .type = {UP_TYPE_HEX, 8}};
+	int slot;
 
 	if (!entry->base)
 		return 0;
-	if (p->nentry == UP_MAX_ARGS)
-		return -E2BIG;
-	slot = p->nentry++;
-	memset(&p->entry_fetch[slot], 0, sizeof(p->entry_fetch[slot]));
-	p->entry_fetch[slot].fetch = *entry;
-	p->entry_fetch[slot].type = (struct up_type){UP_TYPE_HEX, 8};
+	slot = entry_slot(p, &addr);
+	if (slot < 0)
+		return slot;
 	for (unsigned i = 0; i < n; i++)
 		if (args[i].fetch.base == UP_FETCH_ENTRY)
 			args[i].fetch.argn = (uint16_t)slot;
@@ -319,12 +334,13 @@ static int build_arg(struct up_core *c, const struct up_spec *spec, const struct
 	 * (UP_FETCH_ENTRY), shown at its return.
 	 */
 	if (spec->is_return && (sa->kind == UP_EXPR_VAR || sa->kind == UP_EXPR_ARGN)) {
-		if (p->nentry == UP_MAX_ARGS)
-			return -E2BIG;
-		p->entry_fetch[p->nentry] = *out;
+		int slot = entry_slot(p, out);
+
+		if (slot < 0)
+			return slot;
 		memset(&out->fetch, 0, sizeof(out->fetch));
 		out->fetch.base = UP_FETCH_ENTRY;
-		out->fetch.argn = (uint16_t)p->nentry++;
+		out->fetch.argn = (uint16_t)slot;
 	}
 	return 0;
 }
