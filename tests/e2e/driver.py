@@ -25,6 +25,7 @@ Exit status: 0 pass, 1 fail, 77 skip (the reason is printed).
 """
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -119,6 +120,23 @@ class Ctx:
         """Run a fixture as the transport runs it, without uptrace (natively or under qemu)."""
         return self.run((self.qemu_cmd() if not self.native else []) + list(argv),
                         timeout=timeout, **kw)
+
+    @contextlib.contextmanager
+    def started(self, name, *args, stdin=None):
+        """Fixture NAME started with ARGS and running: it prints "NAME ready PID" once it
+        is. Yields (its Popen, PID); raises if it did not start. On the way out it is
+        killed if it still runs (a case that wants its exit status waits for it first)."""
+        proc = subprocess.Popen([self.fixture(name), *map(str, args)], stdin=stdin,
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            ready = proc.stdout.readline().split()
+            if len(ready) != 3 or ready[1] != "ready":
+                raise RuntimeError(f"{name} did not start: {ready}")
+            yield proc, int(ready[2])
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
 
     def symbols(self, path):
         """{name: (addr, size)} of path's functions, by the arch's nm."""

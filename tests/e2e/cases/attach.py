@@ -86,13 +86,7 @@ def tracer_pid(pid):
 
 def run(ctx):
     exe = ctx.fixture("busy")
-    busy = subprocess.Popen([exe, "10"], stdout=subprocess.PIPE, text=True)
-    try:
-        ready = busy.stdout.readline().split()
-        if len(ready) != 3 or ready[1] != "ready":
-            ctx.fail(f"busy did not start: {ready}")
-            return
-        pid = int(ready[2])
+    with ctx.started("busy", "10") as (busy, pid):
         time.sleep(0.3)
         before = exec_mappings(pid)
 
@@ -145,7 +139,3 @@ def run(ctx):
         rest, _ = busy.communicate(timeout=30)
         ctx.check_equal(busy.returncode, 0, "busy's exit status")
         ctx.check("busy: ok" in rest, f"busy's own checks passed: {rest.strip()!r}")
-    finally:
-        if busy.poll() is None:
-            busy.kill()
-            busy.wait()

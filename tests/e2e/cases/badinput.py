@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import tempfile
-import time
 
 from driver import instruction_offsets
 
@@ -85,14 +84,9 @@ def run(ctx):
 
     # As an unprivileged user, a root process: EPERM.
     if os.geteuid() == 0:
-        busy = subprocess.Popen([ctx.fixture("busy"), "3"], stdout=subprocess.DEVNULL)
-        try:
-            time.sleep(0.2)
+        with ctx.started("busy", 3) as (busy, pid):
             if os.access(ctx.uptrace_path, os.X_OK):
-                expect(ctx, ["-p", str(busy.pid), "busy_add"], 1, [str(busy.pid)],
+                expect(ctx, ["-p", str(pid), "busy_add"], 1, [str(pid)],
                        "a PID we may not trace (uptrace as nobody, target root)",
                        user=65534, group=65534, extra_groups=[])
             ctx.check_equal(busy.wait(timeout=30), 0, "busy unharmed by the refused attach")
-        finally:
-            if busy.poll() is None:
-                busy.kill()

@@ -20,7 +20,6 @@ import re
 import subprocess
 
 from cases.attach import text_identical, tracer_pid
-from cases.reader_gone import start_busy
 from driver import ARCHES, counts, symbols
 
 TRANSPORTS = ("native", "qemu")
@@ -95,19 +94,13 @@ def addresses(ctx):
         ctx.check(sum(got.values()) > 0, f"{spec}: malloc calls counted: {got}")
 
     # With -p the refusal leaves the process as it was.
-    busy, pid = start_busy(ctx, 3)
-    if busy:
-        try:
-            proc = ctx.uptrace("-p", str(pid), inside, timeout=30)
-            ctx.check_exit(proc, 1, f"uptrace -p {pid} {inside}")
-            ctx.check_equal(tracer_pid(pid), 0, "TracerPid after the refused attach")
-            text_identical(ctx, pid, "after the refused address")
-            rest, _ = busy.communicate(timeout=30)
-            ctx.check("busy: ok" in rest, f"busy's own checks: {rest.strip()!r}")
-        finally:
-            if busy.poll() is None:
-                busy.kill()
-                busy.wait()
+    with ctx.started("busy", 3) as (busy, pid):
+        proc = ctx.uptrace("-p", str(pid), inside, timeout=30)
+        ctx.check_exit(proc, 1, f"uptrace -p {pid} {inside}")
+        ctx.check_equal(tracer_pid(pid), 0, "TracerPid after the refused attach")
+        text_identical(ctx, pid, "after the refused address")
+        rest, _ = busy.communicate(timeout=30)
+        ctx.check("busy: ok" in rest, f"busy's own checks: {rest.strip()!r}")
 
     # In no function: an entry of fib's .plt (no symbol covers it; _init before it has no
     # size). At a sizeless symbol's own address: accepted.

@@ -18,15 +18,7 @@ MODES = (("--count",), ("--count", "--breakpoints-only"), ("-o", "/dev/null"))
 
 
 def run(ctx):
-    exe = ctx.fixture("loadbusy")
-    busy = subprocess.Popen([exe, "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
-    try:
-        ready = busy.stdout.readline().split()
-        if len(ready) != 3 or ready[1] != "ready":
-            ctx.fail(f"loadbusy did not start: {ready}")
-            return
-        pid = int(ready[2])
+    with ctx.started("loadbusy", "-", stdin=subprocess.PIPE) as (busy, pid):
         before = exec_mappings(pid)
         for r in range(ROUNDS):
             mode = MODES[r % len(MODES)]
@@ -49,7 +41,3 @@ def run(ctx):
         rest, _ = busy.communicate(timeout=60)  # stdin ends: loadbusy stops
         ctx.check_equal(busy.returncode, 0, "loadbusy's exit status")
         ctx.check("loadbusy: ok" in rest, f"loadbusy's own checks passed: {rest.strip()!r}")
-    finally:
-        if busy.poll() is None:
-            busy.kill()
-            busy.wait()

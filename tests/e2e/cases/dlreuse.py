@@ -50,7 +50,7 @@ def run(ctx):
                     {keys[0]: 300, keys[1]: 300, keys[0] + "%return": 300,
                      keys[1] + "%return": 300}, "entry and return counts")
 
-    attached(ctx, exe, lib_a, lib_b, probes, keys)
+    attached(ctx, lib_a, lib_b, probes, keys)
 
 
 def say(ctx, prog, cmd):
@@ -85,11 +85,8 @@ def detach(ctx, up, what):
     return counts(err, ctx) or {}
 
 
-def attached(ctx, exe, lib_a, lib_b, probes, keys):
-    prog = subprocess.Popen([exe, lib_a, lib_b, "-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        pid = int(prog.stdout.readline().split()[2])
+def attached(ctx, lib_a, lib_b, probes, keys):
+    with ctx.started("dlreuse", lib_a, lib_b, "-", stdin=subprocess.PIPE) as (prog, pid):
         up = attach(ctx, pid, probes)
         for cmd in ("a", "ca", "b"):
             say(ctx, prog, cmd)
@@ -113,7 +110,3 @@ def attached(ctx, exe, lib_a, lib_b, probes, keys):
         ctx.check_equal(prog.returncode, 0, "dlreuse's exit status")
         ctx.check("dlreuse: a=300 b=400 same=3 ok" in rest,
                   f"dlreuse's own checks passed: {rest.strip()!r}")
-    finally:
-        if prog.poll() is None:
-            prog.kill()
-            prog.wait()

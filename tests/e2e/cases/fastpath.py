@@ -16,7 +16,6 @@
   round, no mapping of ours left (executable or not), and busy's own checks."""
 
 import re
-import subprocess
 import time
 
 from cases.attach import exec_mappings, text_identical, tracer_pid
@@ -167,14 +166,7 @@ def insns(ctx):
 
 
 def busy_rounds(ctx):
-    exe = ctx.fixture("busy")
-    busy = subprocess.Popen([exe, "50"], stdout=subprocess.PIPE, text=True)
-    try:
-        ready = busy.stdout.readline().split()
-        if len(ready) != 3 or ready[1] != "ready":
-            ctx.fail(f"busy did not start: {ready}")
-            return
-        pid = int(ready[2])
+    with ctx.started("busy", "50") as (busy, pid):
         time.sleep(0.3)
         before = exec_mappings(pid)
         text_before = text_snapshot(pid)
@@ -201,10 +193,6 @@ def busy_rounds(ctx):
         rest, _ = busy.communicate(timeout=90)
         ctx.check_equal(busy.returncode, 0, "busy's exit status")
         ctx.check("busy: ok" in rest, f"busy's own checks passed: {rest.strip()!r}")
-    finally:
-        if busy.poll() is None:
-            busy.kill()
-            busy.wait()
 
 
 def run(ctx):

@@ -13,7 +13,6 @@ constructor runs."""
 import os
 import re
 import shutil
-import subprocess
 
 from driver import counts
 

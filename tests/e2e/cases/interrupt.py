@@ -19,7 +19,7 @@ import subprocess
 import time
 
 from cases.attach import text_identical, tracer_pid
-from cases.reader_gone import alive, start_busy
+from cases.reader_gone import alive
 
 
 def children(pid):
@@ -51,10 +51,7 @@ def finish(ctx, up, what, timeout=20):
 
 
 def attached(ctx, how, sig):
-    busy, pid = start_busy(ctx, 6)
-    if not busy:
-        return
-    try:
+    with ctx.started("busy", 6) as (busy, pid):
         up = subprocess.Popen([ctx.uptrace_path, "-p", str(pid), "--count", "busy_add",
                                "busy_mix%return"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -78,10 +75,6 @@ def attached(ctx, how, sig):
         rest, _ = busy.communicate(timeout=30)
         ctx.check_equal(busy.returncode, 0, f"{what}: busy's exit status")
         ctx.check("busy: ok" in rest, f"{what}: busy's own checks: {rest.strip()!r}")
-    finally:
-        if busy.poll() is None:
-            busy.kill()
-            busy.wait()
 
 
 def spawned(ctx, how):

@@ -15,18 +15,6 @@ import time
 from cases.attach import text_identical, tracer_pid
 
 
-def start_busy(ctx, seconds):
-    busy = subprocess.Popen([ctx.fixture("busy"), str(seconds)], stdout=subprocess.PIPE,
-                            text=True)
-    ready = busy.stdout.readline().split()
-    if len(ready) != 3 or ready[1] != "ready":
-        busy.kill()
-        busy.wait()
-        ctx.fail(f"busy did not start: {ready}")
-        return None, 0
-    return busy, int(ready[2])
-
-
 def head_pipeline(ctx, argv, stdout=None, merge=True, timeout=60):
     """argv's stderr (and its stdout with merge, as `2>&1 | head -1`, else stdout goes to
     the given file) into `head -1`. Returns (uptrace's status, head's line)."""
@@ -81,10 +69,7 @@ def processes_running(path):
 def attached(ctx):
     """-p PID 2>&1 | head -1 on a busy process, 3 rounds."""
     for rnd in range(3):
-        busy, pid = start_busy(ctx, 4)
-        if not busy:
-            return
-        try:
+        with ctx.started("busy", 4) as (busy, pid):
             time.sleep(0.2)
             status, line = head_pipeline(ctx, [ctx.uptrace_path, "-p", str(pid), "busy_add",
                                                "busy_mix%return"])
@@ -101,20 +86,13 @@ def attached(ctx):
             rest, _ = busy.communicate(timeout=30)
             ctx.check_equal(busy.returncode, 0, f"round {rnd}: busy's exit status")
             ctx.check("busy: ok" in rest, f"round {rnd}: busy's own checks: {rest.strip()!r}")
-        finally:
-            if busy.poll() is None:
-                busy.kill()
-                busy.wait()
 
 
 def full_disk(ctx):
     """-o /dev/full: the first write fails with ENOSPC; detach, exit 1, target unharmed."""
     if not os.path.exists("/dev/full"):
         return
-    busy, pid = start_busy(ctx, 4)
-    if not busy:
-        return
-    try:
+    with ctx.started("busy", 4) as (busy, pid):
         t0 = time.monotonic()
         proc = ctx.uptrace("-p", str(pid), "-o", "/dev/full", "busy_add", timeout=30)
         took = time.monotonic() - t0
@@ -128,10 +106,6 @@ def full_disk(ctx):
             text_identical(ctx, pid, "after -o /dev/full")
         rest, _ = busy.communicate(timeout=30)
         ctx.check_equal(busy.returncode, 0, "busy's exit status after -o /dev/full")
-    finally:
-        if busy.poll() is None:
-            busy.kill()
-            busy.wait()
 
 
 def spawned(ctx):

@@ -22,14 +22,7 @@ PROBES = ["soak_mid", "soak_mid%return", "soak_leaf", "soak_leaf%return", "soak_
 
 
 def run(ctx):
-    exe = ctx.fixture("soak")
-    soak = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        ready = soak.stdout.readline().split()
-        if len(ready) != 3 or ready[1] != "ready":
-            ctx.fail(f"soak did not start: {ready}")
-            return
-        pid = int(ready[2])
+    with ctx.started("soak", stdin=subprocess.PIPE) as (soak, pid):
         before = exec_mappings(pid)
         for n in range(CYCLES):
             if not cycle(ctx, n, pid, soak, before):
@@ -37,10 +30,6 @@ def run(ctx):
         rest, _ = soak.communicate(timeout=60)  # stdin ends: soak stops
         ctx.check_equal(soak.returncode, 0, "soak's exit status")
         ctx.check(rest.startswith("soak: ok"), f"soak's own checks passed: {rest.strip()!r}")
-    finally:
-        if soak.poll() is None:
-            soak.kill()
-            soak.wait()
 
 
 def cycle(ctx, n, pid, soak, before):

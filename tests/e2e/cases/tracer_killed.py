@@ -12,14 +12,7 @@ from cases.attach import text_identical, tracer_pid
 
 
 def run(ctx):
-    exe = ctx.fixture("busy")
-    busy = subprocess.Popen([exe, "4"], stdout=subprocess.PIPE, text=True)
-    try:
-        ready = busy.stdout.readline().split()
-        if len(ready) != 3 or ready[1] != "ready":
-            ctx.fail(f"busy did not start: {ready}")
-            return
-        pid = int(ready[2])
+    with ctx.started("busy", "4") as (busy, pid):
         up = subprocess.Popen([ctx.uptrace_path, "-p", str(pid), "busy_add", "busy_mix%return"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)
@@ -35,7 +28,3 @@ def run(ctx):
         rest, _ = busy.communicate(timeout=30)
         ctx.check_equal(busy.returncode, 0, "busy's exit status")
         ctx.check("busy: ok" in rest, f"busy's own checks passed: {rest.strip()!r}")
-    finally:
-        if busy.poll() is None:
-            busy.kill()
-            busy.wait()

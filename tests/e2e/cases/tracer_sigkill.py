@@ -43,14 +43,8 @@ def wait_for(cond, seconds):
     return cond()
 
 
-def one_round(ctx, exe, rnd, probes, fast_min):
-    busy = subprocess.Popen([exe, "6"], stdout=subprocess.PIPE, text=True)
-    try:
-        ready = busy.stdout.readline().split()
-        if len(ready) != 3 or ready[1] != "ready":
-            ctx.fail(f"busy did not start: {ready}")
-            return
-        pid = int(ready[2])
+def one_round(ctx, rnd, probes, fast_min):
+    with ctx.started("busy", "6") as (busy, pid):
         time.sleep(0.2)
         before = exec_mappings(pid)
         text_before = text_snapshot(pid)
@@ -106,18 +100,13 @@ def one_round(ctx, exe, rnd, probes, fast_min):
         rest, _ = busy.communicate(timeout=30)
         ctx.check_equal(busy.returncode, 0, f"round {rnd}: busy's exit status")
         ctx.check("busy: ok" in rest, f"round {rnd}: busy's own checks passed: {rest.strip()!r}")
-    finally:
-        if busy.poll() is None:
-            busy.kill()
-            busy.wait()
 
 
 def run(ctx):
-    exe = ctx.fixture("busy")
     for rnd in range(3):
-        one_round(ctx, exe, rnd, ["busy_add", "busy_mix%return", "busy_add%return", "libc:*str*",
+        one_round(ctx, rnd, ["busy_add", "busy_mix%return", "busy_add%return", "libc:*str*",
                                   "libc:nanosleep", "libc:clock_nanosleep%return"], 0)
     # trap-free only: entry probes counted
     for rnd in range(3, 6):
-        one_round(ctx, exe, rnd, ["busy_add", "busy_mix", "libc:*str*", "libc:pthread_mutex_*"],
+        one_round(ctx, rnd, ["busy_add", "busy_mix", "libc:*str*", "libc:pthread_mutex_*"],
                   100)

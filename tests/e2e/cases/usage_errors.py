@@ -16,7 +16,6 @@ import tempfile
 import time
 
 from cases.attach import text_identical, tracer_pid
-from cases.reader_gone import start_busy
 
 PF_KTHREAD = 0x00200000
 
@@ -50,20 +49,14 @@ def run(ctx):
         proc = ctx.uptrace("--count", "tick %rdi %pc", "--", marker, base, timeout=30)
         ctx.check_exit(proc, 0, "uptrace 'tick %rdi %pc' (registers that exist)")
 
-    busy, pid = start_busy(ctx, 3)
-    if busy:
-        try:
-            proc = ctx.uptrace("-p", str(pid), "busy_add %nosuchreg", timeout=30)
-            ctx.check_exit(proc, 2, f"uptrace -p {pid} 'busy_add %nosuchreg'")
-            ctx.check("%nosuchreg" in proc.stderr, f"names it: {proc.stderr.strip()!r}")
-            ctx.check_equal(tracer_pid(pid), 0, "TracerPid after the usage error")
-            text_identical(ctx, pid, "after the usage error")
-            rest, _ = busy.communicate(timeout=30)
-            ctx.check_equal(busy.returncode, 0, "busy's exit status")
-        finally:
-            if busy.poll() is None:
-                busy.kill()
-                busy.wait()
+    with ctx.started("busy", 3) as (busy, pid):
+        proc = ctx.uptrace("-p", str(pid), "busy_add %nosuchreg", timeout=30)
+        ctx.check_exit(proc, 2, f"uptrace -p {pid} 'busy_add %nosuchreg'")
+        ctx.check("%nosuchreg" in proc.stderr, f"names it: {proc.stderr.strip()!r}")
+        ctx.check_equal(tracer_pid(pid), 0, "TracerPid after the usage error")
+        text_identical(ctx, pid, "after the usage error")
+        rest, _ = busy.communicate(timeout=30)
+        ctx.check_equal(busy.returncode, 0, "busy's exit status")
 
     zombie_pid(ctx)
     kt = kernel_thread()
