@@ -46,25 +46,4 @@ int up_output_error(const struct up_output *o);
  */
 void up_output_stop_waiting(struct up_output *o);
 
-/* Add a duration to a probe's log2 histogram (the core calls it at a return). */
-static inline void up_hist_add(struct up_probe *p, uint64_t ns)
-{
-	unsigned b = 0;
-	while (ns > 1 && b < UP_HIST_BUCKETS - 1) {
-		ns >>= 1;
-		b++;
-	}
-	p->hist[b]++;
-}
-
-/* The --hist=ARG bucket of a value: 0 negative, 1 zero, b >= 2 for [2^(b-2), 2^(b-1)). */
-static inline unsigned up_vhist_bucket(uint64_t v, bool is_signed)
-{
-	if (is_signed && (int64_t)v < 0)
-		return 0;
-	if (v == 0)
-		return 1;
-	return 2 + (63 - (unsigned)__builtin_clzll(v));
-}
-
 #endif

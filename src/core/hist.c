@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core_internal.h"
-#include "uptrace/output.h"
 
 static bool arg_is_signed(const struct up_arg *a)
 {

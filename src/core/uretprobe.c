@@ -23,7 +23,6 @@
 #include <string.h>
 
 #include "core_internal.h"
-#include "uptrace/output.h"
 
 static int rehook_next(struct up_core *c, struct up_thread *th, uint64_t below);
 
