@@ -101,8 +101,9 @@ int up_sym_link_to_runtime(struct up_symtab *s, const char *module_spec, uint64_
 /*
  * The formal parameters of the function containing pc (DWARF), as fetches
  * valid at pc (at the entry: ABI registers, even when DWARF's locations
- * only hold after the prologue). Returns how many (at most max), 0 with
- * no DWARF.
+ * only hold after the prologue), the first max of them into out. Returns
+ * how many there are (more than max: the rest were not stored), 0 with no
+ * DWARF.
  */
 int up_sym_params(struct up_symtab *s, uint64_t pc, struct up_arg *out, int max);
 

@@ -16,6 +16,9 @@
 #include "uptrace/sym.h"
 #include "uptrace/target.h"
 
+/* -l -v lists up to this many parameters of a function, then "..." */
+#define LIST_PARAMS_MAX 64
+
 struct listing {
 	struct up_symtab *sym;
 	bool verbose; /* each function's parameters too */
@@ -26,7 +29,7 @@ static void print_listed(void *ctx, const struct up_func_match *m)
 	const struct listing *l = ctx;
 	struct up_symtab *sym = l->sym;
 	struct up_module_info mi;
-	struct up_arg args[UP_MAX_ARGS];
+	struct up_arg args[LIST_PARAMS_MAX];
 	bool main_module = up_sym_module(sym, NULL, &mi) == 0 && strcmp(mi.path, m->module) == 0;
 	const char *base = strrchr(m->module, '/');
 
@@ -37,9 +40,11 @@ static void print_listed(void *ctx, const struct up_func_match *m)
 	else
 		printf("%s:%s%s", base ? base + 1 : m->module, m->func, m->tag);
 	if (l->verbose) {
-		int n = up_sym_params(sym, m->addr, args, UP_MAX_ARGS);
-		for (int i = 0; i < n; i++)
+		int n = up_sym_params(sym, m->addr, args, LIST_PARAMS_MAX);
+		for (int i = 0; i < n && i < LIST_PARAMS_MAX; i++)
 			printf(" %s", args[i].name);
+		if (n > LIST_PARAMS_MAX)
+			printf(" ...");
 	}
 	putchar('\n');
 }

@@ -122,7 +122,7 @@ static bool param_type(struct up_core *c, uint64_t addr, unsigned argn, struct u
 	struct up_arg params[UP_MAX_ARGS];
 	int n = up_sym_params(c->sym, addr, params, UP_MAX_ARGS);
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && i < UP_MAX_ARGS; i++)
 		if (params[i].fetch.base == UP_FETCH_ARG && params[i].fetch.argn == argn &&
 		    params[i].fetch.nops == 0) {
 			*type = params[i].type;
@@ -596,6 +596,13 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 	if (spec->nargs == 0 && !spec->is_return && m && addr == m->addr) {
 		int n = up_sym_params(c->sym, addr, p->args, UP_MAX_ARGS);
 		p->nargs = n > 0 ? (unsigned)n : 0;
+		if (n > UP_MAX_ARGS) {
+			p->nargs = UP_MAX_ARGS;
+			core_warn(c,
+				  "probe '%s': %s has %d parameters; its events show the first "
+				  "%d (name the ones to show: '%s NAME...')",
+				  p->key, m->func, n, UP_MAX_ARGS, m->func);
+		}
 	}
 	err = pred_bind(c, &spec->pred, p);
 	if (!err)

@@ -291,6 +291,7 @@ int up_sym_params(struct up_symtab *s, uint64_t pc, struct up_arg *out, int max)
 	do {
 		struct sym_value v;
 		char name[UP_NAME_MAX];
+		struct up_arg spare, *arg = n < max ? &out[n] : &spare; /* past max: counted only */
 		const char *dn;
 		int err;
 
@@ -309,17 +310,17 @@ int up_sym_params(struct up_symtab *s, uint64_t pc, struct up_arg *out, int max)
 		 */
 		err = die_value(&c, &child, &v);
 		if (!err)
-			err = finish_arg(&c, &v, name, &out[n]);
+			err = finish_arg(&c, &v, name, arg);
 		if (err == -ENODATA || err == -ENOENT) {
-			memset(&out[n], 0, sizeof(out[n]));
-			snprintf(out[n].name, sizeof(out[n].name), "%s", name);
-			out[n].fetch.base = UP_FETCH_NONE;
-			out[n].type = (struct up_type){UP_TYPE_HEX, 8};
+			memset(arg, 0, sizeof(*arg));
+			snprintf(arg->name, sizeof(arg->name), "%s", name);
+			arg->fetch.base = UP_FETCH_NONE;
+			arg->type = (struct up_type){UP_TYPE_HEX, 8};
 			err = 0;
 		}
 		if (!err)
 			n++;
-	} while (n < max && dwarf_siblingof(&child, &child) == 0);
+	} while (dwarf_siblingof(&child, &child) == 0);
 out:
 	sym_dwarf_ctx_close(&c);
 	return n;

@@ -144,3 +144,19 @@ def run(ctx):
     ctx.check_equal(evs.get("after_fpair", {}).get("args"),
                     {"k": int(truth["after_fpair"]["k"]), "z": float(truth["after_fpair"]["z"])},
                     "after_fpair's parameters without names (the struct is left out)")
+
+    # More parameters than an event shows (10 > 8): the first 8 with gdb's values, and a
+    # warning naming what is left out; -l -v lists all ten names.
+    proc = ctx.uptrace("--json", "nine_doubles", "--", exe, timeout=60)
+    ctx.check_exit(proc, 0, "nine_doubles without names")
+    args = next((e.get("args") for e in events(json_lines(proc.stderr, ctx=ctx))
+                 if e.get("probe") == "nine_doubles"), None) or {}
+    ctx.check_equal(list(args), [f"d{i}" for i in range(1, 9)], "the first 8 parameters shown")
+    ctx.check_equal([args.get("d1"), args.get("d8")],
+                    [float(truth["nine_doubles"]["d1"]), float(truth["nine_doubles"]["d8"])],
+                    "their values are gdb's")
+    ctx.check("nine_doubles has 10 parameters; its events show the first 8" in proc.stderr,
+              f"a warning says two are left out: {proc.stderr[-400:]!r}")
+    proc = ctx.uptrace("-l", "-v", "nine_doubles", "--", exe, timeout=60)
+    ctx.check_equal(proc.stdout.split(), ["nine_doubles"] + [f"d{i}" for i in range(1, 10)] + ["k"],
+                    "-l -v lists all ten parameters")

@@ -326,9 +326,12 @@ static void test_params_at_entry(void **state)
 			assert_arg(&a[2], "r", UP_FETCH_ARG, 3, UP_TYPE_PTR, 8);
 		}
 
-		/* max is honoured. */
+		/* max is honoured: both counted, the first stored, the slot after it untouched. */
 		f = lookup_one(s, NULL, "fx_long").addr;
-		assert_int_equal(up_sym_params(s, f, a, 1), 1);
+		memset(a, 0x5a, sizeof(a));
+		assert_int_equal(up_sym_params(s, f, a, 1), 2);
+		assert_arg(&a[0], "a", UP_FETCH_ARG, 1, UP_TYPE_SIGNED, 8);
+		assert_int_equal(a[1].name[0], 0x5a);
 		/* No DWARF in libc (no debug package): no parameters, no error. */
 		if (up_sym_params(s, env->child.malloc_addr, a, 8) < 0)
 			fail_msg("params of malloc failed");
