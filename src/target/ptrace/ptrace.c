@@ -60,6 +60,10 @@ static int pt_step(struct up_target *t, pid_t tid)
 		if (th->stop_type == PT_STOP_SIGNAL && !our_stop_signal(t, tid, th->stop_sig) &&
 		    !th->held_sig)
 			th->held_sig = th->stop_sig;
+		if (!th->steps_taken) {
+			th->steps_taken = true;
+			th->trace_flag_own = pt_trace_flag(tid) > 0;
+		}
 		th->step_from = th->state;
 		th->stepping = true;
 		th->step_trap_maybe = true;
@@ -198,6 +202,7 @@ static int pt_detach(struct up_target *t)
 			    th->state == PT_EXITING)
 				continue;
 			pt_resend_signals(th); /* pending now, delivered once it runs untraced */
+			pt_steps_over(th);
 			if (ptrace(PTRACE_DETACH, th->tid, 0, (long)sig) == 0)
 				continue;
 			if (errno == ESRCH)

@@ -49,6 +49,8 @@ struct pt_thread {
 	bool vfork_child;     /* made by vfork: shares the parent's memory */
 	bool fork_child;      /* the leader of a process made by fork/vfork */
 	uint8_t step_from;    /* state before step(): a remote syscall puts it back */
+	bool steps_taken;     /* stepped since it last ran: see pt_steps_over() */
+	bool trace_flag_own;  /* the trace flag was set before our first step: the program's */
 	int held_sig;	      /* the signal of a stop a step of ours left, or that a queued
 			       * stop stands for at detach: detach delivers it */
 	uint64_t resend_sigs; /* came during a step of ours: sent again when it next runs */
@@ -122,6 +124,7 @@ int pt_select_space(struct up_target *t, pid_t tid);
 void pt_space_forget(struct up_ptrace *p, pid_t pid);
 void pt_spaces_free(struct up_ptrace *p);
 int pt_wait_step(struct up_target *t, pid_t tid);
+void pt_steps_over(struct pt_thread *th);
 int pt_child_release(struct up_target *t, pid_t child, const struct up_patch *patches, int n);
 
 /* regs_<host>.c */
@@ -129,6 +132,13 @@ int pt_get_regs(struct up_target *t, pid_t tid, struct up_regs *regs);
 int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs);
 /* The FP registers (NT_PRFPREG), read only when a probe needs one. */
 int pt_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want);
+/*
+ * The host's single-step trace flag (x86's TF) in tid's flags as ptrace
+ * shows them: 1, 0, or a negative errno; 0 where the host has none. And
+ * clearing it (0 where there is nothing to clear).
+ */
+int pt_trace_flag(pid_t tid);
+int pt_clear_trace_flag(pid_t tid);
 
 /* exe.c: ELF header of the traced program */
 int pt_exe_identify(struct up_ptrace *p);

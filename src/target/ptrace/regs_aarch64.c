@@ -56,4 +56,15 @@ int pt_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t
 		memcpy(fp->v[i], &u.vregs[i], 16);
 	return 0;
 }
+
+/* The kernel clears the step state itself (MDSCR_EL1.SS, PSTATE.SS): nothing of ours stays. */
+int pt_trace_flag(pid_t tid)
+{
+	return 0;
+}
+
+int pt_clear_trace_flag(pid_t tid)
+{
+	return 0;
+}
 #endif

@@ -9,6 +9,7 @@
 #if defined(__x86_64__)
 #include <errno.h>
 #include <elf.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -91,6 +92,42 @@ int pt_set_regs(struct up_target *t, pid_t tid, const struct up_regs *regs)
 		return -errno;
 	return 0;
 }
+/*
+ * TF (bit 8 of eflags). ptrace hides it while the kernel knows it set TF
+ * for a step of ours (TIF_FORCED_TF), and clears it when the thread runs
+ * on. Not after a stepped popf, though: the kernel then takes TF for the
+ * program's (is_setting_trap_flag), and on the next step finds it set and
+ * stays of that opinion (arch/x86/kernel/step.c). Resumed or detached so,
+ * the thread would take a trace trap after its next instruction and, with
+ * no tracer, die of SIGTRAP. The trampolines' popfq is such an instruction.
+ */
+#define X86_TF 0x100ul
+
+int pt_trace_flag(pid_t tid)
+{
+	long flags;
+
+	errno = 0;
+	flags = ptrace(PTRACE_PEEKUSER, tid, (void *)offsetof(struct user_regs_struct, eflags), 0);
+	if (errno)
+		return -errno;
+	return (flags & X86_TF) != 0;
+}
+
+int pt_clear_trace_flag(pid_t tid)
+{
+	void *at = (void *)offsetof(struct user_regs_struct, eflags);
+	long flags;
+
+	errno = 0;
+	flags = ptrace(PTRACE_PEEKUSER, tid, at, 0);
+	if (errno)
+		return -errno;
+	if (!(flags & X86_TF))
+		return 0;
+	return ptrace(PTRACE_POKEUSER, tid, at, (void *)(flags & ~X86_TF)) < 0 ? -errno : 0;
+}
+
 int pt_get_fpregs(struct up_target *t, pid_t tid, struct up_fpregs *fp, uint64_t want)
 {
 	struct user_fpregs_struct u;

@@ -56,6 +56,20 @@ void pt_resend_signals(struct pt_thread *th)
 }
 
 /*
+ * th is to run on after steps of ours (a remote syscall, a way out of an
+ * XOL slot or a trampoline): the trace flag goes unless it was the
+ * program's before the first of them (regs_x86_64.c says why it can stay).
+ */
+void pt_steps_over(struct pt_thread *th)
+{
+	if (!th->steps_taken)
+		return;
+	th->steps_taken = false;
+	if (!th->trace_flag_own)
+		pt_clear_trace_flag(th->tid);
+}
+
+/*
  * Restart a thread the core does not own at this moment (or after
  * resume/resume_all): a pending single-step is kept, a group-stop is parked
  * with PTRACE_LISTEN so the process behaves as untraced under SIGSTOP. While
@@ -65,8 +79,10 @@ static int restart(struct up_ptrace *p, struct pt_thread *th, int sig)
 {
 	long r;
 
-	if (!th->stepping)
+	if (!th->stepping) {
 		pt_resend_signals(th);
+		pt_steps_over(th);
+	}
 	if (th->stepping) {
 		r = ptrace(PTRACE_SINGLESTEP, th->tid, 0, (long)sig);
 		th->state = PT_RUNNING;

@@ -842,6 +842,73 @@ static void test_breakpoint_and_step(void **state)
 	finish(t, UP_STOP_EXITED, 0);
 }
 
+/*
+ * Steps over a popf, then on: x86's kernel takes TF for the program's once a
+ * stepped popf loaded the flags, and would let the thread run on with it
+ * (a trace trap one instruction later, SIGTRAP with no tracer). The target
+ * clears what its steps left: the program runs to its end, resumed here
+ * and detached in the second process.
+ */
+static void test_steps_over_popf(void **state)
+{
+#if defined(__x86_64__)
+	/* push $2; popfq; nop; nop: flags 0x2 loaded by the popf, the stack as before */
+	static const uint8_t code[] = {0x6a, 0x02, 0x9d, 0x90, 0x90};
+
+	for (int detach = 0; detach < 2; detach++) {
+		struct up_target *t = spawn(helper, "exit", "0");
+		uint64_t entry = auxv_get(t, AT_ENTRY);
+		uint8_t orig[sizeof(code)];
+		struct up_regs regs;
+		struct up_stop s;
+		int status;
+
+		/* to the program's entry (a breakpoint there), past the dynamic linker */
+		assert_int_equal(t->ops->read(t, entry, orig, sizeof(orig)), 0);
+		assert_int_equal(t->ops->write(t, entry, t->arch->bp, t->arch->bp_len), 0);
+		assert_int_equal(t->ops->resume_all(t), 0);
+		assert_int_equal(t->ops->wait(t, &s, 5000), 0);
+		assert_int_equal(s.kind, UP_STOP_TRAP);
+		assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
+		assert_int_equal(regs.r[UP_X86_RIP] - t->arch->bp_pc_adjust, entry);
+		regs.r[UP_X86_RIP] = entry;
+		assert_int_equal(t->ops->set_regs(t, t->pid, &regs), 0);
+		assert_int_equal(t->ops->write(t, entry, code, sizeof(code)), 0);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(t->ops->step(t, t->pid), 0);
+			assert_int_equal(t->ops->wait(t, &s, 5000), 0);
+			assert_int_equal(s.kind, UP_STOP_TRAP);
+			assert_true(s.stepped);
+		}
+		/* back to the entry with the original code, the flags as the steps left them */
+		assert_int_equal(t->ops->write(t, entry, orig, sizeof(orig)), 0);
+		assert_int_equal(t->ops->get_regs(t, t->pid, &regs), 0);
+		assert_int_equal(regs.r[UP_X86_RIP], entry + 4);
+		regs.r[UP_X86_RIP] = entry;
+		assert_int_equal(t->ops->set_regs(t, t->pid, &regs), 0);
+		if (!detach) {
+			struct run_log log;
+
+			assert_int_equal(t->ops->resume(t, t->pid, 0), 0);
+			run_to_end(t, &log, NULL);
+			assert_int_equal(log.traps, 0); /* no trace trap after each instruction */
+			assert_int_equal(log.end.kind, UP_STOP_EXITED);
+			assert_int_equal(log.end.status, 0);
+			t->ops->destroy(t);
+			continue;
+		}
+		pid_t pid = t->pid;
+		assert_int_equal(t->ops->detach(t), 0);
+		t->ops->destroy(t);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+#else
+	skip();
+#endif
+}
+
 /* Attach to a process stopped by SIGSTOP: it stays stopped while traced and after. */
 static void test_attach_stopped(void **state)
 {
@@ -1063,6 +1130,7 @@ int main(void)
 	    cmocka_unit_test(test_vfork_release),
 	    cmocka_unit_test(test_thread_exec),
 	    cmocka_unit_test(test_breakpoint_and_step),
+	    cmocka_unit_test(test_steps_over_popf),
 	    cmocka_unit_test(test_attach_stopped),
 	    cmocka_unit_test(test_wait_eintr),
 	    cmocka_unit_test(test_attach_churn),
