@@ -263,6 +263,33 @@ struct up_arch {
 	int16_t nr_madvise;
 };
 
+/* How far from a function's entry a boundary sweep goes before it gives up (-E2BIG). */
+#define UP_ARCH_SWEEP_MAX (1u << 20)
+
+/* What up_arch_boundary_sweep found where no instruction starts at the offset. */
+struct up_arch_boundary {
+	uint64_t before;		/* -EINVAL: where the instruction holding offset starts */
+	uint64_t after;			/* -EINVAL: where the next one starts */
+	uint64_t stuck;			/* -EBADMSG, -EFAULT: the offset the sweep could not pass */
+	uint8_t bytes[UP_INSN_MAX_LEN]; /* -EBADMSG: the bytes there */
+	uint8_t nbytes;
+};
+
+/*
+ * Instruction boundaries inside a function, for FUNC+OFFS and address
+ * probes (arch/common/boundary.c): sweep from func (its entry, an
+ * instruction start) to func + offset, instruction by instruction, over
+ * memory read through mem. decode() gives each length, or for bytes it
+ * refuses, the arch's length encoding (insn_length). 0: an instruction
+ * starts at offset. -EINVAL: offset is inside the instruction at
+ * b->before. -EBADMSG: bytes at b->stuck whose length nothing tells (x86
+ * bytes Capstone cannot decode). -EFAULT: text at b->stuck unreadable.
+ * -E2BIG: offset is more than UP_ARCH_SWEEP_MAX bytes away. Offsets are
+ * from func.
+ */
+int up_arch_boundary_sweep(const struct up_arch *a, const struct up_mem *mem, uint64_t func,
+			   uint64_t offset, struct up_arch_boundary *b);
+
 /* The ops table for an ELF e_machine; NULL if unknown. */
 const struct up_arch *up_arch_by_machine(unsigned e_machine);
 /* By name ("x86_64", "aarch64", "riscv64", "loongarch64"); NULL if unknown. */

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "boundary.h"
 #include "core_internal.h"
 #include "uptrace/sym.h"
 
@@ -49,8 +48,8 @@ static void hex_bytes(char *out, size_t len, const uint8_t *bytes, unsigned n)
 
 /*
  * Does an instruction start at offset into the function m (its entry is
- * one)? A sweep from the entry decides (boundary.c); past the function's
- * end (when its symbol has a size) it is refused as such. Where the sweep
+ * one)? A sweep from the entry decides (up_arch_boundary_sweep); past the
+ * function's end (when its symbol has a size) it is refused as such. Where the sweep
  * cannot tell (bytes of a length nothing measures, too far from the entry)
  * a symbol or a DWARF line-table row at the address is evidence enough;
  * without any, the probe is refused: a breakpoint inside an instruction
@@ -60,7 +59,7 @@ static int check_boundary(struct up_core *c, const struct up_func_match *m, uint
 			  const char *what)
 {
 	unsigned long long off = (unsigned long long)offset;
-	struct core_boundary b;
+	struct up_arch_boundary b;
 	char evidence[256], why[128];
 	int err;
 
@@ -80,7 +79,7 @@ static int check_boundary(struct up_core *c, const struct up_func_match *m, uint
 	}
 	if (c->arch->insn_align >= 4)
 		return 0;
-	err = core_boundary_sweep(c->arch, &c->mem, m->addr, offset, &b);
+	err = up_arch_boundary_sweep(c->arch, &c->mem, m->addr, offset, &b);
 	if (!err)
 		return 0;
 	if (up_sym_insn_start(c->sym, m->addr + offset, evidence, sizeof(evidence)) == 1)
@@ -107,7 +106,7 @@ static int check_boundary(struct up_core *c, const struct up_func_match *m, uint
 			   "probe '%s': cannot tell whether an instruction starts at %s+0x%llx: "
 			   "it is more than 0x%x bytes from the function's start, and no symbol or "
 			   "line-table row marks it",
-			   what, m->func, off, CORE_SWEEP_MAX);
+			   what, m->func, off, UP_ARCH_SWEEP_MAX);
 		return -EINVAL;
 	default:
 		core_error(c, "probe '%s': cannot read the text of %s at +0x%llx", what, m->func,

@@ -6,13 +6,14 @@
  * length encoding still measures on RISC-V, so one odd halfword does not
  * hide every later instruction. Where nothing gives a length the sweep
  * stops and says where, and the caller looks for other evidence (a symbol,
- * a line-table row). Reads go through the core's memory callbacks; the
- * scan is bounded by CORE_SWEEP_MAX.
+ * a line-table row). Reads go through the caller's memory callbacks (the
+ * core's, a test's bytes); the scan is bounded by UP_ARCH_SWEEP_MAX. Only
+ * arch hooks and table fields are used: one sweep serves every arch.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "boundary.h"
+#include "uptrace/arch.h"
 
 /* The bytes at addr, as many as the arch may want, fewer near a mapping's end. */
 static size_t read_some(const struct up_arch *a, const struct up_mem *mem, uint64_t addr,
@@ -25,13 +26,13 @@ static size_t read_some(const struct up_arch *a, const struct up_mem *mem, uint6
 	return len;
 }
 
-int core_boundary_sweep(const struct up_arch *a, const struct up_mem *mem, uint64_t func,
-			uint64_t offset, struct core_boundary *b)
+int up_arch_boundary_sweep(const struct up_arch *a, const struct up_mem *mem, uint64_t func,
+			   uint64_t offset, struct up_arch_boundary *b)
 {
 	uint64_t at = 0;
 
 	memset(b, 0, sizeof(*b));
-	if (offset > CORE_SWEEP_MAX)
+	if (offset > UP_ARCH_SWEEP_MAX)
 		return -E2BIG;
 	while (at < offset) {
 		uint8_t bytes[UP_INSN_MAX_LEN];

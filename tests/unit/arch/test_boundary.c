@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The instruction-boundary sweep (src/core/boundary.c) over real arch
+ * The instruction-boundary sweep (arch/common/boundary.c) over real arch
  * tables and byte strings whose instruction starts are known from the
  * encodings (the same bytes as the riscv64 fixture boundary.S; x86 bytes
  * with one Capstone cannot decode): where it finds a boundary, where it
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../../src/core/boundary.h"
+#include "uptrace/arch.h"
 
 #define BASE 0x10000ull
 
@@ -34,7 +34,7 @@ static int text_read(void *ctx, uint64_t addr, void *buf, size_t len)
 }
 
 static int sweep(const char *arch, const uint8_t *bytes, size_t len, uint64_t offset,
-		 struct core_boundary *b)
+		 struct up_arch_boundary *b)
 {
 	static struct text t;
 	const struct up_arch *a = up_arch_by_name(arch);
@@ -43,7 +43,7 @@ static int sweep(const char *arch, const uint8_t *bytes, size_t len, uint64_t of
 	assert_non_null(a);
 	t.bytes = bytes;
 	t.len = len;
-	return core_boundary_sweep(a, &mem, BASE, offset, b);
+	return up_arch_boundary_sweep(a, &mem, BASE, offset, b);
 }
 
 /* rv_bnd of tests/fixtures/riscv64/boundary.S: c.li; c.j 1f; c.unimp; 1: addi; c.jr ra. */
@@ -57,7 +57,7 @@ static const uint8_t rv_bnd[] = {
 
 static void test_riscv_past_unimp(void **state)
 {
-	struct core_boundary b;
+	struct up_arch_boundary b;
 
 	for (uint64_t off = 0; off <= sizeof(rv_bnd); off += 2) {
 		int want = off == 8 ? -EINVAL : 0;
@@ -81,7 +81,7 @@ static void test_riscv_long_encodings(void **state)
 	    0x7f, 0x70, 0x00, 0x00,			    /* +0x10 >= 192-bit, reserved */
 	    0x01, 0x00,
 	};
-	struct core_boundary b;
+	struct up_arch_boundary b;
 
 	assert_int_equal(sweep("riscv64", text, sizeof(text), 6, &b), 0);
 	assert_int_equal(sweep("riscv64", text, sizeof(text), 0xe, &b), 0);
@@ -106,7 +106,7 @@ static void test_x86_undecodable(void **state)
 	    0x83, 0xc0, 0x29,		  /* +0x8 */
 	    0xc3,			  /* +0xb */
 	};
-	struct core_boundary b;
+	struct up_arch_boundary b;
 
 	assert_int_equal(sweep("x86_64", text, sizeof(text), 5, &b), 0);
 	assert_int_equal(sweep("x86_64", text, sizeof(text), 7, &b), 0);
@@ -121,13 +121,13 @@ static void test_x86_undecodable(void **state)
 
 static void test_bounds(void **state)
 {
-	struct core_boundary b;
+	struct up_arch_boundary b;
 
 	/* unreadable text past the end of the mapping */
 	assert_int_equal(sweep("riscv64", rv_bnd, sizeof(rv_bnd), 0x20, &b), -EFAULT);
 	assert_int_equal(b.stuck, sizeof(rv_bnd));
 	/* a scan bounded however far the offset is */
-	assert_int_equal(sweep("x86_64", rv_bnd, sizeof(rv_bnd), CORE_SWEEP_MAX + 1ull, &b),
+	assert_int_equal(sweep("x86_64", rv_bnd, sizeof(rv_bnd), UP_ARCH_SWEEP_MAX + 1ull, &b),
 			 -E2BIG);
 	assert_int_equal(sweep("riscv64", rv_bnd, sizeof(rv_bnd), 0, &b), 0);
 }
