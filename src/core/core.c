@@ -98,7 +98,7 @@ void up_core_destroy(struct up_core *c)
 	free(c->probes);
 	usdt_destroy(c);
 	/* the fallback record's free list (a process that exited was never detached) */
-	fb_record_release(&c->fb);
+	up_fb_record_release(&c->fb);
 	free(c->pages);
 	free(c->probe_spec);
 	free(c->points);

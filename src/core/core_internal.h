@@ -16,7 +16,7 @@
 #include "uptrace/arch.h"
 #include "uptrace/core.h"
 #include "uptrace/target.h"
-#include "fallback_record.h"
+#include "uptrace/fallback_record.h"
 
 #define POINT_MAX_PROBES 16
 #define XOL_PAGE_SIZE 4096
@@ -156,7 +156,7 @@ struct up_core {
 	pid_t stopped_tid; /* a thread stopped now: remote syscalls run in it */
 
 	/* the in-process fallback (fallback.c): its record, and where the target maps it */
-	struct fb_record fb;
+	struct up_fb_record fb;
 	struct core_shared fb_shared;
 	bool fb_incomplete; /* said once: the record ran out of room */
 

@@ -46,7 +46,7 @@ static void fb_note(struct up_core *c, const char *why)
 static void fb_drop(struct up_core *c, pid_t tid)
 {
 	shared_unmap(c, tid, &c->fb_shared);
-	fb_record_release(&c->fb);
+	up_fb_record_release(&c->fb);
 }
 
 int fallback_install(struct up_core *c, pid_t tid)
@@ -64,7 +64,7 @@ int fallback_install(struct up_core *c, pid_t tid)
 					   : "no memory to share with it");
 		return 0;
 	}
-	err = fb_record_init(&c->fb, c->fb_shared.local, FB_SIZE, c->arch);
+	err = up_fb_record_init(&c->fb, c->fb_shared.local, FB_SIZE, c->arch);
 	if (err) {
 		fb_drop(c, tid);
 		return 0;
@@ -74,13 +74,13 @@ int fallback_install(struct up_core *c, pid_t tid)
 	d->code = c->fb_shared.remote;
 	d->syscall_insn = c->syscall_insn;
 	for (unsigned i = 0; i < c->npages; i++)
-		fb_page_add(&c->fb, c->pages[i].addr);
-	fb_record_set_trampoline(&c->fb, c->trampoline);
+		up_fb_page_add(&c->fb, c->pages[i].addr);
+	up_fb_record_set_trampoline(&c->fb, c->trampoline);
 	/* points armed before the install (none today: it runs before the first arm) */
 	for (unsigned i = 0; i < c->points_cap; i++) {
 		struct up_point *pt = c->points[i];
 		if (pt && pt->armed)
-			fb_point_add(&c->fb, pt->addr, pt->insn.bytes, pt->bp_len);
+			up_fb_point_add(&c->fb, pt->addr, pt->insn.bytes, pt->bp_len);
 	}
 	d->new_action[UP_FB_ACT_HANDLER] = c->fb_shared.remote + blob->handler;
 	d->new_action[UP_FB_ACT_FLAGS] = c->arch->sigaction_flags;
@@ -115,9 +115,9 @@ void fallback_push(struct up_core *c, struct up_thread *th, uint64_t orig_ret, u
 
 	if (!c->fb.d)
 		return;
-	fth = fb_thread_get(&c->fb, th->tid);
-	fb_frames_set_depth(&c->fb, fth, th->depth);
-	if (fb_frame_push(&c->fb, fth, orig_ret, entry_sp) && !c->fb_incomplete) {
+	fth = up_fb_thread_get(&c->fb, th->tid);
+	up_fb_frames_set_depth(&c->fb, fth, th->depth);
+	if (up_fb_frame_push(&c->fb, fth, orig_ret, entry_sp) && !c->fb_incomplete) {
 		c->fb_incomplete = true;
 		fb_note(c, "its record is full: returns past this point are not covered");
 	}
@@ -130,10 +130,10 @@ void fallback_copy(struct up_core *c, struct up_thread *th)
 
 	if (!c->fb.d)
 		return;
-	fth = fb_thread_get(&c->fb, th->tid);
-	fb_frames_set_depth(&c->fb, fth, 0);
+	fth = up_fb_thread_get(&c->fb, th->tid);
+	up_fb_frames_set_depth(&c->fb, fth, 0);
 	for (unsigned i = 0; i < th->depth; i++)
-		fb_frame_push(&c->fb, fth, th->stack[i].orig_ret, th->stack[i].entry_sp);
+		up_fb_frame_push(&c->fb, fth, th->stack[i].orig_ret, th->stack[i].entry_sp);
 }
 
 bool fallback_contains(struct up_core *c, uint64_t pc)
@@ -167,12 +167,12 @@ void fallback_release(struct up_core *c)
 	if (c->fb.d)
 		__atomic_store_n(&c->fb.d->live, 0, __ATOMIC_RELEASE);
 	shared_forget(&c->fb_shared);
-	fb_record_release(&c->fb);
+	up_fb_record_release(&c->fb);
 }
 
 /* exec: the image, the mapping and the handler (reset by the kernel) are gone already. */
 void fallback_forget(struct up_core *c)
 {
 	shared_forget(&c->fb_shared);
-	fb_record_release(&c->fb);
+	up_fb_record_release(&c->fb);
 }

@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fallback_record.h"
+#include "uptrace/fallback_record.h"
 
 #define FB_POINTS_MIN 1024
 #define FB_THREADS_MIN 64
 #define FB_FRAMES_MIN 64
 
-static uint64_t fb_alloc(struct fb_record *r, uint64_t bytes)
+static uint64_t fb_alloc(struct up_fb_record *r, uint64_t bytes)
 {
 	uint64_t off = (r->brk + 63) & ~63ull;
 
@@ -29,12 +29,13 @@ static uint64_t fb_alloc(struct fb_record *r, uint64_t bytes)
 	return off;
 }
 
-static void *at(struct fb_record *r, uint64_t off)
+static void *at(struct up_fb_record *r, uint64_t off)
 {
 	return (uint8_t *)r->d + off;
 }
 
-int fb_record_init(struct fb_record *r, void *mapping, size_t size, const struct up_arch *arch)
+int up_fb_record_init(struct up_fb_record *r, void *mapping, size_t size,
+		      const struct up_arch *arch)
 {
 	const struct up_code_blob *blob = arch->fallback;
 	struct up_fb_data *d;
@@ -63,13 +64,13 @@ int fb_record_init(struct fb_record *r, void *mapping, size_t size, const struct
 	return 0;
 }
 
-void fb_record_release(struct fb_record *r)
+void up_fb_record_release(struct up_fb_record *r)
 {
 	free(r->free);
 	memset(r, 0, sizeof(*r));
 }
 
-void fb_record_set_trampoline(struct fb_record *r, uint64_t trampoline)
+void up_fb_record_set_trampoline(struct up_fb_record *r, uint64_t trampoline)
 {
 	if (r->d)
 		__atomic_store_n(&r->d->trampoline, trampoline, __ATOMIC_RELEASE);
@@ -93,7 +94,7 @@ static struct up_fb_point *point_slot(struct up_fb_point *tab, uint32_t mask, ui
 }
 
 /* A bigger point table with the live entries; published offset first, then mask. */
-static int points_grow(struct fb_record *r)
+static int points_grow(struct up_fb_record *r)
 {
 	struct up_fb_data *d = r->d;
 	uint32_t mask = d->points_mask * 2 + 1, live = 0;
@@ -116,7 +117,7 @@ static int points_grow(struct fb_record *r)
 	return 0;
 }
 
-int fb_point_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len)
+int up_fb_point_add(struct up_fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len)
 {
 	struct up_fb_point *pt;
 
@@ -139,7 +140,7 @@ int fb_point_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsign
 	return 0;
 }
 
-void fb_point_drop(struct fb_record *r, uint64_t addr)
+void up_fb_point_drop(struct up_fb_record *r, uint64_t addr)
 {
 	struct up_fb_point *pt;
 
@@ -150,7 +151,7 @@ void fb_point_drop(struct fb_record *r, uint64_t addr)
 		__atomic_store_n(&pt->addr, UP_FB_TOMBSTONE, __ATOMIC_RELEASE);
 }
 
-int fb_page_add(struct fb_record *r, uint64_t addr)
+int up_fb_page_add(struct up_fb_record *r, uint64_t addr)
 {
 	struct up_fb_data *d = r->d;
 	uint64_t *pages;
@@ -173,7 +174,7 @@ int fb_page_add(struct fb_record *r, uint64_t addr)
 	return 0;
 }
 
-int fb_window_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len)
+int up_fb_window_add(struct up_fb_record *r, uint64_t addr, const uint8_t *orig, unsigned len)
 {
 	struct up_fb_data *d = r->d;
 	struct up_fb_window *w;
@@ -200,7 +201,7 @@ int fb_window_add(struct fb_record *r, uint64_t addr, const uint8_t *orig, unsig
 	return 0;
 }
 
-void fb_window_drop(struct fb_record *r, uint64_t addr)
+void up_fb_window_drop(struct up_fb_record *r, uint64_t addr)
 {
 	struct up_fb_window *w;
 
@@ -212,7 +213,7 @@ void fb_window_drop(struct fb_record *r, uint64_t addr)
 			__atomic_store_n(&w[i].addr, 0, __ATOMIC_RELEASE);
 }
 
-void fb_fast_shm(struct fb_record *r, uint64_t addr, uint64_t size)
+void up_fb_fast_shm(struct up_fb_record *r, uint64_t addr, uint64_t size)
 {
 	if (!r->d)
 		return;
@@ -237,7 +238,7 @@ static struct up_fb_thread *thread_slot(struct up_fb_thread *tab, uint32_t mask,
 	return for_insert ? tomb : NULL;
 }
 
-static int threads_grow(struct fb_record *r)
+static int threads_grow(struct up_fb_record *r)
 {
 	struct up_fb_data *d = r->d;
 	uint32_t mask = d->threads_mask * 2 + 1, live = 0;
@@ -261,7 +262,7 @@ static int threads_grow(struct fb_record *r)
 }
 
 /* A frame array of at least cap frames: a reused one, or fresh room. */
-static uint64_t frames_alloc(struct fb_record *r, uint32_t cap, uint32_t *got)
+static uint64_t frames_alloc(struct up_fb_record *r, uint32_t cap, uint32_t *got)
 {
 	for (unsigned i = 0; i < r->nfree; i++)
 		if (r->free[i].cap >= cap) {
@@ -274,22 +275,22 @@ static uint64_t frames_alloc(struct fb_record *r, uint32_t cap, uint32_t *got)
 	return fb_alloc(r, (uint64_t)cap * sizeof(struct up_fb_frame));
 }
 
-static void frames_free(struct fb_record *r, uint64_t off, uint32_t cap)
+static void frames_free(struct up_fb_record *r, uint64_t off, uint32_t cap)
 {
 	if (!off)
 		return;
 	if (r->nfree == r->free_cap) {
 		unsigned n = r->free_cap ? r->free_cap * 2 : 16;
-		struct fb_free_block *f = realloc(r->free, n * sizeof(*f));
+		struct up_fb_free_block *f = realloc(r->free, n * sizeof(*f));
 		if (!f)
 			return; /* the block is only lost, never misused */
 		r->free = f;
 		r->free_cap = n;
 	}
-	r->free[r->nfree++] = (struct fb_free_block){off, cap};
+	r->free[r->nfree++] = (struct up_fb_free_block){off, cap};
 }
 
-struct up_fb_thread *fb_thread_get(struct fb_record *r, pid_t tid)
+struct up_fb_thread *up_fb_thread_get(struct up_fb_record *r, pid_t tid)
 {
 	struct up_fb_thread *th;
 	uint32_t got;
@@ -319,7 +320,7 @@ struct up_fb_thread *fb_thread_get(struct fb_record *r, pid_t tid)
 	return th;
 }
 
-void fb_thread_gone(struct fb_record *r, pid_t tid)
+void up_fb_thread_gone(struct up_fb_record *r, pid_t tid)
 {
 	struct up_fb_thread *th;
 
@@ -335,8 +336,8 @@ void fb_thread_gone(struct fb_record *r, pid_t tid)
 	th->depth = 0;
 }
 
-int fb_frame_push(struct fb_record *r, struct up_fb_thread *th, uint64_t orig_ret,
-		  uint64_t entry_sp)
+int up_fb_frame_push(struct up_fb_record *r, struct up_fb_thread *th, uint64_t orig_ret,
+		     uint64_t entry_sp)
 {
 	struct up_fb_frame *f;
 
@@ -361,7 +362,7 @@ int fb_frame_push(struct fb_record *r, struct up_fb_thread *th, uint64_t orig_re
 	return 0;
 }
 
-void fb_frames_set_depth(struct fb_record *r, struct up_fb_thread *th, uint32_t depth)
+void up_fb_frames_set_depth(struct up_fb_record *r, struct up_fb_thread *th, uint32_t depth)
 {
 	(void)r;
 	if (th && depth <= th->depth)

@@ -568,7 +568,7 @@ static const char *patch(struct up_core *c, struct up_point *pt, char *why, size
 	fp->rel = rel;
 	/* the record first: a tracer killed after the write leaves a window the guardian restores
 	 */
-	if (fb_window_add(&c->fb, pt->addr, fp->site.orig, fp->site.len) && c->fb.d)
+	if (up_fb_window_add(&c->fb, pt->addr, fp->site.orig, fp->site.len) && c->fb.d)
 		return "no room for it in the fallback record";
 	err = core_write_text(c, pt->addr, bytes, fp->site.len);
 	if (err) {
@@ -611,7 +611,7 @@ static int map_shared(struct up_core *c)
 	}
 	if (err)
 		return err;
-	fb_fast_shm(&c->fb, f->shm.remote, f->shm.size);
+	up_fb_fast_shm(&c->fb, f->shm.remote, f->shm.size);
 	return 0;
 }
 
@@ -1046,7 +1046,7 @@ void fast_point_gone(struct up_core *c, struct up_point *pt)
 	if (!pt->fast)
 		return;
 	fast_fold(c);
-	fb_window_drop(&c->fb, pt->addr);
+	up_fb_window_drop(&c->fb, pt->addr);
 	free(pt->fast);
 	pt->fast = NULL;
 }

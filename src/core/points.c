@@ -303,7 +303,7 @@ int point_arm_breakpoint(struct up_core *c, struct up_point *pt)
 			return err;
 	}
 	/* the fallback record first: a tracer killed after the write leaves a point that heals */
-	fb_point_add(&c->fb, pt->addr, pt->insn.bytes, pt->bp_len);
+	up_fb_point_add(&c->fb, pt->addr, pt->insn.bytes, pt->bp_len);
 	err = core_write_text(c, pt->addr, pt->bp, pt->bp_len);
 	if (err) {
 		core_error(c, "cannot write a breakpoint at 0x%llx: %s",
@@ -399,8 +399,8 @@ void points_unmapped(struct up_core *c, uint64_t start, uint64_t end)
 			core_probe_parked(c, pt->probes[k]);
 		pt->nprobes = 0;
 		pt->has_entry = pt->has_return = pt->captures = false;
-		pt->unwind = 0;			 /* an unwinder's hook goes with its library too */
-		fb_point_drop(&c->fb, pt->addr); /* a recovery must not write there either */
+		pt->unwind = 0; /* an unwinder's hook goes with its library too */
+		up_fb_point_drop(&c->fb, pt->addr); /* a recovery must not write there either */
 		pt->armed = false;
 		pt->restored = false;
 		pt->gone = true;

@@ -132,7 +132,7 @@ void thread_remove(struct up_core *c, pid_t tid)
 		return;
 	for (hole = hash_tid(tid, c->threads_cap); c->threads[hole] != th; hole = (hole + 1) & mask)
 		;
-	fb_thread_gone(&c->fb, tid);
+	up_fb_thread_gone(&c->fb, tid);
 	thread_free(c, th);
 	c->threads[hole] = NULL;
 	c->nthreads--;

@@ -139,7 +139,7 @@ static int xol_map_page(struct up_core *c, uint64_t near, pid_t tid, uint64_t *o
 		r = remote_mmap(c, tid, (near & ~(uint64_t)0xfffff) + 0x100000, false);
 	if (r < 0)
 		return (int)r;
-	fb_page_add(&c->fb, (uint64_t)r);
+	up_fb_page_add(&c->fb, (uint64_t)r);
 	c->pages[c->npages].addr = (uint64_t)r;
 	c->pages[c->npages].used = 0;
 	c->npages++;

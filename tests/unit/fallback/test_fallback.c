@@ -3,7 +3,7 @@
  * The in-process fallback's real handler blob, installed in this test's
  * own process exactly as uptrace installs it in a target (a memfd mapped
  * twice: the tracer's rw view and the target's r-x code + rw data), with
- * the record written by src/core/fallback_record.c. Then what happens
+ * the record written through include/uptrace/fallback_record.h. Then what happens
  * after a tracer's death is played for real: breakpoints hit and heal,
  * also with threads racing; hijacked returns come back through the
  * trampoline; a fault that is not ours, and the breakpoint's signal sent
@@ -25,12 +25,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "fallback_record.h"
+#include "uptrace/fallback_record.h"
 #include "uptrace/arch.h"
 
 #define REC_SIZE (4u << 20)
 
-static struct fb_record rec;
+static struct up_fb_record rec;
 static uint8_t *target_code; /* the target's view: handler page r-x, data rw */
 static uint8_t *trampoline;
 static uint64_t act[4]; /* our handler, as uptrace installs it */
@@ -61,7 +61,7 @@ static int setup(void **state)
 	assert_int_equal(ftruncate(fd, REC_SIZE), 0);
 	local = mmap(NULL, REC_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_true(local != MAP_FAILED);
-	assert_int_equal(fb_record_init(&rec, local, REC_SIZE, arch), 0);
+	assert_int_equal(up_fb_record_init(&rec, local, REC_SIZE, arch), 0);
 	target_code = mmap(NULL, REC_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
 	assert_true(target_code != MAP_FAILED);
 	assert_true(mmap(target_code + UP_FB_CODE_SIZE, REC_SIZE - UP_FB_CODE_SIZE,
@@ -73,7 +73,7 @@ static int setup(void **state)
 	assert_true(trampoline != MAP_FAILED);
 	memcpy(trampoline, arch->bp, arch->bp_len);
 	assert_int_equal(mprotect(trampoline, 4096, PROT_READ | PROT_EXEC), 0);
-	fb_record_set_trampoline(&rec, (uint64_t)(uintptr_t)trampoline);
+	up_fb_record_set_trampoline(&rec, (uint64_t)(uintptr_t)trampoline);
 
 	memset(act, 0, sizeof(act));
 	act[UP_FB_ACT_HANDLER] = (uint64_t)(uintptr_t)(target_code + blob->handler);
@@ -100,7 +100,7 @@ static void arm(void *fn)
 	const struct up_arch *arch = up_arch_host();
 
 	memcpy(orig, fn, arch->bp_len);
-	assert_int_equal(fb_point_add(&rec, (uint64_t)(uintptr_t)fn, orig, arch->bp_len), 0);
+	assert_int_equal(up_fb_point_add(&rec, (uint64_t)(uintptr_t)fn, orig, arch->bp_len), 0);
 	write_text(fn, arch->bp, arch->bp_len);
 }
 
@@ -187,7 +187,7 @@ static void test_threads_race_into_breakpoint(void **state)
  */
 static void test_trampoline_returns(void **state)
 {
-	struct up_fb_thread *th = fb_thread_get(&rec, (pid_t)syscall(SYS_gettid));
+	struct up_fb_thread *th = up_fb_thread_get(&rec, (pid_t)syscall(SYS_gettid));
 	struct up_fb_frame *f;
 	uint64_t returns = rec.d->returns;
 	volatile int came_back = 0;
@@ -208,13 +208,13 @@ static void test_trampoline_returns(void **state)
 			 "mov %[th], %%rsi\n\t"
 			 "mov %%rax, %%rdx\n\t"	   /* orig_ret: label 1 */
 			 "mov 8(%%rsp), %%rcx\n\t" /* entry_sp: where the hijacked word is */
-			 "call fb_frame_push\n\t"
+			 "call up_fb_frame_push\n\t"
 			 "mov %[rec], %%rdi\n\t"
 			 "mov %[th], %%rsi\n\t"
 			 "mov $0x1111, %%rdx\n\t" /* a stale frame: deeper than ours, gone */
 			 "mov 8(%%rsp), %%rcx\n\t"
 			 "sub $64, %%rcx\n\t"
-			 "call fb_frame_push\n\t"
+			 "call up_fb_frame_push\n\t"
 			 "add $24, %%rsp\n\t" /* back to the hijacked word */
 			 "ret\n"	      /* 'return' into the trampoline */
 			 "1:\n\t"
@@ -303,12 +303,12 @@ static void test_tables_grow(void **state)
 
 	(void)state;
 	for (uint64_t a = 0x100000; a < 0x100000 + 5000; a++)
-		assert_int_equal(fb_point_add(&rec, a, &orig, 1), 0);
+		assert_int_equal(up_fb_point_add(&rec, a, &orig, 1), 0);
 	assert_true(rec.d->points_mask > mask);
 	for (pid_t t = 100000; t < 100300; t++)
-		assert_non_null(fb_thread_get(&rec, t));
+		assert_non_null(up_fb_thread_get(&rec, t));
 	for (pid_t t = 100000; t < 100300; t++)
-		fb_thread_gone(&rec, t);
+		up_fb_thread_gone(&rec, t);
 	assert_false(rec.full);
 }
 
