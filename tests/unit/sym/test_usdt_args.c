@@ -34,7 +34,7 @@ static uint64_t mem_read(uint64_t addr, unsigned size)
 	return v;
 }
 
-/* What the core does at a hit (src/core/fetch.c), for a fake thread. */
+/* What the core does at a hit (its fetch.c), for a fake thread. */
 static uint64_t evaluate(const struct up_fetch *f)
 {
 	uint64_t v = f->base == UP_FETCH_REG ? reg_value(f->reg) : (uint64_t)f->imm;
