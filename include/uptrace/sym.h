@@ -31,7 +31,7 @@ struct up_module_info {
 
 struct up_func_match {
 	char func[UP_FUNC_MAX]; /* demangled unless up_sym_set_demangle(s, false) */
-	char module[4096];	/* module path */
+	const char *module;	/* module path (up_sym_intern's), NULL: none */
 	uint64_t addr;		/* run-time address of the function's entry */
 	uint64_t size;
 	/*
@@ -46,6 +46,14 @@ struct up_func_match {
 };
 
 int up_sym_open(struct up_symtab **out, struct up_target *t);
+/*
+ * The symbol table's one copy of str (a module's path, a PROBE's module
+ * name): equal strings share it, and it stays valid across
+ * up_sym_refresh and up_sym_reset until up_sym_close, so a match's,
+ * a site's or a probe's module can be kept by pointer. NULL only when out
+ * of memory.
+ */
+const char *up_sym_intern(struct up_symtab *s, const char *str);
 /*
  * Names of C++ and Rust functions as shown (up_func_match.func, --stack):
  * demangled (the default) or as the symbol table spells them. Either way
@@ -221,7 +229,7 @@ int up_sym_list(struct up_symtab *s, const char *pattern,
 struct up_usdt_site {
 	const char *provider, *name; /* valid during the callback only */
 	const char *arg_specs;	     /* as the note spells them: "-4@%edi 8@-80(%rbx)" */
-	const char *module;	     /* the module's path */
+	const char *module;	     /* the module's path (up_sym_intern's) */
 	uint64_t addr;		     /* run-time address of the probe's nop */
 	uint64_t semaphore;	     /* run-time address of its 2-byte semaphore, 0: none */
 	struct up_func_match func;   /* the function holding the site (func "" if none) */

@@ -542,13 +542,14 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		return -EINVAL;
 	}
 	snprintf(p->func, sizeof(p->func), "%s", m ? m->func : "");
-	snprintf(p->module, sizeof(p->module), "%s", m ? m->module : "");
+	snprintf(p->module, sizeof(p->module), "%s", m && m->module ? m->module : "");
 	p->offset = offset;
 	p->addr = addr;
 	p->is_return = spec->is_return;
 	up_probe_key(p->key, sizeof(p->key),
-		     m && m->module[0] && !is_main_module(c, m->module) ? base_name(m->module)
-									: NULL,
+		     m && m->module && m->module[0] && !is_main_module(c, m->module)
+			 ? base_name(m->module)
+			 : NULL,
 		     name, offset, spec->is_return);
 	/*
 	 * A glob tried again (IFUNCs waiting), or a spec resolving again after
@@ -867,7 +868,7 @@ static int check_address(struct up_core *c, const struct up_spec *spec,
 	core_error(c,
 		   "probe '%s': address 0x%llx is in no function of %s, and no symbol or "
 		   "line-table row shows that an instruction starts there",
-		   what, link, m->module[0] ? base_name(m->module) : c->t->exe);
+		   what, link, m->module && m->module[0] ? base_name(m->module) : c->t->exe);
 	return -EINVAL;
 }
 
@@ -888,15 +889,15 @@ static int resolve_addr(struct up_core *c, struct pending_spec *ps)
 		return err;
 	}
 	snprintf(name, sizeof(name), "0x%llx", (unsigned long long)spec->addr);
-	if (!m.module[0] && spec->module[0]) {
+	if (!m.module && spec->module[0]) {
 		struct up_module_info mi;
 		if (up_sym_module(c->sym, spec->module, &mi) == 0)
-			snprintf(m.module, sizeof(m.module), "%s", mi.path);
+			m.module = up_sym_intern(c->sym, mi.path);
 	}
 	err = check_address(c, spec, &m, addr);
 	if (err)
 		return err;
-	return place(c, spec, m.func[0] || m.module[0] ? &m : NULL, addr, 0, name);
+	return place(c, spec, m.func[0] || m.module ? &m : NULL, addr, 0, name);
 }
 
 static int resolve_line(struct up_core *c, struct pending_spec *ps)

@@ -27,7 +27,7 @@
 /* One site found, kept while the spec's sites are placed. */
 struct usdt_found {
 	char provider[UP_NAME_MAX], name[UP_NAME_MAX];
-	char module[4096];
+	const char *module; /* interned: lives as long as the symbol table */
 	char func[UP_FUNC_MAX];
 	uint64_t addr, semaphore;
 	unsigned nargs;
@@ -57,7 +57,7 @@ static int collect_site(void *ctx, const struct up_usdt_site *site)
 	f = &l->v[l->n++];
 	snprintf(f->provider, sizeof(f->provider), "%s", site->provider);
 	snprintf(f->name, sizeof(f->name), "%s", site->name);
-	snprintf(f->module, sizeof(f->module), "%s", site->module);
+	f->module = site->module;
 	snprintf(f->func, sizeof(f->func), "%s", site->func.func);
 	f->addr = site->addr;
 	f->semaphore = site->semaphore;

@@ -324,11 +324,12 @@ fail:
 	return err;
 }
 
+/* path: the module's, interned. */
 static void hit_to_match(const struct sym_hit *h, const char *path, struct up_func_match *m)
 {
 	memcpy(m->func, h->name, sizeof(m->func));
 	snprintf(m->tag, sizeof(m->tag), "%s", h->tag);
-	snprintf(m->module, sizeof(m->module), "%s", path);
+	m->module = path;
 	m->addr = h->addr;
 	m->size = h->size;
 	m->ifunc = h->ifunc;
@@ -338,11 +339,15 @@ static void hit_to_match(const struct sym_hit *h, const char *path, struct up_fu
 static int collect(struct up_symtab *s, Dwfl_Module *mod, const char *pattern,
 		   struct up_func_match *out, int *n, int max)
 {
+	const char *path = sym_intern(&s->strings, sym_module_path(mod));
 	struct sym_hit *hits;
-	int count = module_matches(s, mod, pattern, &hits);
+	int count;
 
+	if (!path)
+		return -ENOMEM;
+	count = module_matches(s, mod, pattern, &hits);
 	for (int i = 0; i < count && *n < max; i++)
-		hit_to_match(&hits[i], sym_module_path(mod), &out[(*n)++]);
+		hit_to_match(&hits[i], path, &out[(*n)++]);
 	free(hits);
 	return count;
 }
@@ -410,11 +415,17 @@ int up_sym_list(struct up_symtab *s, const char *pattern,
 	if (!m)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
+		const char *path = sym_intern(&s->strings, sym_module_path(mods[i]));
 		struct sym_hit *hits;
-		int count = module_matches(s, mods[i], pattern, &hits);
+		int count;
 
+		if (!path) {
+			free(m);
+			return -ENOMEM;
+		}
+		count = module_matches(s, mods[i], pattern, &hits);
 		for (int j = 0; j < count; j++) {
-			hit_to_match(&hits[j], sym_module_path(mods[i]), m);
+			hit_to_match(&hits[j], path, m);
 			fn(ctx, m);
 		}
 		free(hits);
@@ -424,25 +435,33 @@ int up_sym_list(struct up_symtab *s, const char *pattern,
 	return total;
 }
 
-void sym_fill_match(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr,
-		    struct up_func_match *func)
+/* The function symbol holding addr into func (name, entry, size), if there is one. */
+static void fill_func(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr,
+		      struct up_func_match *func)
 {
 	char raw[UP_FUNC_MAX];
 	GElf_Off off;
 	GElf_Sym sym;
-	const char *name;
+	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 
-	if (!func)
-		return;
-	memset(func, 0, sizeof(*func));
-	snprintf(func->module, sizeof(func->module), "%s", sym_module_path(mod));
-	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (!name)
 		return;
 	snprintf(raw, sizeof(raw), "%.*s", (int)strcspn(name, "@"), name);
 	sym_display_name(s, raw, func->func, sizeof(func->func));
 	func->addr = addr - off;
 	func->size = sym.st_size;
+}
+
+int sym_fill_match(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr, struct up_func_match *func)
+{
+	if (!func)
+		return 0;
+	memset(func, 0, sizeof(*func));
+	func->module = sym_intern(&s->strings, sym_module_path(mod));
+	if (!func->module)
+		return -ENOMEM;
+	fill_func(s, mod, addr, func);
+	return 0;
 }
 
 int up_sym_link_to_runtime(struct up_symtab *s, const char *module_spec, uint64_t link_addr,
@@ -459,8 +478,7 @@ int up_sym_link_to_runtime(struct up_symtab *s, const char *module_spec, uint64_
 	if (run < start || run >= end)
 		return -ERANGE;
 	*addr = run;
-	sym_fill_match(s, mod, run, func);
-	return 0;
+	return sym_fill_match(s, mod, run, func);
 }
 
 int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len)
@@ -475,7 +493,9 @@ int up_sym_describe(struct up_symtab *s, uint64_t addr, char *buf, size_t len)
 	}
 	n = snprintf(buf, len, "%s+0x%" PRIx64, sym_basename(sym_module_path(mod)),
 		     addr - sym_module_bias(mod));
-	sym_fill_match(s, mod, addr, &m);
+	/* (the module's path is not needed: no interning per frame) */
+	memset(&m, 0, sizeof(m));
+	fill_func(s, mod, addr, &m);
 	if (m.func[0] && n >= 0 && (size_t)n < len) {
 		if (addr == m.addr)
 			snprintf(buf + n, len - n, " (%s)", m.func);

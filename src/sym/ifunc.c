@@ -278,7 +278,7 @@ int up_sym_ifunc_target(struct up_symtab *s, const struct up_func_match *m, uint
 			err = from_symbol_relocs(&q, mods[i], impl);
 	}
 	sym_versions_free(&q.versions);
-	if (!err && impl_match)
-		sym_fill_match(s, q.mod, *impl, impl_match);
+	if (!err)
+		err = sym_fill_match(s, q.mod, *impl, impl_match);
 	return err;
 }

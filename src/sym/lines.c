@@ -78,10 +78,8 @@ int up_sym_line(struct up_symtab *s, const char *module_spec, const char *file, 
 			return n;
 	}
 	for (int i = 0; i < n; i++) {
-		if (module_line(mods[i], file, line, addr) == 0) {
-			sym_fill_match(s, mods[i], *addr, func);
-			return 0;
-		}
+		if (module_line(mods[i], file, line, addr) == 0)
+			return sym_fill_match(s, mods[i], *addr, func);
 	}
 	return -ENOENT;
 }

@@ -414,6 +414,7 @@ void up_sym_close(struct up_symtab *s)
 	free(s->debuginfo_path);
 	free(s->seen);
 	free(s->removed);
+	sym_intern_free(&s->strings);
 	free(s);
 }
 

@@ -31,6 +31,16 @@ struct sym_seen {
 	uint64_t start, end;
 };
 
+/* Interned strings (intern.c): one copy of each, freed with the table. */
+struct sym_intern {
+	char **slots; /* cap entries, NULL: free */
+	unsigned cap, n;
+};
+
+/* The one copy of str, NULL only when out of memory (or str is NULL). */
+const char *sym_intern(struct sym_intern *t, const char *str);
+void sym_intern_free(struct sym_intern *t);
+
 struct up_symtab {
 	struct up_target *t;
 	Dwfl *dwfl;
@@ -50,7 +60,8 @@ struct up_symtab {
 	int nremoved, removed_cap;
 	struct sym_known known[SYM_MAX_MODULES];
 	int nknown;
-	bool raw_names; /* --no-demangle: names as the symbol tables spell them */
+	bool raw_names;		   /* --no-demangle: names as the symbol tables spell them */
+	struct sym_intern strings; /* module paths that outlive a report (up_sym_intern) */
 };
 
 /* Modules ordered for lookups: the main program first, then by address. Returns the count. */
@@ -95,9 +106,13 @@ const struct sym_version *sym_versions_find(const struct sym_versions *v, uint64
 					    const char *name, size_t len);
 void sym_versions_free(struct sym_versions *v);
 
-/* Fill a match for the function symbol containing addr (func may be NULL). */
-void sym_fill_match(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr,
-		    struct up_func_match *func);
+/*
+ * Fill a match for the function symbol containing addr (func may be NULL):
+ * its module's path always, its function's name, entry and size when a
+ * symbol holds addr. 0, or -ENOMEM.
+ */
+int sym_fill_match(struct up_symtab *s, Dwfl_Module *mod, uint64_t addr,
+		   struct up_func_match *func);
 
 /* demangle.c: C++ and Rust names (libiberty). */
 bool sym_is_mangled(const char *name);

@@ -145,6 +145,7 @@ static int scan_module(struct up_symtab *s, Dwfl_Module *mod, struct usdt_scan *
 	GElf_Nhdr nhdr;
 	size_t off = 0, name_off, desc_off;
 	Elf_Data *data;
+	const char *path;
 	bool is64;
 	Elf *elf;
 
@@ -163,6 +164,9 @@ static int scan_module(struct up_symtab *s, Dwfl_Module *mod, struct usdt_scan *
 	data = elf_getdata(notes, NULL);
 	if (!data || !data->d_buf)
 		return 0;
+	path = sym_intern(&s->strings, sym_module_path(mod));
+	if (!path)
+		return -ENOMEM;
 	while ((off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
 		const char *desc = (const char *)data->d_buf + desc_off, *end, *prov, *name, *args;
 		size_t asize = is64 ? 8 : 4;
@@ -197,10 +201,12 @@ static int scan_module(struct up_symtab *s, Dwfl_Module *mod, struct usdt_scan *
 		site->provider = prov;
 		site->name = name;
 		site->arg_specs = args;
-		site->module = sym_module_path(mod);
+		site->module = path;
 		site->addr = loc + bias;
 		site->semaphore = sema ? sema + bias : 0;
-		sym_fill_match(s, mod, site->addr, &site->func);
+		err = sym_fill_match(s, mod, site->addr, &site->func);
+		if (err)
+			return err;
 		parse_args(mod, s->t ? s->t->arch : NULL, site);
 		scan->found++;
 		err = scan->fn(scan->ctx, site);

@@ -688,6 +688,45 @@ static void test_list(void **state)
 	}
 }
 
+/*
+ * A match's module is the symbol table's one copy of the path: the same
+ * pointer for every function of a module, after a refresh, and for the
+ * same text interned again, however many other strings came since.
+ */
+static void test_interned_paths(void **state)
+{
+	struct sym_env *env = *state;
+	struct up_func_match m[64];
+	char amb[256], copy[PATH_MAX], other[32];
+
+	for (int i = 0; i < 2; i++) {
+		struct up_symtab *s = env->both[i];
+		int n = up_sym_functions(s, NULL, "fx_*", m, 64, amb, sizeof(amb));
+		const char *main_path, *word;
+
+		assert_true(n > 1);
+		main_path = m[0].module;
+		for (int k = 1; k < n; k++)
+			assert_ptr_equal(m[k].module, main_path);
+		snprintf(copy, sizeof(copy), "%s", main_path);
+		assert_ptr_equal(up_sym_intern(s, copy), main_path);
+		assert_ptr_equal(lookup_one(s, "libc", "malloc").module,
+				 lookup_one(s, NULL, "malloc").module);
+		assert_ptr_not_equal(lookup_one(s, "libc", "malloc").module, main_path);
+		word = up_sym_intern(s, "libnothere");
+		assert_string_equal(word, "libnothere");
+		for (int k = 0; k < 1000; k++) { /* the table grows several times */
+			snprintf(other, sizeof(other), "/lib/x%d.so", k);
+			assert_string_equal(up_sym_intern(s, other), other);
+		}
+		assert_ptr_equal(up_sym_intern(s, "libnothere"), word);
+		assert_ptr_equal(up_sym_intern(s, copy), main_path);
+		assert_int_equal(up_sym_refresh(s), 0);
+		assert_ptr_equal(lookup_one(s, NULL, "fx_int").module, main_path);
+		assert_string_equal(main_path, copy);
+	}
+}
+
 /* Last: the fixture dlopens libsymfixc.so; a refresh finds exactly that one module. */
 static void test_refresh(void **state)
 {
@@ -751,6 +790,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_describe_and_link),
 		cmocka_unit_test(test_exec_ranges),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_interned_paths),
 		cmocka_unit_test(test_refresh),
 	};
 	/* clang-format on */
