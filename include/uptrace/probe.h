@@ -150,7 +150,7 @@ struct up_pred {
 struct up_probe {
 	char key[UP_KEY_MAX];	/* canonical: [MODULE-BASENAME:]FUNC[+0xOFF][%return] */
 	char func[UP_FUNC_MAX]; /* function name, demangled ("" for a bare address) */
-	char module[4096];	/* path of the module */
+	const char *module;	/* path of the module (interned: up_sym_intern), NULL: none */
 	uint64_t offset;	/* bytes from the function's start */
 	uint64_t addr;		/* run-time address of the probed instruction */
 	bool is_return;

@@ -511,7 +511,8 @@ static int key_unique(struct up_core *c, const struct up_spec *spec, struct up_p
 				   p->key);
 		return -EINVAL;
 	}
-	const char *module = p->module[0] && !is_main_module(c, p->module) ? p->module : NULL;
+	const char *module =
+	    p->module && p->module[0] && !is_main_module(c, p->module) ? p->module : NULL;
 
 	up_probe_key(p->key, sizeof(p->key), module, name, p->offset, p->is_return);
 	if (probe_by_key(c, p->key)) {
@@ -542,7 +543,7 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		return -EINVAL;
 	}
 	snprintf(p->func, sizeof(p->func), "%s", m ? m->func : "");
-	snprintf(p->module, sizeof(p->module), "%s", m && m->module ? m->module : "");
+	p->module = m ? m->module : NULL; /* interned: outlives the probe */
 	p->offset = offset;
 	p->addr = addr;
 	p->is_return = spec->is_return;

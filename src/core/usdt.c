@@ -204,7 +204,7 @@ static struct up_probe *site_probe(struct up_core *c, const struct up_spec *spec
 		return NULL;
 	}
 	snprintf(p->func, sizeof(p->func), "%s", f->func);
-	snprintf(p->module, sizeof(p->module), "%s", f->module);
+	p->module = f->module;
 	p->addr = f->addr;
 	if (site_args(c, spec, f, p) || pred_bind(c, &spec->pred, p) || hist_bind(c, p)) {
 		free(p);

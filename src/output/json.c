@@ -64,7 +64,7 @@ void up_json_event(struct up_output *o, struct up_wbuf *w, const struct up_event
 	else
 		up_wb_puts(w, "null");
 	json_key(w, "module");
-	up_wb_json_string(w, p->module, strnlen(p->module, sizeof(p->module)));
+	up_wb_json_string(w, p->module ? p->module : "", p->module ? strlen(p->module) : 0);
 	json_key(w, "addr");
 	up_wb_putc(w, '"');
 	up_wb_hex(w, p->addr);

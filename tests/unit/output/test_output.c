@@ -222,7 +222,7 @@ static struct up_probe *probe_new(const char *key, const char *func, bool is_ret
 	assert_non_null(p);
 	snprintf(p->key, sizeof(p->key), "%s", key);
 	snprintf(p->func, sizeof(p->func), "%s", func);
-	snprintf(p->module, sizeof(p->module), "/path/exe");
+	p->module = "/path/exe";
 	p->addr = 0x55d0c0001149;
 	p->is_return = is_return;
 	return p;
