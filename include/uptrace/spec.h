@@ -45,9 +45,12 @@ struct up_spec_arg {
 	struct up_type type; /* with has_type */
 };
 
+/* The longest MODULE a PROBE may name, with its NUL (a path). */
+#define UP_SPEC_MODULE_MAX 4096
+
 struct up_spec {
 	uint8_t kind;		    /* enum up_spec_kind */
-	char module[4096];	    /* "" = not given */
+	const char *module;	    /* NULL = not given; owned by the spec (up_spec_release) */
 	char func[UP_NAME_MAX * 2]; /* UP_SPEC_FUNC: name or glob */
 	uint64_t offset;	    /* UP_SPEC_FUNC: +OFFS */
 	bool has_offset;
@@ -63,10 +66,16 @@ struct up_spec {
 };
 
 /*
- * Parse one PROBE word. 0, or -EINVAL with err naming the part that is
- * wrong ("probe 'fib+x': offset 'x' is not a number").
+ * Parse one PROBE word into *spec (its old contents are not freed). 0, or
+ * -EINVAL with err naming the part that is wrong ("probe 'fib+x': offset
+ * 'x' is not a number"), or -ENOMEM. A spec parsed owns its strings
+ * (module): up_spec_release frees them; one that failed owns nothing.
+ * A copy of the struct shares them (up_core_add_spec keeps its own).
  */
 int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen);
+
+/* Free what up_spec_parse allocated for spec (NULL strings stay NULL); it may be parsed again. */
+void up_spec_release(struct up_spec *spec);
 
 /*
  * Parse a predicate EXPR (what follows "if" in a PROBE word): comparisons

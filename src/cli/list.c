@@ -151,13 +151,14 @@ int cli_list(struct up_target *t, struct up_symtab *sym, const char *pattern, bo
 	char func[sizeof(spec->func)];
 	if (spec && up_spec_parse(pattern, spec, NULL, 0) == 0 && spec->kind == UP_SPEC_FUNC &&
 	    !spec->nargs && !spec->has_offset && !spec->is_return) {
-		colon = spec->module[0] ? pattern : NULL;
-		snprintf(module, sizeof(module), "%s", spec->module);
+		colon = spec->module ? pattern : NULL;
+		snprintf(module, sizeof(module), "%s", spec->module ? spec->module : "");
 		snprintf(func, sizeof(func), "%s", spec->func);
 	} else if (colon) {
 		snprintf(module, sizeof(module), "%.*s", (int)(colon - pattern), pattern);
 		snprintf(func, sizeof(func), "%s", colon + 1);
 	}
+	up_spec_release(spec);
 	free(spec);
 	if (!colon) {
 		rc = up_sym_list(sym, pattern, print_listed, &l);

@@ -647,6 +647,8 @@ static void run_close(struct run *r)
 	}
 	if (r->f && r->f != stderr)
 		fclose(r->f);
+	for (int i = 0; r->specs && i < r->o.nprobes; i++)
+		up_spec_release(&r->specs[i]);
 	free(r->specs);
 }
 

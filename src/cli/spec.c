@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "uptrace/spec.h"
@@ -58,6 +59,29 @@ static bool copy_field(char *dst, size_t cap, const char *s, size_t n)
 	memcpy(dst, s, n);
 	dst[n] = '\0';
 	return true;
+}
+
+/*
+ * The spec's MODULE, s[0..n), in memory of its own (up_spec_release frees
+ * it). 0, -EINVAL when longer than a path (say_max: the message names the
+ * limit, as every form but FILE:LINE's does), or -ENOMEM.
+ */
+static int set_module(struct parse *ps, struct up_spec *spec, const char *s, size_t n, bool say_max)
+{
+	char *copy;
+
+	if (n >= UP_SPEC_MODULE_MAX && say_max)
+		return fail(ps, "module name too long (at most %d bytes)", UP_SPEC_MODULE_MAX - 1);
+	if (n >= UP_SPEC_MODULE_MAX)
+		return fail(ps, "module name too long");
+	copy = strndup(s, n);
+	if (!copy) {
+		fail(ps, "out of memory");
+		return -ENOMEM;
+	}
+	free((char *)spec->module);
+	spec->module = copy;
+	return 0;
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -243,6 +267,7 @@ static int parse_place(struct parse *ps, struct up_spec *spec, const char *s, si
 	const char *last, *prev = NULL, *pct;
 	size_t mod_len = 0;
 	bool has_mod = false;
+	int err;
 
 	if (n >= rl && !memcmp(s + n - rl, RETURN_SUFFIX, rl)) {
 		spec->is_return = true;
@@ -278,8 +303,9 @@ static int parse_place(struct parse *ps, struct up_spec *spec, const char *s, si
 					    line);
 			if (!copy_field(spec->file, sizeof(spec->file), file, file_len))
 				return fail(ps, "file name too long");
-			if (has_mod && !copy_field(spec->module, sizeof(spec->module), s, mod_len))
-				return fail(ps, "module name too long");
+			err = has_mod ? set_module(ps, spec, s, mod_len, false) : 0;
+			if (err)
+				return err;
 			if (spec->is_return)
 				return fail(ps, "%%return needs a function, not a file:line");
 			spec->kind = UP_SPEC_LINE;
@@ -289,9 +315,9 @@ static int parse_place(struct parse *ps, struct up_spec *spec, const char *s, si
 		mod_len = last - s;
 		if (!mod_len)
 			return fail(ps, "empty module name before ':'");
-		if (!copy_field(spec->module, sizeof(spec->module), s, mod_len))
-			return fail(ps, "module name too long (at most %zu bytes)",
-				    sizeof(spec->module) - 1);
+		err = set_module(ps, spec, s, mod_len, true);
+		if (err)
+			return err;
 		s = last + 1;
 		n -= mod_len + 1;
 	}
@@ -482,9 +508,10 @@ static int parse_usdt_place(struct parse *ps, struct up_spec *spec, const char *
 		mod_len = prov - 1 - rest;
 		if (!mod_len)
 			return fail(ps, "empty module name before ':'");
-		if (!copy_field(spec->module, sizeof(spec->module), rest, mod_len))
-			return fail(ps, "module name too long (at most %zu bytes)",
-				    sizeof(spec->module) - 1);
+		int err = set_module(ps, spec, rest, mod_len, true);
+
+		if (err)
+			return err;
 	}
 	spec->kind = UP_SPEC_USDT;
 	return 0;
@@ -637,9 +664,10 @@ static int parse_cxx_place(struct parse *ps, struct up_spec *spec, const char *s
 	if (sep != SIZE_MAX) {
 		if (!sep)
 			return fail(ps, "empty module name before ':'");
-		if (!copy_field(spec->module, sizeof(spec->module), s, sep))
-			return fail(ps, "module name too long (at most %zu bytes)",
-				    sizeof(spec->module) - 1);
+		int err = set_module(ps, spec, s, sep, true);
+
+		if (err)
+			return err;
 		s += sep + 1;
 		n -= sep + 1;
 		if (plus != SIZE_MAX)
@@ -695,27 +723,21 @@ static int parse_predicate(struct parse *ps, struct up_spec *spec, const char *e
 	return 0;
 }
 
-int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen)
+static int parse_spec(struct parse *ps, struct up_spec *spec)
 {
-	struct parse ps = {.text = text ? text : "", .err = err, .errlen = errlen};
-	const char *p, *w;
+	const char *p = ps->text, *w;
+	int err;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if (!spec)
-		return -EINVAL;
-	memset(spec, 0, sizeof(*spec));
-
-	p = ps.text;
 	while (is_space(*p))
 		p++;
 	if (!*p)
-		return fail(&ps, "empty");
+		return fail(ps, "empty");
 
 	w = p;
 	p = place_word_end(w);
-	if (parse_place_word(&ps, spec, w, p - w))
-		return -EINVAL;
+	err = parse_place_word(ps, spec, w, p - w);
+	if (err)
+		return err;
 
 	for (;;) {
 		struct up_spec_arg *a;
@@ -728,17 +750,41 @@ int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errl
 		while (*p && !is_space(*p))
 			p++;
 		if (p - w == 2 && !memcmp(w, "if", 2))
-			return parse_predicate(&ps, spec, p);
+			return parse_predicate(ps, spec, p);
 		if (spec->nargs == UP_MAX_ARGS)
-			return fail(&ps, "too many arguments (at most %d)", UP_MAX_ARGS);
+			return fail(ps, "too many arguments (at most %d)", UP_MAX_ARGS);
 		a = &spec->args[spec->nargs];
-		if (parse_arg(&ps, spec, a, w, p - w))
+		if (parse_arg(ps, spec, a, w, p - w))
 			return -EINVAL;
 		for (unsigned i = 0; i < spec->nargs; i++)
 			if (!strcmp(spec->args[i].name, a->name))
-				return fail(&ps, "duplicate argument name '%s' %s", a->name,
+				return fail(ps, "duplicate argument name '%s' %s", a->name,
 					    "(rename one: NAME=EXPR)");
 		spec->nargs++;
 	}
 	return 0;
+}
+
+int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen)
+{
+	struct parse ps = {.text = text ? text : "", .err = err, .errlen = errlen};
+	int ret;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!spec)
+		return -EINVAL;
+	memset(spec, 0, sizeof(*spec));
+	ret = parse_spec(&ps, spec);
+	if (ret)
+		up_spec_release(spec); /* a spec that failed owns nothing */
+	return ret;
+}
+
+void up_spec_release(struct up_spec *spec)
+{
+	if (!spec)
+		return;
+	free((char *)spec->module);
+	spec->module = NULL;
 }

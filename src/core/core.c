@@ -154,6 +154,8 @@ bool core_spec_parked(struct up_core *c, unsigned spec)
 
 int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, size_t errlen)
 {
+	const char *module = NULL;
+
 	set_err(c, err, errlen);
 	if (c->nspecs == c->specs_cap) {
 		unsigned cap = c->specs_cap ? c->specs_cap * 2 : 8;
@@ -163,7 +165,11 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
 		c->specs = n;
 		c->specs_cap = cap;
 	}
+	/* the caller's strings may go once this returns: keep the symbol table's copies */
+	if (spec->module && spec->module[0] && !(module = up_sym_intern(c->sym, spec->module)))
+		return -ENOMEM;
 	c->specs[c->nspecs].spec = *spec;
+	c->specs[c->nspecs].spec.module = module; /* NULL: not given ("" too) */
 	c->specs[c->nspecs].resolved = false;
 	c->specs[c->nspecs].ever_resolved = false;
 	c->specs[c->nspecs].early = false;

@@ -656,7 +656,7 @@ fail:
 static int find_functions(struct up_core *c, const struct up_spec *spec, struct up_func_match **out,
 			  char *ambiguous, size_t len)
 {
-	const char *mod = spec->module[0] ? spec->module : NULL;
+	const char *mod = spec->module;
 	struct up_func_match *m = NULL;
 	int max = 256, n;
 
@@ -735,7 +735,7 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 	const struct up_spec *spec = &ps->spec;
 	struct up_func_match *matches = NULL;
 	char ambiguous[1024] = "";
-	const char *mod = spec->module[0] ? spec->module : NULL;
+	const char *mod = spec->module;
 	int n, err = 0, placed = 0, waiting = 0;
 
 	n = find_functions(c, spec, &matches, ambiguous, sizeof(ambiguous));
@@ -856,7 +856,8 @@ static int check_address(struct up_core *c, const struct up_spec *spec,
 	unsigned long long link = (unsigned long long)spec->addr;
 	char what[UP_NAME_MAX * 2 + 64], evidence[256];
 
-	snprintf(what, sizeof(what), "%s%s0x%llx", spec->module, spec->module[0] ? ":" : "", link);
+	snprintf(what, sizeof(what), "%s%s0x%llx", spec->module ? spec->module : "",
+		 spec->module ? ":" : "", link);
 	if (m->func[0] && addr >= m->addr && (addr == m->addr || addr - m->addr < m->size))
 		return check_boundary(c, m, addr - m->addr, what);
 	if (addr % c->arch->insn_align) {
@@ -882,15 +883,14 @@ static int resolve_addr(struct up_core *c, struct pending_spec *ps)
 	int err;
 
 	memset(&m, 0, sizeof(m));
-	err = up_sym_link_to_runtime(c->sym, spec->module[0] ? spec->module : NULL, spec->addr,
-				     &addr, &m);
+	err = up_sym_link_to_runtime(c->sym, spec->module, spec->addr, &addr, &m);
 	if (err) {
 		core_error(c, "address 0x%llx is not in %s", (unsigned long long)spec->addr,
-			   spec->module[0] ? spec->module : c->t->exe);
+			   spec->module ? spec->module : c->t->exe);
 		return err;
 	}
 	snprintf(name, sizeof(name), "0x%llx", (unsigned long long)spec->addr);
-	if (!m.module && spec->module[0]) {
+	if (!m.module && spec->module) {
 		struct up_module_info mi;
 		if (up_sym_module(c->sym, spec->module, &mi) == 0)
 			m.module = up_sym_intern(c->sym, mi.path);
@@ -909,11 +909,10 @@ static int resolve_line(struct up_core *c, struct pending_spec *ps)
 	int err;
 
 	memset(&m, 0, sizeof(m));
-	err = up_sym_line(c->sym, spec->module[0] ? spec->module : NULL, spec->file, spec->line,
-			  &addr, &m);
+	err = up_sym_line(c->sym, spec->module, spec->file, spec->line, &addr, &m);
 	if (err) {
 		core_error(c, "no code for %s:%d in %s", spec->file, spec->line,
-			   spec->module[0] ? spec->module : c->t->exe);
+			   spec->module ? spec->module : c->t->exe);
 		return err;
 	}
 	return place(c, spec, m.func[0] ? &m : NULL, addr, m.func[0] ? addr - m.addr : 0,
@@ -990,9 +989,9 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 	int err;
 
 	/* a glob's matches in libraries still to come would be missed */
-	if (c->load_watch && !spec->module[0] && strpbrk(spec->func, "*?["))
+	if (c->load_watch && !spec->module && strpbrk(spec->func, "*?["))
 		return 1;
-	if (spec->module[0] && up_sym_module(c->sym, spec->module, &mi) != 0) {
+	if (spec->module && up_sym_module(c->sym, spec->module, &mi) != 0) {
 		ps->waiting = 0; /* its IFUNCs went with it (a dlopen that failed) */
 		if (!final || module_may_load(c, spec->module))
 			return 1; /* pending until it is mapped */
@@ -1004,7 +1003,7 @@ static int resolve_one(struct up_core *c, struct pending_spec *ps, bool final)
 	}
 	switch (spec->kind) {
 	case UP_SPEC_FUNC:
-		err = resolve_func(c, ps, final || spec->module[0]);
+		err = resolve_func(c, ps, final || spec->module);
 		break;
 	case UP_SPEC_ADDR:
 		err = resolve_addr(c, ps);
@@ -1083,7 +1082,7 @@ int resolve_pending(struct up_core *c, bool final)
 			ps->resolved = ps->ever_resolved = true;
 			ps->rearm = false;
 			ps->early =
-			    c->load_watch && !ps->spec.module[0] && ps->spec.kind == UP_SPEC_FUNC;
+			    c->load_watch && !ps->spec.module && ps->spec.kind == UP_SPEC_FUNC;
 		}
 	}
 	return fast_flush(c);
@@ -1125,9 +1124,9 @@ int up_core_never_armed(struct up_core *c, unsigned index, char *why, size_t len
 			 "%s%u IFUNC%s whose implementation in the process was never known",
 			 ps->ever_resolved ? "partly, for " : "", ps->waiting,
 			 ps->waiting > 1 ? "s" : "");
-	else if (mod[0] && up_sym_module(c->sym, mod, NULL) != 0)
+	else if (mod && up_sym_module(c->sym, mod, NULL) != 0)
 		snprintf(why, len, "no module '%s' was loaded", mod);
-	else if (mod[0])
+	else if (mod)
 		snprintf(why, len, "'%s' was loaded, but without what the probe names", mod);
 	else
 		snprintf(why, len, "nothing it names was loaded");

@@ -285,7 +285,7 @@ static int place_site(struct up_core *c, struct up_probe *p, const struct usdt_f
 int resolve_usdt(struct up_core *c, struct pending_spec *ps, bool final)
 {
 	const struct up_spec *spec = &ps->spec;
-	const char *mod = spec->module[0] ? spec->module : NULL;
+	const char *mod = spec->module;
 	bool glob = strpbrk(spec->usdt_provider, "*?[") || strpbrk(spec->usdt_name, "*?[");
 	struct usdt_list found = {0};
 	bool several_modules = false;

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(err[0] == '\0');
 		CHECK(spec.kind >= UP_SPEC_FUNC && spec.kind <= UP_SPEC_USDT); /* the last kind */
 		CHECK(spec.nargs <= UP_MAX_ARGS);
-		CHECK(terminated(spec.module, sizeof(spec.module)));
+		CHECK(!spec.module || (spec.module[0] && strlen(spec.module) < UP_SPEC_MODULE_MAX));
 		CHECK(terminated(spec.func, sizeof(spec.func)));
 		CHECK(terminated(spec.file, sizeof(spec.file)));
 		CHECK(terminated(spec.usdt_provider, sizeof(spec.usdt_provider)));
@@ -59,13 +59,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(a->kind >= UP_EXPR_VAR && a->kind <= UP_EXPR_TID);
 			CHECK(a->kind != UP_EXPR_ARGN || (a->argn >= 1 && a->argn <= 64));
 		}
+		up_spec_release(&spec);
 	} else {
 		CHECK(r < 0);
 		CHECK(strncmp(err, "probe '", 7) == 0);
+		CHECK(!spec.module); /* a spec that failed owns nothing */
 	}
 	/* A short error buffer still ends in a NUL. */
 	r = up_spec_parse(text, &spec, err, 9);
 	CHECK(terminated(err, 9));
+	up_spec_release(&spec);
 
 	/* The predicate parser alone, on the same text. */
 	r = up_pred_parse(text, size & 1, &pred, err, sizeof(err));

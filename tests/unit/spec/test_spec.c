@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -40,6 +41,12 @@ struct good_case {
 	unsigned nargs;
 	struct arg_want args[UP_MAX_ARGS];
 };
+
+/* The spec's MODULE as the tables spell it: "" when not given (the spec holds NULL). */
+static const char *module_of(const struct up_spec *spec)
+{
+	return spec->module ? spec->module : "";
+}
 
 static const struct good_case good[] = {
     {"fib", UP_SPEC_FUNC, "", "fib"},
@@ -117,7 +124,9 @@ static void test_good(void **state)
 		assert_int_equal(r, 0);
 		assert_string_equal(err, "");
 		assert_int_equal(spec.kind, c->kind);
-		assert_string_equal(spec.module, c->module);
+		assert_string_equal(module_of(&spec), c->module);
+		if (!c->module[0])
+			assert_null(spec.module);
 		assert_string_equal(spec.func, c->func);
 		assert_int_equal(spec.offset, c->offset);
 		assert_int_equal(spec.has_offset, c->has_offset);
@@ -140,6 +149,9 @@ static void test_good(void **state)
 				assert_int_equal(g->type.size, w->type_size);
 			}
 		}
+		up_spec_release(&spec);
+		assert_null(spec.module);
+		up_spec_release(&spec); /* twice: nothing left to free */
 	}
 }
 
@@ -216,6 +228,49 @@ static void test_short_err(void **state)
 	assert_int_equal(up_spec_parse("fib+x", &spec, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "probe '");
 	assert_int_equal(up_spec_parse("fib+x", &spec, NULL, 0), -EINVAL);
+}
+
+/*
+ * MODULE is as long as a path may be (4095 bytes), in every form; longer is
+ * refused with the limit named (FILE:LINE's message names none). A spec
+ * that fails after its MODULE was read owns nothing (ASan's leak check
+ * would say so).
+ */
+static void test_long_module(void **state)
+{
+	static const char *const forms[] = {"%s:f", "%s:0x10", "usdt:%s:p:n", "%s:ns::f",
+					    "%s:f.c:3"};
+	size_t len = UP_SPEC_MODULE_MAX + 16, errlen = 2 * len; /* the message quotes the probe */
+	char *mod = malloc(len), *text = malloc(len + 32), *err = malloc(errlen);
+	struct up_spec spec;
+
+	assert_non_null(mod);
+	assert_non_null(text);
+	assert_non_null(err);
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		bool line = strstr(forms[f], "f.c:3") != NULL;
+
+		memset(mod, 'm', UP_SPEC_MODULE_MAX - 1);
+		mod[UP_SPEC_MODULE_MAX - 1] = '\0';
+		snprintf(text, len + 32, forms[f], mod);
+		print_message("  form '%s'\n", forms[f]);
+		assert_int_equal(up_spec_parse(text, &spec, err, errlen), 0);
+		assert_string_equal(spec.module, mod);
+		up_spec_release(&spec);
+		mod[UP_SPEC_MODULE_MAX - 1] = 'm';
+		mod[UP_SPEC_MODULE_MAX] = '\0';
+		snprintf(text, len + 32, forms[f], mod);
+		assert_int_equal(up_spec_parse(text, &spec, err, errlen), -EINVAL);
+		assert_non_null(strstr(err, line ? "': module name too long"
+						 : "': module name too long (at most 4095 bytes)"));
+		assert_null(spec.module);
+	}
+	/* the module read, then an argument refused */
+	assert_int_equal(up_spec_parse("libc:malloc $arg0", &spec, err, errlen), -EINVAL);
+	assert_null(spec.module);
+	free(mod);
+	free(text);
+	free(err);
 }
 
 static void test_long_names(void **state)
@@ -390,6 +445,8 @@ static void test_random_words(void **state)
 			assert_string_equal(err, "");
 			assert_true(spec.kind >= UP_SPEC_FUNC && spec.kind <= UP_SPEC_LINE);
 			assert_true(spec.nargs <= UP_MAX_ARGS);
+			assert_true(!spec.module || spec.module[0]); /* given: never empty */
+			up_spec_release(&spec);
 			continue;
 		}
 		assert_int_equal(r, -EINVAL);
@@ -439,10 +496,11 @@ static void test_usdt(void **state)
 		print_message("  '%s'\n", good[i].text);
 		assert_int_equal(up_spec_parse(good[i].text, &spec, err, sizeof(err)), 0);
 		assert_int_equal(spec.kind, UP_SPEC_USDT);
-		assert_string_equal(spec.module, good[i].module);
+		assert_string_equal(module_of(&spec), good[i].module);
 		assert_string_equal(spec.usdt_provider, good[i].provider);
 		assert_string_equal(spec.usdt_name, good[i].name);
 		assert_int_equal(spec.nargs, good[i].nargs);
+		up_spec_release(&spec);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		print_message("  '%s'\n", bad[i].text);
@@ -546,11 +604,12 @@ static void test_cxx_names(void **state)
 		print_message("  '%s'\n", good[i].text);
 		assert_int_equal(up_spec_parse(good[i].text, &spec, err, sizeof(err)), 0);
 		assert_int_equal(spec.kind, UP_SPEC_FUNC);
-		assert_string_equal(spec.module, good[i].module);
+		assert_string_equal(module_of(&spec), good[i].module);
 		assert_string_equal(spec.func, good[i].func);
 		assert_int_equal(spec.offset, good[i].offset);
 		assert_int_equal(spec.is_return, good[i].is_return);
 		assert_int_equal(spec.nargs, good[i].nargs);
+		up_spec_release(&spec);
 	}
 	assert_int_equal(up_spec_parse(":ns::f", &spec, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "probe ':ns::f': empty module name before ':'");
@@ -566,6 +625,7 @@ int main(void)
 	    cmocka_unit_test(test_key_round_trip), cmocka_unit_test(test_random_words),
 	    cmocka_unit_test(test_usdt),	   cmocka_unit_test(test_predicate),
 	    cmocka_unit_test(test_cxx_names),	   cmocka_unit_test(test_argn_zeros),
+	    cmocka_unit_test(test_long_module),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
