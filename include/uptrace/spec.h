@@ -45,8 +45,9 @@ struct up_spec_arg {
 	struct up_type type; /* with has_type */
 };
 
-/* The longest MODULE a PROBE may name, with its NUL (a path). */
+/* The longest MODULE (a path) and FILE a PROBE may name, with their NUL. */
 #define UP_SPEC_MODULE_MAX 4096
+#define UP_SPEC_FILE_MAX 1024
 
 struct up_spec {
 	uint8_t kind;		    /* enum up_spec_kind */
@@ -54,8 +55,8 @@ struct up_spec {
 	char func[UP_NAME_MAX * 2]; /* UP_SPEC_FUNC: name or glob */
 	uint64_t offset;	    /* UP_SPEC_FUNC: +OFFS */
 	bool has_offset;
-	uint64_t addr;	 /* UP_SPEC_ADDR */
-	char file[1024]; /* UP_SPEC_LINE */
+	uint64_t addr;	  /* UP_SPEC_ADDR */
+	const char *file; /* UP_SPEC_LINE (else NULL); owned as module is */
 	int line;
 	bool is_return;
 	unsigned nargs;
@@ -69,7 +70,7 @@ struct up_spec {
  * Parse one PROBE word into *spec (its old contents are not freed). 0, or
  * -EINVAL with err naming the part that is wrong ("probe 'fib+x': offset
  * 'x' is not a number"), or -ENOMEM. A spec parsed owns its strings
- * (module): up_spec_release frees them; one that failed owns nothing.
+ * (module, file): up_spec_release frees them; one that failed owns nothing.
  * A copy of the struct shares them (up_core_add_spec keeps its own).
  */
 int up_spec_parse(const char *text, struct up_spec *spec, char *err, size_t errlen);

@@ -61,27 +61,32 @@ static bool copy_field(char *dst, size_t cap, const char *s, size_t n)
 	return true;
 }
 
-/*
- * The spec's MODULE, s[0..n), in memory of its own (up_spec_release frees
- * it). 0, -EINVAL when longer than a path (say_max: the message names the
- * limit, as every form but FILE:LINE's does), or -ENOMEM.
- */
-static int set_module(struct parse *ps, struct up_spec *spec, const char *s, size_t n, bool say_max)
+/* s[0..n) into *field, in memory the spec owns (up_spec_release frees it). 0 or -ENOMEM. */
+static int set_string(struct parse *ps, const char **field, const char *s, size_t n)
 {
-	char *copy;
+	char *copy = strndup(s, n);
 
-	if (n >= UP_SPEC_MODULE_MAX && say_max)
-		return fail(ps, "module name too long (at most %d bytes)", UP_SPEC_MODULE_MAX - 1);
-	if (n >= UP_SPEC_MODULE_MAX)
-		return fail(ps, "module name too long");
-	copy = strndup(s, n);
 	if (!copy) {
 		fail(ps, "out of memory");
 		return -ENOMEM;
 	}
-	free((char *)spec->module);
-	spec->module = copy;
+	free((char *)*field);
+	*field = copy;
 	return 0;
+}
+
+/*
+ * The spec's MODULE, s[0..n). 0, -EINVAL when longer than a path (say_max:
+ * the message names the limit, as every form but FILE:LINE's does), or
+ * -ENOMEM.
+ */
+static int set_module(struct parse *ps, struct up_spec *spec, const char *s, size_t n, bool say_max)
+{
+	if (n >= UP_SPEC_MODULE_MAX && say_max)
+		return fail(ps, "module name too long (at most %d bytes)", UP_SPEC_MODULE_MAX - 1);
+	if (n >= UP_SPEC_MODULE_MAX)
+		return fail(ps, "module name too long");
+	return set_string(ps, &spec->module, s, n);
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -301,9 +306,11 @@ static int parse_place(struct parse *ps, struct up_spec *spec, const char *s, si
 			if (parse_number(line, line_len, &v) || v == 0 || v > 0x7fffffff)
 				return fail(ps, "line '%.*s' is not a line number", (int)line_len,
 					    line);
-			if (!copy_field(spec->file, sizeof(spec->file), file, file_len))
+			if (file_len >= UP_SPEC_FILE_MAX)
 				return fail(ps, "file name too long");
-			err = has_mod ? set_module(ps, spec, s, mod_len, false) : 0;
+			err = set_string(ps, &spec->file, file, file_len);
+			if (!err && has_mod)
+				err = set_module(ps, spec, s, mod_len, false);
 			if (err)
 				return err;
 			if (spec->is_return)
@@ -786,5 +793,6 @@ void up_spec_release(struct up_spec *spec)
 	if (!spec)
 		return;
 	free((char *)spec->module);
-	spec->module = NULL;
+	free((char *)spec->file);
+	spec->module = spec->file = NULL;
 }

@@ -152,9 +152,20 @@ bool core_spec_parked(struct up_core *c, unsigned spec)
 	return false;
 }
 
+/* A spec's string as the symbol table's copy (it outlives the caller's); "" is NULL. */
+static int keep_string(struct up_core *c, const char **s)
+{
+	if (!*s || !**s) {
+		*s = NULL;
+		return 0;
+	}
+	*s = up_sym_intern(c->sym, *s);
+	return *s ? 0 : -ENOMEM;
+}
+
 int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, size_t errlen)
 {
-	const char *module = NULL;
+	struct up_spec *kept;
 
 	set_err(c, err, errlen);
 	if (c->nspecs == c->specs_cap) {
@@ -165,11 +176,11 @@ int up_core_add_spec(struct up_core *c, const struct up_spec *spec, char *err, s
 		c->specs = n;
 		c->specs_cap = cap;
 	}
+	kept = &c->specs[c->nspecs].spec;
+	*kept = *spec;
 	/* the caller's strings may go once this returns: keep the symbol table's copies */
-	if (spec->module && spec->module[0] && !(module = up_sym_intern(c->sym, spec->module)))
+	if (keep_string(c, &kept->module) || keep_string(c, &kept->file))
 		return -ENOMEM;
-	c->specs[c->nspecs].spec = *spec;
-	c->specs[c->nspecs].spec.module = module; /* NULL: not given ("" too) */
 	c->specs[c->nspecs].resolved = false;
 	c->specs[c->nspecs].ever_resolved = false;
 	c->specs[c->nspecs].early = false;

@@ -904,19 +904,20 @@ static int resolve_addr(struct up_core *c, struct pending_spec *ps)
 static int resolve_line(struct up_core *c, struct pending_spec *ps)
 {
 	const struct up_spec *spec = &ps->spec;
+	const char *file = spec->file ? spec->file : "";
 	struct up_func_match m;
 	uint64_t addr;
 	int err;
 
 	memset(&m, 0, sizeof(m));
-	err = up_sym_line(c->sym, spec->module, spec->file, spec->line, &addr, &m);
+	err = up_sym_line(c->sym, spec->module, file, spec->line, &addr, &m);
 	if (err) {
-		core_error(c, "no code for %s:%d in %s", spec->file, spec->line,
+		core_error(c, "no code for %s:%d in %s", file, spec->line,
 			   spec->module ? spec->module : c->t->exe);
 		return err;
 	}
 	return place(c, spec, m.func[0] ? &m : NULL, addr, m.func[0] ? addr - m.addr : 0,
-		     m.func[0] ? m.func : spec->file);
+		     m.func[0] ? m.func : file);
 }
 
 /* Does dir hold a library file that the short name spec would match ("libfoo" -> libfoo.so*)? */

@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(spec.nargs <= UP_MAX_ARGS);
 		CHECK(!spec.module || (spec.module[0] && strlen(spec.module) < UP_SPEC_MODULE_MAX));
 		CHECK(terminated(spec.func, sizeof(spec.func)));
-		CHECK(terminated(spec.file, sizeof(spec.file)));
+		CHECK(!spec.file == (spec.kind != UP_SPEC_LINE));
+		CHECK(!spec.file || strlen(spec.file) < UP_SPEC_FILE_MAX);
 		CHECK(terminated(spec.usdt_provider, sizeof(spec.usdt_provider)));
 		CHECK(terminated(spec.usdt_name, sizeof(spec.usdt_name)));
 		CHECK(spec.pred.root < spec.pred.nnodes || !spec.pred.nnodes);
@@ -63,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(r < 0);
 		CHECK(strncmp(err, "probe '", 7) == 0);
-		CHECK(!spec.module); /* a spec that failed owns nothing */
+		CHECK(!spec.module && !spec.file); /* a spec that failed owns nothing */
 	}
 	/* A short error buffer still ends in a NUL. */
 	r = up_spec_parse(text, &spec, err, 9);

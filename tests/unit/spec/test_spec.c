@@ -131,7 +131,8 @@ static void test_good(void **state)
 		assert_int_equal(spec.offset, c->offset);
 		assert_int_equal(spec.has_offset, c->has_offset);
 		assert_int_equal(spec.addr, c->addr);
-		assert_string_equal(spec.file, c->file ? c->file : "");
+		assert_string_equal(spec.file ? spec.file : "", c->file ? c->file : "");
+		assert_true(!spec.file == !c->file); /* not given: NULL */
 		assert_int_equal(spec.line, c->line);
 		assert_int_equal(spec.is_return, c->is_return);
 		assert_int_equal(spec.nargs, c->nargs);
@@ -232,9 +233,9 @@ static void test_short_err(void **state)
 
 /*
  * MODULE is as long as a path may be (4095 bytes), in every form; longer is
- * refused with the limit named (FILE:LINE's message names none). A spec
- * that fails after its MODULE was read owns nothing (ASan's leak check
- * would say so).
+ * refused with the limit named (FILE:LINE's message names none); FILE is at
+ * most 1023 bytes. A spec that fails after its MODULE or FILE was read owns
+ * nothing (ASan's leak check would say so).
  */
 static void test_long_module(void **state)
 {
@@ -265,6 +266,16 @@ static void test_long_module(void **state)
 						 : "': module name too long (at most 4095 bytes)"));
 		assert_null(spec.module);
 	}
+	/* FILE:LINE's FILE: at most 1023 bytes */
+	memset(mod, 'f', UP_SPEC_FILE_MAX - 3);
+	snprintf(text, len + 32, "lib:%.*s.c:7", UP_SPEC_FILE_MAX - 3, mod);
+	assert_int_equal(up_spec_parse(text, &spec, err, errlen), 0);
+	assert_int_equal(strlen(spec.file), UP_SPEC_FILE_MAX - 1);
+	assert_string_equal(spec.module, "lib");
+	up_spec_release(&spec);
+	snprintf(text, len + 32, "lib:%.*s.c:7", UP_SPEC_FILE_MAX - 2, mod);
+	assert_int_equal(up_spec_parse(text, &spec, err, errlen), -EINVAL);
+	assert_non_null(strstr(err, "': file name too long"));
 	/* the module read, then an argument refused */
 	assert_int_equal(up_spec_parse("libc:malloc $arg0", &spec, err, errlen), -EINVAL);
 	assert_null(spec.module);
