@@ -100,6 +100,18 @@ struct up_fb_data {
 	uint64_t windows; /* offset of the struct up_fb_window array */
 	uint32_t nwindows, windows_cap;
 	uint64_t fast_shm, fast_shm_size; /* where the target maps it, how big (0: none) */
+
+	/*
+	 * The last fault the handler knew nothing of (thread, PC). A tracer
+	 * killed after it moved a thread on from a breakpoint (simulated, or
+	 * into an XOL slot) but before it let the thread run leaves the
+	 * breakpoint's signal to arrive anyway, the PC already elsewhere: the
+	 * thread runs on from there. Only a second fault of one thread at one
+	 * place is the program's own.
+	 */
+	uint64_t stray_pc;
+	int32_t stray_tid;
+	uint32_t pad2;
 };
 
 /* The kernel's struct sigaction on the 64-bit arches (not glibc's). */

@@ -156,6 +156,20 @@ static inline int trampoline_return(struct up_fb_data *d, uint64_t *gregs)
 	return 0;
 }
 
+/* A fault nothing of ours explains: the first at this thread's PC runs on (see stray_pc). */
+static inline int stray_once(struct up_fb_data *d, uint64_t pc)
+{
+	int32_t tid = (int32_t)sys4(NR_GETTID, 0, 0, 0, 0);
+
+	if (d->stray_tid == tid && d->stray_pc == pc) {
+		d->stray_tid = 0;
+		return 0;
+	}
+	d->stray_pc = pc;
+	d->stray_tid = tid;
+	return 1;
+}
+
 __attribute__((used)) void up_fb_handler(int sig, const int *siginfo, void *ucontext)
 {
 	struct up_fb_data *d = fb_data();
@@ -183,6 +197,8 @@ __attribute__((used)) void up_fb_handler(int sig, const int *siginfo, void *ucon
 	}
 	if (d->trampoline && at == d->trampoline && trampoline_return(d, gregs) == 0)
 		return;
+	if (stray_once(d, gregs[GREG_RIP]))
+		return; /* again: a fault of the program's would come back here at once */
 	fault_as_untraced(d, sig); /* not ours, or a return nothing is known of */
 }
 

@@ -20,7 +20,9 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -293,6 +295,58 @@ static void test_sent_sigtrap_default_kills(void **state)
 	assert_int_equal(WTERMSIG(status), up_arch_host()->bp_signal);
 }
 
+__attribute__((noinline)) static int thrice(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return 3 * x;
+}
+
+static int (*volatile thrice_ptr)(int) = thrice;
+
+/*
+ * A tracer killed after it moved a thread on from its breakpoint (PC set
+ * past it) but before it let the thread run: the breakpoint's signal still
+ * arrives, the PC elsewhere. Played with a tracer that detaches with that
+ * signal instead: the thread runs on from its new PC, and the handler
+ * stays for the next breakpoint, which heals.
+ */
+static void test_stale_breakpoint_signal_runs_on(void **state)
+{
+#if defined(__x86_64__)
+	uint64_t heals = rec.d->heals;
+	struct user_regs_struct regs;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		take_signal(NULL);
+		arm((void *)thrice);
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		__asm__ volatile("hlt"); /* a breakpoint the tracer handles, then dies */
+		_exit(thrice_ptr(7) == 21 ? 0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
+	assert_int_equal(ptrace(PTRACE_CONT, pid, 0, 0), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSEGV);
+	assert_int_equal(ptrace(PTRACE_GETREGS, pid, 0, &regs), 0);
+	regs.rip += 1; /* the tracer's simulation: on past the hlt */
+	assert_int_equal(ptrace(PTRACE_SETREGS, pid, 0, &regs), 0);
+	assert_int_equal(ptrace(PTRACE_DETACH, pid, 0, SIGSEGV), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(rec.d->heals, heals + 1); /* thrice's breakpoint healed */
+#else
+	skip();
+#endif
+}
+
 /* The record's tables grow past their first size without losing an entry. */
 static void test_tables_grow(void **state)
 {
@@ -322,6 +376,7 @@ int main(void)
 	    cmocka_unit_test(test_sent_sigtrap_ignored),
 	    cmocka_unit_test(test_sent_sigtrap_default_kills),
 	    cmocka_unit_test(test_tables_grow),
+	    cmocka_unit_test(test_stale_breakpoint_signal_runs_on),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
