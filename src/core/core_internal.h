@@ -131,6 +131,12 @@ struct up_core {
 	unsigned *probe_spec;
 	unsigned probe_spec_cap;
 	bool rearming; /* resolving a rearm spec: live probes stay as they are */
+	/* a glob's functions with more parameters than an event shows, said once (resolve.c) */
+	struct {
+		unsigned count;
+		int first_n;
+		char first[UP_NAME_MAX];
+	} wide;
 
 	/* specs as given, for resolution now or at a library load */
 	struct pending_spec *specs;

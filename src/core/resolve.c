@@ -527,6 +527,29 @@ static int key_unique(struct up_core *c, const struct up_spec *spec, struct up_p
 }
 
 /* One probe on one match: key, arguments, point. */
+/*
+ * A function with more parameters than an event shows: said for a probe
+ * by name, counted for a glob (one line when its matches are placed), and
+ * not again when a library's probes are armed anew.
+ */
+static void wide_params(struct up_core *c, const struct up_spec *spec, const char *key,
+			const char *func, int n)
+{
+	if (c->rearming || c->cfg.count_only || c->cfg.want_durations || c->cfg.hist_arg)
+		return; /* no event shows them */
+	if (strpbrk(spec->func, "*?[")) {
+		if (!c->wide.count++) {
+			snprintf(c->wide.first, sizeof(c->wide.first), "%s", func);
+			c->wide.first_n = n;
+		}
+		return;
+	}
+	core_warn(c,
+		  "probe '%s': %s has %d parameters; its events show the first %d (name the "
+		  "ones to show: '%s NAME...')",
+		  key, func, n, UP_MAX_ARGS, func);
+}
+
 static int place(struct up_core *c, const struct up_spec *spec, const struct up_func_match *m,
 		 uint64_t addr, uint64_t offset, const char *name)
 {
@@ -599,10 +622,7 @@ static int place(struct up_core *c, const struct up_spec *spec, const struct up_
 		p->nargs = n > 0 ? (unsigned)n : 0;
 		if (n > UP_MAX_ARGS) {
 			p->nargs = UP_MAX_ARGS;
-			core_warn(c,
-				  "probe '%s': %s has %d parameters; its events show the first "
-				  "%d (name the ones to show: '%s NAME...')",
-				  p->key, m->func, n, UP_MAX_ARGS, m->func);
+			wide_params(c, spec, p->key, m->func, n);
 		}
 	}
 	err = pred_bind(c, &spec->pred, p);
@@ -825,6 +845,13 @@ static int resolve_func(struct up_core *c, struct pending_spec *ps, bool final)
 			break;
 		placed++;
 	}
+	if (c->wide.count)
+		core_warn(c,
+			  "%u of the functions matching '%s%s%s' have more than %d parameters (%s "
+			  "has %d): their events show the first %d",
+			  c->wide.count, spec->module ? spec->module : "", spec->module ? ":" : "",
+			  spec->func, UP_MAX_ARGS, c->wide.first, c->wide.first_n, UP_MAX_ARGS);
+	c->wide.count = 0;
 	free(matches);
 	if (err)
 		return err;

@@ -160,3 +160,9 @@ def run(ctx):
     proc = ctx.uptrace("-l", "-v", "nine_doubles", "--", exe, timeout=60)
     ctx.check_equal(proc.stdout.split(), ["nine_doubles"] + [f"d{i}" for i in range(1, 10)] + ["k"],
                     "-l -v lists all ten parameters")
+    # through a glob: one line for all its functions; none with --count (no event shows them)
+    proc = ctx.uptrace("-n", "1", "nine_*", "--", exe, timeout=60)
+    ctx.check("1 of the functions matching 'nine_*' have more than 8 parameters "
+              "(nine_doubles has 10)" in proc.stderr, f"the glob's line: {proc.stderr[-300:]!r}")
+    proc = ctx.uptrace("--count", "nine_doubles", "--", exe, timeout=60)
+    ctx.check("parameters" not in proc.stderr, f"--count says nothing of them: {proc.stderr!r}")
