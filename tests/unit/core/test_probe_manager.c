@@ -197,9 +197,12 @@ static int teardown(void **state)
 static int add(struct fixture *fx, const char *word)
 {
 	struct up_spec spec;
+	int err;
 
 	assert_int_equal(up_spec_parse(word, &spec, fx->err, sizeof(fx->err)), 0);
-	return up_core_add_spec(fx->c, &spec, fx->err, sizeof(fx->err));
+	err = up_core_add_spec(fx->c, &spec, fx->err, sizeof(fx->err));
+	up_spec_release(&spec); /* the core keeps its own copy of what it needs */
+	return err;
 }
 
 static void add_ok(struct fixture *fx, const char *word)
