@@ -104,6 +104,12 @@ const struct up_arch up_arch_aarch64 = {
     .syscall_arg_regs = {0, 1, 2, 3, 4, 5},
     .syscall_ret_reg = UP_A64_X0,
     .syscall_restart_reg = -1,
+    /* strb w1, [x0]; strh w1, [x0]; str w1, [x0]; str x1, [x0] */
+    .store_insn = {{0x01, 0x00, 0x00, 0x39},
+		   {0x01, 0x00, 0x00, 0x79},
+		   {0x01, 0x00, 0x00, 0xb9},
+		   {0x01, 0x00, 0x00, 0xf9}},
+    .store_len = 4,
     UP_ARCH_SYSCALLS_ASM_GENERIC,
 
     .breakpoint = up_arch_bp_bytes,

@@ -110,6 +110,12 @@ const struct up_arch up_arch_loongarch64 = {
     .syscall_arg_regs = {4, 5, 6, 7, 8, 9},
     .syscall_ret_reg = UP_LA_A0,
     .syscall_restart_reg = -1,
+    /* st.b $a1, $a0, 0; st.h ...; st.w ...; st.d ... */
+    .store_insn = {{0x85, 0x00, 0x00, 0x29},
+		   {0x85, 0x00, 0x40, 0x29},
+		   {0x85, 0x00, 0x80, 0x29},
+		   {0x85, 0x00, 0xc0, 0x29}},
+    .store_len = 4,
     UP_ARCH_SYSCALLS_ASM_GENERIC,
 
     .breakpoint = up_arch_bp_bytes,

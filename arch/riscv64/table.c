@@ -112,6 +112,12 @@ const struct up_arch up_arch_riscv64 = {
     .syscall_arg_regs = {10, 11, 12, 13, 14, 15},
     .syscall_ret_reg = UP_RV_A0,
     .syscall_restart_reg = -1,
+    /* sb a1, 0(a0); sh a1, 0(a0); sw a1, 0(a0); sd a1, 0(a0) */
+    .store_insn = {{0x23, 0x00, 0xb5, 0x00},
+		   {0x23, 0x10, 0xb5, 0x00},
+		   {0x23, 0x20, 0xb5, 0x00},
+		   {0x23, 0x30, 0xb5, 0x00}},
+    .store_len = 4,
     UP_ARCH_SYSCALLS_ASM_GENERIC,
 
     .breakpoint = breakpoint,

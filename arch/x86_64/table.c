@@ -174,6 +174,9 @@ const struct up_arch up_arch_x86_64 = {
     .syscall_arg_regs = {UP_X86_RDI, UP_X86_RSI, UP_X86_RDX, UP_X86_R10, UP_X86_R8, UP_X86_R9},
     .syscall_ret_reg = UP_X86_RAX,
     .syscall_restart_reg = UP_X86_ORIG_RAX,
+    /* mov %sil,(%rdi); mov %si,(%rdi); mov %esi,0x0(%rdi); mov %rsi,(%rdi): 3 bytes each */
+    .store_insn = {{0x40, 0x88, 0x37}, {0x66, 0x89, 0x37}, {0x89, 0x77, 0x00}, {0x48, 0x89, 0x37}},
+    .store_len = 3,
     .nr_mmap = 9,
     .nr_mprotect = 10,
     .nr_munmap = 11,

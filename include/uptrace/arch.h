@@ -156,6 +156,13 @@ struct up_arch {
 	int16_t syscall_ret_reg;
 	int16_t syscall_restart_reg; /* x86 orig_rax: set to -1 so no restart; else -1 */
 	int16_t nr_mmap, nr_mprotect, nr_munmap;
+	/*
+	 * Stores for writing text under qemu-user (src/target/remote/poke.c):
+	 * store_insn[i] stores the low 1 << i bytes of syscall_arg_regs[1] at
+	 * the address in syscall_arg_regs[0]; store_len bytes each.
+	 */
+	uint8_t store_insn[4][4];
+	uint8_t store_len;
 
 	/*
 	 * Breakpoint bytes for a target whose ELF header has e_flags (riscv:

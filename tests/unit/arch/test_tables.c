@@ -3,7 +3,8 @@
  * The four ops tables as arch/arch.c hands them out: the tables as
  * compiled (nothing filled in at run time), every hook set, found by name
  * and by e_machine alike; the Linux facts each names for the core (its
- * dynamic loader, the top of user space).
+ * dynamic loader, the top of user space, the stores the remote target
+ * runs).
  */
 #include <elf.h>
 #include <setjmp.h>
@@ -97,6 +98,36 @@ static void test_ld_so(void **state)
 	}
 }
 
+/*
+ * The stores src/target/remote/poke.c runs under qemu-user: 1, 2, 4 and 8
+ * bytes of the second syscall argument register to the address in the
+ * first, as each arch's own decoder reads them.
+ */
+static void test_stores(void **state)
+{
+	static const char *const want[][4] = {
+	    {"movb %sil, (%rdi)", "movw %si, (%rdi)", "movl %esi, (%rdi)", "movq %rsi, (%rdi)"},
+	    {"strb w1, [x0]", "strh w1, [x0]", "str w1, [x0]", "str x1, [x0]"},
+	    {"sb a1,0(a0)", "sh a1,0(a0)", "sw a1,0(a0)", "sd a1,0(a0)"},
+	    {"st.b $a1, $a0, 0", "st.h $a1, $a0, 0", "st.w $a1, $a0, 0", "st.d $a1, $a0, 0"},
+	};
+
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		const struct up_arch *a = arches[i].table;
+
+		assert_true(a->store_len >= 1 && a->store_len <= sizeof(a->store_insn[0]));
+		for (unsigned k = 0; k < 4; k++) {
+			struct up_insn insn;
+
+			memset(&insn, 0, sizeof(insn));
+			assert_int_equal(
+			    a->decode(a, &insn, 0x1000, a->store_insn[k], a->store_len), 0);
+			assert_int_equal(insn.len, a->store_len);
+			assert_string_equal(insn.text, want[i][k]);
+		}
+	}
+}
+
 /* This host's own mappings (x86_64: the vsyscall page aside) lie below the table's user_top. */
 static void test_user_top(void **state)
 {
@@ -126,9 +157,8 @@ static void test_user_top(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lookup),
-	    cmocka_unit_test(test_complete),
-	    cmocka_unit_test(test_ld_so),
+	    cmocka_unit_test(test_lookup),   cmocka_unit_test(test_complete),
+	    cmocka_unit_test(test_ld_so),    cmocka_unit_test(test_stores),
 	    cmocka_unit_test(test_user_top),
 	};
 
