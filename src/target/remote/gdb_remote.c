@@ -11,7 +11,9 @@
  *
  * qemu-user 7.2, as measured: a breakpoint (brk #0, ebreak, c.ebreak,
  * break 0) stops with PC on it; a page it translated code from refuses M
- * until the program mprotects it (write() does that, unprotect.c); it
+ * until the program mprotects it, and again as soon as any running thread
+ * translates from it (write() stores text with the program's own
+ * instructions instead, poke.c, after an mprotect, unprotect.c); it
  * reads no \x03 while the program runs (stop_all sends qemu SIGINT); a
  * step over svc / syscall may not end past it (a stub breakpoint after it
  * instead); loongarch64's G skips orig_a0 (probe_g); only the thread that
@@ -32,6 +34,8 @@
 
 #define to_remote(t) ((struct up_remote *)(t))
 
+/* mprotect and store rounds for one write to text before it is called impossible. */
+#define TEXT_WRITE_TRIES 4
 /* How long stop_all waits for the stub to report the interrupt. */
 #define INTERRUPT_TIMEOUT_MS 5000
 /* More threads than any process has: a thread list that goes on is the stub's fault. */
@@ -415,17 +419,58 @@ static int write_memory(struct up_target *t, uint64_t addr, const void *buf, siz
 	return 0;
 }
 
-/* Send a resume packet and remember it (an own interrupt's stop repeats it). */
+int up_remote_write_m(struct up_remote *r, uint64_t addr, const void *buf, size_t len)
+{
+	return write_memory(&r->t, addr, buf, len);
+}
+
+/*
+ * Text qemu-user write-protects. M may be refused again at once while
+ * other threads run, so the bytes go in with the program's own stores
+ * (poke.c), which qemu takes on any page the program may write: first as
+ * things are (a page we made writable before), then after an mprotect
+ * from inside, again while a store faults (the program made the page
+ * read-only meanwhile).
+ */
+static int write_text(struct up_remote *r, uint64_t addr, const void *buf, size_t len)
+{
+	char msg[200];
+	int n = up_remote_poke(r, addr, buf, len), err;
+
+	for (int i = 0; i < TEXT_WRITE_TRIES && (n == -EACCES || n == -EAGAIN || n == -ENOTSUP);
+	     i++) {
+		err = up_remote_unprotect(r, addr, len);
+		if (err) {
+			snprintf(msg, sizeof(msg),
+				 "remote: cannot write 0x%llx: the stub refuses it and an mprotect "
+				 "in the program to make it writable failed: %s",
+				 (unsigned long long)addr, strerror(-err));
+			goto fail;
+		}
+		n = up_remote_poke(r, addr, buf, len);
+		if (n == -ENOTSUP)
+			n = write_memory(&r->t, addr, buf, len); /* no stores: M, as before */
+	}
+	if (n != -EACCES && n != -EAGAIN && n != -ENOTSUP)
+		return n;
+	snprintf(msg, sizeof(msg),
+		 "remote: cannot write 0x%llx: the page stays read-only to the program after "
+		 "%d mprotects",
+		 (unsigned long long)addr, TEXT_WRITE_TRIES);
+fail:
+	if (r->t.on_warning)
+		r->t.on_warning(r->t.warning_ctx, msg);
+	return -EACCES;
+}
+
 static int remote_write(struct up_target *t, uint64_t addr, const void *buf, size_t len)
 {
 	int n = write_memory(t, addr, buf, len);
 
-	/* text qemu-user write-protects: mprotect it from inside, then again */
-	if (n == -EACCES && up_remote_unprotect(to_remote(t), addr, len) == 0)
-		n = write_memory(t, addr, buf, len);
-	return n;
+	return n == -EACCES ? write_text(to_remote(t), addr, buf, len) : n;
 }
 
+/* Send a resume packet and remember it (an own interrupt's stop repeats it). */
 static int send_resume(struct up_remote *r, const char *packet)
 {
 	int n = up_rsp_send(&r->rsp, packet, strlen(packet));
@@ -581,6 +626,11 @@ static void queue_stop(struct up_remote *r, const struct up_stop *stop)
 	if (r->nqueued == UP_REMOTE_QUEUE)
 		memmove(r->queued, r->queued + 1, --r->nqueued * sizeof(r->queued[0]));
 	r->queued[r->nqueued++] = *stop;
+}
+
+void up_remote_queue_stop(struct up_remote *r, const struct up_stop *stop)
+{
+	queue_stop(r, stop);
 }
 
 /* The connection dropped: if our qemu died, that is the process's end. */
@@ -882,6 +932,7 @@ static int remote_detach(struct up_target *t)
 			return n;
 	}
 	drain_interrupts(r);
+	up_remote_poke_release(r);
 	if (r->multiprocess)
 		n = up_rsp_command(&r->rsp, "D;%x", (unsigned)r->stub_pid);
 	else

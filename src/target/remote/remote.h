@@ -45,6 +45,8 @@ struct up_remote {
 	uint64_t core_syscall; /* the core's own syscall instruction (syscall_insn_placed):
 				* tried first, as one in the page being made writable
 				* would write-protect that page again when stepped */
+	uint64_t poke_page;    /* our page of store instructions (poke.c), else 0 */
+	bool poke_none;	       /* it could not be mapped: text takes M after mprotect only */
 	char last_resume[64];  /* repeated after a stale interrupt's stop */
 	char cmd[UP_RSP_BUF];  /* M packets are built here */
 };
@@ -68,6 +70,22 @@ int up_remote_elf_arch(const char *path, const struct up_arch **arch, uint32_t *
  * the stub takes writes to that text (unprotect.c). 0 or a negative errno.
  */
 int up_remote_unprotect(struct up_remote *r, uint64_t addr, size_t len);
+/* A syscall instruction of the program outside [wlo, whi) (unprotect.c): 0 or -ENOENT. */
+int up_remote_syscall_outside(struct up_remote *r, uint64_t wlo, uint64_t whi, uint64_t *insn);
+/*
+ * Write len bytes at addr with the program's own store instructions, run
+ * in the stopped thread (poke.c): qemu-user takes those on text it has
+ * translated, where its stub refuses M. The page must be writable to the
+ * program (up_remote_unprotect). 0, -EACCES when a store faulted, -ENOTSUP
+ * for an arch without stores, or another negative errno.
+ */
+int up_remote_poke(struct up_remote *r, uint64_t addr, const void *buf, size_t len);
+/* Unmap the page of stores, if any (before a detach). */
+void up_remote_poke_release(struct up_remote *r);
+/* Write memory with M packets only: 0, -EACCES (readable, not writable) or an errno. */
+int up_remote_write_m(struct up_remote *r, uint64_t addr, const void *buf, size_t len);
+/* Keep a stop for a later wait() (a signal that came during a step of ours). */
+void up_remote_queue_stop(struct up_remote *r, const struct up_stop *stop);
 /* up_remote_spawn_qemu for an architecture already known (the tests pass their own). */
 int up_remote_spawn_qemu_arch(struct up_target **out, char *const argv[], const char *sysroot,
 			      const struct up_arch *arch, uint32_t e_flags, char *err,

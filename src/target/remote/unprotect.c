@@ -8,7 +8,9 @@
  * gdbstub then answers M with E14, until the program itself mprotects the
  * page (which also drops the stale translations). So a refused write runs
  * mprotect(PROT_READ|PROT_WRITE|PROT_EXEC) in the target with
- * up_remote_syscall and tries again. The syscall instruction is looked up
+ * up_remote_syscall, and the bytes then go in with the program's own
+ * stores (poke.c): another thread translating from the page would make the
+ * stub refuse M again. The syscall instruction is looked up
  * in the executable segments of the program and of its interpreter (found
  * from auxv) and must lie outside the pages being written: stepping it
  * translates its own page, which write-protects that page again.
@@ -130,6 +132,20 @@ static int find_syscall(struct up_remote *r, const struct range *ranges, int n, 
 found:
 	r->syscall_addr = *out;
 	return 0;
+}
+
+int up_remote_syscall_outside(struct up_remote *r, uint64_t wlo, uint64_t whi, uint64_t *insn)
+{
+	struct range ranges[MAX_RANGES];
+	uint64_t page = 4096;
+	int n;
+
+	if (!r->t.arch || !r->t.arch->syscall_len)
+		return -ENOTSUP;
+	n = exec_ranges(r, ranges, &page);
+	if (n < 0)
+		return n;
+	return find_syscall(r, ranges, n, wlo, whi, insn);
 }
 
 int up_remote_unprotect(struct up_remote *r, uint64_t addr, size_t len)

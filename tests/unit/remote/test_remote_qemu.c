@@ -3,9 +3,10 @@
  * The GDB remote target against a real qemu-user (argv[1] names the arch,
  * argv[2] its fixture, fixture_ARCH.S): spawn the fixture stopped at its entry, read registers,
  * memory and auxv, make its text writable with a remote mprotect, plant brk #0 in probe_me, take
- * the trap, put the bytes back (write() mprotects again by itself), step, change a register and
- * check the exit status the fixture computes from it. Then stop a spinning run with stop_all, time
- * out, take an EINTR, and kill it. Skips (77) without qemu-ARCH or the fixture (no cross compiler).
+ * the trap, put the bytes back (write() stores them with a store of the program's arch), step,
+ * change a register and check the exit status the fixture computes from it. Then stop a spinning
+ * run with stop_all, time out, take an EINTR, and kill it. Skips (77) without qemu-ARCH or the
+ * fixture (no cross compiler).
  */
 #include <elf.h>
 #include <errno.h>
@@ -150,6 +151,7 @@ static void test_trace_to_exit(void **state)
 	static uint8_t mem[16384], file[16384];
 	size_t size;
 	uint64_t v, auxv[64], args[6] = {0}, pagesz = 0;
+	uint8_t pattern[15], before[17], back[17];
 	uint32_t insn, orig;
 	char real[4096];
 	pid_t tid, tids[8];
@@ -233,6 +235,22 @@ static void test_trace_to_exit(void **state)
 	/* every register came back, the PC included */
 	assert_int_equal(t->ops->get_regs(t, tid, &saved), 0);
 	assert_memory_equal(&saved, &regs, sizeof(regs));
+
+	/*
+	 * The program's own stores (poke.c), all four widths: 15 bytes from an
+	 * odd address past probe_me's code, in the page it may write now.
+	 */
+	for (unsigned i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(0xa0 + i);
+	assert_int_equal(t->ops->read(t, probe_me + 0x100, before, sizeof(before)), 0);
+	assert_int_equal(
+	    up_remote_poke((struct up_remote *)t, probe_me + 0x101, pattern, sizeof(pattern)), 0);
+	assert_int_equal(t->ops->read(t, probe_me + 0x100, back, sizeof(back)), 0);
+	assert_int_equal(back[0], before[0]);
+	assert_memory_equal(back + 1, pattern, sizeof(pattern));
+	assert_int_equal(back[16], before[16]);
+	assert_int_equal(t->ops->get_regs(t, tid, &saved), 0);
+	assert_memory_equal(&saved, &regs, sizeof(regs));
 	assert_int_equal(t->ops->write(t, probe_me, &acase->bp, acase->bp_len), 0);
 	insn = 0;
 	assert_int_equal(t->ops->read(t, probe_me, &insn, 4), 0);
@@ -256,8 +274,10 @@ static void test_trace_to_exit(void **state)
 
 	/*
 	 * Original bytes back. qemu write-protected the page again when it
-	 * translated the brk: write() runs the mprotect itself this time, from
-	 * a syscall instruction on another page, and leaves the registers be.
+	 * translated the brk, so the stub refuses M: write() steps one of the
+	 * program's own store instructions from a page it maps (the program
+	 * may write the page since the mprotect above) and leaves the
+	 * registers be.
 	 */
 	saved = regs;
 	assert_int_equal(t->ops->write(t, probe_me, &orig, acase->bp_len), 0);
