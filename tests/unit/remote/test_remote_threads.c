@@ -7,6 +7,12 @@
  * breakpoint again), which drives thread selection (Hg), register reads of
  * a thread other than the stopped one, and writes to text qemu keeps
  * protecting. The program checks every call ran exactly once (status 0).
+ *
+ * fixture_spinners (argv[2]) does the same from its main thread while two
+ * others spin in probe_me's page: qemu write-protects that page again as
+ * soon as a spinner translates its loop anew, which it does after every
+ * mprotect, so each write races with them (the stub's M lost the race at
+ * the first hit, run after run).
  */
 #include <elf.h>
 #include <errno.h>
@@ -27,8 +33,8 @@
 #include "uptrace/target.h"
 #include "remote.h"
 
-static const char *fixture;
-static uint64_t probe_me;
+static const char *fixture, *spinners;
+static uint64_t probe_me, spin_probe;
 static struct up_target *live;
 
 static const struct up_arch *aarch64(void)
@@ -145,14 +151,61 @@ static void test_threads(void **state)
 	live = NULL;
 }
 
+static void test_spinners(void **state)
+{
+	char *argv[] = {(char *)spinners, NULL};
+	const uint32_t brk = 0xd4200000;
+	struct up_target *t = NULL;
+	struct up_regs regs;
+	struct up_stop stop;
+	uint64_t spinner = 0;
+	uint32_t orig;
+	int hits = 0;
+
+	/* the race needs the spinners' loop in probe_me's page */
+	assert_int_equal(find_symbol(spinners, "spinner", &spinner), 0);
+	assert_int_equal(spinner & ~0xfffull, spin_probe & ~0xfffull);
+
+	assert_int_equal(up_remote_spawn_qemu_arch(&t, argv, NULL, aarch64(), 0, NULL, 0), 0);
+	live = t;
+	assert_int_equal(t->ops->read(t, spin_probe, &orig, 4), 0);
+	assert_int_equal(t->ops->write(t, spin_probe, &brk, 4), 0);
+	assert_int_equal(t->ops->resume(t, t->pid, 0), 0);
+	for (;;) {
+		assert_int_equal(t->ops->wait(t, &stop, 20000), 0);
+		if (stop.kind == UP_STOP_EXITED)
+			break;
+		assert_int_equal(stop.kind, UP_STOP_TRAP);
+		hits++;
+		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
+		assert_int_equal(regs.r[UP_A64_PC], spin_probe);
+		assert_int_equal(t->ops->write(t, spin_probe, &orig, 4), 0);
+		assert_int_equal(t->ops->step(t, stop.tid), 0);
+		do {
+			assert_int_equal(t->ops->wait(t, &stop, 20000), 0);
+		} while (stop.kind == UP_STOP_TRAP && !stop.stepped);
+		assert_int_equal(stop.kind, UP_STOP_TRAP);
+		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
+		assert_int_equal(regs.r[UP_A64_PC], spin_probe + 4);
+		assert_int_equal(t->ops->write(t, spin_probe, &brk, 4), 0);
+		assert_int_equal(t->ops->resume(t, stop.tid, 0), 0);
+	}
+	printf("# %d hits beside two spinning threads\n", hits);
+	assert_int_equal(stop.status, 0);
+	assert_int_equal(hits, 50);
+	t->ops->destroy(t);
+	live = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_threads, teardown),
+	    cmocka_unit_test_teardown(test_spinners, teardown),
 	};
 
-	if (argc < 2 || access(argv[1], R_OK)) {
-		printf("skip: no threads fixture (aarch64-linux-gnu-gcc missing?)\n");
+	if (argc < 3 || access(argv[1], R_OK) || access(argv[2], R_OK)) {
+		printf("skip: no threads fixtures (aarch64-linux-gnu-gcc missing?)\n");
 		return 77;
 	}
 	if (system("command -v qemu-aarch64 >/dev/null 2>&1")) {
@@ -160,8 +213,10 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	fixture = argv[1];
-	if (find_symbol(fixture, "probe_me", &probe_me)) {
-		printf("fixture %s has no probe_me\n", fixture);
+	spinners = argv[2];
+	if (find_symbol(fixture, "probe_me", &probe_me) ||
+	    find_symbol(spinners, "probe_me", &spin_probe)) {
+		printf("fixture %s or %s has no probe_me\n", fixture, spinners);
 		return 1;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
