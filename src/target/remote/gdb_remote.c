@@ -748,6 +748,51 @@ static int remote_wait(struct up_target *t, struct up_stop *stop, int timeout_ms
 	}
 }
 
+/*
+ * The step of a remote syscall (or of a poke) of one thread: a signal that
+ * stops that thread first is the program's, kept (queued) for the core's
+ * next wait, and the step is made again if it did not move the thread. The
+ * generic wait gave up there (-ESRCH), and the caller then left the call's
+ * registers in the thread. Other threads' stops are kept too; an exit ends
+ * the step with -ESRCH and is kept for the core.
+ */
+#define STEP_SIGNALS_MAX 8
+
+static int remote_wait_step(struct up_target *t, pid_t tid)
+{
+	struct up_remote *r = to_remote(t);
+	struct up_stop stop;
+	struct up_regs regs;
+	int err, again = 0;
+
+	for (;;) {
+		uint64_t from = r->step_pc;
+		bool from_known = r->step_pc_known;
+
+		err = remote_wait(t, &stop, -1);
+		if (err)
+			return err;
+		if (stop.kind == UP_STOP_EINTR)
+			continue;
+		if (stop.kind == UP_STOP_EXITED || stop.kind == UP_STOP_KILLED) {
+			queue_stop(r, &stop);
+			return -ESRCH;
+		}
+		if (stop.tid == tid && stop.kind == UP_STOP_TRAP)
+			return 0;
+		if (stop.kind != UP_STOP_INTERRUPTED)
+			queue_stop(r, &stop);
+		if (stop.tid == tid && stop.kind == UP_STOP_SIGNAL && from_known &&
+		    remote_get_regs(t, tid, &regs) == 0 && regs.r[t->arch->pc_reg] != from)
+			return 0; /* the instruction ran before the signal came */
+		if (++again > STEP_SIGNALS_MAX)
+			return -EIO;
+		err = remote_step(t, tid);
+		if (err)
+			return err;
+	}
+}
+
 static int send_interrupt(struct up_remote *r)
 {
 	/* qemu-user 7.2 does not read the socket while the program runs */
@@ -1019,6 +1064,7 @@ static const struct up_target_ops remote_ops = {
     .resume = remote_resume,
     .step = remote_step,
     .wait = remote_wait,
+    .wait_step = remote_wait_step,
     .stop_all = remote_stop_all,
     .resume_all = remote_resume_all,
     .threads = remote_threads,

@@ -406,6 +406,39 @@ static void test_signal_and_detach(void **state)
 }
 
 /*
+ * A signal that reaches the thread a remote syscall steps: the call still
+ * completes, every register comes back, and the signal is the program's,
+ * its next stop (it ends the program, as untraced). The generic wait for
+ * the step gave up with -ESRCH on it and left the call's registers.
+ */
+static void test_signal_during_remote_syscall(void **state)
+{
+	struct up_target *t = spawn(false);
+	struct up_regs before, after;
+	struct up_stop stop;
+	uint64_t args[6] = {0}; /* munmap(0, 0): EINVAL, and nothing else */
+	pid_t tid = t->pid;
+
+	assert_int_equal(t->ops->get_regs(t, tid, &before), 0);
+	assert_int_equal(kill(t->pid, SIGUSR1), 0);
+	usleep(200000); /* qemu's own handler has it pending for the guest */
+	assert_int_equal(up_remote_syscall(t, tid, do_syscall, test_arch->nr_munmap, args),
+			 -EINVAL);
+	assert_int_equal(t->ops->get_regs(t, tid, &after), 0);
+	assert_memory_equal(&after, &before, sizeof(before));
+	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
+	assert_int_equal(stop.kind, UP_STOP_SIGNAL);
+	assert_int_equal(stop.tid, tid);
+	assert_int_equal(stop.sig, SIGUSR1);
+	assert_int_equal(t->ops->resume(t, tid, SIGUSR1), 0);
+	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
+	assert_int_equal(stop.kind, UP_STOP_KILLED);
+	assert_int_equal(stop.sig, SIGUSR1);
+	t->ops->destroy(t);
+	live = NULL;
+}
+
+/*
  * --remote against a qemu we start with -g gdb_arg, reached as spec: the
  * arch comes from target.xml, the program from qemu's command line.
  */
@@ -531,6 +564,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_teardown(test_trace_to_exit, teardown),
 	    cmocka_unit_test_teardown(test_stop_all_and_kill, teardown),
 	    cmocka_unit_test_teardown(test_signal_and_detach, teardown),
+	    cmocka_unit_test_teardown(test_signal_during_remote_syscall, teardown),
 	    cmocka_unit_test_teardown(test_connect, teardown),
 	    cmocka_unit_test(test_spawn_errors),
 	};
