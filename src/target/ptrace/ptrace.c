@@ -77,13 +77,11 @@ static int pt_step(struct up_target *t, pid_t tid)
 static int pt_threads(struct up_target *t, pid_t *tids, int max)
 {
 	struct up_ptrace *p = to_ptrace(t);
-	const struct pt_table *tab = &p->threads;
+	const struct pt_thread *th;
 	int n = 0;
 
-	for (unsigned i = 0; i < tab->cap && n < max; i++) {
-		const struct pt_thread *th = &tab->slot[i];
-
-		if (!th->tid || th->tgid != t->pid)
+	for (unsigned i = 0; n < max && (th = up_table_next(&p->threads, &i));) {
+		if (th->tgid != t->pid)
 			continue;
 		if (th->state == PT_NEW_PENDING || th->state == PT_NEW_ORPHAN ||
 		    th->state == PT_EXITING)
@@ -114,13 +112,12 @@ static int pt_thread_name(struct up_target *t, pid_t tid, char *buf, size_t len)
 
 static bool any_running(struct up_ptrace *p)
 {
-	for (unsigned i = 0; i < p->threads.cap; i++) {
-		uint8_t s = p->threads.slot[i].state;
+	const struct pt_thread *th;
 
-		if (p->threads.slot[i].tid &&
-		    (s == PT_RUNNING || s == PT_LISTENING || s == PT_NEW_PENDING))
+	for (unsigned i = 0; (th = up_table_next(&p->threads, &i));)
+		if (th->state == PT_RUNNING || th->state == PT_LISTENING ||
+		    th->state == PT_NEW_PENDING)
 			return true;
-	}
 	return false;
 }
 
@@ -182,7 +179,7 @@ static void detach_dying(const struct up_target *t, pid_t tid)
 static int pt_detach(struct up_target *t)
 {
 	struct up_ptrace *p = to_ptrace(t);
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
 	struct pt_thread *th;
 	struct up_stop ev;
 	int err = 0, sig, status;
@@ -195,11 +192,9 @@ static int pt_detach(struct up_target *t)
 			th->held_sig = ev.sig;
 	}
 	for (int with_signal = 0; with_signal < 2; with_signal++)
-		for (unsigned i = 0; i < tab->cap; i++) {
-			th = &tab->slot[i];
-			sig = th->tid ? detach_signal(t, th) : 0;
-			if (!th->tid || (sig != 0 || th->resend_sigs) != with_signal ||
-			    th->state == PT_EXITING)
+		for (unsigned i = 0; (th = up_table_next(tab, &i));) {
+			sig = detach_signal(t, th);
+			if ((sig != 0 || th->resend_sigs) != with_signal || th->state == PT_EXITING)
 				continue;
 			pt_resend_signals(th); /* pending now, delivered once it runs untraced */
 			pt_steps_over(th);
@@ -216,9 +211,8 @@ static int pt_detach(struct up_target *t)
 	 * process's own exit would wait for it. (A leader that exited before
 	 * its other threads stays ours until the process ends.)
 	 */
-	for (unsigned i = 0; i < tab->cap; i++) {
-		th = &tab->slot[i];
-		if (th->tid && th->state == PT_EXITING && th->tid != th->tgid)
+	for (unsigned i = 0; (th = up_table_next(tab, &i));) {
+		if (th->state == PT_EXITING && th->tid != th->tgid)
 			while (waitpid(th->tid, &status, __WALL) < 0 && errno == EINTR)
 				;
 	}
@@ -234,13 +228,14 @@ static int pt_detach(struct up_target *t)
 static int pt_kill(struct up_target *t)
 {
 	struct up_ptrace *p = to_ptrace(t);
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
+	const struct pt_thread *th;
 	int status;
 	pid_t pid;
 
-	for (unsigned i = 0; i < tab->cap; i++)
-		if (tab->slot[i].tid && tab->slot[i].fork_child)
-			kill(tab->slot[i].tid, SIGKILL);
+	for (unsigned i = 0; (th = up_table_next(tab, &i));)
+		if (th->fork_child)
+			kill(th->tid, SIGKILL);
 	if (kill(t->pid, SIGKILL) < 0)
 		return -errno;
 	for (;;) {
@@ -312,5 +307,6 @@ struct up_ptrace *pt_alloc(bool follow_forks)
 	p->mem_fd = -1;
 	p->space_fd = -1;
 	p->follow_forks = follow_forks;
+	pt_table_init(&p->threads);
 	return p;
 }

@@ -4,10 +4,11 @@
  *
  * struct up_ptrace embeds the public struct up_target. Every traced task
  * (threads of the process, forked children not yet released) has one
- * struct pt_thread in an open-addressing hash keyed by tid, so the per-hit
- * path (wait, get_regs, resume) finds a thread without allocating. Stops
- * that arrive while stop_all (or a remote syscall) waits for something
- * else are kept in a ring of struct up_stop and handed out by wait() first.
+ * struct pt_thread, allocated once, in a hash table keyed by tid
+ * (threads.c), so the per-hit path (wait, get_regs, resume) finds a thread
+ * without allocating. Stops that arrive while stop_all (or a remote
+ * syscall) waits for something else are kept in a ring of struct up_stop
+ * and handed out by wait() first.
  */
 #ifndef UPTRACE_PTRACE_INTERNAL_H
 #define UPTRACE_PTRACE_INTERNAL_H
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "uptrace/table.h"
 #include "uptrace/target.h"
 
 /* Where a traced task is, as far as the tracer knows. */
@@ -38,7 +40,7 @@ enum pt_stop_type {
 };
 
 struct pt_thread {
-	pid_t tid;	      /* 0: empty slot */
+	pid_t tid;
 	pid_t tgid;	      /* the process it belongs to (leader's tid) */
 	uint8_t state;	      /* enum pt_state */
 	uint8_t stop_type;    /* enum pt_stop_type */
@@ -55,12 +57,6 @@ struct pt_thread {
 			       * stop stands for at detach: detach delivers it */
 	uint64_t resend_sigs; /* came during a step of ours: sent again when it next runs */
 	long syscall_nr;      /* with watch_syscalls: the call it entered last */
-};
-
-struct pt_table {
-	struct pt_thread *slot;
-	unsigned cap; /* power of two */
-	unsigned count;
 };
 
 struct pt_queue {
@@ -82,9 +78,9 @@ struct up_ptrace {
 	struct pt_space *spaces; /* followed children's mem files, opened once */
 	unsigned nspaces;
 	bool follow_forks;
-	bool in_stop_all;    /* interrupt traps are absorbed, other stops queued */
-	bool watch_syscalls; /* restart the traced process's threads with PTRACE_SYSCALL */
-	struct pt_table threads;
+	bool in_stop_all;	 /* interrupt traps are absorbed, other stops queued */
+	bool watch_syscalls;	 /* restart the traced process's threads with PTRACE_SYSCALL */
+	struct up_table threads; /* of struct pt_thread (threads.c) */
 	struct pt_queue queue;
 };
 
@@ -95,11 +91,13 @@ static inline struct up_ptrace *to_ptrace(struct up_target *t)
 
 extern const struct up_target_ops up_ptrace_ops;
 
-/* threads.c */
-struct pt_thread *pt_thread_find(struct pt_table *tab, pid_t tid);
-struct pt_thread *pt_thread_add(struct pt_table *tab, pid_t tid, pid_t tgid);
-void pt_thread_remove(struct pt_table *tab, pid_t tid);
-void pt_table_free(struct pt_table *tab);
+/* threads.c: walk the table with up_table_next; a walk that removes a task starts again */
+void pt_table_init(struct up_table *tab);
+struct pt_thread *pt_thread_find(struct up_table *tab, pid_t tid);
+struct pt_thread *pt_thread_add(struct up_table *tab, pid_t tid, pid_t tgid);
+void pt_thread_remove(struct up_table *tab, pid_t tid);
+/* Every task is freed; the table is empty and usable again. */
+void pt_table_free(struct up_table *tab);
 
 /* queue.c */
 int pt_queue_push(struct pt_queue *q, const struct up_stop *stop);

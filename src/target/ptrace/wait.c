@@ -218,15 +218,14 @@ static int on_fork(struct up_ptrace *p, struct pt_thread *th, int event, struct 
  */
 static int on_exec(struct up_ptrace *p, pid_t tid, struct up_stop *stop)
 {
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
 	struct pt_thread *th;
 	bool again = true;
 
 	while (again) {
 		again = false;
-		for (unsigned i = 0; i < tab->cap; i++) {
-			th = &tab->slot[i];
-			if (th->tid && th->tid != tid && th->tgid == tid) {
+		for (unsigned i = 0; (th = up_table_next(tab, &i));) {
+			if (th->tid != tid && th->tgid == tid) {
 				pt_thread_remove(tab, th->tid);
 				again = true;
 				break;
@@ -301,11 +300,12 @@ static int on_syscall(struct pt_thread *th, struct up_stop *stop)
 int pt_watch_syscalls(struct up_target *t, bool on)
 {
 	struct up_ptrace *p = to_ptrace(t);
+	struct pt_thread *th;
 
 	p->watch_syscalls = on;
 	/* a thread inside a call now reports its exit first: that call is not known */
-	for (unsigned i = 0; i < p->threads.cap; i++)
-		p->threads.slot[i].syscall_nr = -1;
+	for (unsigned i = 0; (th = up_table_next(&p->threads, &i));)
+		th->syscall_nr = -1;
 	return 0;
 }
 
@@ -462,27 +462,23 @@ static bool task_exists(pid_t tid)
 /* Threads that did not stop in time are left as they are (running, or stuck exiting). */
 static void give_up_interrupts(struct up_ptrace *p)
 {
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
+	struct pt_thread *th;
 
-	for (unsigned i = 0; i < tab->cap; i++) {
-		struct pt_thread *th = &tab->slot[i];
-		if (th->tid && th->interrupt_sent &&
-		    (th->state == PT_RUNNING || th->state == PT_LISTENING))
+	for (unsigned i = 0; (th = up_table_next(tab, &i));) {
+		if (th->interrupt_sent && (th->state == PT_RUNNING || th->state == PT_LISTENING))
 			th->interrupt_sent = false;
-		if (th->tid && th->state == PT_NEW_PENDING)
+		if (th->state == PT_NEW_PENDING)
 			pt_thread_remove(tab, th->tid);
 	}
 }
 
 static bool stop_all_pending(struct up_ptrace *p)
 {
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
+	const struct pt_thread *th;
 
-	for (unsigned i = 0; i < tab->cap; i++) {
-		const struct pt_thread *th = &tab->slot[i];
-
-		if (!th->tid)
-			continue;
+	for (unsigned i = 0; (th = up_table_next(tab, &i));) {
 		if (th->state == PT_NEW_PENDING) {
 			if (task_exists(th->tid))
 				return true;
@@ -525,16 +521,15 @@ static bool trap_pending(pid_t tgid, pid_t tid, int bp_signal)
  */
 static int collect_pending_traps(struct up_ptrace *p)
 {
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
+	struct pt_thread *th;
 	struct up_stop stop;
 	int status, err = 0;
 
-	for (unsigned i = 0; i < tab->cap && !err; i++) {
-		struct pt_thread *th = &tab->slot[i];
+	for (unsigned i = 0; !err && (th = up_table_next(tab, &i));) {
 		pid_t pid;
 
-		if (!th->tid || th->state != PT_HELD ||
-		    !trap_pending(th->tgid, th->tid, bp_signal(p)))
+		if (th->state != PT_HELD || !trap_pending(th->tgid, th->tid, bp_signal(p)))
 			continue;
 		if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
 			continue;
@@ -552,16 +547,15 @@ static int collect_pending_traps(struct up_ptrace *p)
 int pt_stop_all(struct up_target *t)
 {
 	struct up_ptrace *p = to_ptrace(t);
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
+	struct pt_thread *th;
 	struct up_stop stop;
 	int status, err = 0;
 	pid_t pid;
 
 	p->in_stop_all = true;
-	for (unsigned i = 0; i < tab->cap; i++) {
-		struct pt_thread *th = &tab->slot[i];
-
-		if (th->tid && (th->state == PT_RUNNING || th->state == PT_LISTENING)) {
+	for (unsigned i = 0; (th = up_table_next(tab, &i));) {
+		if (th->state == PT_RUNNING || th->state == PT_LISTENING) {
 			/* ESRCH: dying; its exit status is on its way and ends the wait. */
 			ptrace(PTRACE_INTERRUPT, th->tid, 0, 0);
 			th->interrupt_sent = true;
@@ -605,13 +599,12 @@ int pt_stop_all(struct up_target *t)
 int pt_resume_all(struct up_target *t)
 {
 	struct up_ptrace *p = to_ptrace(t);
-	struct pt_table *tab = &p->threads;
+	struct up_table *tab = &p->threads;
+	struct pt_thread *th;
 	int err = 0, r;
 
-	for (unsigned i = 0; i < tab->cap; i++) {
-		struct pt_thread *th = &tab->slot[i];
-
-		if (th->tid && th->state == PT_HELD) {
+	for (unsigned i = 0; (th = up_table_next(tab, &i));) {
+		if (th->state == PT_HELD) {
 			r = restart(p, th, 0);
 			if (r && r != -ESRCH && !err)
 				err = r;
