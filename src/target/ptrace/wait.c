@@ -468,8 +468,10 @@ static void give_up_interrupts(struct up_ptrace *p)
 	for (unsigned i = 0; (th = up_table_next(tab, &i));) {
 		if (th->interrupt_sent && (th->state == PT_RUNNING || th->state == PT_LISTENING))
 			th->interrupt_sent = false;
-		if (th->state == PT_NEW_PENDING)
+		if (th->state == PT_NEW_PENDING) {
 			pt_thread_remove(tab, th->tid);
+			i = 0; /* a removal shifts entries back: the next one may be behind i now */
+		}
 	}
 }
 
@@ -527,6 +529,7 @@ static int collect_pending_traps(struct up_ptrace *p)
 	int status, err = 0;
 
 	for (unsigned i = 0; !err && (th = up_table_next(tab, &i));) {
+		unsigned count = tab->count;
 		pid_t pid;
 
 		if (th->state != PT_HELD || !trap_pending(th->tgid, th->tid, bp_signal(p)))
@@ -540,6 +543,13 @@ static int collect_pending_traps(struct up_ptrace *p)
 		while (pid < 0 && errno == EINTR);
 		if (pid == th->tid && on_status(p, pid, status, &stop))
 			err = pt_queue_push(&p->queue, &stop);
+		/*
+		 * The stop added or removed a task (an exit, an exec, a new
+		 * thread): the table may have moved under the walk, so it
+		 * starts again. Those done are not held any more.
+		 */
+		if (tab->count != count)
+			i = 0;
 	}
 	return err;
 }
