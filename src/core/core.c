@@ -70,11 +70,10 @@ int up_core_create(struct up_core **out, const struct up_core_config *cfg)
 	c->mem = (struct up_mem){.ctx = c, .read = core_read, .write = core_write};
 	c->points_cap = 1024;
 	c->points = calloc(c->points_cap, sizeof(*c->points));
-	c->threads_cap = 64;
-	c->threads = calloc(c->threads_cap, sizeof(*c->threads));
+	threads_init(c);
 	c->pages_cap = XOL_PAGES_INITIAL;
 	c->pages = calloc(c->pages_cap, sizeof(*c->pages));
-	if (!c->points || !c->threads || !c->pages) {
+	if (!c->points || !c->pages) {
 		up_core_destroy(c);
 		return -ENOMEM;
 	}
@@ -102,7 +101,7 @@ void up_core_destroy(struct up_core *c)
 	free(c->pages);
 	free(c->probe_spec);
 	free(c->points);
-	free(c->threads);
+	up_table_free(&c->threads);
 	free(c->children);
 	free(c->specs);
 	free(c);

@@ -15,6 +15,7 @@
 
 #include "uptrace/arch.h"
 #include "uptrace/core.h"
+#include "uptrace/table.h"
 #include "uptrace/target.h"
 #include "uptrace/fallback_record.h"
 
@@ -68,7 +69,7 @@ struct up_entry_values {
 };
 
 struct up_thread {
-	pid_t tid;    /* 0: free entry */
+	pid_t tid;
 	pid_t pid;    /* its process: the target's, or a followed child's (-f) */
 	bool in_slot; /* executing a UP_XOL_EXIT_TRAP slot */
 	struct up_point *slot_point;
@@ -148,9 +149,8 @@ struct up_core {
 	bool reloc_watch;  /* watching system calls until waiting IFUNCs are known */
 	bool watching;	   /* the target stops at system calls now */
 
-	/* threads: open addressing by tid; each entry allocated once, so pointers to it stay */
-	struct up_thread **threads;
-	unsigned threads_cap, nthreads;
+	/* threads by tid (threads.c); each entry allocated once, so pointers to it stay */
+	struct up_table threads;
 	uint64_t missed_returns; /* of threads that are gone */
 
 	/* XOL pages; pages[0] slot 0 is the uretprobe trampoline */
@@ -234,6 +234,7 @@ int thread_adopt_instances(struct up_core *c, pid_t tid, const struct up_fb_fram
 			   unsigned n);
 
 /* threads.c */
+void threads_init(struct up_core *c);
 struct up_thread *thread_get(struct up_core *c, pid_t tid);
 struct up_thread *thread_find(struct up_core *c, pid_t tid);
 void thread_remove(struct up_core *c, pid_t tid);

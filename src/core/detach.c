@@ -113,6 +113,7 @@ static bool child_gone_error(int err)
 
 int up_core_detach(struct up_core *c)
 {
+	struct up_thread *th;
 	pid_t *tids;
 	int n, err, ret = 0;
 
@@ -162,9 +163,8 @@ int up_core_detach(struct up_core *c)
 			ret = err;
 	}
 	/* -f: the threads of followed children, which the target's list leaves out */
-	for (unsigned i = 0; c->nchildren && i < c->threads_cap; i++) {
-		struct up_thread *th = c->threads[i];
-		if (th && th->pid != c->t->pid) {
+	for (unsigned i = 0; c->nchildren && (th = up_table_next(&c->threads, &i));) {
+		if (th->pid != c->t->pid) {
 			err = settle_thread(c, th->tid);
 			if (err && !ret)
 				ret = err;

@@ -4,11 +4,10 @@
  * state. An entry is made when a thread is first seen (attach, clone, or
  * its first hit) and freed at its exit; the hit path only looks it up.
  *
- * Each thread is allocated once and the table holds pointers, so a
- * struct up_thread * stays valid while the table grows: the fork paths
- * hold the parent's entry while they make the child's. Removal shifts the
- * following entries back (no tombstones, so the load stays the count of
- * live threads however many come and go).
+ * Each thread is allocated once and the table (struct up_table,
+ * include/uptrace/table.h) holds pointers, so a struct up_thread * stays
+ * valid while the table grows: the fork paths hold the parent's entry
+ * while they make the child's.
  *
  * The instance stack starts empty and doubles when a call nests deeper
  * than it holds, up to INSTANCE_STACK_MAX; a return probe's call past that
@@ -24,47 +23,31 @@
 
 #define INSTANCE_STACK_FIRST 16
 
-static unsigned hash_tid(pid_t tid, unsigned cap)
+static uint64_t tid_hash(pid_t tid)
 {
-	return ((unsigned)tid * 2654435761u) & (cap - 1);
+	return (uint32_t)tid;
+}
+
+static uint64_t thread_hash(const void *entry)
+{
+	return tid_hash(((const struct up_thread *)entry)->tid);
+}
+
+static bool thread_match(const void *entry, const void *key)
+{
+	return ((const struct up_thread *)entry)->tid == *(const pid_t *)key;
+}
+
+void threads_init(struct up_core *c)
+{
+	up_table_init(&c->threads, thread_hash);
 }
 
 struct up_thread *thread_find(struct up_core *c, pid_t tid)
 {
 	if (tid <= 0)
 		return NULL;
-	for (unsigned i = hash_tid(tid, c->threads_cap);; i = (i + 1) & (c->threads_cap - 1)) {
-		struct up_thread *th = c->threads[i];
-		if (!th)
-			return NULL;
-		if (th->tid == tid)
-			return th;
-	}
-}
-
-static void insert(struct up_thread **tab, unsigned cap, struct up_thread *th)
-{
-	unsigned i = hash_tid(th->tid, cap);
-
-	while (tab[i])
-		i = (i + 1) & (cap - 1);
-	tab[i] = th;
-}
-
-static int threads_grow(struct up_core *c)
-{
-	unsigned cap = c->threads_cap * 2;
-	struct up_thread **n = calloc(cap, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	for (unsigned i = 0; i < c->threads_cap; i++)
-		if (c->threads[i])
-			insert(n, cap, c->threads[i]);
-	free(c->threads);
-	c->threads = n;
-	c->threads_cap = cap;
-	return 0;
+	return up_table_find(&c->threads, tid_hash(tid), thread_match, &tid);
 }
 
 static void read_comm(struct up_core *c, struct up_thread *th)
@@ -80,16 +63,16 @@ struct up_thread *thread_get(struct up_core *c, pid_t tid)
 
 	if (th || tid <= 0)
 		return th;
-	if ((c->nthreads + 1) * 2 > c->threads_cap && threads_grow(c))
-		return NULL;
 	th = calloc(1, sizeof(*th));
 	if (!th)
 		return NULL;
 	th->tid = tid;
 	th->pid = c->t->pid;
+	if (up_table_add(&c->threads, th)) {
+		free(th);
+		return NULL;
+	}
 	read_comm(c, th);
-	insert(c->threads, c->threads_cap, th);
-	c->nthreads++;
 	return th;
 }
 
@@ -126,36 +109,22 @@ static void thread_free(struct up_core *c, struct up_thread *th)
 void thread_remove(struct up_core *c, pid_t tid)
 {
 	struct up_thread *th = thread_find(c, tid);
-	unsigned hole, i, home, mask = c->threads_cap - 1;
 
 	if (!th)
 		return;
-	for (hole = hash_tid(tid, c->threads_cap); c->threads[hole] != th; hole = (hole + 1) & mask)
-		;
+	up_table_remove(&c->threads, th);
 	up_fb_thread_gone(&c->fb, tid);
 	thread_free(c, th);
-	c->threads[hole] = NULL;
-	c->nthreads--;
-	/* Backward shift: move back every entry whose probe sequence crosses the hole. */
-	for (i = (hole + 1) & mask; c->threads[i]; i = (i + 1) & mask) {
-		home = hash_tid(c->threads[i]->tid, c->threads_cap);
-		if (((i - home) & mask) >= ((i - hole) & mask)) {
-			c->threads[hole] = c->threads[i];
-			c->threads[i] = NULL;
-			hole = i;
-		}
-	}
 }
 
 /* Every thread at once (exec, the end): their entries are freed, the table stays. */
 void threads_clear(struct up_core *c)
 {
-	for (unsigned i = 0; c->threads && i < c->threads_cap; i++) {
-		if (c->threads[i])
-			thread_free(c, c->threads[i]);
-		c->threads[i] = NULL;
-	}
-	c->nthreads = 0;
+	struct up_thread *th;
+
+	for (unsigned i = 0; (th = up_table_next(&c->threads, &i));)
+		thread_free(c, th);
+	up_table_clear(&c->threads);
 }
 
 /*
@@ -208,10 +177,10 @@ int thread_copy_instances(struct up_thread *child, const struct up_thread *paren
 
 uint64_t up_core_missed_returns(struct up_core *c)
 {
+	const struct up_thread *th;
 	uint64_t n = c->missed_returns;
 
-	for (unsigned i = 0; c->threads && i < c->threads_cap; i++)
-		if (c->threads[i])
-			n += c->threads[i]->lost;
+	for (unsigned i = 0; (th = up_table_next(&c->threads, &i));)
+		n += th->lost;
 	return n;
 }
