@@ -68,12 +68,11 @@ int up_core_create(struct up_core **out, const struct up_core_config *cfg)
 	c->arch = cfg->target->arch;
 	c->sym = cfg->sym;
 	c->mem = (struct up_mem){.ctx = c, .read = core_read, .write = core_write};
-	c->points_cap = 1024;
-	c->points = calloc(c->points_cap, sizeof(*c->points));
+	points_init(c);
 	threads_init(c);
 	c->pages_cap = XOL_PAGES_INITIAL;
 	c->pages = calloc(c->pages_cap, sizeof(*c->pages));
-	if (!c->points || !c->pages) {
+	if (!c->pages) {
 		up_core_destroy(c);
 		return -ENOMEM;
 	}
@@ -89,8 +88,7 @@ void up_core_destroy(struct up_core *c)
 	if (!c)
 		return;
 	fast_forget(c);
-	for (unsigned i = 0; c->points && i < c->points_cap; i++)
-		free(c->points[i]);
+	points_clear(c);
 	threads_clear(c);
 	for (unsigned i = 0; i < c->nprobes; i++)
 		free(c->probes[i]);
@@ -100,7 +98,7 @@ void up_core_destroy(struct up_core *c)
 	up_fb_record_release(&c->fb);
 	free(c->pages);
 	free(c->probe_spec);
-	free(c->points);
+	up_table_free(&c->points);
 	up_table_free(&c->threads);
 	free(c->children);
 	free(c->specs);

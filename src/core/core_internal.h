@@ -122,9 +122,8 @@ struct up_core {
 	struct up_mem mem; /* target memory for arch->simulate and friends */
 	struct up_symtab *sym;
 
-	/* probe points: open addressing by address */
-	struct up_point **points;
-	unsigned points_cap, npoints;
+	/* probe points by address (points.c); each allocated once, kept until exec or the end */
+	struct up_table points;
 
 	/* every probe, in order of creation, and the index of the spec each came from */
 	struct up_probe **probes;
@@ -188,6 +187,9 @@ struct up_core {
 };
 
 /* points.c */
+void points_init(struct up_core *c);
+/* Every point is freed and forgotten (exec, the end). */
+void points_clear(struct up_core *c);
 struct up_point *point_find(struct up_core *c, uint64_t addr);
 int point_add_probe(struct up_core *c, uint64_t addr, struct up_probe *p, bool is_rbrk);
 struct up_point *point_get_internal(struct up_core *c, uint64_t addr, int *errp);

@@ -114,6 +114,7 @@ static bool child_gone_error(int err)
 int up_core_detach(struct up_core *c)
 {
 	struct up_thread *th;
+	struct up_point *pt;
 	pid_t *tids;
 	int n, err, ret = 0;
 
@@ -126,21 +127,19 @@ int up_core_detach(struct up_core *c)
 	for (unsigned k = 0; k < c->nchildren; k++) {
 		if (c->t->ops->select_space(c->t, c->children[k]))
 			continue; /* gone */
-		for (unsigned i = 0; i < c->points_cap; i++) {
-			struct up_point *pt = c->points[i];
+		for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
 			struct up_patch p[2];
-			if (pt && pt->armed && pt->fast)
+			if (pt->armed && pt->fast)
 				for (int k = fast_patches(pt, p) - 1; k >= 0; k--)
 					core_write_text(c, p[k].addr, p[k].bytes, p[k].len);
-			else if (pt && pt->armed && point_still_ours(c, pt))
+			else if (pt->armed && point_still_ours(c, pt))
 				core_write_text(c, pt->addr, pt->insn.bytes, pt->bp_len);
 		}
 	}
 	if (c->cfg.follow)
 		c->t->ops->select_space(c->t, c->t->pid);
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		struct up_point *pt = c->points[i];
-		if (!pt || !pt->armed)
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
+		if (!pt->armed)
 			continue;
 		if (c->main_exited) {
 			/* only children remain: their text is restored above */

@@ -20,11 +20,7 @@ int core_exec(struct up_core *c, pid_t tid)
 
 	ring_drain(c, false); /* the old image's records, before its memory goes */
 	fast_forget(c);
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		free(c->points[i]);
-		c->points[i] = NULL;
-	}
-	c->npoints = 0;
+	points_clear(c);
 	threads_clear(c);
 	for (unsigned i = 0; i < c->nprobes; i++)
 		c->probes[i]->retired = true;

@@ -52,6 +52,7 @@ static void fb_drop(struct up_core *c, pid_t tid)
 int fallback_install(struct up_core *c, pid_t tid)
 {
 	const struct up_code_blob *blob = c->arch->fallback;
+	const struct up_point *pt;
 	struct up_fb_data *d;
 	int64_t r;
 	int err;
@@ -77,11 +78,9 @@ int fallback_install(struct up_core *c, pid_t tid)
 		up_fb_page_add(&c->fb, c->pages[i].addr);
 	up_fb_record_set_trampoline(&c->fb, c->trampoline);
 	/* points armed before the install (none today: it runs before the first arm) */
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		struct up_point *pt = c->points[i];
-		if (pt && pt->armed)
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));)
+		if (pt->armed)
 			up_fb_point_add(&c->fb, pt->addr, pt->insn.bytes, pt->bp_len);
-	}
 	d->new_action[UP_FB_ACT_HANDLER] = c->fb_shared.remote + blob->handler;
 	d->new_action[UP_FB_ACT_FLAGS] = c->arch->sigaction_flags;
 	d->new_action[UP_FB_ACT_RESTORER] = c->fb_shared.remote + blob->restorer;

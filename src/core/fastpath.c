@@ -202,12 +202,13 @@ static int read_original(struct up_core *c, uint64_t addr, uint8_t *buf, size_t 
 
 	if (err)
 		return err;
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		const struct up_point *pt = c->points[i];
+	const struct up_point *pt;
+
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
 		const uint8_t *orig;
 		unsigned n;
 
-		if (!pt || !pt->armed)
+		if (!pt->armed)
 			continue;
 		orig = pt->fast ? pt->fast->site.orig : pt->insn.bytes;
 		n = pt->fast ? pt->fast->site.len : pt->bp_len;
@@ -838,6 +839,7 @@ int fast_after_step(struct up_core *c, pid_t tid, uint64_t old_pc)
  */
 int fast_settle_thread(struct up_core *c, pid_t tid)
 {
+	struct up_point *pt;
 	struct up_regs regs;
 	uint64_t pc;
 	int err;
@@ -847,9 +849,8 @@ int fast_settle_thread(struct up_core *c, pid_t tid)
 	pc = regs.r[c->arch->pc_reg];
 	if (!page_of(c->fast, pc))
 		return 0;
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		struct up_point *pt = c->points[i];
-		struct fast_point *fp = pt ? pt->fast : NULL;
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
+		struct fast_point *fp = pt->fast;
 
 		if (!fp || !fp->tramp || pc < fp->tramp || pc >= fp->tramp + fp->size)
 			continue;
@@ -941,12 +942,12 @@ bool fast_stray(struct up_core *c, uint64_t pc, struct up_regs *regs)
 void fast_fold(struct up_core *c)
 {
 	struct core_fast *f = c->fast;
+	struct up_point *pt;
 
 	if (!f || !f->shm.local)
 		return;
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		struct up_point *pt = c->points[i];
-		struct fast_point *fp = pt ? pt->fast : NULL;
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
+		struct fast_point *fp = pt->fast;
 		const struct fast_counter *cnt;
 		uint64_t now, delta;
 
@@ -1055,6 +1056,7 @@ void fast_point_gone(struct up_core *c, struct up_point *pt)
 void fast_forget(struct up_core *c)
 {
 	struct core_fast *f = c->fast;
+	struct up_point *pt;
 
 	if (!f) {
 		ring_forget(c); /* asked about (ring_usable) for a point that went to breakpoints */
@@ -1062,10 +1064,10 @@ void fast_forget(struct up_core *c)
 	}
 	fast_fold(c);
 	ring_forget(c);
-	for (unsigned i = 0; i < c->points_cap; i++)
-		if (c->points[i] && c->points[i]->fast) {
-			free(c->points[i]->fast);
-			c->points[i]->fast = NULL;
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));)
+		if (pt->fast) {
+			free(pt->fast);
+			pt->fast = NULL;
 		}
 	shared_forget(&f->shm);
 	for (unsigned i = 0; i < f->nmods; i++)

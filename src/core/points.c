@@ -20,51 +20,40 @@
 #include "core_internal.h"
 #include "uptrace/sym.h"
 
-static unsigned hash_addr(uint64_t addr, unsigned cap)
+/* The address is its own hash: the table spreads it. */
+static uint64_t point_hash(const void *entry)
 {
-	return (unsigned)((addr * 0x9E3779B97F4A7C15ull) >> 40) & (cap - 1);
+	return ((const struct up_point *)entry)->addr;
 }
 
+static bool point_match(const void *entry, const void *key)
+{
+	return ((const struct up_point *)entry)->addr == *(const uint64_t *)key;
+}
+
+void points_init(struct up_core *c)
+{
+	up_table_init(&c->points, point_hash);
+}
+
+void points_clear(struct up_core *c)
+{
+	struct up_point *pt;
+
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));)
+		free(pt);
+	up_table_clear(&c->points);
+}
+
+/* On the hit path: the table's lookup, inlined with point_match. */
 struct up_point *point_find(struct up_core *c, uint64_t addr)
 {
-	unsigned i = hash_addr(addr, c->points_cap);
-
-	for (;;) {
-		struct up_point *pt = c->points[i];
-		if (!pt)
-			return NULL;
-		if (pt->addr == addr)
-			return pt;
-		i = (i + 1) & (c->points_cap - 1);
-	}
+	return up_table_find(&c->points, addr, point_match, &addr);
 }
 
 static int points_insert(struct up_core *c, struct up_point *pt)
 {
-	if ((c->npoints + 1) * 2 > c->points_cap) {
-		unsigned cap = c->points_cap * 2;
-		struct up_point **n = calloc(cap, sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		for (unsigned i = 0; i < c->points_cap; i++) {
-			struct up_point *old = c->points[i];
-			if (!old)
-				continue;
-			unsigned j = hash_addr(old->addr, cap);
-			while (n[j])
-				j = (j + 1) & (cap - 1);
-			n[j] = old;
-		}
-		free(c->points);
-		c->points = n;
-		c->points_cap = cap;
-	}
-	unsigned i = hash_addr(pt->addr, c->points_cap);
-	while (c->points[i])
-		i = (i + 1) & (c->points_cap - 1);
-	c->points[i] = pt;
-	c->npoints++;
-	return 0;
+	return up_table_add(&c->points, pt);
 }
 
 /*
@@ -316,9 +305,10 @@ int point_arm_breakpoint(struct up_core *c, struct up_point *pt)
 
 int points_arm_all(struct up_core *c)
 {
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		struct up_point *pt = c->points[i];
-		if (pt && !pt->armed && !pt->gone) {
+	struct up_point *pt;
+
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
+		if (!pt->armed && !pt->gone) {
 			int err = point_arm(c, pt);
 			if (err)
 				return err;
@@ -386,10 +376,10 @@ bool point_still_ours(struct up_core *c, struct up_point *pt)
  */
 void points_unmapped(struct up_core *c, uint64_t start, uint64_t end)
 {
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		struct up_point *pt = c->points[i];
+	struct up_point *pt;
 
-		if (!pt || pt->gone || pt->is_rbrk || pt->addr < start || pt->addr >= end)
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
+		if (pt->gone || pt->is_rbrk || pt->addr < start || pt->addr >= end)
 			continue;
 		/* still our breakpoint there: the module is not gone after all */
 		if (pt->armed && !pt->fast && point_still_ours(c, pt))

@@ -438,17 +438,17 @@ static int add_patch(void *ctx, uint64_t where, uint64_t orig, unsigned i)
 int uret_release_child(struct up_core *c, pid_t parent_tid, pid_t child)
 {
 	/* a trap-free window takes two patches */
-	struct child_patches cp = {.max = (int)(2 * c->npoints + c->nsemaphores) + 1024};
+	struct child_patches cp = {.max = (int)(2 * c->points.count + c->nsemaphores) + 1024};
 	struct up_thread *th = thread_find(c, parent_tid);
+	struct up_point *pt;
 	struct up_regs regs;
 	int err = 0;
 
 	cp.p = calloc((size_t)cp.max, sizeof(*cp.p));
 	if (!cp.p)
 		return -ENOMEM;
-	for (unsigned i = 0; i < c->points_cap; i++) {
-		struct up_point *pt = c->points[i];
-		if (!pt || (!pt->armed && !pt->restored)) /* restored: the child may be older */
+	for (unsigned i = 0; (pt = up_table_next(&c->points, &i));) {
+		if (!pt->armed && !pt->restored) /* restored: the child may be older */
 			continue;
 		if (pt->fast) {
 			cp.n += fast_patches(pt, cp.p + cp.n);
