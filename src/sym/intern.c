@@ -7,16 +7,16 @@
  * so what outlives a report points here; the table survives up_sym_reset
  * and is freed by up_sym_close. Never used on the hit path.
  *
- * Open addressing on a 64-bit FNV-1a hash, at most half full.
+ * The copies are the entries of a struct up_table (include/uptrace/table.h)
+ * on a 64-bit FNV-1a hash of the string.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sym_internal.h"
 
-static uint64_t hash(const char *str)
+static uint64_t fnv1a(const char *str)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -25,56 +25,47 @@ static uint64_t hash(const char *str)
 	return h;
 }
 
-/* Where str is, or the empty slot where it would go. */
-static char **slot_of(char **slots, unsigned cap, const char *str, uint64_t h)
+static uint64_t string_hash(const void *entry)
 {
-	for (unsigned i = (unsigned)h & (cap - 1);; i = (i + 1) & (cap - 1))
-		if (!slots[i] || !strcmp(slots[i], str))
-			return &slots[i];
+	return fnv1a(entry);
 }
 
-static int grow(struct sym_intern *t)
+static bool string_match(const void *entry, const void *key)
 {
-	unsigned cap = t->cap ? t->cap * 2 : 64;
-	char **slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (unsigned i = 0; i < t->cap; i++)
-		if (t->slots[i])
-			*slot_of(slots, cap, t->slots[i], hash(t->slots[i])) = t->slots[i];
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	return 0;
+	return strcmp(entry, key) == 0;
 }
 
-const char *sym_intern(struct sym_intern *t, const char *str)
+void sym_intern_init(struct up_table *t)
 {
-	uint64_t h;
-	char **slot;
+	up_table_init(t, string_hash);
+}
+
+const char *sym_intern(struct up_table *t, const char *str)
+{
+	char *copy;
 
 	if (!str)
 		return NULL;
-	if ((t->n + 1) * 2 > t->cap && grow(t))
+	copy = up_table_find(t, fnv1a(str), string_match, str);
+	if (copy)
+		return copy;
+	copy = strdup(str);
+	if (!copy)
 		return NULL;
-	h = hash(str);
-	slot = slot_of(t->slots, t->cap, str, h);
-	if (!*slot) {
-		*slot = strdup(str);
-		if (!*slot)
-			return NULL;
-		t->n++;
+	if (up_table_add(t, copy)) {
+		free(copy);
+		return NULL;
 	}
-	return *slot;
+	return copy;
 }
 
-void sym_intern_free(struct sym_intern *t)
+void sym_intern_free(struct up_table *t)
 {
-	for (unsigned i = 0; i < t->cap; i++)
-		free(t->slots[i]);
-	free(t->slots);
-	*t = (struct sym_intern){0};
+	char *copy;
+
+	for (unsigned i = 0; (copy = up_table_next(t, &i));)
+		free(copy);
+	up_table_free(t);
 }
 
 const char *up_sym_intern(struct up_symtab *s, const char *str)

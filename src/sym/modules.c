@@ -370,6 +370,7 @@ int up_sym_open(struct up_symtab **out, struct up_target *t)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	sym_intern_init(&s->strings);
 	s->t = t;
 	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
 	s->callbacks.section_address = dwfl_offline_section_address;
@@ -402,6 +403,7 @@ err_end:
 	dwfl_end(s->dwfl);
 err_free:
 	free(s->debuginfo_path);
+	sym_intern_free(&s->strings); /* what the failed report interned */
 	free(s);
 	return err;
 }

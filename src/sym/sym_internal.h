@@ -15,6 +15,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "uptrace/sym.h"
+#include "uptrace/table.h"
 #include "uptrace/target.h"
 
 #define SYM_MAX_MODULES 512
@@ -31,15 +32,11 @@ struct sym_seen {
 	uint64_t start, end;
 };
 
-/* Interned strings (intern.c): one copy of each, freed with the table. */
-struct sym_intern {
-	char **slots; /* cap entries, NULL: free */
-	unsigned cap, n;
-};
-
+/* Interned strings (intern.c): one copy of each, in a table of them, freed with the table. */
+void sym_intern_init(struct up_table *t);
 /* The one copy of str, NULL only when out of memory (or str is NULL). */
-const char *sym_intern(struct sym_intern *t, const char *str);
-void sym_intern_free(struct sym_intern *t);
+const char *sym_intern(struct up_table *t, const char *str);
+void sym_intern_free(struct up_table *t);
 
 struct up_symtab {
 	struct up_target *t;
@@ -60,8 +57,8 @@ struct up_symtab {
 	int nremoved, removed_cap;
 	struct sym_known known[SYM_MAX_MODULES];
 	int nknown;
-	bool raw_names;		   /* --no-demangle: names as the symbol tables spell them */
-	struct sym_intern strings; /* module paths that outlive a report (up_sym_intern) */
+	bool raw_names;		 /* --no-demangle: names as the symbol tables spell them */
+	struct up_table strings; /* module paths that outlive a report (up_sym_intern) */
 };
 
 /* Modules ordered for lookups: the main program first, then by address. Returns the count. */
