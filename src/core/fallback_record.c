@@ -6,6 +6,13 @@
  * area and published with its offset first, then its mask, so a reader in
  * the target never indexes past a table. Frame arrays of threads that are
  * gone are reused.
+ *
+ * Not the tracer's struct up_table (include/uptrace/table.h): these tables
+ * are read in place by the freestanding handler inside the traced process
+ * while the tracer writes them, so they hold their entries by value at
+ * offsets in the shared memfd (no pointers of the tracer's), in a layout
+ * fixed by fallback.h, and a removal leaves a tombstone rather than
+ * shifting entries a reader may be probing past at that moment.
  */
 #include <errno.h>
 #include <stdlib.h>
