@@ -44,8 +44,7 @@
 
 struct key_entry {
 	uint64_t key;
-	pid_t tid; /* 0: a free entry; -1: looked for and not found */
-	bool used;
+	pid_t tid; /* -1: looked for and not found */
 };
 
 struct core_ring {
@@ -54,8 +53,7 @@ struct core_ring {
 	uint32_t nrecords;
 	struct up_probe **by_id; /* the probe each record id stands for */
 	unsigned by_id_cap;
-	struct key_entry *keys; /* open addressing by key */
-	unsigned keys_cap, nkeys;
+	struct up_table keys; /* struct key_entry, allocated once each, by key */
 	bool key_checked, key_ok;
 	/* the clocks: a pair read at the start, the rate (cycles per ns) and the latest pair */
 	uint64_t ns0, cyc0, ns_now, cyc_now;
@@ -75,10 +73,15 @@ static uint64_t host_cycles(void)
 #endif
 }
 
+static uint64_t key_hash(const void *entry);
+
 static struct core_ring *ring_state(struct up_core *c)
 {
-	if (!c->ring)
+	if (!c->ring) {
 		c->ring = calloc(1, sizeof(*c->ring));
+		if (c->ring)
+			up_table_init(&c->ring->keys, key_hash);
+	}
 	return c->ring;
 }
 
@@ -232,53 +235,39 @@ int ring_bind(struct up_core *c, struct up_probe *p, uint32_t id, struct up_fast
 
 /* --- thread keys ------------------------------------------------------------------------ */
 
-static unsigned hash_key(uint64_t key, unsigned cap)
+static uint64_t key_hash(const void *entry)
 {
-	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+	return ((const struct key_entry *)entry)->key;
 }
 
-static struct key_entry *key_slot(struct core_ring *r, uint64_t key)
+static bool key_match(const void *entry, const void *key)
 {
-	unsigned i;
-
-	if (!r->keys_cap)
-		return NULL;
-	i = hash_key(key, r->keys_cap);
-	while (r->keys[i].used && r->keys[i].key != key)
-		i = (i + 1) & (r->keys_cap - 1);
-	return &r->keys[i];
+	return ((const struct key_entry *)entry)->key == *(const uint64_t *)key;
 }
 
-static int keys_grow(struct core_ring *r)
+static struct key_entry *key_find(struct core_ring *r, uint64_t key)
 {
-	unsigned cap = r->keys_cap ? r->keys_cap * 2 : 64;
-	struct key_entry *old = r->keys, *n = calloc(cap, sizeof(*n));
-	unsigned old_cap = r->keys_cap;
-
-	if (!n)
-		return -ENOMEM;
-	r->keys = n;
-	r->keys_cap = cap;
-	for (unsigned i = 0; i < old_cap; i++)
-		if (old[i].used)
-			*key_slot(r, old[i].key) = old[i];
-	free(old);
-	return 0;
+	return up_table_find(&r->keys, key, key_match, &key);
 }
 
 static void set_key(struct core_ring *r, uint64_t key, pid_t tid)
 {
-	struct key_entry *e;
+	struct key_entry *e = key_find(r, key);
 
-	if ((r->nkeys + 1) * 2 > r->keys_cap && keys_grow(r))
-		return;
-	e = key_slot(r, key);
-	if (!e->used)
-		r->nkeys++;
-	*e = (struct key_entry){key, tid, true};
+	if (!e) {
+		e = malloc(sizeof(*e));
+		if (!e)
+			return;
+		e->key = key;
+		if (up_table_add(&r->keys, e)) {
+			free(e);
+			return;
+		}
+	}
+	e->tid = tid;
 	/* its thread pointer is known now: it owns no unknown key any more */
-	e = key ? key_slot(r, 0) : NULL;
-	if (e && e->used && e->tid == tid)
+	e = key ? key_find(r, 0) : NULL;
+	if (e && e->tid == tid)
 		e->tid = -1;
 }
 
@@ -291,11 +280,11 @@ void ring_learn(struct up_core *c, pid_t tid, const struct up_regs *regs)
 	if (!r || !r->hdr)
 		return;
 	key = c->arch->fast->key_of(c->arch, regs);
-	e = key_slot(r, key);
-	if (e && e->used && e->tid == tid)
+	e = key_find(r, key);
+	if (e && e->tid == tid)
 		return;
 	/* a key taken over (a new thread in a dead one's TLS): the old one's records first */
-	if (e && e->used && e->tid > 0)
+	if (e && e->tid > 0)
 		ring_drain(c, false);
 	set_key(r, key, tid);
 }
@@ -339,9 +328,9 @@ static void learn_all(struct up_core *c, struct core_ring *r)
  */
 static void unset_owner(struct core_ring *r, uint64_t key, bool may_stop)
 {
-	struct key_entry *zero = key_slot(r, 0);
+	struct key_entry *zero = key_find(r, 0);
 
-	if (zero && zero->used && zero->tid > 0) {
+	if (zero && zero->tid > 0) {
 		pid_t tid = zero->tid;
 
 		zero->tid = -1;
@@ -413,10 +402,10 @@ static int by_cycles(const void *a, const void *b, void *arg)
 static bool emit_record(struct up_core *c, struct core_ring *r, uint64_t pos)
 {
 	struct up_fast_record *rec = slot(r, pos);
-	struct key_entry *e = key_slot(r, rec->key);
+	struct key_entry *e = key_find(r, rec->key);
 	struct up_event ev;
 
-	if (!e || !e->used)
+	if (!e)
 		return false;
 	ev.probe = r->by_id[rec->id];
 	record_event(c, r, rec, e->tid, &ev);
@@ -466,13 +455,13 @@ int ring_drain(struct up_core *c, bool may_stop)
 			__atomic_store_n(&rec->seq, (pos + 1) | CONSUMED, __ATOMIC_RELAXED);
 			continue; /* not ours: nothing a probe can say */
 		}
-		e = key_slot(r, rec->key);
-		if ((!e || !e->used) && may_stop && !learned) {
+		e = key_find(r, rec->key);
+		if (!e && may_stop && !learned) {
 			learned = true;
 			learn_all(c, r);
-			e = key_slot(r, rec->key);
+			e = key_find(r, rec->key);
 		}
-		if (!e || !e->used)
+		if (!e)
 			unset_owner(r, rec->key, may_stop);
 		r->batch[n++] = pos;
 	}
@@ -505,11 +494,14 @@ int ring_poll_ms(struct up_core *c, int drained)
 void ring_forget(struct up_core *c)
 {
 	struct core_ring *r = c->ring;
+	struct key_entry *e;
 
 	if (!r)
 		return;
 	free(r->by_id);
-	free(r->keys);
+	for (unsigned i = 0; (e = up_table_next(&r->keys, &i));)
+		free(e);
+	up_table_free(&r->keys);
 	free(r->batch);
 	free(r);
 	c->ring = NULL;
