@@ -143,6 +143,19 @@ static struct up_target *spawn(bool spin)
 	return t;
 }
 
+/* tid resumed with sig, which ends the program: its end is reported, the target goes */
+static void killed_by(struct up_target *t, pid_t tid, int sig)
+{
+	struct up_stop stop;
+
+	assert_int_equal(t->ops->resume(t, tid, sig), 0);
+	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
+	assert_int_equal(stop.kind, UP_STOP_KILLED);
+	assert_int_equal(stop.sig, sig);
+	t->ops->destroy(t);
+	live = NULL;
+}
+
 static void test_trace_to_exit(void **state)
 {
 	struct up_target *t = spawn(false);
@@ -349,12 +362,7 @@ static void test_stop_all_and_kill(void **state)
 	assert_int_equal(t->ops->stop_all(t), 0);
 
 	/* a signal passed on with resume reaches the program: SIGUSR1 kills it */
-	assert_int_equal(t->ops->resume(t, tid, SIGUSR1), 0);
-	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
-	assert_int_equal(stop.kind, UP_STOP_KILLED);
-	assert_int_equal(stop.sig, SIGUSR1);
-	t->ops->destroy(t);
-	live = NULL;
+	killed_by(t, tid, SIGUSR1);
 
 	/* kill ends a stopped one for good */
 	t = spawn(true);
@@ -430,12 +438,7 @@ static void test_signal_during_remote_syscall(void **state)
 	assert_int_equal(stop.kind, UP_STOP_SIGNAL);
 	assert_int_equal(stop.tid, tid);
 	assert_int_equal(stop.sig, SIGUSR1);
-	assert_int_equal(t->ops->resume(t, tid, SIGUSR1), 0);
-	assert_int_equal(t->ops->wait(t, &stop, 10000), 0);
-	assert_int_equal(stop.kind, UP_STOP_KILLED);
-	assert_int_equal(stop.sig, SIGUSR1);
-	t->ops->destroy(t);
-	live = NULL;
+	killed_by(t, tid, SIGUSR1);
 }
 
 /*

@@ -85,6 +85,27 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * Over the breakpoint at `at` that stop's thread hit: the original back,
+ * that thread stepped, the breakpoint again, the thread resumed.
+ */
+static void step_over(struct up_target *t, struct up_stop *stop, uint64_t at, uint32_t orig)
+{
+	const uint32_t brk = 0xd4200000;
+	struct up_regs regs;
+
+	assert_int_equal(t->ops->write(t, at, &orig, 4), 0);
+	assert_int_equal(t->ops->step(t, stop->tid), 0);
+	do {
+		assert_int_equal(t->ops->wait(t, stop, 20000), 0);
+	} while (stop->kind == UP_STOP_TRAP && !stop->stepped);
+	assert_int_equal(stop->kind, UP_STOP_TRAP);
+	assert_int_equal(t->ops->get_regs(t, stop->tid, &regs), 0);
+	assert_int_equal(regs.r[UP_A64_PC], at + 4);
+	assert_int_equal(t->ops->write(t, at, &brk, 4), 0);
+	assert_int_equal(t->ops->resume(t, stop->tid, 0), 0);
+}
+
 static void test_threads(void **state)
 {
 	char *argv[] = {(char *)fixture, NULL};
@@ -129,17 +150,7 @@ static void test_threads(void **state)
 		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
 		assert_int_equal(regs.r[UP_A64_PC], probe_me);
 
-		/* over the breakpoint: original back, step this thread, breakpoint again */
-		assert_int_equal(t->ops->write(t, probe_me, &orig, 4), 0);
-		assert_int_equal(t->ops->step(t, stop.tid), 0);
-		do {
-			assert_int_equal(t->ops->wait(t, &stop, 20000), 0);
-		} while (stop.kind == UP_STOP_TRAP && !stop.stepped);
-		assert_int_equal(stop.kind, UP_STOP_TRAP);
-		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
-		assert_int_equal(regs.r[UP_A64_PC], probe_me + 4);
-		assert_int_equal(t->ops->write(t, probe_me, &brk, 4), 0);
-		assert_int_equal(t->ops->resume(t, stop.tid, 0), 0);
+		step_over(t, &stop, probe_me, orig);
 	}
 	printf("# %d hits from %d threads, at most %d threads listed\n", hits, nseen, most_threads);
 	/* every call ran once: the fixture's own check */
@@ -179,16 +190,7 @@ static void test_spinners(void **state)
 		hits++;
 		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
 		assert_int_equal(regs.r[UP_A64_PC], spin_probe);
-		assert_int_equal(t->ops->write(t, spin_probe, &orig, 4), 0);
-		assert_int_equal(t->ops->step(t, stop.tid), 0);
-		do {
-			assert_int_equal(t->ops->wait(t, &stop, 20000), 0);
-		} while (stop.kind == UP_STOP_TRAP && !stop.stepped);
-		assert_int_equal(stop.kind, UP_STOP_TRAP);
-		assert_int_equal(t->ops->get_regs(t, stop.tid, &regs), 0);
-		assert_int_equal(regs.r[UP_A64_PC], spin_probe + 4);
-		assert_int_equal(t->ops->write(t, spin_probe, &brk, 4), 0);
-		assert_int_equal(t->ops->resume(t, stop.tid, 0), 0);
+		step_over(t, &stop, spin_probe, orig);
 	}
 	printf("# %d hits beside two spinning threads\n", hits);
 	assert_int_equal(stop.status, 0);
